@@ -1,0 +1,109 @@
+/**
+ * `npm run bench`: examples per second of the 20x50 ReLU MLP SGD step
+ * (Section 4.1's network; global-norm clip 10), gradient noise off and on, on
+ * the backend the engine picks (GRADNOISE_BACKEND to force one), and the same
+ * workload in PyTorch on one CPU thread when `python3 -c "import torch"` works
+ * (Debian python3-torch), all in one run so the ratios compare like with like.
+ * BENCH_STEPS sets the timed steps per repetition (default 200), BENCH_REPS
+ * the repetitions (default 5, noise off and on interleaved so drift hits both
+ * alike); the table shows the median and the min-max range.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { deviceLine, selectBackend } from "../src/engine";
+import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
+import { clipByGlobalNorm } from "../src/noise/clip";
+import { addGradientNoise } from "../src/noise/gradient-noise";
+import { withTransforms } from "../src/noise/optimizer";
+import { GradientTransform } from "../src/noise/transform";
+import { tableText } from "../src/report/table";
+
+interface Row {
+  impl: string;
+  batch: number;
+  noise: boolean;
+  examplesPerSec: number;
+  min?: number;
+  max?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20): number {
+  const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
+  const transforms: GradientTransform[] = [clipByGlobalNorm(10)];
+  if (noise) transforms.push(addGradientNoise({ eta: 0.01, seed: 0 }));
+  const opt = withTransforms(tf.train.sgd(0.1), transforms);
+  const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) t0 = performance.now();
+    const cost = opt.minimize(() => model.loss(x, y), true, model.variables);
+    cost?.dataSync(); // one loss read per step, as the training loop does when logging
+    cost?.dispose();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  tf.dispose([x, y]);
+  opt.dispose();
+  model.dispose();
+  return (batch * steps) / secs;
+}
+
+function benchTorch(steps: number, reps: number): Row[] {
+  const script = path.join(__dirname, "..", "..", "bench", "torch_mlp.py");
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
+    const r = spawnSync(py, [script, String(steps), String(reps)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
+    return r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row);
+  }
+  return [];
+}
+
+async function main(): Promise<void> {
+  const steps = Number(process.env.BENCH_STEPS ?? 200);
+  const reps = Number(process.env.BENCH_REPS ?? 5);
+  const choice = await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
+  const engine = deviceLine();
+  console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps; ${engine}`);
+  const rows: Row[] = [];
+  for (const batch of [32, 128]) {
+    const runs: Record<string, number[]> = { off: [], on: [] };
+    for (let r = 0; r < reps; r++) {
+      runs.off.push(benchTfjs(batch, false, steps));
+      runs.on.push(benchTfjs(batch, true, steps));
+    }
+    for (const noise of [false, true]) {
+      const xs = runs[noise ? "on" : "off"];
+      rows.push({ impl: `tfjs-${choice.backend}`, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+    }
+  }
+  const torch = benchTorch(steps, reps);
+  rows.push(...torch);
+  const find = (impl: string, batch: number, noise: boolean) => rows.find((r) => r.impl.startsWith(impl) && r.batch === batch && r.noise === noise);
+  const out = rows.map((r) => {
+    const quiet = find(r.impl, r.batch, false)!;
+    const peer = find("pytorch", r.batch, r.noise);
+    return {
+      impl: r.impl,
+      batch: r.batch,
+      noise: r.noise ? "on" : "off",
+      "examples/s": Math.round(r.examplesPerSec),
+      range: r.min !== undefined ? `${Math.round(r.min)}-${Math.round(r.max!)}` : "",
+      "noise overhead": r.noise ? `${((quiet.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%` : "",
+      "PyTorch / this": peer && !r.impl.startsWith("pytorch") ? (peer.examplesPerSec / r.examplesPerSec).toFixed(2) : "",
+    };
+  });
+  console.log(tableText(out));
+  if (!torch.length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+/**
+ * Backend selection: an explicit choice (argument, else the GRADNOISE_BACKEND
+ * environment variable), else automatic: the native TensorFlow backend
+ * (tfjs-node-gpu, or tfjs-node) when it loads, preferring it when it sees a
+ * GPU; then WASM if it has every kernel the model needs (after filling the
+ * gaps we can fill); then the pure-JS `cpu` backend, which has every kernel.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { packageVersion } from "./device";
+import { fillMissingKernels, missingKernels } from "./kernel-fills";
+
+export const BACKENDS = ["tensorflow", "wasm", "cpu", "webgl"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export const BACKEND_ENV = "GRADNOISE_BACKEND";
+
+export interface BackendOptions {
+  /** "auto" (default) or a backend name; overrides GRADNOISE_BACKEND. */
+  backend?: BackendName | "auto";
+  /** Kernel names the model runs (forward and backward); see models' `requiredKernels`. */
+  requiredKernels?: readonly string[];
+  /** Register JS fills for missing kernels where we have them (default true). */
+  fillGaps?: boolean;
+}
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** True when tensors live on a GPU (native backend with a CUDA device). */
+  gpu: boolean;
+  /** Why this backend, in a sentence. */
+  reason: string;
+  /** Kernels registered from KERNEL_FILLS to make the choice work. */
+  filled: string[];
+  /** Backends tried and passed over, with why. */
+  passedOver: { backend: BackendName; why: string }[];
+}
+
+interface NativeInfo {
+  loaded: boolean;
+  gpu: boolean;
+  why: string;
+}
+
+let native: NativeInfo | undefined;
+
+/** Loads tfjs-node-gpu, else tfjs-node, once; reports whether it sees a GPU. */
+function loadNative(): NativeInfo {
+  if (native) return native;
+  const errors: string[] = [];
+  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    if (packageVersion(pkg) === undefined) {
+      errors.push(`${pkg} is not installed (or is an npm alias of another package)`);
+      continue;
+    }
+    try {
+      // A variable name keeps TypeScript from resolving packages that are optional.
+      const mod = pkg;
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      require(mod);
+      if (tf.findBackend("tensorflow") === null) throw new Error("loaded, but registered no 'tensorflow' backend");
+      const be = tf.findBackend("tensorflow") as unknown as { isGPUPackage?: boolean; isUsingGpuDevice?: boolean };
+      const gpu = Boolean(be.isGPUPackage && be.isUsingGpuDevice);
+      native = { loaded: true, gpu, why: `${pkg} loaded${gpu ? " with a GPU" : " (no GPU visible)"}` };
+      return native;
+    } catch (e) {
+      errors.push(`${pkg}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  native = { loaded: false, gpu: false, why: errors.join("; ") };
+  return native;
+}
+
+async function loadWasm(): Promise<void> {
+  // Side-effect import registers the 'wasm' backend with tfjs-core.
+  await import("@tensorflow/tfjs-backend-wasm");
+}
+
+function requested(opts: BackendOptions): BackendName | "auto" {
+  const value = opts.backend ?? process.env[BACKEND_ENV] ?? "auto";
+  if (value === "auto" || (BACKENDS as readonly string[]).includes(value)) return value as BackendName | "auto";
+  const source = opts.backend !== undefined ? "backend option" : `${BACKEND_ENV} environment variable`;
+  throw new RangeError(`selectBackend(): ${source} must be one of auto, ${BACKENDS.join(", ")}; got "${value}"`);
+}
+
+/** Makes `name` usable for `kernels`, or says why not. */
+async function prepare(name: BackendName, kernels: readonly string[], fill: boolean): Promise<{ ok: boolean; why: string; filled: string[]; gpu: boolean }> {
+  let gpu = false;
+  if (name === "tensorflow") {
+    const n = loadNative();
+    if (!n.loaded) return { ok: false, why: n.why, filled: [], gpu };
+    gpu = n.gpu;
+  } else if (name === "wasm") {
+    await loadWasm();
+  }
+  if (tf.findBackendFactory(name) === null) return { ok: false, why: `backend '${name}' is not registered`, filled: [], gpu };
+  const filled = fill ? fillMissingKernels(name, kernels) : [];
+  const missing = missingKernels(name, kernels);
+  if (missing.length > 0) return { ok: false, why: `lacks kernel(s) ${missing.join(", ")}`, filled, gpu };
+  const ok = await tf.setBackend(name);
+  if (!ok) return { ok: false, why: `tf.setBackend('${name}') failed to initialise`, filled, gpu };
+  return { ok: true, why: "", filled, gpu };
+}
+
+export async function selectBackend(opts: BackendOptions = {}): Promise<BackendChoice> {
+  const choice = requested(opts);
+  const kernels = opts.requiredKernels ?? [];
+  const fill = opts.fillGaps ?? true;
+  const passedOver: BackendChoice["passedOver"] = [];
+
+  if (choice !== "auto") {
+    const r = await prepare(choice, kernels, fill);
+    if (!r.ok) throw new Error(`selectBackend(): requested backend '${choice}' cannot run this model: ${r.why}`);
+    return { backend: choice, gpu: r.gpu, reason: `requested explicitly`, filled: r.filled, passedOver };
+  }
+
+  const n = loadNative();
+  const order: BackendName[] = n.loaded ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
+  if (!n.loaded) passedOver.push({ backend: "tensorflow", why: n.why });
+  for (const name of order) {
+    const r = await prepare(name, kernels, fill);
+    if (r.ok) {
+      const reason =
+        name === "tensorflow"
+          ? n.why
+          : name === "wasm"
+            ? "fastest CPU backend available that has every required kernel"
+            : "fallback: the pure-JS backend has every kernel";
+      return { backend: name, gpu: r.gpu, reason, filled: r.filled, passedOver };
+    }
+    passedOver.push({ backend: name, why: r.why });
+  }
+  throw new Error(`selectBackend(): no backend can run this model: ${passedOver.map((p) => `${p.backend} ${p.why}`).join("; ")}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * What a run ran on: backend, device, versions. Printed in notebook headers,
+ * stored with every result record, and written into environment.md, so every
+ * number can say how it was measured.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { execFileSync } from "child_process";
+import * as os from "os";
+
+export interface DeviceReport {
+  backend: string;
+  gpu: boolean;
+  /** GPU name when on a GPU, else the CPU model. */
+  device: string;
+  cpuModel: string;
+  cpuCores: number;
+  memoryGiB: number;
+  platform: string;
+  node: string;
+  versions: Record<string, string>;
+  flags: Record<string, unknown>;
+}
+
+function gpuName(): string | undefined {
+  try {
+    return execFileSync("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"], { encoding: "utf8", timeout: 5000 })
+      .trim()
+      .split("\n")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Installed version of `pkg`, unless missing or an npm alias of another package. */
+export function packageVersion(pkg: string): string | undefined {
+  try {
+    const meta = require(`${pkg}/package.json`) as { name: string; version: string };
+    // danfojs-node's override installs @tensorflow/tfjs under the name @tensorflow/tfjs-node.
+    return meta.name === pkg ? meta.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeDevice(): DeviceReport {
+  const backend = tf.getBackend();
+  const be = tf.findBackend(backend) as unknown as { isUsingGpuDevice?: boolean } | null;
+  const gpu = backend === "tensorflow" && Boolean(be?.isUsingGpuDevice);
+  const cpuModel = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
+  const versions: Record<string, string> = { ...(tf.version as Record<string, string>) };
+  for (const pkg of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    const v = packageVersion(pkg);
+    if (v) versions[pkg.replace("@tensorflow/", "")] = v;
+  }
+  const flags: Record<string, unknown> = {};
+  if (backend === "wasm") {
+    for (const f of ["WASM_HAS_SIMD_SUPPORT", "WASM_HAS_MULTITHREAD_SUPPORT"]) {
+      // Both are resolved once the wasm backend has initialised.
+      try {
+        flags[f] = tf.env().get(f);
+      } catch {
+        flags[f] = "unknown";
+      }
+    }
+  }
+  return {
+    backend,
+    gpu,
+    device: gpu ? (gpuName() ?? "CUDA GPU") : cpuModel,
+    cpuModel,
+    cpuCores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    versions,
+    flags,
+  };
+}
+
+/** One line for headers and logs. */
+export function deviceLine(r: DeviceReport = describeDevice()): string {
+  const flags = Object.entries(r.flags)
+    .map(([k, v]) => `${k.replace("WASM_HAS_", "").replace("_SUPPORT", "").toLowerCase()}=${v}`)
+    .join(" ");
+  const where = r.gpu ? `GPU ${r.device}` : `CPU ${r.cpuModel}, ${r.cpuCores} cores`;
+  return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, node ${r.node}`;
+}

@@ -1,0 +1,3 @@
+export * from "./backend";
+export * from "./device";
+export * from "./kernel-fills";

@@ -1,0 +1,73 @@
+/**
+ * Noise schedules: the variance sigma_t^2 of the Gaussian added at step t.
+ *
+ * Neelakantan et al., Section 3, Eq. 1: sigma_t^2 = eta / (1 + t)^gamma, with
+ * t = 0 at the first update, eta in {0.01, 1.0} (the first arXiv version also
+ * used 0.3) and gamma = 0.55 throughout. eta is a *variance*: the noise's
+ * standard deviation is sqrt(eta / (1 + t)^gamma).
+ */
+import { requireFiniteNonNegative, requireNonNegativeInteger } from "./validate";
+
+export interface NoiseSchedule {
+  /** Short label for tables and legends, e.g. "annealed(eta=0.01, gamma=0.55)". */
+  readonly label: string;
+  /** Variance sigma_t^2 at step t (t = 0 for the first update). */
+  variance(t: number): number;
+}
+
+/** The paper's default decay exponent (Section 3). */
+export const PAPER_GAMMA = 0.55;
+
+export interface AnnealedOptions {
+  /** Initial variance (not standard deviation). */
+  eta: number;
+  /** Decay exponent; 0.55 in every experiment of the paper. */
+  gamma?: number;
+}
+
+/** Eq. 1: sigma_t^2 = eta / (1 + t)^gamma. */
+export function annealed({ eta, gamma = PAPER_GAMMA }: AnnealedOptions): NoiseSchedule {
+  requireFiniteNonNegative("annealed()", "eta", eta);
+  requireFiniteNonNegative("annealed()", "gamma", gamma);
+  return {
+    label: `annealed(eta=${eta}, gamma=${gamma})`,
+    variance(t: number): number {
+      requireNonNegativeInteger("annealed().variance()", "t", t);
+      return eta / Math.pow(1 + t, gamma);
+    },
+  };
+}
+
+/** Fixed variance at every step (the Section 4.6 "fixed noise" comparison). */
+export function constant(variance: number): NoiseSchedule {
+  requireFiniteNonNegative("constant()", "variance", variance);
+  return {
+    label: `constant(variance=${variance})`,
+    variance(t: number): number {
+      requireNonNegativeInteger("constant().variance()", "t", t);
+      return variance;
+    },
+  };
+}
+
+/**
+ * A user-supplied variance function. Its value is checked at every step, so a
+ * schedule that goes negative or NaN fails with the step that produced it.
+ */
+export function fromFunction(fn: (t: number) => number, label = "custom"): NoiseSchedule {
+  if (typeof fn !== "function") {
+    throw new TypeError(`fromFunction(): fn must be a function (t) => variance, got ${typeof fn}`);
+  }
+  return {
+    label,
+    variance(t: number): number {
+      requireNonNegativeInteger(`${label}.variance()`, "t", t);
+      return requireFiniteNonNegative(`${label}.variance()`, `variance at step ${t}`, fn(t));
+    },
+  };
+}
+
+/** The standard deviation the schedule implies at step t. */
+export function stdAt(schedule: NoiseSchedule, t: number): number {
+  return Math.sqrt(schedule.variance(t));
+}

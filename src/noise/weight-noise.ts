@@ -1,0 +1,33 @@
+/**
+ * Weight noise, the comparison of Section 4.6: the same annealed Gaussian is
+ * added to the *parameters* after the optimizer's step, so Adam's or
+ * AdaGrad's per-coordinate scaling never sees it. With plain SGD it equals
+ * gradient noise scaled by the learning rate; with adaptive optimizers it
+ * does not, which is the paper's point.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { SeedPart } from "./rng";
+import { noiseTensor, NoiseOptions, resolveSchedule } from "./gradient-noise";
+import { GradientTransform } from "./transform";
+
+export function weightNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
+  return [seed, "weight-noise", index, t];
+}
+
+export function addWeightNoise(opts: NoiseOptions): GradientTransform {
+  const schedule = resolveSchedule("addWeightNoise()", opts);
+  const seed = opts.seed;
+  return {
+    name: `addWeightNoise(${schedule.label}, seed=${seed})`,
+    afterUpdate(variables, ctx) {
+      const std = Math.sqrt(schedule.variance(ctx.step));
+      if (std === 0) return;
+      tf.tidy(() => {
+        for (const name of ctx.names) {
+          const v = variables[name];
+          v.assign(tf.add(v, noiseTensor(v.shape, std, weightNoiseKey(seed, ctx.paramIndex(name), ctx.step))));
+        }
+      });
+    },
+  };
+}

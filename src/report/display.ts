@@ -1,0 +1,95 @@
+/**
+ * Showing things in a tslab notebook. Outside a kernel (CLI, tests) every
+ * function is a no-op, so experiment code can call them unconditionally.
+ * They return void: tslab echoes a cell's last value, and an HTML string
+ * would be printed a second time as text.
+ */
+import { figureDiv, Figure, plotlyLoaderHtml } from "./plotly";
+import { TableLike, tableHtml, TableOptions, Cell } from "./table";
+
+interface TslabDisplay {
+  html(s: string): void;
+  markdown(s: string): void;
+  text(s: string): void;
+}
+interface Tslab {
+  display: TslabDisplay;
+  newDisplay(): TslabDisplay;
+}
+
+function kernel(): Tslab | null {
+  try {
+    // tslab sets this hook while a kernel runs; its display calls throw "Not ready" without it.
+    const channel = require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
+    return channel.lastWriteDisplayData != null ? (require("tslab") as Tslab) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True inside a tslab kernel. */
+export function inNotebook(): boolean {
+  return kernel() !== null;
+}
+
+let bundleShown = false;
+
+/** Shows a plotly figure; the first figure of a kernel session carries the plotly bundle. */
+export function showFigure(fig: Figure, opts?: { height?: number }): void {
+  const k = kernel();
+  if (!k) return;
+  k.display.html((bundleShown ? "" : plotlyLoaderHtml()) + figureDiv(fig, opts));
+  bundleShown = true;
+}
+
+export function showTable(t: TableLike | Record<string, Cell>[], opts?: TableOptions): void {
+  kernel()?.display.html(tableHtml(t, opts));
+}
+
+export function showMarkdown(md: string): void {
+  kernel()?.display.markdown(md);
+}
+
+function bar(fraction: number, width = 30): string {
+  const f = Math.min(1, Math.max(0, fraction));
+  const full = Math.round(f * width);
+  return `[${"#".repeat(full)}${".".repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+/**
+ * A progress line that redraws in place: in a notebook one display entry, in a
+ * terminal one line on stderr (carriage return), in a log (no TTY) a line now
+ * and then. Updates are throttled to `intervalMs`.
+ */
+export function progress(label: string, intervalMs = 250): { update(fraction: number, detail?: string): void; done(detail?: string): void } {
+  const k = kernel();
+  const d = k?.newDisplay();
+  const t0 = Date.now();
+  let last = 0;
+  let lastLogged = -1;
+  const tty = Boolean(process.stderr.isTTY);
+  const render = (fraction: number, detail: string) => {
+    const secs = (Date.now() - t0) / 1000;
+    const left = fraction > 0 && fraction < 1 ? ` (~${((secs / fraction) * (1 - fraction)).toFixed(0)}s left)` : "";
+    return `${label} ${bar(fraction)} ${secs.toFixed(0)}s${left}${detail ? ` ${detail}` : ""}`;
+  };
+  return {
+    update(fraction, detail = "") {
+      const now = Date.now();
+      if (now - last < intervalMs && fraction < 1) return;
+      last = now;
+      const line = render(fraction, detail);
+      if (d) d.text(line);
+      else if (tty) process.stderr.write(`\r${line}`);
+      else if (Math.floor(fraction * 10) > lastLogged) {
+        lastLogged = Math.floor(fraction * 10);
+        process.stderr.write(`${line}\n`);
+      }
+    },
+    done(detail = "") {
+      const line = render(1, detail);
+      if (d) d.text(line);
+      else process.stderr.write(`${tty ? "\r" : ""}${line}\n`);
+    },
+  };
+}

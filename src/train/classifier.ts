@@ -1,0 +1,98 @@
+/**
+ * The training loop shared by notebooks, the CLI and tests. Every step runs in
+ * one tf.tidy, so the live tensor count is flat however long it runs; the loop
+ * yields to the event loop now and then so a notebook can redraw progress.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { batchIndices, batchTensors, Dataset } from "../data/dataset";
+import { SeedPart } from "../noise/rng";
+
+export interface Classifier {
+  readonly variables: tf.Variable[];
+  logits(x: tf.Tensor2D): tf.Tensor2D;
+  loss(x: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar;
+}
+
+export interface Progress {
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedMs: number;
+}
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  /** Seed of the data order. */
+  seed: SeedPart;
+  /** Record the training loss every this many steps (default 10). */
+  logEvery?: number;
+  /** Held-out set evaluated every `evalEvery` steps and at the end. */
+  evalData?: Dataset;
+  evalEvery?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface TrainHistory {
+  /** Steps at which `loss` was recorded. */
+  step: number[];
+  loss: number[];
+  evalStep: number[];
+  evalAccuracy: number[];
+  elapsedMs: number;
+}
+
+/** Fraction of rows whose argmax logit equals the label. */
+export function accuracy(model: Classifier, d: Dataset, chunk = 2000): number {
+  let correct = 0;
+  for (let start = 0; start < d.n; start += chunk) {
+    const idx = Int32Array.from({ length: Math.min(chunk, d.n - start) }, (_, i) => start + i);
+    correct += tf.tidy(() => {
+      const { x } = batchTensors(d, idx);
+      const pred = tf.argMax(model.logits(x), 1).dataSync();
+      let c = 0;
+      for (let i = 0; i < idx.length; i++) if (pred[i] === d.y[idx[i]]) c++;
+      return c;
+    });
+  }
+  return correct / d.n;
+}
+
+export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer, train: Dataset, opts: TrainOptions): Promise<TrainHistory> {
+  const { steps, batchSize, seed } = opts;
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`trainClassifier(): steps must be an integer >= 0, got ${steps}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`trainClassifier(): batchSize must be a positive integer, got ${batchSize}`);
+  const logEvery = opts.logEvery ?? 10;
+  const evalEvery = opts.evalEvery ?? 0;
+  const h: TrainHistory = { step: [], loss: [], evalStep: [], evalAccuracy: [], elapsedMs: 0 };
+  const cache = { epoch: -1, perm: new Int32Array(0) };
+  const t0 = Date.now();
+  let lastYield = t0;
+  const evaluate = (step: number) => {
+    if (!opts.evalData) return;
+    h.evalStep.push(step);
+    h.evalAccuracy.push(accuracy(model, opts.evalData));
+  };
+  for (let step = 0; step < steps; step++) {
+    const record = step % logEvery === 0 || step === steps - 1;
+    const cost = tf.tidy((): tf.Scalar | void => {
+      const { x, y } = batchTensors(train, batchIndices(train.n, batchSize, step, seed, cache));
+      return optimizer.minimize(() => model.loss(x, y), record, model.variables) ?? undefined;
+    });
+    if (cost) {
+      const loss = cost.dataSync()[0];
+      cost.dispose();
+      h.step.push(step);
+      h.loss.push(loss);
+      opts.onProgress?.({ step: step + 1, steps, loss, elapsedMs: Date.now() - t0 });
+    }
+    if (evalEvery > 0 && (step + 1) % evalEvery === 0 && step + 1 < steps) evaluate(step + 1);
+    if (Date.now() - lastYield > 200) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
+  }
+  evaluate(steps);
+  h.elapsedMs = Date.now() - t0;
+  return h;
+}
