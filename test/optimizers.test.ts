@@ -66,6 +66,21 @@ function effectiveGrads(t: number): { A: number[]; B: number[] } {
 type RefStep = (x: number[], g: number[], k: number) => void;
 type RefFactory = () => RefStep;
 
+/** tfjs's non-centered RMSProp: ms = d ms + (1-d) g^2; mom = mu mom + lr g / sqrt(ms + eps); x -= mom. */
+function rmspropRef(lr: number, decay: number, mu: number): RefStep {
+  let ms: number[] | null = null;
+  let mom: number[] | null = null;
+  return (x, g) => {
+    ms ??= x.map(() => 0);
+    mom ??= x.map(() => 0);
+    for (let i = 0; i < x.length; i++) {
+      ms[i] = decay * ms[i] + (1 - decay) * g[i] * g[i];
+      mom[i] = mu * mom[i] + (lr * g[i]) / Math.sqrt(ms[i] + EPS);
+      x[i] -= mom[i];
+    }
+  };
+}
+
 const refs: Record<string, { make: () => tf.Optimizer; ref: RefFactory }> = {
   sgd: {
     make: () => tf.train.sgd(0.1),
@@ -132,35 +147,11 @@ const refs: Record<string, { make: () => tf.Optimizer; ref: RefFactory }> = {
   },
   rmsprop: {
     make: () => tf.train.rmsprop(0.01, 0.9),
-    ref: () => {
-      let ms: number[] | null = null;
-      let mom: number[] | null = null;
-      return (x, g) => {
-        ms ??= x.map(() => 0);
-        mom ??= x.map(() => 0);
-        for (let i = 0; i < x.length; i++) {
-          ms[i] = 0.9 * ms[i] + 0.1 * g[i] * g[i];
-          mom[i] = 0 * mom[i] + (0.01 * g[i]) / Math.sqrt(ms[i] + EPS);
-          x[i] -= mom[i];
-        }
-      };
-    },
+    ref: () => rmspropRef(0.01, 0.9, 0),
   },
   "rmsprop (momentum)": {
     make: () => tf.train.rmsprop(0.01, 0.8, 0.7),
-    ref: () => {
-      let ms: number[] | null = null;
-      let mom: number[] | null = null;
-      return (x, g) => {
-        ms ??= x.map(() => 0);
-        mom ??= x.map(() => 0);
-        for (let i = 0; i < x.length; i++) {
-          ms[i] = 0.8 * ms[i] + 0.2 * g[i] * g[i];
-          mom[i] = 0.7 * mom[i] + (0.01 * g[i]) / Math.sqrt(ms[i] + EPS);
-          x[i] -= mom[i];
-        }
-      };
-    },
+    ref: () => rmspropRef(0.01, 0.8, 0.7),
   },
   "rmsprop (centered, momentum)": {
     make: () => tf.train.rmsprop(0.01, 0.8, 0.7, null as unknown as number, true),

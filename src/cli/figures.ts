@@ -6,7 +6,7 @@
  * which environment.md is generated.
  */
 import * as tf from "@tensorflow/tfjs";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { deviceLine, selectBackend } from "../engine";
 import { PLATEAU_CONFIGS, runPlateau } from "../experiments/plateau";
@@ -49,7 +49,7 @@ async function renderPngs(figs: { name: string; fig: Figure }[]): Promise<void> 
       await page.waitForSelector("#fig svg.main-svg g.trace", { timeout: 60000 });
       await (await page.$("#fig"))!.screenshot({ path: path.join(FIG_DIR, `${name}.png`) });
       writeFileSync(path.join(FIG_DIR, `${name}.json`), JSON.stringify(fig) + "\n");
-      require("fs").unlinkSync(tmp);
+      unlinkSync(tmp);
     }
   });
 }
