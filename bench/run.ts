@@ -12,8 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { deviceLine, selectBackend } from "../src/engine";
-import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
-import { clipByGlobalNorm } from "../src/noise/clip";
+import { MLP } from "../src/models/mlp";
+import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../src/models/population-mlp";
+import { clipByGlobalNorm, scaleByRun } from "../src/noise/clip";
 import { addGradientNoise } from "../src/noise/gradient-noise";
 import { withTransforms } from "../src/noise/optimizer";
 import { GradientTransform } from "../src/noise/transform";
@@ -54,6 +55,38 @@ function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20): n
   return (batch * steps) / secs;
 }
 
+/** A population of `runs` nets, each with its own batch, clip, noise stream and learning rate. */
+function benchPopulation(runs: number, batch: number, steps: number, warmup = 3): number {
+  const seeds = Array.from({ length: runs }, (_, r) => r);
+  const model = new PopulationMLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seeds });
+  const opt = withTransforms(tf.train.sgd(1), [
+    clipByGlobalNorm(10, { perRun: true }),
+    addGradientNoise({ eta: 0.01, seed: seeds }),
+    scaleByRun(seeds.map((r) => (r % 2 ? 0.01 : 0.1))),
+  ]);
+  const x = tf.randomUniform([runs, batch, 784], 0, 1, "float32", 1) as tf.Tensor3D;
+  const y = tf.reshape(tf.oneHot(tf.randomUniform([runs * batch], 0, 10, "int32", 2) as tf.Tensor1D, 10), [runs, batch, 10]).toFloat() as tf.Tensor3D;
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) t0 = performance.now();
+    tf.tidy(() => {
+      let per: tf.Tensor1D | undefined;
+      opt.minimize(() => {
+        const l = model.lossPerRun(x, y);
+        per = tf.keep(tf.clone(l));
+        return tf.sum(l);
+      }, false, model.variables);
+      per!.dataSync(); // per-run losses read every step
+      per!.dispose();
+    });
+  }
+  const secs = (performance.now() - t0) / 1000;
+  tf.dispose([x, y]);
+  opt.dispose();
+  model.dispose();
+  return (runs * batch * steps) / secs;
+}
+
 function benchTorch(steps: number, reps: number): Row[] {
   const script = path.join(__dirname, "..", "..", "bench", "torch_mlp.py");
   for (const py of ["/usr/bin/python3", "python3"]) {
@@ -68,9 +101,11 @@ function benchTorch(steps: number, reps: number): Row[] {
 async function main(): Promise<void> {
   const steps = Number(process.env.BENCH_STEPS ?? 200);
   const reps = Number(process.env.BENCH_REPS ?? 5);
-  const choice = await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
+  const popRuns = Number(process.env.BENCH_POP_RUNS ?? 40);
+  const popSteps = Number(process.env.BENCH_POP_STEPS ?? 10);
+  const choice = await selectBackend({ requiredKernels: POPULATION_TRAINING_KERNELS });
   const engine = deviceLine();
-  console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps; ${engine}`);
+  console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps (population: ${Math.min(reps, 3)} x ${popSteps}); ${engine}`);
   const rows: Row[] = [];
   for (const batch of [32, 128]) {
     const runs: Record<string, number[]> = { off: [], on: [] };
@@ -83,11 +118,17 @@ async function main(): Promise<void> {
       rows.push({ impl: `tfjs-${choice.backend}`, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
     }
   }
+  for (const batch of [32, 128]) {
+    const xs: number[] = [];
+    for (let r = 0; r < Math.min(reps, 3); r++) xs.push(benchPopulation(popRuns, batch, popSteps));
+    rows.push({ impl: `tfjs-${choice.backend} population x${popRuns}`, batch, noise: true, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  }
   const torch = benchTorch(steps, reps);
   rows.push(...torch);
   const find = (impl: string, batch: number, noise: boolean) => rows.find((r) => r.impl.startsWith(impl) && r.batch === batch && r.noise === noise);
+  const single = (batch: number) => rows.find((r) => r.impl === `tfjs-${choice.backend}` && r.batch === batch && r.noise)!;
   const out = rows.map((r) => {
-    const quiet = find(r.impl, r.batch, false)!;
+    const quiet = find(r.impl, r.batch, false);
     const peer = find("pytorch", r.batch, r.noise);
     return {
       impl: r.impl,
@@ -95,7 +136,8 @@ async function main(): Promise<void> {
       noise: r.noise ? "on" : "off",
       "examples/s": Math.round(r.examplesPerSec),
       range: r.min !== undefined ? `${Math.round(r.min)}-${Math.round(r.max!)}` : "",
-      "noise overhead": r.noise ? `${((quiet.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%` : "",
+      "noise overhead": r.noise && quiet ? `${((quiet.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%` : "",
+      "vs single run": r.impl.includes("population") ? `${(r.examplesPerSec / single(r.batch).examplesPerSec).toFixed(2)}x` : "",
       "PyTorch / this": peer && !r.impl.startsWith("pytorch") ? (peer.examplesPerSec / r.examplesPerSec).toFixed(2) : "",
     };
   });

@@ -10,5 +10,6 @@ export * as data from "./data";
 export * as train from "./train";
 export * as experiments from "./experiments";
 export * as report from "./report";
+export * as stats from "./stats";
 export { selectBackend, describeDevice, deviceLine } from "./engine";
 export { MLP } from "./models";

@@ -7,18 +7,21 @@ import { kernelsUsedBy } from "../src/engine";
 import { initStd, initWeights, randomWalkStd } from "../src/models/init";
 import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
 import { withGradientNoise } from "../src/noise/optimizer";
+import { accuracy } from "../src/train/classifier";
 
 before(async () => {
   await tf.setBackend("cpu");
 });
 
-test("MLP_TRAINING_KERNELS covers a profiled training step (forward, backward, clip, noise, finite check)", async () => {
+test("MLP_TRAINING_KERNELS covers profiled training (batch upload, step with clip, noise and finite check, evaluation)", async () => {
   const d = gaussianClusters({ n: 16, features: 4, classes: 3, separation: 1, seed: 1 });
   const model = new MLP({ inputSize: 4, hidden: [5, 5], outputSize: 3, init: { kind: "he" }, seed: 1 });
   const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipGlobalNorm: 1 });
   const { x, y } = batchTensors(d, Array.from({ length: 16 }, (_, i) => i));
   const used = await kernelsUsedBy(() => {
+    tf.dispose(batchTensors(d, [0, 1, 2]));
     opt.minimize(() => model.loss(x, y), true, model.variables)?.dispose();
+    accuracy(model, d);
   });
   const missing = used.filter((k) => !MLP_TRAINING_KERNELS.includes(k));
   assert.deepEqual(missing, [], `declare these in MLP_TRAINING_KERNELS: ${missing.join(", ")}`);

@@ -1,2 +1,4 @@
 export * from "./init";
 export * from "./mlp";
+export * from "./dense";
+export * from "./population-mlp";

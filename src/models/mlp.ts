@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { SeedPart } from "../noise/rng";
 import { requireSeed } from "../noise/validate";
+import { matMul2d } from "./dense";
 import { InitScheme, initWeights } from "./init";
 
 export interface MLPConfig {
@@ -17,13 +18,14 @@ export interface MLPConfig {
 }
 
 /**
- * Kernels one SGD training step needs (forward, backward, the norm clip, noise
- * and the finiteness check). test/models.test.ts checks this list against a
- * profile of a real step so it cannot drift.
+ * Kernels training needs: a batch upload, an SGD step (forward, backward, the
+ * norm clip, noise, the finiteness check) and evaluation. test/models.test.ts
+ * checks this list against a profile of real steps so it cannot drift.
  */
 export const MLP_TRAINING_KERNELS: readonly string[] = [
-  "Abs", "Add", "AddN", "BatchMatMul", "Cast", "Exp", "Identity", "Log", "Max", "Maximum",
-  "Multiply", "Neg", "Pack", "RealDiv", "Relu", "Reshape", "Sqrt", "Square", "Step", "Sub", "Sum",
+  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "Exp", "Identity", "Log", "Max", "Maximum",
+  "Multiply", "Neg", "OneHot", "Pack", "RealDiv", "Relu", "Reshape", "Sqrt", "Square", "Step", "Sub", "Sum",
+  "Transpose",
 ];
 
 let instances = 0;
@@ -62,7 +64,7 @@ export class MLP {
       let h: tf.Tensor2D = x;
       const last = this.weights.length - 1;
       for (let l = 0; l <= last; l++) {
-        const z = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]) as tf.Tensor2D;
+        const z = tf.add(matMul2d(h, this.weights[l] as tf.Tensor2D), this.biases[l]) as tf.Tensor2D;
         h = l < last ? tf.relu(z) : z;
       }
       return h;

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { SeedPart } from "./rng";
-import { noiseTensor, NoiseOptions, resolveSchedule } from "./gradient-noise";
+import { NoiseOptions, resolveSchedule, streamNoise } from "./gradient-noise";
 import { GradientTransform } from "./transform";
 
 export function weightNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
@@ -18,14 +18,14 @@ export function addWeightNoise(opts: NoiseOptions): GradientTransform {
   const schedule = resolveSchedule("addWeightNoise()", opts);
   const seed = opts.seed;
   return {
-    name: `addWeightNoise(${schedule.label}, seed=${seed})`,
+    name: `addWeightNoise(${schedule.label}, seed=${Array.isArray(seed) ? `[${seed.join(",")}]` : seed})`,
     afterUpdate(variables, ctx) {
       const std = Math.sqrt(schedule.variance(ctx.step));
       if (std === 0) return;
       tf.tidy(() => {
         for (const name of ctx.names) {
           const v = variables[name];
-          v.assign(tf.add(v, noiseTensor(v.shape, std, weightNoiseKey(seed, ctx.paramIndex(name), ctx.step))));
+          v.assign(tf.add(v, streamNoise(v.shape, std, seed, ctx.paramIndex(name), ctx.step, weightNoiseKey, name)));
         }
       });
     },

@@ -1,1 +1,2 @@
 export * from "./classifier";
+export * from "./population";
