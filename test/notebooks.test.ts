@@ -41,7 +41,8 @@ describe("reports", { skip }, () => {
     test(`${name} executes at smoke scale and its HTML report draws every plot in Chromium`, async () => {
       preconditions();
       const outDir = mkdtempSync(path.join(tmpdir(), "gn-report-"));
-      const { html } = executeNotebook(nb, { outDir, scale: "smoke", cellTimeout: 600 });
+      // A fresh results folder, so the sweep really trains instead of loading earlier results.
+      const { html } = executeNotebook(nb, { outDir, scale: "smoke", cellTimeout: 600, env: { GRADNOISE_RESULTS_DIR: path.join(outDir, "results") } });
       const shots = path.join(REPO, "reports", "screenshots");
       mkdirSync(shots, { recursive: true });
       const figs = await withChromium(async (b) => {

@@ -1,2 +1,4 @@
 export * from "./scale";
 export * from "./plateau";
+export * from "./results";
+export * from "./deep-mlp";

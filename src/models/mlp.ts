@@ -3,7 +3,7 @@
  * units). Biases start at zero under every init scheme.
  */
 import * as tf from "@tensorflow/tfjs";
-import { SeedPart } from "../noise/rng";
+import { SeedPart, uniformStream } from "../noise/rng";
 import { requireSeed } from "../noise/validate";
 import { matMul2d } from "./dense";
 import { InitScheme, initWeights } from "./init";
@@ -15,6 +15,12 @@ export interface MLPConfig {
   outputSize: number;
   init: InitScheme;
   seed: SeedPart;
+  /**
+   * Dropout rate on every hidden layer while training (Table 1, Experiment 1's
+   * "No Noise + Dropout"; the paper gives no rate). Masks come from the stream
+   * (seed, "dropout", layer, step): a fresh mask every step, same on every backend.
+   */
+  dropout?: number;
 }
 
 /**
@@ -38,6 +44,8 @@ export class MLP {
   constructor(readonly config: MLPConfig) {
     const { inputSize, hidden, outputSize, init } = config;
     requireSeed("MLP", config.seed);
+    const rate = config.dropout ?? 0;
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`MLP: dropout must be in [0, 1), got ${config.dropout}`);
     for (const [arg, v] of [["inputSize", inputSize], ["outputSize", outputSize], ...hidden.map((h, i) => [`hidden[${i}]`, h] as const)] as const) {
       if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`MLP: ${arg} must be a positive integer, got ${v}`);
     }
@@ -59,21 +67,36 @@ export class MLP {
     return this.weights.length - 1;
   }
 
-  logits(x: tf.Tensor2D): tf.Tensor2D {
+  /**
+   * Logits for x [b, in]. With `trainingStep` given and dropout > 0, hidden
+   * units are dropped with that step's masks (inverted dropout: kept units are
+   * scaled by 1 / (1 - rate), so evaluation needs no rescaling).
+   */
+  logits(x: tf.Tensor2D, trainingStep?: number): tf.Tensor2D {
+    const rate = this.config.dropout ?? 0;
     return tf.tidy(() => {
       let h: tf.Tensor2D = x;
       const last = this.weights.length - 1;
       for (let l = 0; l <= last; l++) {
         const z = tf.add(matMul2d(h, this.weights[l] as tf.Tensor2D), this.biases[l]) as tf.Tensor2D;
         h = l < last ? tf.relu(z) : z;
+        if (l < last && rate > 0 && trainingStep !== undefined) h = tf.mul(h, this.dropoutMask(h.shape, l, trainingStep, rate)) as tf.Tensor2D;
       }
       return h;
     });
   }
 
-  /** Mean softmax cross-entropy against integer labels given one-hot. */
-  loss(x: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar {
-    return tf.losses.softmaxCrossEntropy(yOneHot, this.logits(x)) as tf.Scalar;
+  private dropoutMask(shape: [number, number], layer: number, step: number, rate: number): tf.Tensor2D {
+    const next = uniformStream(this.config.seed, "dropout", layer, step);
+    const m = new Float32Array(shape[0] * shape[1]);
+    const keep = 1 / (1 - rate);
+    for (let i = 0; i < m.length; i++) m[i] = next() < rate ? 0 : keep;
+    return tf.tensor2d(m, shape);
+  }
+
+  /** Mean softmax cross-entropy against one-hot labels; `trainingStep` turns dropout on. */
+  loss(x: tf.Tensor2D, yOneHot: tf.Tensor2D, trainingStep?: number): tf.Scalar {
+    return tf.losses.softmaxCrossEntropy(yOneHot, this.logits(x, trainingStep)) as tf.Scalar;
   }
 
   dispose(): void {

@@ -70,7 +70,8 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   const tty = Boolean(process.stderr.isTTY);
   const render = (fraction: number, detail: string) => {
     const secs = (Date.now() - t0) / 1000;
-    const left = fraction > 0 && fraction < 1 ? ` (~${((secs / fraction) * (1 - fraction)).toFixed(0)}s left)` : "";
+    // An estimate from the first moments of a long job is noise: wait for 1% or 10 s.
+    const left = (fraction >= 0.01 || secs >= 10) && fraction > 0 && fraction < 1 ? ` (~${((secs / fraction) * (1 - fraction)).toFixed(0)}s left)` : "";
     return `${label} ${bar(fraction)} ${secs.toFixed(0)}s${left}${detail ? ` ${detail}` : ""}`;
   };
   return {

@@ -10,7 +10,8 @@ import { SeedPart } from "../noise/rng";
 export interface Classifier {
   readonly variables: tf.Variable[];
   logits(x: tf.Tensor2D): tf.Tensor2D;
-  loss(x: tf.Tensor2D, yOneHot: tf.Tensor2D): tf.Scalar;
+  /** Training loss; `trainingStep` lets a model draw per-step randomness such as dropout masks. */
+  loss(x: tf.Tensor2D, yOneHot: tf.Tensor2D, trainingStep?: number): tf.Scalar;
 }
 
 export interface Progress {
@@ -77,7 +78,7 @@ export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer
     const record = step % logEvery === 0 || step === steps - 1;
     const cost = tf.tidy((): tf.Scalar | void => {
       const { x, y } = batchTensors(train, batchIndices(train.n, batchSize, step, seed, cache));
-      return optimizer.minimize(() => model.loss(x, y), record, model.variables) ?? undefined;
+      return optimizer.minimize(() => model.loss(x, y, step), record, model.variables) ?? undefined;
     });
     if (cost) {
       const loss = cost.dataSync()[0];
