@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, batchTensors, Dataset } from "../data/dataset";
 import { SeedPart } from "../noise/rng";
+import { runSteps } from "./loop";
 
 export interface Classifier {
   readonly variables: tf.Variable[];
@@ -68,13 +69,12 @@ export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer
   const h: TrainHistory = { step: [], loss: [], evalStep: [], evalAccuracy: [], elapsedMs: 0 };
   const cache = { epoch: -1, perm: new Int32Array(0) };
   const t0 = Date.now();
-  let lastYield = t0;
   const evaluate = (step: number) => {
     if (!opts.evalData) return;
     h.evalStep.push(step);
     h.evalAccuracy.push(accuracy(model, opts.evalData));
   };
-  for (let step = 0; step < steps; step++) {
+  await runSteps(steps, evalEvery, (step) => {
     const record = step % logEvery === 0 || step === steps - 1;
     const cost = tf.tidy((): tf.Scalar | void => {
       const { x, y } = batchTensors(train, batchIndices(train.n, batchSize, step, seed, cache));
@@ -87,13 +87,7 @@ export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer
       h.loss.push(loss);
       opts.onProgress?.({ step: step + 1, steps, loss, elapsedMs: Date.now() - t0 });
     }
-    if (evalEvery > 0 && (step + 1) % evalEvery === 0 && step + 1 < steps) evaluate(step + 1);
-    if (Date.now() - lastYield > 200) {
-      await new Promise((r) => setImmediate(r));
-      lastYield = Date.now();
-    }
-  }
-  evaluate(steps);
+  }, evaluate);
   h.elapsedMs = Date.now() - t0;
   return h;
 }

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchIndices, Dataset } from "../data/dataset";
 import { PopulationMLP } from "../models/population-mlp";
 import { Progress } from "./classifier";
+import { runSteps } from "./loop";
 
 export interface PopulationTrainOptions {
   steps: number;
@@ -64,8 +65,7 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
     model.accuracy(opts.evalData).forEach((a, r) => h.evalAccuracy[r].push(a));
   };
   const t0 = Date.now();
-  let lastYield = t0;
-  for (let step = 0; step < steps; step++) {
+  await runSteps(steps, evalEvery, (step) => {
     const record = step % logEvery === 0 || step === steps - 1;
     let perRun: tf.Tensor1D | undefined;
     tf.tidy(() => {
@@ -84,13 +84,7 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
       const mean = losses.reduce((a, b) => a + b, 0) / R;
       opts.onProgress?.({ step: step + 1, steps, loss: mean, elapsedMs: Date.now() - t0, lossPerRun: losses });
     }
-    if (evalEvery > 0 && (step + 1) % evalEvery === 0 && step + 1 < steps) evaluate(step + 1);
-    if (Date.now() - lastYield > 200) {
-      await new Promise((r) => setImmediate(r));
-      lastYield = Date.now();
-    }
-  }
-  evaluate(steps);
+  }, evaluate);
   h.elapsedMs = Date.now() - t0;
   return h;
 }
