@@ -34,10 +34,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20): number {
+function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false): number {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
   const transforms: GradientTransform[] = [clipByGlobalNorm(10)];
-  if (noise) transforms.push(addGradientNoise({ eta: 0.01, seed: 0 }));
+  if (noise) transforms.push(addGradientNoise({ eta: 0.01, seed: 0, prefetch }));
   const opt = withTransforms(tf.train.sgd(0.1), transforms);
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
@@ -108,14 +108,16 @@ async function main(): Promise<void> {
   console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps (population: ${Math.min(reps, 3)} x ${popSteps}); ${engine}`);
   const rows: Row[] = [];
   for (const batch of [32, 128]) {
-    const runs: Record<string, number[]> = { off: [], on: [] };
+    const runs: Record<string, number[]> = { off: [], on: [], prefetch: [] };
     for (let r = 0; r < reps; r++) {
       runs.off.push(benchTfjs(batch, false, steps));
       runs.on.push(benchTfjs(batch, true, steps));
+      runs.prefetch.push(benchTfjs(batch, true, steps, 20, true));
     }
-    for (const noise of [false, true]) {
-      const xs = runs[noise ? "on" : "off"];
-      rows.push({ impl: `tfjs-${choice.backend}`, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+    for (const [kind, noise] of [["off", false], ["on", true], ["prefetch", true]] as const) {
+      const xs = runs[kind];
+      const impl = `tfjs-${choice.backend}${kind === "prefetch" ? " (noise prefetched)" : ""}`;
+      rows.push({ impl, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
     }
   }
   for (const batch of [32, 128]) {
@@ -126,9 +128,10 @@ async function main(): Promise<void> {
   const torch = benchTorch(steps, reps);
   rows.push(...torch);
   const find = (impl: string, batch: number, noise: boolean) => rows.find((r) => r.impl.startsWith(impl) && r.batch === batch && r.noise === noise);
+  const base = (r: Row) => r.impl.replace(" (noise prefetched)", "");
   const single = (batch: number) => rows.find((r) => r.impl === `tfjs-${choice.backend}` && r.batch === batch && r.noise)!;
   const out = rows.map((r) => {
-    const quiet = find(r.impl, r.batch, false);
+    const quiet = rows.find((q) => q.impl === base(r) && q.batch === r.batch && !q.noise);
     const peer = find("pytorch", r.batch, r.noise);
     return {
       impl: r.impl,

@@ -5,6 +5,7 @@
  * along with the gradient (Sections 1 and 4.6).
  */
 import * as tf from "@tensorflow/tfjs";
+import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
 import { fillGaussian, gaussian, SeedPart } from "./rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext } from "./transform";
@@ -23,6 +24,11 @@ export interface NoiseOptions {
   gamma?: number;
   /** Any variance schedule (constant, custom) instead of eta/gamma. */
   schedule?: NoiseSchedule;
+  /**
+   * Draw the next step's noise on a worker thread while this step computes
+   * (bit-identical values; worth it when a core is idle). Default false.
+   */
+  prefetch?: boolean;
 }
 
 export function resolveSchedule(where: string, opts: NoiseOptions): NoiseSchedule {
@@ -50,39 +56,88 @@ export function noiseTensor(shape: number[], std: number, key: SeedPart[]): tf.T
   return tf.tensor(gaussian(n, std, ...key), shape, "float32");
 }
 
-/**
- * Noise of `shape` for parameter `index` at step `t`: from `key(seed, index, t)`
- * for one seed; for a seed array, slice r along axis 0 from seed[r]'s stream.
- */
-export function streamNoise(
-  shape: number[],
-  std: number,
-  seed: SeedPart | SeedPart[],
-  index: number,
-  t: number,
-  key: (seed: SeedPart, index: number, t: number) => SeedPart[],
-  name: string,
-): tf.Tensor {
-  if (!Array.isArray(seed)) return noiseTensor(shape, std, key(seed, index, t));
-  if (shape[0] !== seed.length) throw new RangeError(`${name} has ${shape[0]} runs on axis 0, but ${seed.length} seeds were given`);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const per = n / seed.length;
-  const data = new Float32Array(n);
-  seed.forEach((s, r) => fillGaussian(data.subarray(r * per, (r + 1) * per), std, ...key(s, index, t)));
-  return tf.tensor(data, shape, "float32");
+type StreamKey = (seed: SeedPart, index: number, t: number) => SeedPart[];
+
+export interface NoiseParam {
+  name: string;
+  index: number;
+  shape: number[];
 }
 
-export function addGradientNoise(opts: NoiseOptions): GradientTransform {
+/**
+ * Where each parameter's draws at step t come from, laid out back to back:
+ * parameter `index` uses the stream key(seed, index, t); with a seed array,
+ * slice r along axis 0 uses seed[r]'s stream, as run r alone would.
+ */
+export function noiseLayout(params: NoiseParam[], seed: SeedPart | SeedPart[], t: number, key: StreamKey): { entries: NoiseJobEntry[]; offsets: number[]; total: number } {
+  const entries: NoiseJobEntry[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const p of params) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    offsets.push(offset);
+    if (!Array.isArray(seed)) entries.push({ offset, size: n, key: key(seed, p.index, t) });
+    else {
+      if (p.shape[0] !== seed.length) throw new RangeError(`${p.name} has ${p.shape[0]} runs on axis 0, but ${seed.length} seeds were given`);
+      const per = n / seed.length;
+      seed.forEach((s, r) => entries.push({ offset: offset + r * per, size: per, key: key(s, p.index, t) }));
+    }
+    offset += n;
+  }
+  return { entries, offsets, total: offset };
+}
+
+function draw(entries: NoiseJobEntry[], total: number, std: number): Float32Array {
+  const data = new Float32Array(total);
+  for (const e of entries) fillGaussian(data.subarray(e.offset, e.offset + e.size), std, ...e.key);
+  return data;
+}
+
+/** Noise of `shape` for one parameter at step t (one seed, or one per run along axis 0). */
+export function streamNoise(shape: number[], std: number, seed: SeedPart | SeedPart[], index: number, t: number, key: StreamKey, name: string): tf.Tensor {
+  const { entries, total } = noiseLayout([{ name, index, shape }], seed, t, key);
+  return tf.tensor(draw(entries, total, std), shape, "float32");
+}
+
+export interface GradientNoiseTransform extends GradientTransform {
+  /** Steps whose noise came from the prefetch worker vs drawn in place. */
+  readonly stats: { prefetched: number; drawnInPlace: number };
+}
+
+export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
   const schedule = resolveSchedule("addGradientNoise()", opts);
   const seed = opts.seed;
+  let prefetcher: NoisePrefetcher | undefined;
+  const stats = { prefetched: 0, drawnInPlace: 0 };
+  const signature = (t: number, params: NoiseParam[]) => `${t}|${params.map((p) => `${p.index}:${p.shape.join("x")}`).join(",")}`;
   return {
     name: `addGradientNoise(${schedule.label}, seed=${Array.isArray(seed) ? `[${seed.join(",")}]` : seed})`,
+    stats,
     transformGradients(grads: tf.NamedTensorMap, ctx: StepContext) {
-      const std = Math.sqrt(schedule.variance(ctx.step));
-      if (std === 0) return grads;
-      return mapGradients(grads, (g, name) =>
-        tf.add(g, streamNoise(g.shape, std, seed, ctx.paramIndex(name), ctx.step, gradientNoiseKey, name)),
-      );
+      const t = ctx.step;
+      const std = Math.sqrt(schedule.variance(t));
+      const params = Object.keys(grads).map((name) => ({ name, index: ctx.paramIndex(name), shape: grads[name].shape }));
+      const { entries, offsets, total } = noiseLayout(params, seed, t, gradientNoiseKey);
+      let data: Float32Array | null = null;
+      if (std > 0) {
+        data = prefetcher?.take(signature(t, params), total) ?? null;
+        if (data) stats.prefetched++;
+        else {
+          data = draw(entries, total, std);
+          stats.drawnInPlace++;
+        }
+      }
+      if (opts.prefetch && total > 0) {
+        const next = Math.sqrt(schedule.variance(t + 1));
+        prefetcher ??= new NoisePrefetcher(total);
+        if (next > 0 && total <= prefetcher.capacity) prefetcher.request(signature(t + 1, params), next, noiseLayout(params, seed, t + 1, gradientNoiseKey).entries);
+      }
+      if (!data) return grads;
+      const noise = data;
+      return mapGradients(grads, (g, name) => {
+        const i = params.findIndex((p) => p.name === name);
+        return tf.add(g, tf.tensor(noise.subarray(offsets[i], offsets[i] + g.size), g.shape, "float32"));
+      });
     },
   };
 }
