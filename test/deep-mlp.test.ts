@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
@@ -135,6 +135,26 @@ describe("sweeps", () => {
     assert.match(run("bogus").stderr, /usage: npm run experiment -- <deep-mlp>/);
     assert.match(run("deep-mlp", "--scale", "huge").stderr, /--scale must be one of smoke, cpu, paper; got "huge"/);
     assert.match(run("deep-mlp", "--workers", "0", "--scale", "smoke").stderr, /--workers must be a positive integer/);
+    assert.match(run("deep-mlp", "--scale", "smoke", "--experiments", "exp9").stderr, /unknown Table 1 experiment\(s\) exp9/);
+    assert.match(run("deep-mlp", "--scale", "smoke", "--lrs", "0.1,-1").stderr, /--lrs takes positive numbers, got "-1"/);
+  });
+
+  test("an extension study (one experiment, other budget) gets its own results file and records its settings", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gn-ext-"));
+    const cli = path.join(REPO, "build", "src", "cli", "experiment.js");
+    const r = spawnSync(process.execPath, [cli, "deep-mlp", "--scale", "smoke", "--experiments", "exp6", "--steps", "12", "--lrs", "0.1", "--runs", "2", "--workers", "2"], {
+      encoding: "utf8", cwd: dir, env: { ...process.env, GRADNOISE_SCALE: "" },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const file = path.join(REPO, "results", "deep-mlp-smoke-exp6-steps12-runs2-lr0.1.jsonl");
+    try {
+      const recs = loadRecords<RunRecord>(file);
+      assert.equal(recs.length, 4, "2 rows x 1 lr x 2 runs");
+      assert.ok(recs.every((x) => x.experiment === "exp6" && x.steps === 12 && x.lr === 0.1));
+      assert.match(r.stdout, /with --experiments exp6 --steps 12 --runs 2 --lrs 0.1: 4 runs/);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
 

@@ -1,5 +1,10 @@
 /**
- * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]`
+ * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]
+ *    [--experiments exp6,...] [--steps N] [--lrs 0.1,...] [--runs N]`
+ *
+ * The last four narrow or extend the scale's sweep for a focused study (say,
+ * a longer budget for one row); such a sweep gets its own results file, named
+ * after what was changed, and every record carries its own settings.
  *
  * Runs an experiment's sweep, resuming from its results file (default
  * results/<name>-<scale>.jsonl): finished runs are never redone, and each run
@@ -12,7 +17,7 @@ import { fork } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { selectBackend } from "../engine";
-import { DEEP_MLP_CONFIGS, planRuns, runDeepMlpSweep, RunRecord, summarizeTable1 } from "../experiments/deep-mlp";
+import { runDeepMlpSweep, RunRecord, summarizeTable1, sweepPlan, SweepOptions } from "../experiments/deep-mlp";
 import { consolidateRecords, loadRecords } from "../experiments/results";
 import { parseScale, Scale } from "../experiments/scale";
 import { MLP_TRAINING_KERNELS } from "../models/mlp";
@@ -29,6 +34,9 @@ interface Args {
   out: string;
   shard?: number;
   shards?: number;
+  experiments?: string[];
+  overrides: SweepOptions["overrides"];
+  passThrough: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,33 +54,65 @@ function parseArgs(argv: string[]): Args {
   const workersArg = opt("--workers");
   const workers = workersArg === undefined ? Math.min(2, os.cpus().length) : Number(workersArg);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${workersArg}`);
-  const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}.jsonl`));
+  const positive = (flag: string, v: string) => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} takes positive numbers, got "${v}"`);
+    return n;
+  };
+  const list = (flag: string) => opt(flag)?.split(",").map((x) => x.trim()).filter(Boolean);
+  const experiments = list("--experiments");
+  const overrides: NonNullable<SweepOptions["overrides"]> = {};
+  const passThrough: string[] = [];
+  if (experiments) passThrough.push("--experiments", experiments.join(","));
+  for (const flag of ["--steps", "--runs"] as const) {
+    const v = opt(flag);
+    if (v === undefined) continue;
+    const n = positive(flag, v);
+    if (!Number.isInteger(n)) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+    if (flag === "--steps") overrides.steps = n;
+    else overrides.runsPerLr = n;
+    passThrough.push(flag, v);
+  }
+  const lrs = list("--lrs");
+  if (lrs) {
+    overrides.learningRates = lrs.map((v) => positive("--lrs", v));
+    passThrough.push("--lrs", lrs.join(","));
+  }
+  // An extension study never shares a file with the scale's standard sweep: its name says what changed.
+  const parts = [
+    ...(experiments ? [experiments.join("+")] : []),
+    ...(overrides.steps ? [`steps${overrides.steps}`] : []),
+    ...(overrides.runsPerLr ? [`runs${overrides.runsPerLr}`] : []),
+    ...(overrides.learningRates ? [`lr${overrides.learningRates.join("+")}`] : []),
+  ];
+  const tag = parts.map((p) => `-${p.replace(/[^a-zA-Z0-9.+]/g, "")}`).join("");
+  const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}${tag}.jsonl`));
   const shard = opt("--shard") === undefined ? undefined : Number(opt("--shard"));
   const shards = opt("--shards") === undefined ? undefined : Number(opt("--shards"));
-  return { name, scale, workers, out, shard, shards };
+  return { name, scale, workers, out, shard, shards, experiments, overrides, passThrough };
 }
 
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
 
 async function worker(a: Args): Promise<void> {
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
-  await runDeepMlpSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, onProgress: (p) => process.send?.(p) });
+  await runDeepMlpSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, experiments: a.experiments, overrides: a.overrides, onProgress: (p) => process.send?.(p) });
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (a.shard !== undefined) return worker(a);
 
-  const specs = planRuns(DEEP_MLP_CONFIGS[a.scale]);
+  const { specs } = sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides });
   const before = new Set(loadRecords<RunRecord>(a.out).map((r) => r.key));
   const todo = specs.filter((s) => !before.has(s.key)).length;
   const rel = path.relative(process.cwd(), a.out);
-  console.log(`${a.name} at scale "${a.scale}": ${specs.length} runs, ${specs.length - todo} already in ${rel}, ${todo} to do, ${a.workers} worker(s)`);
+  console.log(`${a.name} at scale "${a.scale}"${a.passThrough.length ? ` with ${a.passThrough.join(" ")}` : ""}: ${specs.length} runs, ${specs.length - todo} already in ${rel}, ${todo} to do, ${a.workers} worker(s)`);
   if (todo > 0) {
     const bar = progress(a.name);
     const state: Msg[] = [];
     const children = Array.from({ length: a.workers }, (_, i) =>
-      fork(__filename, [a.name, "--scale", a.scale, "--out", a.out, "--shard", String(i), "--shards", String(a.workers)], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
+      fork(__filename, [a.name, "--scale", a.scale, "--out", a.out, "--shard", String(i), "--shards", String(a.workers), ...a.passThrough], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
     );
     const stop = () => children.forEach((c) => c.kill());
     process.on("SIGINT", () => {

@@ -218,6 +218,10 @@ export async function trainRun(
 
 export interface SweepOptions {
   scale: Scale;
+  /** Only these Table 1 experiments (ids such as "exp6"); default all. */
+  experiments?: string[];
+  /** Changes to the scale's config for an extension study (e.g. a longer budget); recorded in every record. */
+  overrides?: Partial<Pick<DeepMlpConfig, "steps" | "learningRates" | "runsPerLr">>;
   /** Results file (JSON Lines); finished runs found there (or in its shards) are not redone. */
   file: string;
   /** Run only specs with index % shards === shard, writing to the shard's own file. */
@@ -229,11 +233,20 @@ export interface SweepOptions {
 }
 
 /** Runs every spec of the scale not yet in the results file; returns the specs it ran. */
+/** The config and plan a sweep's options describe. */
+export function sweepPlan(opts: Pick<SweepOptions, "scale" | "experiments" | "overrides">): { cfg: DeepMlpConfig; specs: RunSpec[] } {
+  const cfg = { ...DEEP_MLP_CONFIGS[opts.scale], ...opts.overrides };
+  const unknown = (opts.experiments ?? []).filter((id) => !TABLE1.some((e) => e.id === id));
+  if (unknown.length) throw new RangeError(`unknown Table 1 experiment(s) ${unknown.join(", ")}; have ${TABLE1.map((e) => e.id).join(", ")}`);
+  const experiments = opts.experiments ? TABLE1.filter((e) => opts.experiments!.includes(e.id)) : TABLE1;
+  return { cfg, specs: planRuns(cfg, experiments) };
+}
+
 export async function runDeepMlpSweep(opts: SweepOptions): Promise<RunSpec[]> {
-  const cfg = DEEP_MLP_CONFIGS[opts.scale];
+  const { cfg, specs } = sweepPlan(opts);
   const done = new Set(loadRecords<RunRecord>(opts.file).map((r) => r.key));
   const shards = opts.shards ?? 1;
-  const mine = planRuns(cfg).filter((s, i) => i % shards === (opts.shard ?? 0));
+  const mine = specs.filter((s, i) => i % shards === (opts.shard ?? 0));
   const todo = mine.filter((s) => !done.has(s.key));
   if (todo.length === 0) return [];
   const data = mnistFor(cfg, opts.mnistDir);
@@ -276,7 +289,9 @@ export interface Table1Comparison {
   paperDifference: number;
 }
 
-export function summarizeTable1(records: RunRecord[], seed: string | number = 2016): { rows: Table1RowSummary[]; comparisons: Table1Comparison[] } {
+export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016): { rows: Table1RowSummary[]; comparisons: Table1Comparison[] } {
+  // Resampling tests depend on input order: fix it, so the file's order (shards, resumes) cannot.
+  const records = [...unordered].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const rows: Table1RowSummary[] = [];
   const comparisons: Table1Comparison[] = [];
   for (const e of TABLE1) {

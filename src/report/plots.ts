@@ -170,11 +170,11 @@ export function table1AccuracyFigure(records: RunRecord[]): Figure {
     data,
     layout: {
       title: { text: "Table 1: final MNIST test accuracy per run (circles lr 0.1, diamonds lr 0.01) beside the paper" },
-      xaxis: { tickvals: labels.map((_, i) => i), ticktext: labels, tickangle: -35 },
-      yaxis: { title: { text: "test accuracy" }, range: [0, 1.02] },
-      margin: { b: 140 },
-      height: 560,
-      legend: { orientation: "h", y: 1.08 },
+      xaxis: { tickvals: labels.map((_, i) => i), ticktext: labels, tickangle: -35, zeroline: false, range: [-0.6, labels.length - 0.4] },
+      yaxis: { title: { text: "test accuracy" }, range: [0, 1.04] },
+      margin: { t: 60, b: 210 },
+      height: 620,
+      legend: { orientation: "h", x: 0, y: -0.42 },
     },
   };
 }
@@ -184,7 +184,7 @@ export function table1LossFigure(records: RunRecord[], lr = 0.1): Figure {
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     title: { text: `Table 1: median training loss over runs at lr ${lr}, with and without noise` },
-    height: 620, showlegend: true, legend: { orientation: "h", y: 1.08 },
+    height: 660, showlegend: true, legend: { orientation: "h", x: 0, y: -0.12 }, margin: { t: 60, b: 90 },
   };
   const shown = new Set<string>();
   TABLE1.forEach((e, i) => {
