@@ -246,7 +246,7 @@ export async function runDeepMlpSweep(opts: SweepOptions): Promise<RunSpec[]> {
   const { cfg, specs } = sweepPlan(opts);
   const done = new Set(loadRecords<RunRecord>(opts.file).map((r) => r.key));
   const shards = opts.shards ?? 1;
-  const mine = specs.filter((s, i) => i % shards === (opts.shard ?? 0));
+  const mine = specs.filter((_, i) => i % shards === (opts.shard ?? 0));
   const todo = mine.filter((s) => !done.has(s.key));
   if (todo.length === 0) return [];
   const data = mnistFor(cfg, opts.mnistDir);

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
-import { fillGaussian, gaussian, SeedPart } from "./rng";
+import { fillGaussian, SeedPart } from "./rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext } from "./transform";
 import { requireSeed } from "./validate";
@@ -48,12 +48,6 @@ export function resolveSchedule(where: string, opts: NoiseOptions): NoiseSchedul
 /** The stream that gradient noise for parameter `index` at step `t` is drawn from. */
 export function gradientNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
   return [seed, "grad-noise", index, t];
-}
-
-/** Noise tensor of `shape` for one parameter and step (exposed for tests). */
-export function noiseTensor(shape: number[], std: number, key: SeedPart[]): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(gaussian(n, std, ...key), shape, "float32");
 }
 
 type StreamKey = (seed: SeedPart, index: number, t: number) => SeedPart[];
@@ -134,9 +128,10 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
       }
       if (!data) return grads;
       const noise = data;
+      const offsetOf = new Map(params.map((p, i) => [p.name, offsets[i]]));
       return mapGradients(grads, (g, name) => {
-        const i = params.findIndex((p) => p.name === name);
-        return tf.add(g, tf.tensor(noise.subarray(offsets[i], offsets[i] + g.size), g.shape, "float32"));
+        const o = offsetOf.get(name)!;
+        return tf.add(g, tf.tensor(noise.subarray(o, o + g.size), g.shape, "float32"));
       });
     },
   };
