@@ -6,6 +6,7 @@ import { batchTensors } from "../src/data/dataset";
 import { kernelsUsedBy } from "../src/engine";
 import { initStd, initWeights, randomWalkStd } from "../src/models/init";
 import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
+import { PopulationMLP } from "../src/models/population-mlp";
 import { withGradientNoise } from "../src/noise/optimizer";
 import { accuracy } from "../src/train/classifier";
 
@@ -64,5 +65,6 @@ test("zero init: every weight-matrix gradient is exactly zero, so SGD alone can 
 
 test("bad model config is refused with the argument named", () => {
   assert.throws(() => new MLP({ inputSize: 4, hidden: [5, 0], outputSize: 3, init: { kind: "he" }, seed: 1 }), /hidden\[1\] must be a positive integer/);
+  assert.throws(() => new PopulationMLP({ inputSize: 4, hidden: [5], outputSize: 2.5, init: { kind: "he" }, seeds: [1] }), /PopulationMLP: outputSize must be a positive integer, got 2.5/);
   assert.throws(() => new MLP({ inputSize: 4, hidden: [5], outputSize: 3, init: { kind: "he" }, seed: 0.5 }), /seed must be/);
 });

@@ -34,6 +34,18 @@ export const MLP_TRAINING_KERNELS: readonly string[] = [
   "Transpose",
 ];
 
+/**
+ * [inputSize, ...hidden, outputSize], each checked to be a positive integer;
+ * errors name the argument (e.g. "hidden[1]").
+ */
+export function layerSizes(where: string, inputSize: number, hidden: number[], outputSize: number): number[] {
+  const named: [string, number][] = [["inputSize", inputSize], ...hidden.map((h, i): [string, number] => [`hidden[${i}]`, h]), ["outputSize", outputSize]];
+  for (const [arg, v] of named) {
+    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${where}: ${arg} must be a positive integer, got ${v}`);
+  }
+  return [inputSize, ...hidden, outputSize];
+}
+
 let instances = 0;
 
 export class MLP {
@@ -46,12 +58,9 @@ export class MLP {
     requireSeed("MLP", config.seed);
     const rate = config.dropout ?? 0;
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`MLP: dropout must be in [0, 1), got ${config.dropout}`);
-    for (const [arg, v] of [["inputSize", inputSize], ["outputSize", outputSize], ...hidden.map((h, i) => [`hidden[${i}]`, h] as const)] as const) {
-      if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`MLP: ${arg} must be a positive integer, got ${v}`);
-    }
+    const sizes = layerSizes("MLP", inputSize, hidden, outputSize);
     // Variable names must be unique in the tfjs engine; a per-instance prefix keeps two models apart.
     const prefix = `mlp${instances++}`;
-    const sizes = [inputSize, ...hidden, outputSize];
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = initWeights(init, sizes[l], sizes[l + 1], config.seed, "init", l);
       this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true, `${prefix}/W${l}`));

@@ -13,7 +13,7 @@ import { SeedPart } from "../noise/rng";
 import { requireSeed } from "../noise/validate";
 import { populationMatMul } from "./dense";
 import { InitScheme, initWeights } from "./init";
-import { MLP_TRAINING_KERNELS } from "./mlp";
+import { layerSizes, MLP_TRAINING_KERNELS } from "./mlp";
 
 export interface PopulationMLPConfig {
   inputSize: number;
@@ -38,10 +38,7 @@ export class PopulationMLP {
     const { inputSize, hidden, outputSize, init, seeds } = config;
     if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError("PopulationMLP: seeds must be a non-empty array (one per run)");
     seeds.forEach((s) => requireSeed("PopulationMLP", s));
-    const sizes = [inputSize, ...hidden, outputSize];
-    sizes.forEach((v, i) => {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`PopulationMLP: layer size ${i} must be a positive integer, got ${v}`);
-    });
+    const sizes = layerSizes("PopulationMLP", inputSize, hidden, outputSize);
     const prefix = `pop${instances++}`;
     const R = seeds.length;
     for (let l = 0; l + 1 < sizes.length; l++) {

@@ -53,3 +53,10 @@ export function tableText(t: TableLike | Record<string, Cell>[], digits = 4): st
   const widths = table.columns.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
   return cells.map((r) => r.map((c, j) => c.padEnd(widths[j])).join("  ")).join("\n");
 }
+
+/** A GitHub-flavoured markdown table (README, figures/*.md). */
+export function tableMarkdown(t: TableLike | Record<string, Cell>[], digits = 4): string {
+  const table = Array.isArray(t) ? fromRows(t) : t;
+  const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  return [row(table.columns.map(String)), row(table.columns.map(() => "---")), ...table.values.map((r) => row(r.map((v) => formatCell(v, digits))))].join("\n");
+}
