@@ -12,4 +12,4 @@ export * as experiments from "./experiments";
 export * as report from "./report";
 export * as stats from "./stats";
 export { selectBackend, describeDevice, deviceLine } from "./engine";
-export { MLP } from "./models";
+export { MLP, MemN2N } from "./models";

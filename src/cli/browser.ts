@@ -34,7 +34,7 @@ export interface RenderedFigure {
   id: string;
   /** Plotly's root SVGs inside the figure div. */
   svgs: number;
-  /** Drawn traces (scatter/bar groups) inside it. */
+  /** Drawn traces inside it: scatter/bar groups (g.trace) and heatmap images (g.hm). */
   traces: number;
 }
 
@@ -53,7 +53,7 @@ export async function inspectFigures(page: Page, url: string, timeoutMs = 60000)
     divs.map((d) => ({
       id: d.id,
       svgs: d.querySelectorAll("svg.main-svg").length,
-      traces: d.querySelectorAll("g.trace").length,
+      traces: d.querySelectorAll("g.trace, g.hm").length,
     })),
   );
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]
  *    [--experiments exp6,...] [--steps N] [--lrs 0.1,...] [--runs N]`
+ * `npm run experiment -- memn2n [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--tasks 1,2,...] [--eta 1.0]`
  *
  * The last four narrow or extend the scale's sweep for a focused study (say,
  * a longer budget for one row); such a sweep gets its own results file, named
@@ -18,6 +19,8 @@ import * as os from "os";
 import * as path from "path";
 import { selectBackend } from "../engine";
 import { runDeepMlpSweep, RunRecord, summarizeTable1, sweepPlan, SweepOptions } from "../experiments/deep-mlp";
+import { memn2nSweepPlan, MemN2NRunRecord, runMemN2NSweep, summarizeTable2 } from "../experiments/memn2n";
+import { MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
 import { consolidateRecords, loadRecords } from "../experiments/results";
 import { parseScale, Scale } from "../experiments/scale";
 import { MLP_TRAINING_KERNELS } from "../models/mlp";
@@ -25,7 +28,7 @@ import { progress } from "../report/display";
 import { tableText } from "../report/table";
 import { REPO } from "./jupyter";
 
-const EXPERIMENTS = ["deep-mlp"] as const;
+const EXPERIMENTS = ["deep-mlp", "memn2n"] as const;
 
 interface Args {
   name: string;
@@ -36,6 +39,8 @@ interface Args {
   shards?: number;
   experiments?: string[];
   overrides: SweepOptions["overrides"];
+  tasks?: number[];
+  eta?: number;
   passThrough: string[];
 }
 
@@ -73,6 +78,23 @@ function parseArgs(argv: string[]): Args {
     else overrides.runsPerLr = n;
     passThrough.push(flag, v);
   }
+  const tasksArg = list("--tasks");
+  const tasks = tasksArg?.map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`--tasks takes bAbI task numbers 1..20, got "${v}"`);
+    return n;
+  });
+  if (tasks) {
+    if (name !== "memn2n") throw new Error("--tasks applies to memn2n only");
+    passThrough.push("--tasks", tasks.join(","));
+  }
+  const etaArg = opt("--eta");
+  const eta = etaArg === undefined ? undefined : positive("--eta", etaArg);
+  if (eta !== undefined) {
+    if (name !== "memn2n") throw new Error("--eta applies to memn2n only");
+    passThrough.push("--eta", etaArg!);
+  }
+  if (name === "memn2n" && (experiments || Object.keys(overrides).length || opt("--lrs"))) throw new Error("memn2n takes --tasks, not --experiments/--steps/--runs/--lrs");
   const lrs = list("--lrs");
   if (lrs) {
     overrides.learningRates = lrs.map((v) => positive("--lrs", v));
@@ -81,6 +103,8 @@ function parseArgs(argv: string[]): Args {
   // An extension study never shares a file with the scale's standard sweep: its name says what changed.
   const parts = [
     ...(experiments ? [experiments.join("+")] : []),
+    ...(tasks ? [`tasks${tasks.join("+")}`] : []),
+    ...(eta !== undefined ? [`eta${eta}`] : []),
     ...(overrides.steps ? [`steps${overrides.steps}`] : []),
     ...(overrides.runsPerLr ? [`runs${overrides.runsPerLr}`] : []),
     ...(overrides.learningRates ? [`lr${overrides.learningRates.join("+")}`] : []),
@@ -89,25 +113,78 @@ function parseArgs(argv: string[]): Args {
   const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}${tag}.jsonl`));
   const shard = opt("--shard") === undefined ? undefined : Number(opt("--shard"));
   const shards = opt("--shards") === undefined ? undefined : Number(opt("--shards"));
-  return { name, scale, workers, out, shard, shards, experiments, overrides, passThrough };
+  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, passThrough };
 }
 
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
 
 async function worker(a: Args): Promise<void> {
+  const onProgress = (p: Msg) => process.send?.(p);
+  if (a.name === "memn2n") {
+    await selectBackend({ requiredKernels: MEMN2N_TRAINING_KERNELS });
+    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, onProgress });
+    return;
+  }
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
-  await runDeepMlpSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, experiments: a.experiments, overrides: a.overrides, onProgress: (p) => process.send?.(p) });
+  await runDeepMlpSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, experiments: a.experiments, overrides: a.overrides, onProgress });
+}
+
+function planKeys(a: Args): string[] {
+  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta }).specs.map((s) => s.key);
+  return sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides }).specs.map((s) => s.key);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function reportTable2(records: MemN2NRunRecord[], scale: Scale): void {
+  const { selected, rows, comparisons } = summarizeTable2(records);
+  console.log(`\nTable 2 (${scale} scale; ${records.length} runs; per task and setting the restart with the lowest training error):`);
+  console.log(tableText(rows.map((r) => ({
+    setting: r.setting, tasks: r.tasks,
+    "train error (paper)": `${pct(r.trainError)} (${pct(r.paperTrain)})`,
+    "validation error [95% CI] (paper)": `${pct(r.validationError)} [${pct(r.validationLow)}, ${pct(r.validationHigh)}] (${pct(r.paperValidation)})`,
+    "test error": pct(r.testError),
+  }))));
+  console.log("\nWith noise vs without (paired over tasks):");
+  if (!comparisons.length) console.log("(needs two or more tasks)");
+  else console.log(tableText(comparisons.map((c) => ({
+    procedure: c.stages, tasks: c.tasks,
+    "train diff (paper)": `${(100 * c.trainDifference).toFixed(1)} (${(100 * c.paperTrainDifference).toFixed(1)}) points`,
+    "p train": c.pTrain.toFixed(4),
+    "validation diff (paper)": `${(100 * c.validationDifference).toFixed(1)} (${(100 * c.paperValidationDifference).toFixed(1)}) points`,
+    "p validation": c.pValidation.toFixed(4),
+  }))));
+  const two = selected.filter((x) => x.setting === "two-stage");
+  if (two.length) {
+    console.log("\nTwo-stage, no noise: test error per task vs the reference implementation:");
+    console.log(tableText(two.map((x) => ({ task: `${x.task} ${x.taskName}`, ours: pct(x.testError), reference: pct(x.referenceTestError) }))));
+  }
+}
+
+function reportTable1(records: RunRecord[], scale: Scale): void {
+  const { rows, comparisons } = summarizeTable1(records);
+  console.log(`\nTable 1 (${scale} scale; ${records.length} runs):`);
+  console.log(tableText(rows.map((r) => ({
+    experiment: r.title, setting: r.setting, runs: r.runs,
+    "best (paper)": `${pct(r.best)} (${pct(r.paperBest)})`,
+    "avg [95% CI] (paper)": `${pct(r.avg)} [${pct(r.avgLow)}, ${pct(r.avgHigh)}] (${pct(r.paperAvg)})`,
+  }))));
+  console.log("\nWith noise vs no noise:");
+  console.log(tableText(comparisons.map((c) => ({
+    experiment: c.title, "avg difference (paper)": `${(100 * c.difference).toFixed(1)} (${(100 * c.paperDifference).toFixed(1)}) points`,
+    "p (permutation)": c.pPermutation.toFixed(4), "p (Mann-Whitney)": c.pMannWhitney.toFixed(4),
+  }))));
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (a.shard !== undefined) return worker(a);
 
-  const { specs } = sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides });
-  const before = new Set(loadRecords<RunRecord>(a.out).map((r) => r.key));
-  const todo = specs.filter((s) => !before.has(s.key)).length;
+  const keys = planKeys(a);
+  const before = new Set(loadRecords<{ key: string }>(a.out).map((r) => r.key));
+  const todo = keys.filter((k) => !before.has(k)).length;
   const rel = path.relative(process.cwd(), a.out);
-  console.log(`${a.name} at scale "${a.scale}"${a.passThrough.length ? ` with ${a.passThrough.join(" ")}` : ""}: ${specs.length} runs, ${specs.length - todo} already in ${rel}, ${todo} to do, ${a.workers} worker(s)`);
+  console.log(`${a.name} at scale "${a.scale}"${a.passThrough.length ? ` with ${a.passThrough.join(" ")}` : ""}: ${keys.length} runs, ${keys.length - todo} already in ${rel}, ${todo} to do, ${a.workers} worker(s)`);
   if (todo > 0) {
     const bar = progress(a.name);
     const state: Msg[] = [];
@@ -140,20 +217,8 @@ async function main(): Promise<void> {
     bar.done();
   }
   // One file per sweep once every worker is done: shards are only for concurrent appends.
-  const records = consolidateRecords<RunRecord>(a.out, specs.map((s) => s.key));
-  const { rows, comparisons } = summarizeTable1(records);
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`\nTable 1 (${a.scale} scale; ${records.length} runs):`);
-  console.log(tableText(rows.map((r) => ({
-    experiment: r.title, setting: r.setting, runs: r.runs,
-    "best (paper)": `${pct(r.best)} (${pct(r.paperBest)})`,
-    "avg [95% CI] (paper)": `${pct(r.avg)} [${pct(r.avgLow)}, ${pct(r.avgHigh)}] (${pct(r.paperAvg)})`,
-  }))));
-  console.log("\nWith noise vs no noise:");
-  console.log(tableText(comparisons.map((c) => ({
-    experiment: c.title, "avg difference (paper)": `${(100 * c.difference).toFixed(1)} (${(100 * c.paperDifference).toFixed(1)}) points`,
-    "p (permutation)": c.pPermutation.toFixed(4), "p (Mann-Whitney)": c.pMannWhitney.toFixed(4),
-  }))));
+  if (a.name === "memn2n") reportTable2(consolidateRecords<MemN2NRunRecord>(a.out, keys), a.scale);
+  else reportTable1(consolidateRecords<RunRecord>(a.out, keys), a.scale);
 }
 
 main().catch((e) => {

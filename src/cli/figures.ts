@@ -5,7 +5,10 @@
  * figures/manifest.json (how each was produced), from which environment.md is
  * generated. `method` re-runs Section 3's demo at GRADNOISE_SCALE (default
  * cpu); `deep-mlp` draws Table 1 from a finished sweep's results file
- * (`npm run experiment -- deep-mlp` first) and writes figures/table1-<scale>.md.
+ * (`npm run experiment -- deep-mlp` first) and writes figures/table1-<scale>.md;
+ * `memn2n` draws Table 2 from its sweep (`npm run experiment -- memn2n`),
+ * writes figures/table2-<scale>.md, and trains one task-2 model for the
+ * attention picture.
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "fs";
@@ -16,6 +19,10 @@ import { PLATEAU_CONFIGS, runPlateau } from "../experiments/plateau";
 import { loadRecords } from "../experiments/results";
 import { currentScale } from "../experiments/scale";
 import { MLP_TRAINING_KERNELS } from "../models/mlp";
+import { attentionPicture, MEMN2N_CONFIGS, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2 } from "../experiments/memn2n";
+import { MemN2N, MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
+import { trainMemN2N, errorRate } from "../train/memn2n";
+import { attentionFigure, curvesFigure, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "../report/memn2n-plots";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { plateauFigures, plateauRows, scheduleFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "../report/plots";
 import { progress } from "../report/display";
@@ -51,7 +58,7 @@ async function renderPngs(figs: { name: string; fig: Figure }[]): Promise<void> 
       const tmp = path.join(FIG_DIR, `.${name}.html`);
       writeFileSync(tmp, html);
       await page.goto(`file://${tmp}`, { waitUntil: "load" });
-      await page.waitForSelector("#fig svg.main-svg g.trace", { timeout: 60000 });
+      await page.waitForSelector("#fig svg.main-svg :is(g.trace, g.hm)", { timeout: 60000 });
       await (await page.$("#fig"))!.screenshot({ path: path.join(FIG_DIR, `${name}.png`) });
       writeFileSync(path.join(FIG_DIR, `${name}.json`), JSON.stringify(fig) + "\n");
       unlinkSync(tmp);
@@ -113,15 +120,70 @@ async function deepMlpFigures(scale: ReturnType<typeof currentScale>, date: stri
   saveManifest(made, scale, engines, `GRADNOISE_SCALE=${scale} npm run figures -- deep-mlp`, date);
 }
 
+/** Table 2 figures from a finished sweep, plus a task-2 attention picture from a model trained here. */
+async function memn2nFigures(scale: ReturnType<typeof currentScale>, date: string): Promise<void> {
+  const file = path.join(REPO, "results", `memn2n-${scale}.jsonl`);
+  const records = loadRecords<MemN2NRunRecord>(file);
+  const cfg = MEMN2N_CONFIGS[scale];
+  const specs = planMemN2NRuns(cfg);
+  const missing = specs.filter((s) => !records.some((r) => r.key === s.key));
+  if (missing.length) throw new Error(`${path.relative(REPO, file)} lacks ${missing.length} of ${specs.length} runs: run \`npm run experiment -- memn2n --scale ${scale}\` first`);
+  const engines = [...new Set(records.map((r) => r.engine))].join("; ");
+  const minutes = records.reduce((s, r) => s + r.seconds, 0) / 60;
+  const source =
+    `bAbI 1k tasks ${cfg.tasks[0]}-${cfg.tasks[cfg.tasks.length - 1]}, MemN2N 3 hops d 20 (PE, TE, RN, adjacent tying), ${cfg.restarts} restarts per task and setting (best training error kept), ` +
+    `${cfg.epochs} softmax epochs (+${cfg.linearEpochs} linear-start for two-stage), lr ${cfg.learningRate.oneStage} / ${cfg.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, eta ${cfg.eta}, gamma ${cfg.gamma}; ` +
+    `restart seeds 100*task + 1..${cfg.restarts}; results/memn2n-${scale}.jsonl (${minutes.toFixed(0)} CPU-minutes of training)`;
+  const { selected, rows, comparisons } = summarizeTable2(records);
+
+  const bar = progress("task 2 attention model");
+  const data = prepareTask(2, { trainQuestions: cfg.trainQuestions });
+  const model = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 201 });
+  await trainMemN2N(model, data.train, { seed: 201, epochs: cfg.epochs, linearEpochs: cfg.linearEpochs, learningRate: cfg.learningRate.twoStage, eta: null, onEpoch: (e, n) => bar.update(e / n) });
+  bar.done();
+  const pic = attentionPicture(model, data, 3);
+  const demoError = errorRate(model, data.test);
+  model.dispose();
+  const made: Made[] = [
+    { name: `table2-tasks-${scale}`, title: "Table 2: test error per task, four settings, with the reference implementation", fig: perTaskFigure(selected), source },
+    { name: `table2-curves-${scale}`, title: "Table 2: mean training loss and validation error by epoch, with and without noise", fig: curvesFigure(records, selected), source },
+    {
+      name: `memn2n-attention-${scale}`, title: "MemN2N attention per hop on a task-2 test story",
+      fig: attentionFigure(pic), source: `task 2, two-stage, no noise, seed 201, ${cfg.epochs}+${cfg.linearEpochs} epochs; test question 4; this model's test error ${(100 * demoError).toFixed(1)}%`,
+    },
+  ];
+  await renderPngs(made);
+  const md = [
+    `# Table 2 at scale "${scale}"`,
+    "",
+    `${source}. Engine: ${engines}. Generated by \`GRADNOISE_SCALE=${scale} npm run figures -- memn2n\` on ${date}.`,
+    "",
+    tableMarkdown(table2Rows(rows)),
+    "",
+    "With noise vs without (paired sign-flip permutation test over tasks, two-sided; negative = noise lowers the error):",
+    "",
+    tableMarkdown(table2ComparisonRows(comparisons)),
+    "",
+    "Test error per task (kept restart) beside the reference MemN2N (Sukhbaatar et al. 2015, 3 hops PE LS RN, 1k):",
+    "",
+    tableMarkdown(perTaskRows(selected)),
+    "",
+  ].join("\n");
+  writeFileSync(path.join(FIG_DIR, `table2-${scale}.md`), md);
+  console.log(md);
+  saveManifest(made, scale, engines, `GRADNOISE_SCALE=${scale} npm run figures -- memn2n`, date);
+}
+
 async function main(): Promise<void> {
   const scale = currentScale();
   const targets = process.argv.slice(2).length ? process.argv.slice(2) : ["method"];
-  for (const t of targets) if (!["method", "deep-mlp"].includes(t)) throw new Error(`unknown figure target "${t}": use method or deep-mlp`);
+  for (const t of targets) if (!["method", "deep-mlp", "memn2n"].includes(t)) throw new Error(`unknown figure target "${t}": use method, deep-mlp or memn2n`);
   mkdirSync(FIG_DIR, { recursive: true });
-  await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
+  await selectBackend({ requiredKernels: [...new Set([...MLP_TRAINING_KERNELS, ...MEMN2N_TRAINING_KERNELS])] });
   const engine = deviceLine();
   const date = new Date().toISOString().slice(0, 10);
   if (targets.includes("deep-mlp")) await deepMlpFigures(scale, date);
+  if (targets.includes("memn2n")) await memn2nFigures(scale, date);
   if (!targets.includes("method")) return;
   const command = `GRADNOISE_SCALE=${scale} npm run figures`;
   console.log(`figures at scale "${scale}" on ${engine}`);

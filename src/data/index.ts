@@ -1,3 +1,5 @@
 export * from "./dataset";
 export * from "./synthetic";
 export * from "./mnist";
+export * from "./babi";
+export * from "./paths";

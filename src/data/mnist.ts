@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from "fs";
 import * as path from "path";
+import { repoRoot } from "./paths";
 import { gunzipSync } from "zlib";
 import { checkDataset, Dataset } from "./dataset";
 
@@ -73,19 +74,6 @@ export function readIdxFile(file: string): { dims: number[]; data: Uint8Array } 
     }
   }
   return parseIdx(buf, file);
-}
-
-/** The checkout's root (nearest folder above this file whose package.json is gradnoise's), or null. */
-function repoRoot(): string | null {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const pkg = path.join(dir, "package.json");
-    try {
-      if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "gradnoise") return dir;
-    } catch {
-      // An unreadable or malformed package.json belongs to someone else; keep climbing.
-    }
-  }
-  return null;
 }
 
 /** `dir/base` or `dir/base.gz`, whichever exists (raw first), else null. */

@@ -1,2 +1,3 @@
 export * from "./classifier";
 export * from "./population";
+export * from "./memn2n";

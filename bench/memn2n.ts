@@ -1,0 +1,99 @@
+/**
+ * `npm run bench` (second part): questions per second of one MemN2N SGD step
+ * (3 hops, d 20, batch 32, per-matrix clip 40, annealed noise eta 0.01) on a
+ * short-story task (bAbI 1, 10 memory slots) and a long-story one (task 2,
+ * 50 slots), comparing the two ways to embed: weighted bags of words times
+ * the embedding matrix (what the library trains with) and tf.gather (whose
+ * gradient WASM lacks; the engine fills UnsortedSegmentSum in JS). The same
+ * step in PyTorch (nn.Embedding lookups, one thread) runs in the same
+ * process tree for the ratio; the noise overhead compares the bag step with
+ * and without noise. BENCH_STEPS / BENCH_REPS as in bench/run.ts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { deviceLine, selectBackend } from "../src/engine";
+import { prepareTask, TaskData } from "../src/experiments/memn2n";
+import { encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
+import { clipByNorm } from "../src/noise/clip";
+import { addGradientNoise } from "../src/noise/gradient-noise";
+import { withTransforms } from "../src/noise/optimizer";
+import { tableText } from "../src/report/table";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
+function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): number {
+  const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup });
+  const opt = withTransforms(tf.train.sgd(0.005), noise ? [clipByNorm(40), addGradientNoise({ eta: 0.01, seed: 0 })] : [clipByNorm(40)]);
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) t0 = performance.now();
+    const ex = Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]);
+    const b = encodeBatch(ex, m.vocabSize, m.memorySize, { withTokens: lookup === "gather" });
+    const cost = opt.minimize(() => m.loss(b), true, m.weights);
+    cost?.dataSync();
+    cost?.dispose();
+    b.dispose();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  opt.dispose();
+  m.dispose();
+  return (32 * steps) / secs;
+}
+
+function benchTorch(tasks: { task: number; data: TaskData }[], steps: number, reps: number): Record<number, number[]> {
+  const script = path.join(__dirname, "..", "..", "bench", "torch_memn2n.py");
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
+    const out: Record<number, number[]> = {};
+    for (const { task, data } of tasks) {
+      // The peer gets the shapes only (vocabulary, memory slots, longest sentence); it draws random word ids.
+      const words = Math.max(...data.train.flatMap((e) => e.sentences.map((s) => s.length)));
+      const r = spawnSync(py, [script, String(data.vocab.length), String(data.memorySize), String(words), String(steps), String(reps)], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
+      out[task] = JSON.parse(r.stdout.trim()) as number[];
+    }
+    return out;
+  }
+  return {};
+}
+
+async function main(): Promise<void> {
+  const steps = Number(process.env.BENCH_STEPS ?? 100);
+  const reps = Number(process.env.BENCH_REPS ?? 5);
+  const choice = await selectBackend({ requiredKernels: MEMN2N_GATHER_KERNELS });
+  console.log(`\nbench: MemN2N step, 3 hops, d 20, batch 32, clip 40 per matrix, noise eta 0.01; median of ${reps} x ${steps} steps; ${deviceLine()}`);
+  const tasks = [1, 2].map((task) => ({ task, data: prepareTask(task) }));
+  const torch = benchTorch(tasks, steps, reps);
+  const rows = tasks.map(({ task, data }) => {
+    const r: Record<string, number[]> = { bag: [], gather: [], quiet: [] };
+    for (let i = 0; i < reps; i++) {
+      for (const k of ["bag", "gather"] as const) r[k].push(benchStep(data, k, steps));
+      r.quiet.push(benchStep(data, "bag", steps, false));
+    }
+    const bag = median(r.bag);
+    const quiet = median(r.quiet);
+    const gather = median(r.gather);
+    const peer = torch[task] ? median(torch[task]) : NaN;
+    return {
+      task: `${task} (V ${data.vocab.length}, ${data.memorySize} slots)`,
+      [`tfjs-${choice.backend} bags (q/s)`]: Math.round(bag),
+      [`tfjs-${choice.backend} gather (q/s)`]: Math.round(gather),
+      "bags / gather": (bag / gather).toFixed(2),
+      "noise overhead (bags)": `${((quiet / bag - 1) * 100).toFixed(1)}%`,
+      "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
+      "PyTorch / bags": Number.isNaN(peer) ? "" : (peer / bag).toFixed(2),
+    };
+  });
+  console.log(tableText(rows));
+  if (!Object.keys(torch).length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,317 @@
+/**
+ * End-To-End Memory Network (Sukhbaatar et al. 2015) for bAbI, as used in
+ * Section 4.2 of the gradient-noise paper: K hops, adjacent weight tying
+ * (A^{k+1} = C^k, B = A^1, W^T = C^K), position encoding, temporal encoding
+ * with random time shifts ("RN"), linear start.
+ *
+ * Parameters are K+1 matrices E_0..E_K of shape [V + T, d]: E_{k-1} is A^k
+ * and E_k is C^k. Rows 0..V-1 embed words, rows V..V+T-1 are the temporal
+ * encodings T_A/T_C (time 1 = most recent sentence), kept in the same matrix
+ * as the reference code does, so "clip each weight matrix at norm 40" covers
+ * both. There is no nil-word row: padding never enters a sum.
+ *
+ * Embedding lookups as matrix products. Position encoding (Sukhbaatar et al.,
+ * Sec. 4.1) weights word j of a J-word sentence by l_kj = (1 - j/J) - (k/d)(1 - 2j/J)
+ * in embedding dimension k. That is alpha_j + beta_j * gamma_k with
+ * alpha_j = 1 - j/J, beta_j = 2j/J - 1, gamma_k = k/d, so
+ *   m = (bag_alpha . E) + gamma * (bag_beta . E)
+ * where bag_alpha[v] sums alpha_j over the positions j holding word v. Two
+ * weighted bags of words per sentence, built in JS, turn every lookup into a
+ * plain 2-D product whose gradient is another product: no gather, which the
+ * WASM backend cannot differentiate without a filled kernel, and on WASM
+ * faster than gather (bench/memn2n-lookup.ts). `lookup: "gather"` computes the
+ * same thing with tf.gather for comparison and tests.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { gaussian, SeedPart } from "../noise/rng";
+import { matMul2d } from "./dense";
+
+export interface MemN2NOptions {
+  /** Words in the vocabulary (V). */
+  vocabSize: number;
+  /** Memory slots = temporal-encoding rows (T): the last T sentences are kept. */
+  memorySize: number;
+  /** d (paper: 20). */
+  embedding?: number;
+  /** K (paper: 3). */
+  hops?: number;
+  /** Init N(0, initStd^2) (paper: 0.1). */
+  initStd?: number;
+  seed: SeedPart;
+  lookup?: "bag" | "gather";
+}
+
+/** Position-encoding weight l_kj for word j (1-based) of a J-word sentence, dimension k (1-based) of d. */
+export function positionWeight(j: number, J: number, k: number, d: number): number {
+  return 1 - j / J - (k / d) * (1 - (2 * j) / J);
+}
+
+/** The two per-word factors of l_kj = alpha_j + beta_j * gamma_k. */
+export function positionFactors(j: number, J: number): [alpha: number, beta: number] {
+  return [1 - j / J, (2 * j) / J - 1];
+}
+
+/** gamma_k = k/d for k = 1..d. */
+export function positionGamma(d: number): Float32Array {
+  return Float32Array.from({ length: d }, (_, i) => (i + 1) / d);
+}
+
+/** One encoded example: word ids per sentence (oldest first), time index (1 = newest) per kept sentence. */
+export interface EncodedExample {
+  sentences: Int32Array[];
+  question: Int32Array;
+  answer: number;
+}
+
+/**
+ * A minibatch: the weighted bags (see file comment) for memories and questions,
+ * as dense [2*N*T, V+T] and [2*N, V+T] arrays (alpha block, then beta block),
+ * and which slots hold a sentence.
+ */
+export interface MemN2NBatch {
+  n: number;
+  /** Row r = block*(N*T) + i*T + s. */
+  memoryBags: tf.Tensor2D;
+  questionBags: tf.Tensor2D;
+  /** [N, T]: 1 where slot s of example i holds a sentence. */
+  mask: tf.Tensor2D;
+  /** For gather lookups: token ids and the alpha/beta weight per token. */
+  tokens?: { ids: tf.Tensor1D; alpha: tf.Tensor2D; beta: tf.Tensor2D; qIds: tf.Tensor1D; qAlpha: tf.Tensor2D; qBeta: tf.Tensor2D; maxWords: number };
+  answers: tf.Tensor1D;
+  answerIds: Int32Array;
+  /** time[i][s]: the time index given to slot s of example i (for reports). */
+  times: number[][];
+  dispose(): void;
+}
+
+/**
+ * Time indices for n kept sentences, oldest first. Without `rand` the newest is
+ * 1 and the oldest n. With `rand` (random empty memories, the reference's
+ * randomize_time = 0.1): draw nBlank in 0..ceil(0.1 n), take n distinct
+ * indices from 1..n+nBlank at random, capped at `memorySize`, and give them
+ * to the sentences in decreasing order, as if blank sentences were interleaved.
+ */
+export function timeIndices(n: number, memorySize: number, rand?: () => number, fraction = 0.1): number[] {
+  if (!rand || n === 0) return Array.from({ length: n }, (_, i) => n - i);
+  const nBlank = Math.floor(rand() * (Math.ceil(n * fraction) + 1));
+  const pool = Array.from({ length: n + nBlank }, (_, i) => i + 1);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, n).map((t) => Math.min(t, memorySize)).sort((a, b) => b - a);
+}
+
+export function encodeBatch(
+  examples: readonly EncodedExample[],
+  vocabSize: number,
+  memorySize: number,
+  opts: { rand?: () => number; withTokens?: boolean } = {},
+): MemN2NBatch {
+  const N = examples.length;
+  const T = memorySize;
+  const W = vocabSize + T;
+  const mem = new Float32Array(2 * N * T * W);
+  const q = new Float32Array(2 * N * W);
+  const mask = new Float32Array(N * T);
+  const answers = new Int32Array(N);
+  const times: number[][] = [];
+  let maxWords = 1;
+  for (const ex of examples) {
+    maxWords = Math.max(maxWords, ex.question.length);
+    for (const s of ex.sentences.slice(-T)) maxWords = Math.max(maxWords, s.length);
+  }
+  const tokIds = opts.withTokens ? new Int32Array(N * T * (maxWords + 1)) : null;
+  const tokA = opts.withTokens ? new Float32Array(N * T * (maxWords + 1)) : null;
+  const tokB = opts.withTokens ? new Float32Array(N * T * (maxWords + 1)) : null;
+  const qIds = opts.withTokens ? new Int32Array(N * maxWords) : null;
+  const qA = opts.withTokens ? new Float32Array(N * maxWords) : null;
+  const qB = opts.withTokens ? new Float32Array(N * maxWords) : null;
+  examples.forEach((ex, i) => {
+    const kept = ex.sentences.slice(-T);
+    const t = timeIndices(kept.length, T, opts.rand);
+    times.push(t);
+    kept.forEach((words, s) => {
+      mask[i * T + s] = 1;
+      const rowA = (i * T + s) * W;
+      const rowB = (N * T + i * T + s) * W;
+      const J = words.length;
+      words.forEach((w, j) => {
+        const [a, b] = positionFactors(j + 1, J);
+        mem[rowA + w] += a;
+        mem[rowB + w] += b;
+        if (tokIds) {
+          const at = (i * T + s) * (maxWords + 1) + j;
+          tokIds[at] = w;
+          tokA![at] = a;
+          tokB![at] = b;
+        }
+      });
+      // The time "word": weight 1 in the alpha bag, 0 in the beta bag (no position encoding).
+      mem[rowA + vocabSize + t[s] - 1] += 1;
+      if (tokIds) {
+        const at = (i * T + s) * (maxWords + 1) + maxWords;
+        tokIds[at] = vocabSize + t[s] - 1;
+        tokA![at] = 1;
+      }
+    });
+    const J = ex.question.length;
+    ex.question.forEach((w, j) => {
+      const [a, b] = positionFactors(j + 1, J);
+      q[i * W + w] += a;
+      q[(N + i) * W + w] += b;
+      if (qIds) {
+        qIds[i * maxWords + j] = w;
+        qA![i * maxWords + j] = a;
+        qB![i * maxWords + j] = b;
+      }
+    });
+    answers[i] = ex.answer;
+  });
+  const tensors: tf.Tensor[] = [];
+  const keep = <X extends tf.Tensor>(x: X): X => (tensors.push(x), x);
+  const batch: MemN2NBatch = {
+    n: N,
+    memoryBags: keep(tf.tensor2d(mem, [2 * N * T, W])),
+    questionBags: keep(tf.tensor2d(q, [2 * N, W])),
+    mask: keep(tf.tensor2d(mask, [N, T])),
+    answers: keep(tf.tensor1d(answers, "int32")),
+    answerIds: answers,
+    times,
+    dispose: () => tensors.forEach((x) => x.dispose()),
+  };
+  if (tokIds) {
+    batch.tokens = {
+      ids: keep(tf.tensor1d(tokIds, "int32")),
+      alpha: keep(tf.tensor2d(tokA!, [N * T * (maxWords + 1), 1])),
+      beta: keep(tf.tensor2d(tokB!, [N * T * (maxWords + 1), 1])),
+      qIds: keep(tf.tensor1d(qIds!, "int32")),
+      qAlpha: keep(tf.tensor2d(qA!, [N * maxWords, 1])),
+      qBeta: keep(tf.tensor2d(qB!, [N * maxWords, 1])),
+      maxWords,
+    };
+  }
+  return batch;
+}
+
+export interface MemN2NOutput {
+  /** [N, V+T] answer logits (the tied output layer covers the time rows too, as in the reference). */
+  logits: tf.Tensor2D;
+  /** Per hop, [N, T] attention over memory slots (linear mode: the raw masked scores). */
+  attention: tf.Tensor2D[];
+}
+
+let instances = 0;
+
+export class MemN2N {
+  readonly vocabSize: number;
+  readonly memorySize: number;
+  readonly embedding: number;
+  readonly hops: number;
+  readonly lookup: "bag" | "gather";
+  /** E_0..E_K, each [V+T, d]. */
+  readonly weights: tf.Variable[];
+  private readonly gamma: tf.Tensor;
+
+  constructor(o: MemN2NOptions) {
+    this.vocabSize = o.vocabSize;
+    this.memorySize = o.memorySize;
+    this.embedding = o.embedding ?? 20;
+    this.hops = o.hops ?? 3;
+    this.lookup = o.lookup ?? "bag";
+    const std = o.initStd ?? 0.1;
+    for (const [k, v] of Object.entries({ vocabSize: this.vocabSize, memorySize: this.memorySize, embedding: this.embedding, hops: this.hops })) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`MemN2N: ${k} must be a positive integer, got ${v}`);
+    }
+    const rows = this.vocabSize + this.memorySize;
+    // Variable names must be unique while models coexist (noise streams key on order, not names).
+    const id = instances++;
+    this.weights = Array.from({ length: this.hops + 1 }, (_, k) =>
+      // Inside tidy so the initial-value tensor is freed once the variable holds the data.
+      tf.tidy(() => tf.variable(tf.tensor2d(gaussian(rows * this.embedding, std, o.seed, "memn2n", k), [rows, this.embedding]), true, `memn2n${id}/E${k}`)),
+    );
+    // [2, 1, d]: block weights (1 for the alpha bag, gamma_k for the beta bag).
+    this.gamma = tf.keep(tf.tensor3d([...new Float32Array(this.embedding).fill(1), ...positionGamma(this.embedding)], [2, 1, this.embedding]));
+  }
+
+  /** Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots). */
+  memoryEmbedding(b: MemN2NBatch, k: number): tf.Tensor3D {
+    const N = b.n;
+    const T = this.memorySize;
+    const d = this.embedding;
+    const E = this.weights[k] as tf.Tensor2D;
+    if (this.lookup === "gather") {
+      const tk = b.tokens;
+      if (!tk) throw new Error("MemN2N lookup 'gather' needs a batch encoded with { withTokens: true }");
+      const e = tf.gather(E, tk.ids); // [N*T*(J+1), d]
+      const g = this.gamma.slice([1, 0, 0], [1, 1, d]).reshape([1, d]);
+      const w = tf.add(tk.alpha, tf.mul(tk.beta, g)); // per-token, per-dimension PE weight
+      return tf.sum(tf.mul(e, w).reshape([N, T, tk.maxWords + 1, d]), 2) as tf.Tensor3D;
+    }
+    const both = matMul2d(b.memoryBags, E).reshape([2, N * T, d]);
+    return tf.sum(tf.mul(both, this.gamma), 0).reshape([N, T, d]) as tf.Tensor3D;
+  }
+
+  private embedQuestions(b: MemN2NBatch): tf.Tensor2D {
+    const d = this.embedding;
+    const E = this.weights[0] as tf.Tensor2D;
+    if (this.lookup === "gather") {
+      const tk = b.tokens!;
+      const e = tf.gather(E, tk.qIds);
+      const g = this.gamma.slice([1, 0, 0], [1, 1, d]).reshape([1, d]);
+      const w = tf.add(tk.qAlpha, tf.mul(tk.qBeta, g));
+      return tf.sum(tf.mul(e, w).reshape([b.n, tk.maxWords, d]), 1) as tf.Tensor2D;
+    }
+    const both = matMul2d(b.questionBags, E).reshape([2, b.n, d]);
+    return tf.sum(tf.mul(both, this.gamma), 0) as tf.Tensor2D;
+  }
+
+  /** Forward pass. `linear`: no softmax over memories (the first stage of linear start). */
+  apply(b: MemN2NBatch, opts: { linear?: boolean } = {}): MemN2NOutput {
+    const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k));
+    let u = this.embedQuestions(b);
+    const attention: tf.Tensor2D[] = [];
+    // Padded slots: out of the softmax (a large negative score), zero in linear mode.
+    const negative = tf.mul(tf.sub(1, b.mask), -1e9);
+    for (let k = 1; k <= this.hops; k++) {
+      const scores = tf.sum(tf.mul(mems[k - 1], u.expandDims(1)), 2) as tf.Tensor2D; // [N, T]
+      const p = opts.linear ? tf.mul(scores, b.mask) : tf.softmax(tf.add(scores, negative));
+      attention.push(p as tf.Tensor2D);
+      const o = tf.sum(tf.mul(mems[k], p.expandDims(2)), 1) as tf.Tensor2D; // [N, d]
+      u = tf.add(u, o);
+    }
+    // W^T = C^K: answer logits against every row of the last matrix.
+    const logits = matMul2d(u, tf.transpose(this.weights[this.hops] as tf.Tensor2D, [1, 0]));
+    return { logits, attention };
+  }
+
+  /** Cross-entropy summed over the batch (the reference's loss, size_average = false). */
+  loss(b: MemN2NBatch, opts: { linear?: boolean } = {}): tf.Scalar {
+    const { logits } = this.apply(b, opts);
+    const lp = tf.logSoftmax(logits);
+    return tf.neg(tf.sum(tf.mul(lp, tf.oneHot(b.answers, logits.shape[1]).toFloat()))) as tf.Scalar;
+  }
+
+  /** Predicted answer ids for a batch. */
+  predict(b: MemN2NBatch): Int32Array {
+    const ids = tf.tidy(() => tf.argMax(this.apply(b).logits, 1));
+    const out = ids.dataSync() as Int32Array;
+    ids.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    this.weights.forEach((w) => w.dispose());
+    this.gamma.dispose();
+  }
+}
+
+/** Kernels training needs (for backend selection). */
+export const MEMN2N_TRAINING_KERNELS: readonly string[] = [
+  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "Exp", "ExpandDims", "Identity", "Log", "Max", "Maximum",
+  "Multiply", "Neg", "NotEqual", "OneHot", "Pack", "RealDiv", "Reshape", "Softmax", "Sqrt", "Square", "Sub", "Sum",
+  "Transpose",
+];
+
+/** The same for `lookup: "gather"` (its gradient needs UnsortedSegmentSum, which the engine fills on WASM). */
+export const MEMN2N_GATHER_KERNELS: readonly string[] = [...MEMN2N_TRAINING_KERNELS, "GatherV2", "Slice", "UnsortedSegmentSum"];

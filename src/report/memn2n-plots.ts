@@ -1,0 +1,152 @@
+/**
+ * Figures and table rows for Section 4.2 (Table 2, End-To-End Memory
+ * Networks), built from results records; notebook 02 shows them inline and
+ * `npm run figures -- memn2n` renders the same specs to PNG.
+ */
+import { AttentionPicture, MemN2NRunRecord, Table2Comparison, Table2Row, Table2Selected, TABLE2_SETTINGS, Table2Setting } from "../experiments/memn2n";
+import { positionWeight } from "../models/memn2n";
+import { Figure } from "./plotly";
+import { Cell } from "./table";
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export const TABLE2_COLORS: Record<Table2Setting, string> = {
+  "one-stage": "#ff9896",
+  "one-stage + noise": "#9ecae1",
+  "two-stage": "#d62728",
+  "two-stage + noise": "#1f77b4",
+};
+
+/** Table 2: ours beside the paper, per setting (errors averaged over tasks). */
+export function table2Rows(rows: Table2Row[]): Record<string, Cell>[] {
+  return rows.map((r) => ({
+    setting: r.setting,
+    tasks: r.tasks,
+    "train error (ours)": pct(r.trainError),
+    "train error (paper)": pct(r.paperTrain),
+    "validation error (ours) [95% CI]": `${pct(r.validationError)} [${pct(r.validationLow)}, ${pct(r.validationHigh)}]`,
+    "validation error (paper)": pct(r.paperValidation),
+    "test error (ours)": pct(r.testError),
+  }));
+}
+
+export function table2ComparisonRows(cs: Table2Comparison[]): Record<string, Cell>[] {
+  return cs.map((c) => ({
+    procedure: c.stages,
+    "tasks (pairs)": c.tasks,
+    "train: noise - none, ours (points)": (100 * c.trainDifference).toFixed(1),
+    "train, paper": (100 * c.paperTrainDifference).toFixed(1),
+    "p (paired permutation)": c.pTrain.toFixed(4),
+    "validation: noise - none, ours": (100 * c.validationDifference).toFixed(1),
+    "validation, paper": (100 * c.paperValidationDifference).toFixed(1),
+    "p (paired permutation) ": c.pValidation.toFixed(4),
+  }));
+}
+
+/** One row per task: test error of the kept restart in each setting, and the reference implementation's. */
+export function perTaskRows(selected: Table2Selected[]): Record<string, Cell>[] {
+  const tasks = [...new Set(selected.map((s) => s.task))].sort((a, b) => a - b);
+  return tasks.map((task) => {
+    const row: Record<string, Cell> = { task: `${task} ${selected.find((s) => s.task === task)!.taskName}` };
+    for (const setting of TABLE2_SETTINGS) {
+      const s = selected.find((x) => x.task === task && x.setting === setting);
+      row[setting] = s ? pct(s.testError) : "";
+    }
+    row["reference (two-stage)"] = pct(selected.find((s) => s.task === task)!.referenceTestError);
+    return row;
+  });
+}
+
+/** Test error per task (kept restart) for each setting, bars, with the reference implementation as markers. */
+export function perTaskFigure(selected: Table2Selected[]): Figure {
+  const tasks = [...new Set(selected.map((s) => s.task))].sort((a, b) => a - b);
+  const data: Record<string, unknown>[] = TABLE2_SETTINGS.filter((st) => selected.some((s) => s.setting === st)).map((setting) => ({
+    type: "bar", name: setting, x: tasks.map(String),
+    y: tasks.map((t) => selected.find((s) => s.task === t && s.setting === setting)?.testError ?? null),
+    marker: { color: TABLE2_COLORS[setting] },
+  }));
+  data.push({
+    type: "scatter", mode: "markers", name: "reference MemN2N (Sukhbaatar et al.)", x: tasks.map(String),
+    y: tasks.map((t) => selected.find((s) => s.task === t)!.referenceTestError),
+    marker: { symbol: "diamond-open", size: 11, color: "#000", line: { width: 2 } },
+  });
+  return {
+    data,
+    layout: {
+      title: { text: "Test error per bAbI task (restart with the lowest training error)" },
+      barmode: "group", xaxis: { title: { text: "task" } }, yaxis: { title: { text: "test error" }, tickformat: ".0%", range: [0, 1] },
+      legend: { orientation: "h", x: 0, y: -0.2 }, height: 480, margin: { t: 60, b: 110 },
+    },
+  };
+}
+
+/**
+ * Mean over tasks of the kept restarts' curves, per setting: training loss
+ * (left) and validation error (right) by epoch. Two-stage epochs count the
+ * linear-start epochs first (dotted line where the softmax comes back).
+ */
+export function curvesFigure(records: MemN2NRunRecord[], selected: Table2Selected[]): Figure {
+  const data: Record<string, unknown>[] = [];
+  const meanCurve = (rs: MemN2NRunRecord[], xs: (r: MemN2NRunRecord) => number[], ys: (r: MemN2NRunRecord) => (number | null)[]) => {
+    const x = xs(rs[0]);
+    const y = x.map((_, k) => {
+      const v = rs.map((r) => ys(r)[k]).filter((z): z is number => z !== null && z !== undefined && Number.isFinite(z));
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    });
+    return { x, y };
+  };
+  let switchEpoch = 0;
+  for (const setting of TABLE2_SETTINGS) {
+    const rs = selected
+      .filter((s) => s.setting === setting)
+      .map((s) => records.find((r) => r.task === s.task && r.setting === setting && r.restart === s.restart))
+      .filter((r): r is MemN2NRunRecord => r !== undefined);
+    if (!rs.length) continue;
+    if (rs[0].linearEpochs) switchEpoch = rs[0].linearEpochs;
+    const loss = meanCurve(rs, (r) => r.curve.epoch, (r) => r.curve.loss);
+    const val = meanCurve(rs, (r) => r.curve.evalEpoch, (r) => r.curve.validationError);
+    const line = { color: TABLE2_COLORS[setting], width: 2, dash: setting.endsWith("noise") ? "solid" : "dash" };
+    data.push({ type: "scatter", mode: "lines", name: setting, legendgroup: setting, x: loss.x, y: loss.y, line });
+    data.push({ type: "scatter", mode: "lines", name: setting, legendgroup: setting, showlegend: false, x: val.x, y: val.y, xaxis: "x2", yaxis: "y2", line });
+  }
+  const shapes = switchEpoch
+    ? ["x", "x2"].map((xref, i) => ({ type: "line", xref, yref: i ? "y2 domain" : "y domain", x0: switchEpoch + 0.5, x1: switchEpoch + 0.5, y0: 0, y1: 1, line: { dash: "dot", color: "#888" } }))
+    : [];
+  return {
+    data,
+    layout: {
+      title: { text: `Mean over ${new Set(selected.map((s) => s.task)).size} tasks of the kept restarts: training loss and validation error` },
+      xaxis: { domain: [0, 0.46], title: { text: "epoch" } },
+      yaxis: { title: { text: "training loss per question" }, type: "log" },
+      xaxis2: { domain: [0.54, 1], title: { text: "epoch" }, anchor: "y2" },
+      yaxis2: { title: { text: "validation error" }, anchor: "x2", tickformat: ".0%" },
+      shapes, legend: { orientation: "h", x: 0, y: -0.2 }, height: 440, margin: { t: 60, b: 100 },
+    },
+  };
+}
+
+/** Heatmap of each hop's attention over the story's sentences; supporting facts starred. */
+export function attentionFigure(p: AttentionPicture, title?: string): Figure {
+  const labels = p.sentences.map((s, i) => `${p.supporting.includes(i) ? "★ " : ""}${i + 1}. ${s}`);
+  return {
+    data: [{
+      type: "heatmap", z: p.sentences.map((_, i) => p.attention.map((hop) => hop[i])), x: p.attention.map((_, h) => `hop ${h + 1}`), y: labels,
+      colorscale: "Blues", reversescale: true, zmin: 0, zmax: 1, colorbar: { title: { text: "attention" } },
+      text: p.sentences.map((_, i) => p.attention.map((hop) => hop[i].toFixed(2))), texttemplate: "%{text}", hoverinfo: "x+y+z",
+    }],
+    layout: {
+      title: { text: title ?? `"${p.question}?" answer: ${p.answer}, predicted: ${p.predicted} (★ supporting fact)` },
+      yaxis: { autorange: "reversed", automargin: true }, xaxis: { side: "top" },
+      height: Math.max(300, 60 + 26 * p.sentences.length), margin: { t: 90, l: 20 },
+    },
+  };
+}
+
+/** The position-encoding weights l_kj for a J-word sentence and d dimensions. */
+export function positionEncodingFigure(J: number, d: number): Figure {
+  const z = Array.from({ length: d }, (_, k) => Array.from({ length: J }, (_, j) => positionWeight(j + 1, J, k + 1, d)));
+  return {
+    data: [{ type: "heatmap", z, x: Array.from({ length: J }, (_, j) => j + 1), y: Array.from({ length: d }, (_, k) => k + 1), colorscale: "RdBu", zmid: 0, colorbar: { title: { text: "l_kj" } } }],
+    layout: { title: { text: `Position encoding l_kj for a ${J}-word sentence, d = ${d}` }, xaxis: { title: { text: "word j" } }, yaxis: { title: { text: "dimension k" } }, height: 380 },
+  };
+}

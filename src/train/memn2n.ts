@@ -1,0 +1,156 @@
+/**
+ * Training an End-To-End Memory Network on one bAbI task with the reference
+ * protocol (Sukhbaatar et al. 2015, their Matlab config): SGD on the loss
+ * summed over a batch of 32, each weight matrix's gradient clipped at norm 40,
+ * learning rate halved every 25 epochs; linear start = first `linearEpochs`
+ * epochs without the memory softmax at a constant rate, then the softmax
+ * stage from the same rate. Section 4.2 of the gradient-noise paper adds
+ * annealed noise (Eq. 1) after the clipping, over both stages, with one
+ * step count t.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BabiExample } from "../data/babi";
+import { batchIndices } from "../data/dataset";
+import { EncodedExample, encodeBatch, MemN2N } from "../models/memn2n";
+import { clipByNorm } from "../noise/clip";
+import { addGradientNoise } from "../noise/gradient-noise";
+import { withTransforms } from "../noise/optimizer";
+import { SeedPart, uniformStream } from "../noise/rng";
+import { GradientTransform } from "../noise/transform";
+
+/** Word ids for examples; throws on a word outside `vocab` (a vocabulary built from other data). */
+export function encodeExamples(examples: readonly BabiExample[], vocab: readonly string[]): EncodedExample[] {
+  const index = new Map(vocab.map((w, i) => [w, i]));
+  const id = (w: string, ex: BabiExample) => {
+    const i = index.get(w);
+    if (i === undefined) throw new RangeError(`${ex.file}:${ex.line}: word "${w}" is not in the vocabulary`);
+    return i;
+  };
+  return examples.map((ex) => ({
+    sentences: ex.story.map((s) => Int32Array.from(s, (w) => id(w, ex))),
+    question: Int32Array.from(ex.question, (w) => id(w, ex)),
+    answer: id(ex.answer, ex),
+  }));
+}
+
+export interface MemN2NTrainOptions {
+  seed: SeedPart;
+  /** Softmax-stage epochs (the reference: 100; the gradient-noise paper: 200). */
+  epochs: number;
+  /** Linear-start epochs before them (two-stage: 20; one-stage: 0). */
+  linearEpochs: number;
+  /** Initial learning rate (reference: 0.005 with linear start, 0.01 without). */
+  learningRate: number;
+  /** Halve the rate every this many softmax-stage epochs (25). */
+  decayEvery?: number;
+  batchSize?: number;
+  /** Per-matrix gradient norm clip (40). */
+  clipNorm?: number;
+  /** Eq. 1's eta, or null for no noise. */
+  eta: number | null;
+  gamma?: number;
+  /** Random time shifts (random empty memories), fraction 0.1 in the reference; 0 turns them off. */
+  randomTime?: number;
+  validation?: EncodedExample[];
+  /** Validation error every this many epochs (and at the end). */
+  evalEvery?: number;
+  onEpoch?: (epoch: number, epochs: number) => void;
+}
+
+export interface MemN2NHistory {
+  /** Epoch numbers (1-based, linear stage first) of the entries below. */
+  epoch: number[];
+  /** Mean loss per example and error on the epoch's training batches (as the reference logs them). */
+  loss: number[];
+  batchError: number[];
+  evalEpoch: number[];
+  validationError: number[];
+  /** Epoch at which the softmax came back (0 for one stage). */
+  switchEpoch: number;
+  steps: number;
+  diverged: boolean;
+  seconds: number;
+}
+
+/** Fraction of `examples` answered wrongly (no random time shifts), in chunks of `chunk`. */
+export function errorRate(model: MemN2N, examples: readonly EncodedExample[], chunk = 250): number {
+  if (examples.length === 0) return NaN;
+  let wrong = 0;
+  for (let i = 0; i < examples.length; i += chunk) {
+    const part = examples.slice(i, i + chunk);
+    const b = encodeBatch(part, model.vocabSize, model.memorySize, { withTokens: model.lookup === "gather" });
+    const pred = model.predict(b);
+    for (let j = 0; j < part.length; j++) if (pred[j] !== part[j].answer) wrong++;
+    b.dispose();
+  }
+  return wrong / examples.length;
+}
+
+/** Learning rate for epoch `e` (1-based) of the softmax stage: halved at epochs 25, 50, ... as in the reference loop. */
+export function learningRateAt(initial: number, e: number, decayEvery = 25): number {
+  return initial * Math.pow(0.5, Math.floor(e / decayEvery));
+}
+
+export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[], o: MemN2NTrainOptions): Promise<MemN2NHistory> {
+  const batchSize = o.batchSize ?? 32;
+  const perEpoch = Math.floor(train.length / batchSize);
+  if (perEpoch < 1) throw new RangeError(`trainMemN2N: ${train.length} training examples is fewer than one batch of ${batchSize}`);
+  for (const [k, v] of Object.entries({ epochs: o.epochs, linearEpochs: o.linearEpochs })) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`trainMemN2N: ${k} must be a non-negative integer, got ${v}`);
+  }
+  const transforms: GradientTransform[] = [clipByNorm(o.clipNorm ?? 40)];
+  if (o.eta !== null) transforms.push(addGradientNoise({ eta: o.eta, gamma: o.gamma ?? 0.55, seed: o.seed }));
+  const sgd = tf.train.sgd(o.learningRate);
+  // checkFinite off: a run that diverges is a result, recorded as such.
+  const opt = withTransforms(sgd, transforms, { checkFinite: false });
+  const h: MemN2NHistory = { epoch: [], loss: [], batchError: [], evalEpoch: [], validationError: [], switchEpoch: o.linearEpochs, steps: 0, diverged: false, seconds: 0 };
+  const total = o.linearEpochs + o.epochs;
+  const evalEvery = o.evalEvery ?? 1;
+  const cache = { epoch: -1, perm: new Int32Array(0) };
+  const started = Date.now();
+  let step = 0;
+  for (let e = 1; e <= total; e++) {
+    const linear = e <= o.linearEpochs;
+    // Linear stage: constant rate (the reference's decay step 21 never fires in 20 epochs).
+    sgd.setLearningRate(linear ? o.learningRate : learningRateAt(o.learningRate, e - o.linearEpochs, o.decayEvery));
+    let lossSum = 0;
+    let wrong = 0;
+    for (let s = 0; s < perEpoch; s++, step++) {
+      const idx = batchIndices(train.length, batchSize, step, o.seed, cache);
+      const examples = Array.from(idx, (i) => train[i]);
+      const rand = (o.randomTime ?? 0.1) > 0 ? uniformStream(o.seed, "time", step) : undefined;
+      const b = encodeBatch(examples, model.vocabSize, model.memorySize, { rand, withTokens: model.lookup === "gather" });
+      const stats = tf.tidy(() => {
+        let logits: tf.Tensor2D | null = null;
+        const cost = opt.minimize(() => {
+          const out = model.apply(b, { linear });
+          logits = tf.keep(out.logits);
+          const lp = tf.logSoftmax(out.logits);
+          return tf.neg(tf.sum(tf.mul(lp, tf.oneHot(b.answers, out.logits.shape[1]).toFloat()))) as tf.Scalar;
+        }, true, model.weights)!;
+        const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
+        tf.dispose(logits!);
+        return tf.stack([cost, miss]);
+      });
+      const [c, m] = stats.dataSync();
+      stats.dispose();
+      b.dispose();
+      lossSum += c;
+      wrong += m;
+    }
+    h.epoch.push(e);
+    h.loss.push(lossSum / (perEpoch * batchSize));
+    h.batchError.push(wrong / (perEpoch * batchSize));
+    if (!Number.isFinite(lossSum)) h.diverged = true;
+    if (o.validation && (e % evalEvery === 0 || e === total)) {
+      h.evalEpoch.push(e);
+      h.validationError.push(errorRate(model, o.validation));
+    }
+    o.onEpoch?.(e, total);
+    await new Promise((r) => setImmediate(r));
+  }
+  h.steps = step;
+  h.seconds = (Date.now() - started) / 1000;
+  opt.dispose();
+  return h;
+}
