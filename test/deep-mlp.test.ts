@@ -132,7 +132,7 @@ describe("sweeps", () => {
     const again = run("deep-mlp", "--scale", "smoke", "--out", out, "--workers", "1");
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /26 runs, 26 already in .*, 0 to do/);
-    assert.match(run("bogus").stderr, /usage: npm run experiment -- <deep-mlp>/);
+    assert.match(run("bogus").stderr, /usage: npm run experiment -- <deep-mlp\|memn2n>/);
     assert.match(run("deep-mlp", "--scale", "huge").stderr, /--scale must be one of smoke, cpu, paper; got "huge"/);
     assert.match(run("deep-mlp", "--workers", "0", "--scale", "smoke").stderr, /--workers must be a positive integer/);
     assert.match(run("deep-mlp", "--scale", "smoke", "--experiments", "exp9").stderr, /unknown Table 1 experiment\(s\) exp9/);

@@ -6,6 +6,7 @@
  * the sweep's restart selection and resume.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -264,6 +265,29 @@ describe("Table 2 sweep", () => {
     }
     assert.ok(rejections <= 22, `rejections ${rejections}/200`);
     assert.throws(() => pairedPermutationTest([1], [1, 2], { seed: 1 }), /equal lengths/);
+  });
+
+  test("the CLI runs chosen tasks on two workers with another eta, prints Table 2 beside the paper, and rejects bad flags", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "memn2n-cli-"));
+    const out = path.join(dir, "t2.jsonl");
+    const cli = path.join(__dirname, "..", "src", "cli", "experiment.js");
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, "memn2n", ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "" } });
+    try {
+      const r = run("--scale", "smoke", "--tasks", "1,4", "--eta", "1", "--workers", "2", "--out", out);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /with --tasks 1,4 --eta 1: 8 runs/);
+      assert.match(r.stdout, /Table 2 \(smoke scale; 8 runs/);
+      assert.match(r.stdout, /two-stage \+ noise +2 +.*\(5\.9%\)/);
+      assert.match(r.stdout, /p validation/);
+      const recs = loadRecords<MemN2NRunRecord>(out);
+      assert.deepEqual([...new Set(recs.map((x) => x.task))].sort(), [1, 4]);
+      assert.ok(recs.every((x) => x.eta === (x.setting.endsWith("noise") ? 1 : null)));
+      assert.match(run("--scale", "smoke", "--tasks", "21").stderr, /--tasks takes bAbI task numbers 1\.\.20, got "21"/);
+      assert.match(run("--scale", "smoke", "--steps", "5").stderr, /memn2n takes --tasks, not --experiments/);
+      assert.match(run("--scale", "smoke", "--eta", "-1").stderr, /--eta takes positive numbers/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   test("smoke sweep writes one record per run and resumes without redoing finished runs", async () => {
