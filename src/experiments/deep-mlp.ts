@@ -23,7 +23,7 @@ import { withTransforms } from "../noise/optimizer";
 import { GradientTransform } from "../noise/transform";
 import { bootstrapCI, mannWhitneyU, mean, permutationTest } from "../stats";
 import { trainClassifier } from "../train/classifier";
-import { appendRecord, loadRecords, shardPath } from "./results";
+import { runPending } from "./results";
 import { Scale } from "./scale";
 
 export type Table1Setting = "No Noise" | "With Noise" | "No Noise + Dropout";
@@ -232,7 +232,6 @@ export interface SweepOptions {
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
 }
 
-/** Runs every spec of the scale not yet in the results file; returns the specs it ran. */
 /** The config and plan a sweep's options describe. */
 export function sweepPlan(opts: Pick<SweepOptions, "scale" | "experiments" | "overrides">): { cfg: DeepMlpConfig; specs: RunSpec[] } {
   const cfg = { ...DEEP_MLP_CONFIGS[opts.scale], ...opts.overrides };
@@ -242,23 +241,11 @@ export function sweepPlan(opts: Pick<SweepOptions, "scale" | "experiments" | "ov
   return { cfg, specs: planRuns(cfg, experiments) };
 }
 
+/** Runs every spec of the plan not yet in the results file (this shard's share); returns the specs it ran. */
 export async function runDeepMlpSweep(opts: SweepOptions): Promise<RunSpec[]> {
   const { cfg, specs } = sweepPlan(opts);
-  const done = new Set(loadRecords<RunRecord>(opts.file).map((r) => r.key));
-  const shards = opts.shards ?? 1;
-  const mine = specs.filter((_, i) => i % shards === (opts.shard ?? 0));
-  const todo = mine.filter((s) => !done.has(s.key));
-  if (todo.length === 0) return [];
-  const data = mnistFor(cfg, opts.mnistDir);
-  const out = shardPath(opts.file, opts.shards && opts.shards > 1 ? opts.shard : undefined);
-  let ran = 0;
-  for (const spec of todo) {
-    const rec = await trainRun(spec, cfg, opts.scale, data, (step, steps) => opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step, steps }));
-    appendRecord(out, rec);
-    ran++;
-    opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1 });
-  }
-  return todo;
+  let data: ReturnType<typeof mnistFor> | undefined;
+  return runPending(specs, opts, (spec, onStep) => trainRun(spec, cfg, opts.scale, (data ??= mnistFor(cfg, opts.mnistDir)), onStep));
 }
 
 export interface Table1RowSummary {

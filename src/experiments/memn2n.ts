@@ -18,7 +18,7 @@ import { encodeBatch, MemN2N } from "../models/memn2n";
 import { bootstrapCI, mean, pairedPermutationTest } from "../stats";
 import { encodeExamples, errorRate, trainMemN2N } from "../train/memn2n";
 import { EncodedExample } from "../models/memn2n";
-import { appendRecord, loadRecords, shardPath } from "./results";
+import { runPending } from "./results";
 import { Scale } from "./scale";
 
 export type Table2Setting = "one-stage" | "one-stage + noise" | "two-stage" | "two-stage + noise";
@@ -252,25 +252,12 @@ export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks"
 /** Runs every spec not yet in the results file (this shard's share); returns the specs it ran. */
 export async function runMemN2NSweep(opts: MemN2NSweepOptions): Promise<MemN2NRunSpec[]> {
   const { cfg, specs } = memn2nSweepPlan(opts);
-  const done = new Set(loadRecords<MemN2NRunRecord>(opts.file).map((r) => r.key));
-  const shards = opts.shards ?? 1;
-  const todo = specs.filter((s, i) => i % shards === (opts.shard ?? 0) && !done.has(s.key));
-  const out = shardPath(opts.file, shards > 1 ? opts.shard : undefined);
-  const cache = new Map<number, TaskData>();
-  let ran = 0;
-  for (const spec of todo) {
-    let data = cache.get(spec.task);
-    if (!data) {
-      cache.clear();
-      data = prepareTask(spec.task, { dir: opts.babiDir, trainQuestions: cfg.trainQuestions });
-      cache.set(spec.task, data);
-    }
-    const rec = await trainMemN2NRun(spec, cfg, opts.scale, data, (e, n) => opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: e, steps: n }));
-    appendRecord(out, rec);
-    ran++;
-    opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1 });
-  }
-  return todo;
+  // Specs come task by task: keep one task's data at a time.
+  let data: TaskData | undefined;
+  return runPending(specs, opts, (spec, onStep) => {
+    if (data?.task !== spec.task) data = prepareTask(spec.task, { dir: opts.babiDir, trainQuestions: cfg.trainQuestions });
+    return trainMemN2NRun(spec, cfg, opts.scale, data, onStep);
+  });
 }
 
 export interface Table2Selected {

@@ -84,3 +84,37 @@ export function loadRecords<T extends RunRecordBase>(file: string, warn: (msg: s
   }
   return [...byKey.values()];
 }
+
+export interface PendingRunOptions {
+  /** Results file; specs whose key is in it (or its shards) are skipped. */
+  file: string;
+  /** Take only specs with index % shards === shard, appending to the shard's own file. */
+  shard?: number;
+  shards?: number;
+  /** ran: runs finished by this call; todo: runs this call has to do; step/steps: within the current run. */
+  onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
+}
+
+/**
+ * The sweep loop every experiment shares: trains this shard's specs that are
+ * not yet in the results file, in plan order, appending each record the
+ * moment its run ends. Returns the specs it ran.
+ */
+export async function runPending<S extends RunRecordBase, R extends RunRecordBase>(
+  specs: readonly S[],
+  opts: PendingRunOptions,
+  train: (spec: S, onStep: (step: number, steps: number) => void) => Promise<R>,
+): Promise<S[]> {
+  const done = new Set(loadRecords<R>(opts.file).map((r) => r.key));
+  const shards = opts.shards ?? 1;
+  const todo = specs.filter((s, i) => i % shards === (opts.shard ?? 0) && !done.has(s.key));
+  const out = shardPath(opts.file, shards > 1 ? opts.shard : undefined);
+  let ran = 0;
+  for (const spec of todo) {
+    const rec = await train(spec, (step, steps) => opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step, steps }));
+    appendRecord(out, rec);
+    ran++;
+    opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1 });
+  }
+  return todo;
+}
