@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine";
-import { MemN2NRunRecord, planMemN2NRuns, prepareTask, runMemN2NSweep, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
+import { memn2nSweepPlan, MemN2NRunRecord, planMemN2NRuns, prepareTask, runMemN2NSweep, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
 import { loadRecords } from "../src/experiments/results";
 import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, positionFactors, positionGamma, positionWeight, timeIndices } from "../src/models/memn2n";
 import { uniformStream } from "../src/noise/rng";
@@ -250,6 +250,18 @@ describe("Table 2 sweep", () => {
     close(c.validationDifference, -0.35, 1e-12);
     // All 6 pairs point the same way: the smallest two-sided sign-flip p is 2/64.
     close(c.pValidation, 2 / 64, 0.01);
+  });
+
+  test("an extension study narrows settings and changes restarts; unknown settings are refused", () => {
+    const { cfg, specs } = memn2nSweepPlan({ scale: "cpu", tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
+    assert.equal(cfg.restarts, 10);
+    assert.equal(specs.length, 20);
+    assert.ok(specs.every((x) => x.setting === "two-stage"));
+    // Restarts 0-2 are the main sweep's runs (same keys and seeds); 3-9 are new.
+    const main = planMemN2NRuns({ ...MEMN2N_CONFIGS.cpu, tasks: [16] }).filter((x) => x.setting === "two-stage");
+    for (const m of main) assert.deepEqual(specs.find((x) => x.key === m.key), m);
+    assert.throws(() => memn2nSweepPlan({ scale: "cpu", settings: ["three-stage" as never] }), /unknown setting\(s\) three-stage/);
+    assert.throws(() => memn2nSweepPlan({ scale: "cpu", restarts: 0 }), /restarts must be a positive integer/);
   });
 
   test("paired permutation test: p ~ 1 for a null difference, exact-looking p for all-positive pairs, uniform-ish under the null", () => {

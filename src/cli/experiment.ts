@@ -1,7 +1,8 @@
 /**
  * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]
  *    [--experiments exp6,...] [--steps N] [--lrs 0.1,...] [--runs N]`
- * `npm run experiment -- memn2n [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--tasks 1,2,...] [--eta 1.0]`
+ * `npm run experiment -- memn2n [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--tasks 1,2,...] [--eta 1.0]
+ *    [--restarts N] [--settings two-stage,...]`
  *
  * The last four narrow or extend the scale's sweep for a focused study (say,
  * a longer budget for one row); such a sweep gets its own results file, named
@@ -19,7 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { selectBackend } from "../engine";
 import { runDeepMlpSweep, RunRecord, summarizeTable1, sweepPlan, SweepOptions } from "../experiments/deep-mlp";
-import { memn2nSweepPlan, MemN2NRunRecord, runMemN2NSweep, summarizeTable2 } from "../experiments/memn2n";
+import { memn2nSweepPlan, MemN2NRunRecord, runMemN2NSweep, summarizeTable2, Table2Setting } from "../experiments/memn2n";
 import { MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
 import { consolidateRecords, loadRecords } from "../experiments/results";
 import { parseScale, Scale } from "../experiments/scale";
@@ -41,6 +42,8 @@ interface Args {
   overrides: SweepOptions["overrides"];
   tasks?: number[];
   eta?: number;
+  restarts?: number;
+  settings?: Table2Setting[];
   passThrough: string[];
 }
 
@@ -94,6 +97,15 @@ function parseArgs(argv: string[]): Args {
     if (name !== "memn2n") throw new Error("--eta applies to memn2n only");
     passThrough.push("--eta", etaArg!);
   }
+  const restartsArg = opt("--restarts");
+  const restarts = restartsArg === undefined ? undefined : positive("--restarts", restartsArg);
+  if (restarts !== undefined && !Number.isInteger(restarts)) throw new Error(`--restarts must be a positive integer, got "${restartsArg}"`);
+  const settings = list("--settings") as Table2Setting[] | undefined;
+  for (const [flag, v] of [["--restarts", restarts], ["--settings", settings]] as const) {
+    if (v === undefined) continue;
+    if (name !== "memn2n") throw new Error(`${flag} applies to memn2n only`);
+    passThrough.push(flag, Array.isArray(v) ? v.join(",") : String(v));
+  }
   if (name === "memn2n" && (experiments || Object.keys(overrides).length || opt("--lrs"))) throw new Error("memn2n takes --tasks, not --experiments/--steps/--runs/--lrs");
   const lrs = list("--lrs");
   if (lrs) {
@@ -105,6 +117,8 @@ function parseArgs(argv: string[]): Args {
     ...(experiments ? [experiments.join("+")] : []),
     ...(tasks ? [`tasks${tasks.join("+")}`] : []),
     ...(eta !== undefined ? [`eta${eta}`] : []),
+    ...(settings ? [settings.map((x) => x.replace(/ \+ noise/, "+noise")).join("+")] : []),
+    ...(restarts !== undefined ? [`restarts${restarts}`] : []),
     ...(overrides.steps ? [`steps${overrides.steps}`] : []),
     ...(overrides.runsPerLr ? [`runs${overrides.runsPerLr}`] : []),
     ...(overrides.learningRates ? [`lr${overrides.learningRates.join("+")}`] : []),
@@ -113,7 +127,7 @@ function parseArgs(argv: string[]): Args {
   const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}${tag}.jsonl`));
   const shard = opt("--shard") === undefined ? undefined : Number(opt("--shard"));
   const shards = opt("--shards") === undefined ? undefined : Number(opt("--shards"));
-  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, passThrough };
+  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, restarts, settings, passThrough };
 }
 
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
@@ -122,7 +136,7 @@ async function worker(a: Args): Promise<void> {
   const onProgress = (p: Msg) => process.send?.(p);
   if (a.name === "memn2n") {
     await selectBackend({ requiredKernels: MEMN2N_TRAINING_KERNELS });
-    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, onProgress });
+    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, onProgress });
     return;
   }
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
@@ -130,7 +144,7 @@ async function worker(a: Args): Promise<void> {
 }
 
 function planKeys(a: Args): string[] {
-  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta }).specs.map((s) => s.key);
+  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings }).specs.map((s) => s.key);
   return sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides }).specs.map((s) => s.key);
 }
 

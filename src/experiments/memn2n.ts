@@ -232,6 +232,10 @@ export interface MemN2NSweepOptions {
   tasks?: number[];
   /** Noise eta for the "+ noise" settings instead of the scale's 0.01 (the paper also tried 1.0). */
   eta?: number;
+  /** Restarts per task and setting instead of the scale's (an extension study). */
+  restarts?: number;
+  /** Only these settings (default all four). */
+  settings?: Table2Setting[];
   /** Results file (JSON Lines); finished runs there or in its shards are not redone. */
   file: string;
   shard?: number;
@@ -240,13 +244,17 @@ export interface MemN2NSweepOptions {
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
 }
 
-export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks" | "eta">): { cfg: MemN2NConfig; specs: MemN2NRunSpec[] } {
+export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks" | "eta" | "restarts" | "settings">): { cfg: MemN2NConfig; specs: MemN2NRunSpec[] } {
   const base = MEMN2N_CONFIGS[opts.scale];
   const bad = (opts.tasks ?? []).filter((t) => !Number.isInteger(t) || t < 1 || t > 20);
   if (bad.length) throw new RangeError(`bAbI tasks are 1..20; got ${bad.join(", ")}`);
   if (opts.eta !== undefined && !(opts.eta > 0 && Number.isFinite(opts.eta))) throw new RangeError(`eta must be a positive number, got ${opts.eta}`);
-  const cfg = { ...base, tasks: opts.tasks ?? base.tasks, eta: opts.eta ?? base.eta };
-  return { cfg, specs: planMemN2NRuns(cfg) };
+  if (opts.restarts !== undefined && !(Number.isInteger(opts.restarts) && opts.restarts >= 1)) throw new RangeError(`restarts must be a positive integer, got ${opts.restarts}`);
+  const unknown = (opts.settings ?? []).filter((x) => !TABLE2_SETTINGS.includes(x));
+  if (unknown.length) throw new RangeError(`unknown setting(s) ${unknown.join(", ")}; have ${TABLE2_SETTINGS.join(", ")}`);
+  const cfg = { ...base, tasks: opts.tasks ?? base.tasks, eta: opts.eta ?? base.eta, restarts: opts.restarts ?? base.restarts };
+  const specs = planMemN2NRuns(cfg).filter((x) => !opts.settings || opts.settings.includes(x.setting));
+  return { cfg, specs };
 }
 
 /** Runs every spec not yet in the results file (this shard's share); returns the specs it ran. */
