@@ -14,7 +14,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { deviceLine, selectBackend } from "../src/engine";
 import { prepareTask, TaskData } from "../src/experiments/memn2n";
-import { encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
+import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { clipByNorm } from "../src/noise/clip";
 import { addGradientNoise } from "../src/noise/gradient-noise";
 import { withTransforms } from "../src/noise/optimizer";
@@ -33,7 +33,7 @@ function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, nois
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
     const ex = Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]);
-    const b = encodeBatch(ex, m.vocabSize, m.memorySize, { withTokens: lookup === "gather" });
+    const b = m.encode(ex);
     const cost = opt.minimize(() => m.loss(b), true, m.weights);
     cost?.dataSync();
     cost?.dispose();

@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine";
 import { memn2nSweepPlan, MemN2NRunRecord, planMemN2NRuns, prepareTask, runMemN2NSweep, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
 import { loadRecords } from "../src/experiments/results";
-import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, positionFactors, positionGamma, positionWeight, timeIndices } from "../src/models/memn2n";
+import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, PositionEncoding, positionFactors, positionGamma, positionWeight, referencePositionWeight, timeIndices } from "../src/models/memn2n";
 import { uniformStream } from "../src/noise/rng";
 import { errorRate, learningRateAt, trainMemN2N } from "../src/train/memn2n";
 import { pairedPermutationTest } from "../src/stats";
@@ -34,6 +34,18 @@ describe("position encoding", () => {
     close(positionWeight(4, 4, 10, 20), 0.5, 1e-12, "l_{10,4}");
     // j = J/2: the weight is 1/2 whatever k is
     close(positionWeight(2, 4, 3, 20), 0.5, 1e-12, "l_{3,2}");
+  });
+
+  test("the reference code's variant: hand-computed point, and its factors", () => {
+    // W = 4, d = 20, j = 1, k = 1: 1 + 4 (1 - 10.5)(1 - 2.5) / 80 = 1 + 57/80
+    close(referencePositionWeight(1, 4, 1, 20), 1.7125, 1e-12, "reference l_11");
+    const pe: PositionEncoding = { kind: "reference", words: 9 };
+    const g = positionGamma(20, pe);
+    for (let j = 1; j <= 9; j++) {
+      // J (the sentence's own length) does not matter: one W for every sentence.
+      const [a, b] = positionFactors(j, 3, pe);
+      for (let k = 1; k <= 20; k++) close(a + b * g[k - 1], referencePositionWeight(j, 9, k, 20), 1e-6, `j=${j} k=${k}`);
+    }
   });
 
   test("alpha_j + beta_j * gamma_k reproduces l_kj for every j, k", () => {
@@ -79,29 +91,32 @@ function toy(): EncodedExample[] {
 }
 
 describe("MemN2N forward", () => {
-  test("memory embeddings equal the explicit sum of l_kj * A[word] + T_A[time]", () => {
-    const m = new MemN2N({ vocabSize: 6, memorySize: 4, embedding: 5, hops: 1, seed: 3 });
-    const exs = toy();
-    const b = encodeBatch(exs, 6, 4);
-    const E = m.weights[0].arraySync() as number[][];
-    const got = tf.tidy(() => m.memoryEmbedding(b, 0).arraySync()) as number[][][];
-    exs.forEach((ex, i) => {
-      const kept = ex.sentences.slice(-4);
-      const t = timeIndices(kept.length, 4);
-      kept.forEach((words, s) => {
-        for (let k = 0; k < 5; k++) {
-          let want = E[6 + t[s] - 1][k];
-          words.forEach((w, j) => (want += positionWeight(j + 1, words.length, k + 1, 5) * E[w][k]));
-          close(got[i][s][k], want, 1e-5, `example ${i} slot ${s} dim ${k}`);
-        }
+  for (const pe of [{ kind: "paper" }, { kind: "reference", words: 4 }] as PositionEncoding[]) {
+    test(`memory embeddings equal the explicit sum of l_kj * A[word] + T_A[time] (${pe.kind} position encoding)`, () => {
+      const m = new MemN2N({ vocabSize: 6, memorySize: 4, embedding: 5, hops: 1, seed: 3, positionEncoding: pe });
+      const exs = toy();
+      const b = m.encode(exs);
+      const E = m.weights[0].arraySync() as number[][];
+      const got = tf.tidy(() => m.memoryEmbedding(b, 0).arraySync()) as number[][][];
+      const weight = (j: number, J: number, k: number) => (pe.kind === "paper" ? positionWeight(j, J, k, 5) : referencePositionWeight(j, pe.words, k, 5));
+      exs.forEach((ex, i) => {
+        const kept = ex.sentences.slice(-4);
+        const t = timeIndices(kept.length, 4);
+        kept.forEach((words, s) => {
+          for (let k = 0; k < 5; k++) {
+            let want = E[6 + t[s] - 1][k];
+            words.forEach((w, j) => (want += weight(j + 1, words.length, k + 1) * E[w][k]));
+            close(got[i][s][k], want, 1e-5, `example ${i} slot ${s} dim ${k}`);
+          }
+        });
+        // Slots past the story are empty: zero embedding, zero mask.
+        for (let s = kept.length; s < 4; s++) assert.ok(got[i][s].every((v) => v === 0));
       });
-      // Slots past the story are empty: zero embedding, zero mask.
-      for (let s = kept.length; s < 4; s++) assert.ok(got[i][s].every((v) => v === 0));
+      assert.deepEqual(Array.from(b.mask.dataSync()), [1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1]);
+      b.dispose();
+      m.dispose();
     });
-    assert.deepEqual(Array.from(b.mask.dataSync()), [1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1]);
-    b.dispose();
-    m.dispose();
-  });
+  }
 
   test("bag-of-words products and tf.gather give the same logits and gradients", () => {
     const exs = toy();

@@ -2,7 +2,7 @@
  * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]
  *    [--experiments exp6,...] [--steps N] [--lrs 0.1,...] [--runs N]`
  * `npm run experiment -- memn2n [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--tasks 1,2,...] [--eta 1.0]
- *    [--restarts N] [--settings two-stage,...]`
+ *    [--restarts N] [--settings two-stage,...] [--pe paper|reference]`
  *
  * The last four narrow or extend the scale's sweep for a focused study (say,
  * a longer budget for one row); such a sweep gets its own results file, named
@@ -44,6 +44,7 @@ interface Args {
   eta?: number;
   restarts?: number;
   settings?: Table2Setting[];
+  pe?: "paper" | "reference";
   passThrough: string[];
 }
 
@@ -52,6 +53,9 @@ function parseArgs(argv: string[]): Args {
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
     throw new Error(`usage: npm run experiment -- <${EXPERIMENTS.join("|")}> [--scale smoke|cpu|paper] [--workers N] [--out FILE]; got "${name ?? ""}"`);
   }
+  const known = ["--scale", "--workers", "--out", "--shard", "--shards", "--experiments", "--steps", "--runs", "--lrs", "--tasks", "--eta", "--restarts", "--settings", "--pe"];
+  const unknownFlag = argv.slice(1).find((a, i) => a.startsWith("--") && !known.includes(a) && !(i > 0 && known.includes(argv[i])));
+  if (unknownFlag) throw new Error(`unknown option ${unknownFlag}; options: ${known.filter((k) => !k.startsWith("--shard")).join(" ")}`);
   const opt = (flag: string) => {
     const i = argv.indexOf(flag);
     if (i < 0) return undefined;
@@ -101,7 +105,9 @@ function parseArgs(argv: string[]): Args {
   const restarts = restartsArg === undefined ? undefined : positive("--restarts", restartsArg);
   if (restarts !== undefined && !Number.isInteger(restarts)) throw new Error(`--restarts must be a positive integer, got "${restartsArg}"`);
   const settings = list("--settings") as Table2Setting[] | undefined;
-  for (const [flag, v] of [["--restarts", restarts], ["--settings", settings]] as const) {
+  const pe = opt("--pe") as Args["pe"];
+  if (pe !== undefined && pe !== "paper" && pe !== "reference") throw new Error(`--pe takes paper or reference, got "${pe}"`);
+  for (const [flag, v] of [["--restarts", restarts], ["--settings", settings], ["--pe", pe]] as const) {
     if (v === undefined) continue;
     if (name !== "memn2n") throw new Error(`${flag} applies to memn2n only`);
     passThrough.push(flag, Array.isArray(v) ? v.join(",") : String(v));
@@ -119,6 +125,7 @@ function parseArgs(argv: string[]): Args {
     ...(eta !== undefined ? [`eta${eta}`] : []),
     ...(settings ? [settings.map((x) => x.replace(/ \+ noise/, "+noise")).join("+")] : []),
     ...(restarts !== undefined ? [`restarts${restarts}`] : []),
+    ...(pe !== undefined ? [`pe${pe}`] : []),
     ...(overrides.steps ? [`steps${overrides.steps}`] : []),
     ...(overrides.runsPerLr ? [`runs${overrides.runsPerLr}`] : []),
     ...(overrides.learningRates ? [`lr${overrides.learningRates.join("+")}`] : []),
@@ -127,7 +134,7 @@ function parseArgs(argv: string[]): Args {
   const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}${tag}.jsonl`));
   const shard = opt("--shard") === undefined ? undefined : Number(opt("--shard"));
   const shards = opt("--shards") === undefined ? undefined : Number(opt("--shards"));
-  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, restarts, settings, passThrough };
+  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, restarts, settings, pe, passThrough };
 }
 
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
@@ -136,7 +143,7 @@ async function worker(a: Args): Promise<void> {
   const onProgress = (p: Msg) => process.send?.(p);
   if (a.name === "memn2n") {
     await selectBackend({ requiredKernels: MEMN2N_TRAINING_KERNELS });
-    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, onProgress });
+    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, positionEncoding: a.pe, onProgress });
     return;
   }
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
@@ -144,7 +151,7 @@ async function worker(a: Args): Promise<void> {
 }
 
 function planKeys(a: Args): string[] {
-  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings }).specs.map((s) => s.key);
+  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, positionEncoding: a.pe }).specs.map((s) => s.key);
   return sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides }).specs.map((s) => s.key);
 }
 

@@ -19,10 +19,10 @@ import { PLATEAU_CONFIGS, runPlateau } from "../experiments/plateau";
 import { loadRecords } from "../experiments/results";
 import { currentScale } from "../experiments/scale";
 import { MLP_TRAINING_KERNELS } from "../models/mlp";
-import { attentionPicture, MEMN2N_CONFIGS, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2 } from "../experiments/memn2n";
-import { MemN2N, MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
+import { attentionPicture, memn2nFor, MEMN2N_CONFIGS, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2 } from "../experiments/memn2n";
+import { MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
 import { trainMemN2N, errorRate } from "../train/memn2n";
-import { attentionFigure, curvesFigure, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "../report/memn2n-plots";
+import { attentionFigure, curvesFigure, perTaskFigure, perTaskRows, positionEncodingRows, table2ComparisonRows, table2Rows } from "../report/memn2n-plots";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { plateauFigures, plateauRows, scheduleFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "../report/plots";
 import { progress } from "../report/display";
@@ -132,10 +132,19 @@ async function memn2nFigures(scale: ReturnType<typeof currentScale>, date: strin
     `${cfg.epochs} softmax epochs (+${cfg.linearEpochs} linear-start for two-stage), lr ${cfg.learningRate.oneStage} / ${cfg.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, eta ${cfg.eta}, gamma ${cfg.gamma}; ` +
     `restart seeds 100*task + 1..${cfg.restarts}; results/memn2n-${scale}.jsonl (${minutes.toFixed(0)} CPU-minutes of training)`;
   const { selected, rows, comparisons } = summarizeTable2(records);
+  // The same sweep with the position encoding as printed in the paper, if it was run (--pe paper).
+  const asPrintedFile = path.join(REPO, "results", `memn2n-${scale}-pepaper.jsonl`);
+  const asPrinted = existsSync(asPrintedFile) ? summarizeTable2(loadRecords<MemN2NRunRecord>(asPrintedFile)) : null;
+  const asPrintedSection: [string, Record<string, Cell>[]][] = asPrinted
+    ? [
+        [`The same sweep with the position encoding as printed (J = each sentence's length; \`--pe paper\`, results/memn2n-${scale}-pepaper.jsonl):`, table2Rows(asPrinted.rows)],
+        ["Plain two-stage test error per task under each position encoding:", positionEncodingRows(asPrinted.selected, selected)],
+      ]
+    : [];
 
   const bar = progress("task 2 attention model");
   const data = prepareTask(2, { trainQuestions: cfg.trainQuestions });
-  const model = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 201 });
+  const model = memn2nFor(data, cfg, 201);
   await trainMemN2N(model, data.train, { seed: 201, epochs: cfg.epochs, linearEpochs: cfg.linearEpochs, learningRate: cfg.learningRate.twoStage, eta: null, onEpoch: (e, n) => bar.update(e / n) });
   bar.done();
   const pic = attentionPicture(model, data, 3);
@@ -154,6 +163,7 @@ async function memn2nFigures(scale: ReturnType<typeof currentScale>, date: strin
     ["", table2Rows(rows)],
     ["With noise vs without (paired sign-flip permutation test over tasks, two-sided; negative = noise lowers the error):", table2ComparisonRows(comparisons)],
     ["Test error per task (kept restart) beside the reference MemN2N (Sukhbaatar et al. 2015, 3 hops PE LS RN, 1k):", perTaskRows(selected)],
+    ...asPrintedSection,
   ]);
   saveManifest(made, scale, engines, `GRADNOISE_SCALE=${scale} npm run figures -- memn2n`, date);
 }

@@ -14,7 +14,7 @@
 import { BabiExample, babiVocabulary, holdOut, loadBabiTask } from "../data/babi";
 import { deviceLine } from "../engine/device";
 import * as tf from "@tensorflow/tfjs";
-import { encodeBatch, MemN2N } from "../models/memn2n";
+import { MemN2N, PositionEncoding } from "../models/memn2n";
 import { bootstrapCI, mean, pairedPermutationTest } from "../stats";
 import { encodeExamples, errorRate, trainMemN2N } from "../train/memn2n";
 import { EncodedExample } from "../models/memn2n";
@@ -56,18 +56,24 @@ export interface MemN2NConfig {
   trainQuestions?: number;
   /** Validation error every this many epochs. */
   evalEvery: number;
+  /**
+   * "reference": the Matlab code's variant with one J per task (what produced
+   * the reference errors, and what the scales use); "paper": the formula as
+   * printed, J = each sentence's own length.
+   */
+  positionEncoding: "paper" | "reference";
 }
 
 const ALL_TASKS = Array.from({ length: 20 }, (_, i) => i + 1);
 const RATES = { oneStage: 0.01, twoStage: 0.005 };
 
 export const MEMN2N_CONFIGS: Record<Scale, MemN2NConfig> = {
-  smoke: { tasks: [1], restarts: 1, epochs: 3, linearEpochs: 2, learningRate: RATES, eta: 0.01, gamma: 0.55, trainQuestions: 320, evalEvery: 1 },
+  smoke: { tasks: [1], restarts: 1, epochs: 3, linearEpochs: 2, learningRate: RATES, eta: 0.01, gamma: 0.55, trainQuestions: 320, evalEvery: 1, positionEncoding: "reference" },
   // All 20 tasks and all four settings; 3 restarts instead of 10 and the
   // reference's 100 softmax epochs instead of the paper's 200:
   // 240 runs, ~80 min on 2 cores (WASM; one epoch of all 20 tasks takes 4.8 s, more with noise).
-  cpu: { tasks: ALL_TASKS, restarts: 3, epochs: 100, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5 },
-  paper: { tasks: ALL_TASKS, restarts: 10, epochs: 200, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5 },
+  cpu: { tasks: ALL_TASKS, restarts: 3, epochs: 100, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5, positionEncoding: "reference" },
+  paper: { tasks: ALL_TASKS, restarts: 10, epochs: 200, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5, positionEncoding: "reference" },
 };
 
 export interface MemN2NRunSpec {
@@ -89,6 +95,8 @@ export interface MemN2NRunRecord extends MemN2NRunSpec {
   linearEpochs: number;
   vocabSize: number;
   memorySize: number;
+  /** Absent in records written before the option existed: "paper". */
+  positionEncoding?: "paper" | "reference";
   trainError: number;
   validationError: number;
   testError: number;
@@ -122,6 +130,8 @@ export interface TaskData {
   test: EncodedExample[];
   /** The test questions as parsed (words, supporting facts), for reports. */
   testRaw: BabiExample[];
+  /** Words in the longest sentence or question of the task (the reference code's J). */
+  maxWords: number;
 }
 
 /** Task `task` encoded for training: vocabulary from train and test files, last 10% of training questions held out. */
@@ -140,6 +150,7 @@ export function prepareTask(task: number, opts: { dir?: string; trainQuestions?:
     validation: encodeExamples(validation, vocab),
     test: encodeExamples(t.test, vocab),
     testRaw: t.test,
+    maxWords: Math.max(...[...t.train, ...t.test].flatMap((e) => [e.question.length, ...e.story.map((x) => x.length)])),
   };
 }
 
@@ -160,7 +171,7 @@ export function attentionPicture(model: MemN2N, data: TaskData, index: number): 
   const raw = data.testRaw[index];
   const enc = data.test[index];
   if (!raw || !enc) throw new RangeError(`attentionPicture: test question ${index} does not exist (task has ${data.test.length})`);
-  const b = encodeBatch([enc], model.vocabSize, model.memorySize);
+  const b = model.encode([enc]);
   const out = model.apply(b);
   const kept = raw.story.slice(-model.memorySize);
   const offset = raw.story.length - kept.length;
@@ -178,6 +189,12 @@ export function attentionPicture(model: MemN2N, data: TaskData, index: number): 
   };
 }
 
+/** A fresh model sized for `data`, with the config's position encoding. */
+export function memn2nFor(data: TaskData, cfg: Pick<MemN2NConfig, "positionEncoding">, seed: number): MemN2N {
+  const positionEncoding: PositionEncoding = cfg.positionEncoding === "reference" ? { kind: "reference", words: data.maxWords } : { kind: "paper" };
+  return new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed, positionEncoding });
+}
+
 export async function trainMemN2NRun(
   spec: MemN2NRunSpec,
   cfg: MemN2NConfig,
@@ -187,7 +204,7 @@ export async function trainMemN2NRun(
 ): Promise<MemN2NRunRecord> {
   const twoStage = spec.setting.startsWith("two-stage");
   const noisy = spec.setting.endsWith("+ noise");
-  const model = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: spec.seed });
+  const model = memn2nFor(data, cfg, spec.seed);
   const learningRate = twoStage ? cfg.learningRate.twoStage : cfg.learningRate.oneStage;
   const linearEpochs = twoStage ? cfg.linearEpochs : 0;
   const h = await trainMemN2N(model, data.train, {
@@ -213,6 +230,7 @@ export async function trainMemN2NRun(
     linearEpochs,
     vocabSize: data.vocab.length,
     memorySize: data.memorySize,
+    positionEncoding: cfg.positionEncoding,
     trainError: errorRate(model, data.train),
     validationError: errorRate(model, data.validation),
     testError: errorRate(model, data.test),
@@ -236,6 +254,7 @@ export interface MemN2NSweepOptions {
   restarts?: number;
   /** Only these settings (default all four). */
   settings?: Table2Setting[];
+  positionEncoding?: "paper" | "reference";
   /** Results file (JSON Lines); finished runs there or in its shards are not redone. */
   file: string;
   shard?: number;
@@ -244,7 +263,7 @@ export interface MemN2NSweepOptions {
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
 }
 
-export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks" | "eta" | "restarts" | "settings">): { cfg: MemN2NConfig; specs: MemN2NRunSpec[] } {
+export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks" | "eta" | "restarts" | "settings" | "positionEncoding">): { cfg: MemN2NConfig; specs: MemN2NRunSpec[] } {
   const base = MEMN2N_CONFIGS[opts.scale];
   const bad = (opts.tasks ?? []).filter((t) => !Number.isInteger(t) || t < 1 || t > 20);
   if (bad.length) throw new RangeError(`bAbI tasks are 1..20; got ${bad.join(", ")}`);
@@ -252,7 +271,8 @@ export function memn2nSweepPlan(opts: Pick<MemN2NSweepOptions, "scale" | "tasks"
   if (opts.restarts !== undefined && !(Number.isInteger(opts.restarts) && opts.restarts >= 1)) throw new RangeError(`restarts must be a positive integer, got ${opts.restarts}`);
   const unknown = (opts.settings ?? []).filter((x) => !TABLE2_SETTINGS.includes(x));
   if (unknown.length) throw new RangeError(`unknown setting(s) ${unknown.join(", ")}; have ${TABLE2_SETTINGS.join(", ")}`);
-  const cfg = { ...base, tasks: opts.tasks ?? base.tasks, eta: opts.eta ?? base.eta, restarts: opts.restarts ?? base.restarts };
+  if (opts.positionEncoding !== undefined && !["paper", "reference"].includes(opts.positionEncoding)) throw new RangeError(`position encoding must be "paper" or "reference", got "${opts.positionEncoding}"`);
+  const cfg = { ...base, tasks: opts.tasks ?? base.tasks, eta: opts.eta ?? base.eta, restarts: opts.restarts ?? base.restarts, positionEncoding: opts.positionEncoding ?? base.positionEncoding };
   const specs = planMemN2NRuns(cfg).filter((x) => !opts.settings || opts.settings.includes(x.setting));
   return { cfg, specs };
 }

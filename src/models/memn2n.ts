@@ -39,6 +39,7 @@ export interface MemN2NOptions {
   initStd?: number;
   seed: SeedPart;
   lookup?: "bag" | "gather";
+  positionEncoding?: PositionEncoding;
 }
 
 /** Position-encoding weight l_kj for word j (1-based) of a J-word sentence, dimension k (1-based) of d. */
@@ -46,14 +47,28 @@ export function positionWeight(j: number, J: number, k: number, d: number): numb
   return 1 - j / J - (k / d) * (1 - (2 * j) / J);
 }
 
-/** The two per-word factors of l_kj = alpha_j + beta_j * gamma_k. */
-export function positionFactors(j: number, J: number): [alpha: number, beta: number] {
+/**
+ * Which position encoding: the paper's (J = the sentence's own length), or the
+ * reference Matlab code's variant, 1 + 4 (k - (d+1)/2)(j - (W+1)/2) / (d W),
+ * with one W (the longest sentence of the task) for every sentence.
+ */
+export type PositionEncoding = { kind: "paper" } | { kind: "reference"; words: number };
+export const PAPER_ENCODING: PositionEncoding = { kind: "paper" };
+
+/** The reference code's weight for word j (1-based) of any sentence, dimension k of d, longest sentence W. */
+export function referencePositionWeight(j: number, W: number, k: number, d: number): number {
+  return 1 + (4 * (k - (d + 1) / 2) * (j - (W + 1) / 2)) / (d * W);
+}
+
+/** The per-word factors of l_kj = alpha_j + beta_j * gamma_k for a J-word sentence. */
+export function positionFactors(j: number, J: number, pe: PositionEncoding = PAPER_ENCODING): [alpha: number, beta: number] {
+  if (pe.kind === "reference") return [1, (4 * (j - (pe.words + 1) / 2)) / pe.words];
   return [1 - j / J, (2 * j) / J - 1];
 }
 
-/** gamma_k = k/d for k = 1..d. */
-export function positionGamma(d: number): Float32Array {
-  return Float32Array.from({ length: d }, (_, i) => (i + 1) / d);
+/** gamma_k for k = 1..d: k/d (paper), (k - (d+1)/2)/d (reference). */
+export function positionGamma(d: number, pe: PositionEncoding = PAPER_ENCODING): Float32Array {
+  return Float32Array.from({ length: d }, (_, i) => (pe.kind === "reference" ? (i + 1 - (d + 1) / 2) / d : (i + 1) / d));
 }
 
 /** One encoded example: word ids per sentence (oldest first), time index (1 = newest) per kept sentence. */
@@ -106,8 +121,9 @@ export function encodeBatch(
   examples: readonly EncodedExample[],
   vocabSize: number,
   memorySize: number,
-  opts: { rand?: () => number; withTokens?: boolean } = {},
+  opts: { rand?: () => number; withTokens?: boolean; positionEncoding?: PositionEncoding } = {},
 ): MemN2NBatch {
+  const pe = opts.positionEncoding ?? PAPER_ENCODING;
   const N = examples.length;
   const T = memorySize;
   const W = vocabSize + T;
@@ -137,7 +153,7 @@ export function encodeBatch(
       const rowB = (N * T + i * T + s) * W;
       const J = words.length;
       words.forEach((w, j) => {
-        const [a, b] = positionFactors(j + 1, J);
+        const [a, b] = positionFactors(j + 1, J, pe);
         mem[rowA + w] += a;
         mem[rowB + w] += b;
         if (tokIds) {
@@ -157,7 +173,7 @@ export function encodeBatch(
     });
     const J = ex.question.length;
     ex.question.forEach((w, j) => {
-      const [a, b] = positionFactors(j + 1, J);
+      const [a, b] = positionFactors(j + 1, J, pe);
       q[i * W + w] += a;
       q[(N + i) * W + w] += b;
       if (qIds) {
@@ -209,6 +225,7 @@ export class MemN2N {
   readonly embedding: number;
   readonly hops: number;
   readonly lookup: "bag" | "gather";
+  readonly positionEncoding: PositionEncoding;
   /** E_0..E_K, each [V+T, d]. */
   readonly weights: tf.Variable[];
   private readonly gamma: tf.Tensor;
@@ -219,6 +236,7 @@ export class MemN2N {
     this.embedding = o.embedding ?? 20;
     this.hops = o.hops ?? 3;
     this.lookup = o.lookup ?? "bag";
+    this.positionEncoding = o.positionEncoding ?? PAPER_ENCODING;
     const std = o.initStd ?? 0.1;
     for (const [k, v] of Object.entries({ vocabSize: this.vocabSize, memorySize: this.memorySize, embedding: this.embedding, hops: this.hops })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`MemN2N: ${k} must be a positive integer, got ${v}`);
@@ -231,7 +249,12 @@ export class MemN2N {
       tf.tidy(() => tf.variable(tf.tensor2d(gaussian(rows * this.embedding, std, o.seed, "memn2n", k), [rows, this.embedding]), true, `memn2n${id}/E${k}`)),
     );
     // [2, 1, d]: block weights (1 for the alpha bag, gamma_k for the beta bag).
-    this.gamma = tf.keep(tf.tensor3d([...new Float32Array(this.embedding).fill(1), ...positionGamma(this.embedding)], [2, 1, this.embedding]));
+    this.gamma = tf.keep(tf.tensor3d([...new Float32Array(this.embedding).fill(1), ...positionGamma(this.embedding, this.positionEncoding)], [2, 1, this.embedding]));
+  }
+
+  /** A minibatch encoded for this model (its vocabulary, memory size, lookup and position encoding). */
+  encode(examples: readonly EncodedExample[], opts: { rand?: () => number } = {}): MemN2NBatch {
+    return encodeBatch(examples, this.vocabSize, this.memorySize, { rand: opts.rand, withTokens: this.lookup === "gather", positionEncoding: this.positionEncoding });
   }
 
   /** Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots). */

@@ -150,3 +150,27 @@ export function positionEncodingFigure(J: number, d: number): Figure {
     layout: { title: { text: `Position encoding l_kj for a ${J}-word sentence, d = ${d}` }, xaxis: { title: { text: "word j" } }, yaxis: { title: { text: "dimension k" } }, height: 380 },
   };
 }
+
+/**
+ * Plain two-stage test error per task under the two position encodings (the
+ * formula as printed, and the reference code's variant) beside the reference
+ * implementation's published errors; a last row averages the tasks both have.
+ */
+export function positionEncodingRows(asPrinted: Table2Selected[], referenceVariant: Table2Selected[]): Record<string, Cell>[] {
+  const two = (xs: Table2Selected[], t: number) => xs.find((x) => x.task === t && x.setting === "two-stage");
+  const tasks = [...new Set(asPrinted.map((s) => s.task))].filter((t) => two(asPrinted, t) && two(referenceVariant, t)).sort((a, b) => a - b);
+  const rows: Record<string, Cell>[] = tasks.map((t) => ({
+    task: `${t} ${two(asPrinted, t)!.taskName}`,
+    "PE as printed (J per sentence)": pct(two(asPrinted, t)!.testError),
+    "PE of the reference code (one J per task)": pct(two(referenceVariant, t)!.testError),
+    "reference implementation": pct(two(asPrinted, t)!.referenceTestError),
+  }));
+  const avg = (f: (t: number) => number) => pct(tasks.reduce((s, t) => s + f(t), 0) / Math.max(1, tasks.length));
+  rows.push({
+    task: `mean over ${tasks.length} tasks`,
+    "PE as printed (J per sentence)": avg((t) => two(asPrinted, t)!.testError),
+    "PE of the reference code (one J per task)": avg((t) => two(referenceVariant, t)!.testError),
+    "reference implementation": avg((t) => two(asPrinted, t)!.referenceTestError),
+  });
+  return rows;
+}

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BabiExample } from "../data/babi";
 import { batchIndices } from "../data/dataset";
-import { EncodedExample, encodeBatch, MemN2N } from "../models/memn2n";
+import { EncodedExample, MemN2N } from "../models/memn2n";
 import { clipByNorm } from "../noise/clip";
 import { addGradientNoise } from "../noise/gradient-noise";
 import { withTransforms } from "../noise/optimizer";
@@ -78,7 +78,7 @@ export function errorRate(model: MemN2N, examples: readonly EncodedExample[], ch
   let wrong = 0;
   for (let i = 0; i < examples.length; i += chunk) {
     const part = examples.slice(i, i + chunk);
-    const b = encodeBatch(part, model.vocabSize, model.memorySize, { withTokens: model.lookup === "gather" });
+    const b = model.encode(part);
     const pred = model.predict(b);
     for (let j = 0; j < part.length; j++) if (pred[j] !== part[j].answer) wrong++;
     b.dispose();
@@ -119,7 +119,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
       const idx = batchIndices(train.length, batchSize, step, o.seed, cache);
       const examples = Array.from(idx, (i) => train[i]);
       const rand = (o.randomTime ?? 0.1) > 0 ? uniformStream(o.seed, "time", step) : undefined;
-      const b = encodeBatch(examples, model.vocabSize, model.memorySize, { rand, withTokens: model.lookup === "gather" });
+      const b = model.encode(examples, { rand });
       const stats = tf.tidy(() => {
         let logits: tf.Tensor2D | null = null;
         const cost = opt.minimize(() => {
