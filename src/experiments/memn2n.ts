@@ -71,7 +71,7 @@ export const MEMN2N_CONFIGS: Record<Scale, MemN2NConfig> = {
   smoke: { tasks: [1], restarts: 1, epochs: 3, linearEpochs: 2, learningRate: RATES, eta: 0.01, gamma: 0.55, trainQuestions: 320, evalEvery: 1, positionEncoding: "reference" },
   // All 20 tasks and all four settings; 3 restarts instead of 10 and the
   // reference's 100 softmax epochs instead of the paper's 200:
-  // 240 runs, ~80 min on 2 cores (WASM; one epoch of all 20 tasks takes 4.8 s, more with noise).
+  // 240 runs, ~60 min on 2 cores (WASM; one epoch of all 20 tasks takes 4.8 s, more with noise).
   cpu: { tasks: ALL_TASKS, restarts: 3, epochs: 100, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5, positionEncoding: "reference" },
   paper: { tasks: ALL_TASKS, restarts: 10, epochs: 200, linearEpochs: 20, learningRate: RATES, eta: 0.01, gamma: 0.55, evalEvery: 5, positionEncoding: "reference" },
 };
