@@ -93,7 +93,6 @@ export interface MemN2NBatch {
   /** For gather lookups: token ids and the alpha/beta weight per token. */
   tokens?: { ids: tf.Tensor1D; alpha: tf.Tensor2D; beta: tf.Tensor2D; qIds: tf.Tensor1D; qAlpha: tf.Tensor2D; qBeta: tf.Tensor2D; maxWords: number };
   answers: tf.Tensor1D;
-  answerIds: Int32Array;
   /** time[i][s]: the time index given to slot s of example i (for reports). */
   times: number[][];
   dispose(): void;
@@ -192,7 +191,6 @@ export function encodeBatch(
     questionBags: keep(tf.tensor2d(q, [2 * N, W])),
     mask: keep(tf.tensor2d(mask, [N, T])),
     answers: keep(tf.tensor1d(answers, "int32")),
-    answerIds: answers,
     times,
     dispose: () => tensors.forEach((x) => x.dispose()),
   };
@@ -208,6 +206,11 @@ export function encodeBatch(
     };
   }
   return batch;
+}
+
+/** -sum_i log softmax(logits_i)[answer_i]: the loss summed, not averaged, over the batch. */
+export function summedCrossEntropy(logits: tf.Tensor2D, answers: tf.Tensor1D): tf.Scalar {
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(answers, logits.shape[1]).toFloat()))) as tf.Scalar;
 }
 
 export interface MemN2NOutput {
@@ -310,9 +313,7 @@ export class MemN2N {
 
   /** Cross-entropy summed over the batch (the reference's loss, size_average = false). */
   loss(b: MemN2NBatch, opts: { linear?: boolean } = {}): tf.Scalar {
-    const { logits } = this.apply(b, opts);
-    const lp = tf.logSoftmax(logits);
-    return tf.neg(tf.sum(tf.mul(lp, tf.oneHot(b.answers, logits.shape[1]).toFloat()))) as tf.Scalar;
+    return summedCrossEntropy(this.apply(b, opts).logits, b.answers);
   }
 
   /** Predicted answer ids for a batch. */

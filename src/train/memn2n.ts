@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BabiExample } from "../data/babi";
 import { batchIndices } from "../data/dataset";
-import { EncodedExample, MemN2N } from "../models/memn2n";
+import { EncodedExample, MemN2N, summedCrossEntropy } from "../models/memn2n";
 import { clipByNorm } from "../noise/clip";
 import { addGradientNoise } from "../noise/gradient-noise";
 import { withTransforms } from "../noise/optimizer";
@@ -125,8 +125,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
         const cost = opt.minimize(() => {
           const out = model.apply(b, { linear });
           logits = tf.keep(out.logits);
-          const lp = tf.logSoftmax(out.logits);
-          return tf.neg(tf.sum(tf.mul(lp, tf.oneHot(b.answers, out.logits.shape[1]).toFloat()))) as tf.Scalar;
+          return summedCrossEntropy(out.logits, b.answers);
         }, true, model.weights)!;
         const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
         tf.dispose(logits!);
