@@ -19,9 +19,8 @@ import { PLATEAU_CONFIGS, runPlateau } from "../experiments/plateau";
 import { loadRecords } from "../experiments/results";
 import { currentScale } from "../experiments/scale";
 import { MLP_TRAINING_KERNELS } from "../models/mlp";
-import { attentionPicture, memn2nFor, MEMN2N_CONFIGS, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2 } from "../experiments/memn2n";
+import { attentionDemo, MEMN2N_CONFIGS, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2 } from "../experiments/memn2n";
 import { MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
-import { trainMemN2N, errorRate } from "../train/memn2n";
 import { attentionFigure, curvesFigure, perTaskFigure, perTaskRows, positionEncodingRows, table2ComparisonRows, table2Rows } from "../report/memn2n-plots";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { plateauFigures, plateauRows, scheduleFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "../report/plots";
@@ -143,13 +142,8 @@ async function memn2nFigures(scale: ReturnType<typeof currentScale>, date: strin
     : [];
 
   const bar = progress("task 2 attention model");
-  const data = prepareTask(2, { trainQuestions: cfg.trainQuestions });
-  const model = memn2nFor(data, cfg, 201);
-  await trainMemN2N(model, data.train, { seed: 201, epochs: cfg.epochs, linearEpochs: cfg.linearEpochs, learningRate: cfg.learningRate.twoStage, eta: null, onEpoch: (e, n) => bar.update(e / n) });
+  const { picture: pic, testError: demoError } = await attentionDemo(cfg, (e, n) => bar.update(e / n));
   bar.done();
-  const pic = attentionPicture(model, data, 3);
-  const demoError = errorRate(model, data.test);
-  model.dispose();
   const made: Made[] = [
     { name: `table2-tasks-${scale}`, title: "Table 2: test error per task, four settings, with the reference implementation", fig: perTaskFigure(selected), source },
     { name: `table2-curves-${scale}`, title: "Table 2: mean training loss and validation error by epoch, with and without noise", fig: curvesFigure(records, selected), source },

@@ -14,10 +14,9 @@
 import { BabiExample, babiVocabulary, holdOut, loadBabiTask } from "../data/babi";
 import { deviceLine } from "../engine/device";
 import * as tf from "@tensorflow/tfjs";
-import { MemN2N, PositionEncoding } from "../models/memn2n";
+import { EncodedExample, MemN2N, PositionEncoding } from "../models/memn2n";
 import { bootstrapCI, mean, pairedPermutationTest } from "../stats";
 import { encodeExamples, errorRate, trainMemN2N } from "../train/memn2n";
-import { EncodedExample } from "../models/memn2n";
 import { runPending } from "./results";
 import { Scale } from "./scale";
 
@@ -193,6 +192,21 @@ export function attentionPicture(model: MemN2N, data: TaskData, index: number): 
 export function memn2nFor(data: TaskData, cfg: Pick<MemN2NConfig, "positionEncoding">, seed: number): MemN2N {
   const positionEncoding: PositionEncoding = cfg.positionEncoding === "reference" ? { kind: "reference", words: data.maxWords } : { kind: "paper" };
   return new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed, positionEncoding });
+}
+
+/**
+ * The attention picture the notebook and `npm run figures -- memn2n` show: a
+ * plain two-stage model on task 2 (seed 201, the config's epochs), and what
+ * each hop reads for test question 4.
+ */
+export async function attentionDemo(cfg: MemN2NConfig, onEpoch?: (epoch: number, epochs: number) => void): Promise<{ picture: AttentionPicture; testError: number }> {
+  const data = prepareTask(2, { trainQuestions: cfg.trainQuestions });
+  const model = memn2nFor(data, cfg, 201);
+  await trainMemN2N(model, data.train, { seed: 201, epochs: cfg.epochs, linearEpochs: cfg.linearEpochs, learningRate: cfg.learningRate.twoStage, eta: null, onEpoch });
+  const picture = attentionPicture(model, data, 3);
+  const testError = errorRate(model, data.test);
+  model.dispose();
+  return { picture, testError };
 }
 
 export async function trainMemN2NRun(
