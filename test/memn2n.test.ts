@@ -16,7 +16,7 @@ import { selectBackend } from "../src/engine";
 import { memn2nSweepPlan, MemN2NRunRecord, planMemN2NRuns, prepareTask, runMemN2NSweep, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
 import { loadRecords } from "../src/experiments/results";
 import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, PositionEncoding, positionFactors, positionGamma, positionWeight, referencePositionWeight, timeIndices } from "../src/models/memn2n";
-import { uniformStream } from "../src/noise/rng";
+import { uniformStream } from "../src/random/rng";
 import { errorRate, learningRateAt, trainMemN2N } from "../src/train/memn2n";
 import { pairedPermutationTest } from "../src/stats";
 

@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { TransformedOptimizer, withGradientNoise, withTransforms } from "../src/noise/optimizer";
 import { clipByGlobalNorm } from "../src/noise/clip";
 import { addGradientNoise, gradientNoiseKey } from "../src/noise/gradient-noise";
-import { gaussian } from "../src/noise/rng";
+import { gaussian } from "../src/random/rng";
 
 before(async () => {
   await tf.setBackend("cpu");

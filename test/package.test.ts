@@ -52,5 +52,5 @@ test("the packed library installs in a scratch project and the README example tr
   // The exports map serves the root and package.json, and hides internals.
   const probe = (spec: string) => execFileSync(process.execPath, ["-e", `require(${JSON.stringify(spec)})`], { cwd: dir, stdio: "pipe" });
   probe("gradnoise/package.json");
-  assert.throws(() => probe("gradnoise/dist/noise/rng"), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  assert.throws(() => probe("gradnoise/dist/random/rng"), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
 });

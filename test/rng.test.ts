@@ -6,7 +6,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed, fillGaussian, gaussian, permutation, streamKey, uniformStream } from "../src/noise/rng";
+import { deriveSeed, fillGaussian, gaussian, permutation, streamKey, uniformStream } from "../src/random/rng";
 import { gradientNoiseKey } from "../src/noise/gradient-noise";
 
 before(async () => {

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { gaussian } from "../src/noise/rng";
+import { gaussian } from "../src/random/rng";
 import { bootstrapCI, erfc, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>

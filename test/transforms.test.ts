@@ -14,7 +14,7 @@ import { clipByGlobalNorm, clipByNorm, clipByValue, globalNorm } from "../src/no
 import { addGradientNoise, gradientNoiseKey } from "../src/noise/gradient-noise";
 import { addWeightNoise, weightNoiseKey } from "../src/noise/weight-noise";
 import { withTransforms } from "../src/noise/optimizer";
-import { gaussian } from "../src/noise/rng";
+import { gaussian } from "../src/random/rng";
 import { constant } from "../src/noise/schedule";
 
 before(async () => {

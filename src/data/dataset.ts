@@ -4,7 +4,7 @@
  * backend and depends only on (seed, epoch).
  */
 import * as tf from "@tensorflow/tfjs";
-import { permutation, SeedPart } from "../noise/rng";
+import { permutation, SeedPart } from "../random/rng";
 
 export interface Dataset {
   /** Row-major features, n x features. */

@@ -3,7 +3,7 @@
  * centres. Small enough to train in seconds, hard enough that a network that
  * cannot learn sits at chance (1 / classes).
  */
-import { gaussian, SeedPart, uniformStream } from "../noise/rng";
+import { gaussian, SeedPart, uniformStream } from "../random/rng";
 import { checkDataset, Dataset } from "./dataset";
 
 export interface ClustersOptions {

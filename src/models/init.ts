@@ -2,7 +2,7 @@
  * Weight initialisations compared in Section 4.1 (Table 1). Weights come from
  * seeded JS streams so a run's init is identical on every backend.
  */
-import { gaussian, SeedPart } from "../noise/rng";
+import { gaussian, SeedPart } from "../random/rng";
 
 export type InitScheme =
   /** "Simple Init": N(0, std^2), std = 0.1 in the paper. */

@@ -23,7 +23,7 @@
  * same thing with tf.gather for comparison and tests.
  */
 import * as tf from "@tensorflow/tfjs";
-import { gaussian, SeedPart } from "../noise/rng";
+import { gaussian, SeedPart } from "../random/rng";
 import { matMul2d } from "./dense";
 
 export interface MemN2NOptions {

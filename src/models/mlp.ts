@@ -3,7 +3,7 @@
  * units). Biases start at zero under every init scheme.
  */
 import * as tf from "@tensorflow/tfjs";
-import { SeedPart, uniformStream } from "../noise/rng";
+import { SeedPart, uniformStream } from "../random/rng";
 import { requireSeed } from "../noise/validate";
 import { matMul2d } from "./dense";
 import { InitScheme, initWeights } from "./init";

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchTensors, Dataset } from "../data/dataset";
-import { SeedPart } from "../noise/rng";
+import { SeedPart } from "../random/rng";
 import { requireSeed } from "../noise/validate";
 import { populationMatMul } from "./dense";
 import { InitScheme, initWeights } from "./init";

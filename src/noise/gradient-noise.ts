@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
-import { fillGaussian, SeedPart } from "./rng";
+import { fillGaussian, SeedPart } from "../random/rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext } from "./transform";
 import { requireSeed } from "./validate";

@@ -1,5 +1,4 @@
 export * from "./schedule";
-export * from "./rng";
 export * from "./transform";
 export * from "./clip";
 export * from "./gradient-noise";

@@ -4,7 +4,7 @@
  * fillGaussian, same keys: the values are bit-identical to drawing in place.
  */
 import { parentPort, workerData } from "worker_threads";
-import { fillGaussian } from "./rng";
+import { fillGaussian } from "../random/rng";
 import type { NoiseJob } from "./prefetch";
 
 const ctrl = new Int32Array(workerData.ctrl as SharedArrayBuffer);

@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { SeedPart } from "./rng";
+import { SeedPart } from "../random/rng";
 
 export interface NoiseJobEntry {
   offset: number;

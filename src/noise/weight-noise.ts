@@ -6,7 +6,7 @@
  * does not, which is the paper's point.
  */
 import * as tf from "@tensorflow/tfjs";
-import { SeedPart } from "./rng";
+import { SeedPart } from "../random/rng";
 import { NoiseOptions, resolveSchedule, streamNoise } from "./gradient-noise";
 import { GradientTransform } from "./transform";
 

@@ -7,7 +7,7 @@
  * that names the argument: a NaN accuracy means a run diverged or was never
  * recorded, and silently averaging it would hide that.
  */
-import { SeedPart, uniformStream } from "../noise/rng";
+import { SeedPart, uniformStream } from "../random/rng";
 
 /** Throws unless `xs` is a non-empty array of finite numbers. */
 export function checkSample(xs: readonly number[], name: string): void {
@@ -96,7 +96,7 @@ export interface BootstrapOptions {
   level?: number;
   /** Number of bootstrap resamples, an integer >= 100; default 10000. */
   resamples?: number;
-  /** Key of the uniform stream that draws the resamples (see noise/rng.ts). */
+  /** Key of the uniform stream that draws the resamples (see random/rng.ts). */
   seed: SeedPart;
 }
 

@@ -8,7 +8,7 @@
  * and often bimodal (runs that train vs runs stuck at chance, e.g. 0.1135),
  * so a t-test's normality assumption is a poor fit.
  */
-import { SeedPart, uniformStream } from "../noise/rng";
+import { SeedPart, uniformStream } from "../random/rng";
 import { checkSample, checkSeed } from "./summary";
 
 export type Alternative = "two-sided" | "greater" | "less";
@@ -109,7 +109,7 @@ export interface PermutationTestOptions {
   alternative?: Alternative;
   /** Number of random relabellings, an integer >= 100; default 10000. */
   permutations?: number;
-  /** Key of the uniform stream that draws the relabellings (see noise/rng.ts). */
+  /** Key of the uniform stream that draws the relabellings (see random/rng.ts). */
   seed: SeedPart;
 }
 

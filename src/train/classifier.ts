@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, batchTensors, Dataset } from "../data/dataset";
-import { SeedPart } from "../noise/rng";
+import { SeedPart } from "../random/rng";
 import { runSteps } from "./loop";
 
 export interface Classifier {

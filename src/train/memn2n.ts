@@ -15,7 +15,7 @@ import { EncodedExample, MemN2N, summedCrossEntropy } from "../models/memn2n";
 import { clipByNorm } from "../noise/clip";
 import { addGradientNoise } from "../noise/gradient-noise";
 import { withTransforms } from "../noise/optimizer";
-import { SeedPart, uniformStream } from "../noise/rng";
+import { SeedPart, uniformStream } from "../random/rng";
 import { GradientTransform } from "../noise/transform";
 
 /** Word ids for examples; throws on a word outside `vocab` (a vocabulary built from other data). */
