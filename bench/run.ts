@@ -60,10 +60,10 @@ function benchPopulation(runs: number, batch: number, steps: number, warmup = 3)
   const seeds = Array.from({ length: runs }, (_, r) => r);
   const model = new PopulationMLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seeds });
   const opt = withTransforms(tf.train.sgd(1), [
-    clipByGlobalNorm(10, { perRun: true }),
+    clipByGlobalNorm(10),
     addGradientNoise({ eta: 0.01, seed: seeds }),
     scaleByRun(seeds.map((r) => (r % 2 ? 0.01 : 0.1))),
-  ]);
+  ], { runs });
   const x = tf.randomUniform([runs, batch, 784], 0, 1, "float32", 1) as tf.Tensor3D;
   const y = tf.reshape(tf.oneHot(tf.randomUniform([runs * batch], 0, 10, "int32", 2) as tf.Tensor1D, 10), [runs, batch, 10]).toFloat() as tf.Tensor3D;
   let t0 = 0;

@@ -7,8 +7,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { REPO } from "../src/cli/jupyter";
 import { selectBackend } from "../src/engine";
-import { DEEP_MLP_CONFIGS, planRuns, runDeepMlpSweep, RunRecord, summarizeTable1, TABLE1 } from "../src/experiments/deep-mlp";
-import { loadRecords } from "../src/experiments/results";
+import { DEEP_MLP_CONFIGS, planRuns, RunRecord, summarizeTable1, TABLE1 } from "../src/experiments/deep-mlp";
+import { loadRecords } from "../src/experiments/framework/results";
+import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
 
 before(async () => {
@@ -83,7 +84,7 @@ describe("sweeps", () => {
   test("a smoke sweep writes one record per run and resumes after an interruption without redoing finished runs", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gn-sweep-"));
     const file = path.join(dir, "deep-mlp-smoke.jsonl");
-    const ran = await runDeepMlpSweep({ scale: "smoke", file });
+    const ran = await runSweep(planSweep("deep-mlp", "smoke", {}, file));
     const specs = planRuns(DEEP_MLP_CONFIGS.smoke);
     assert.equal(ran.length, specs.length);
     const first = loadRecords<RunRecord>(file);
@@ -105,14 +106,14 @@ describe("sweeps", () => {
     assert.equal(loadRecords<RunRecord>(file, (w) => warnings.push(w)).length, 20);
     assert.match(warnings[0], /:21: skipping unreadable record/);
 
-    const redone = await runDeepMlpSweep({ scale: "smoke", file });
+    const redone = await runSweep(planSweep("deep-mlp", "smoke", {}, file));
     assert.deepEqual(redone.map((s) => s.key).sort(), specs.slice(20).map((s) => s.key).sort(), "only the lost runs are redone");
     const after = loadRecords<RunRecord>(file, () => undefined);
     assert.equal(after.length, specs.length);
     for (const r of first.slice(0, 20)) assert.equal(after.find((x) => x.key === r.key)!.date, r.date, `${r.key} was redone`);
     // Deterministic: a redone run reproduces its first result.
     for (const r of first.slice(21)) assert.deepEqual(after.find((x) => x.key === r.key)!.curve, r.curve, `${r.key} differs on rerun`);
-    assert.deepEqual(await runDeepMlpSweep({ scale: "smoke", file }), [], "a finished sweep does nothing");
+    assert.deepEqual(await runSweep(planSweep("deep-mlp", "smoke", {}, file)), [], "a finished sweep does nothing");
   });
 
   test("the CLI runs a sweep on two workers, prints the table beside the paper, and resumes", () => {
@@ -126,27 +127,29 @@ describe("sweeps", () => {
     assert.ok(!existsSync(path.join(dir, "t1.shard0.jsonl")) && !existsSync(path.join(dir, "t1.shard1.jsonl")), "shards are merged away");
     const merged = readFileSync(out, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as RunRecord).key);
     assert.deepEqual(merged, planRuns(DEEP_MLP_CONFIGS.smoke).map((s) => s.key));
-    assert.match(r.stdout, /Table 1 \(smoke scale; 26 runs\)/);
-    assert.match(r.stdout, /Bad Init \(Zero Init\) \+ Gradient Clip = 10 +With Noise .*\(94\.5%\)/);
-    assert.match(r.stdout, /p \(permutation\)/);
+    assert.match(r.stdout, /smoke scale, 26 of 26 planned runs/);
+    assert.match(r.stdout, /Bad Init \(Zero Init\) \+ Gradient Clip = 10 +With Noise .*94\.5%/);
+    assert.match(r.stdout, /p, permutation/);
+    assert.match(r.stdout, /\*\*(agrees|same direction, not significant|disagrees|opposite direction, not significant|agrees: no difference|disagrees: we see a difference)\*\*/);
     const again = run("deep-mlp", "--scale", "smoke", "--out", out, "--workers", "1");
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /26 runs, 26 already in .*, 0 to do/);
-    assert.match(run("bogus").stderr, /usage: npm run experiment -- <deep-mlp\|memn2n>/);
+    assert.match(run("bogus").stderr, /no experiment "bogus"; registered: method, deep-mlp, memn2n/);
     assert.match(run("deep-mlp", "--scale", "huge").stderr, /--scale must be one of smoke, cpu, paper; got "huge"/);
     assert.match(run("deep-mlp", "--workers", "0", "--scale", "smoke").stderr, /--workers must be a positive integer/);
-    assert.match(run("deep-mlp", "--scale", "smoke", "--experiments", "exp9").stderr, /unknown Table 1 experiment\(s\) exp9/);
-    assert.match(run("deep-mlp", "--scale", "smoke", "--lrs", "0.1,-1").stderr, /--lrs takes positive numbers, got "-1"/);
+    assert.match(run("deep-mlp", "--scale", "smoke", "--experiments", "exp9").stderr, /--experiments takes exp1, exp2, exp3, exp4, exp5, exp6; got "exp9"/);
+    assert.match(run("deep-mlp", "--scale", "smoke", "--lrs", "0.1,-1").stderr, /--lrs must be positive; got "-1"/);
   });
 
   test("an extension study (one experiment, other budget) gets its own results file and records its settings", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gn-ext-"));
     const cli = path.join(REPO, "build", "src", "cli", "experiment.js");
+    // GRADNOISE_RESULTS_DIR keeps the test out of the checkout's results/.
     const r = spawnSync(process.execPath, [cli, "deep-mlp", "--scale", "smoke", "--experiments", "exp6", "--steps", "12", "--lrs", "0.1", "--runs", "2", "--workers", "2"], {
-      encoding: "utf8", cwd: dir, env: { ...process.env, GRADNOISE_SCALE: "" },
+      encoding: "utf8", cwd: dir, env: { ...process.env, GRADNOISE_SCALE: "", GRADNOISE_RESULTS_DIR: dir },
     });
     assert.equal(r.status, 0, r.stderr);
-    const file = path.join(REPO, "results", "deep-mlp-smoke-exp6-steps12-runs2-lr0.1.jsonl");
+    const file = path.join(dir, "deep-mlp-smoke-exp6-steps12-runs2-lr0.1.jsonl");
     try {
       const recs = loadRecords<RunRecord>(file);
       assert.equal(recs.length, 4, "2 rows x 1 lr x 2 runs");

@@ -13,8 +13,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine";
-import { memn2nSweepPlan, MemN2NRunRecord, planMemN2NRuns, prepareTask, runMemN2NSweep, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
-import { loadRecords } from "../src/experiments/results";
+import { MemN2NConfig, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/experiments/memn2n";
+import { loadRecords } from "../src/experiments/framework/results";
+import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, PositionEncoding, positionFactors, positionGamma, positionWeight, referencePositionWeight, timeIndices } from "../src/models/memn2n";
 import { uniformStream } from "../src/random/rng";
 import { errorRate, learningRateAt, trainMemN2N } from "../src/train/memn2n";
@@ -135,6 +136,31 @@ describe("MemN2N forward", () => {
     const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x as number]);
     flat(outs[0].logits).forEach((v, i) => close(v, flat(outs[1].logits)[i], 1e-4, `logit ${i}`));
     flat(outs[0].grads).forEach((v, i) => close(v, flat(outs[1].grads)[i], 1e-4, `grad ${i}`));
+  });
+
+  test("random time shifts: one timeIndices draw per example, in order; each slot's time word in its alpha bag and last token only", () => {
+    const exs = toy();
+    const rand = uniformStream("batch-shift", 0);
+    const b = encodeBatch(exs, 6, 4, { rand, withTokens: true });
+    const twin = uniformStream("batch-shift", 0);
+    const want = exs.map((ex) => timeIndices(ex.sentences.slice(-4).length, 4, twin));
+    assert.deepEqual(b.times, want);
+    assert.equal(rand(), twin(), "the batch drew more or fewer numbers than timeIndices");
+    // Seed 0 shifts example 0 and caps two of example 2's indices at 4, so this is not the unshifted layout.
+    assert.notDeepEqual(want, exs.map((ex) => timeIndices(ex.sentences.slice(-4).length, 4)));
+    const mem = b.memoryBags.arraySync();
+    const [ids, alpha, beta] = [b.tokens!.ids.arraySync(), b.tokens!.alpha.arraySync().flat(), b.tokens!.beta.arraySync().flat()];
+    const stride = b.tokens!.maxWords + 1;
+    want.forEach((t, i) =>
+      t.forEach((time, s) => {
+        const slot = i * 4 + s;
+        assert.deepEqual(mem[slot].slice(6), [1, 2, 3, 4].map((c) => (c === time ? 1 : 0)), `alpha bag, example ${i} slot ${s}`);
+        assert.deepEqual(mem[3 * 4 + slot].slice(6), [0, 0, 0, 0], `beta bag, example ${i} slot ${s}`);
+        const last = slot * stride + stride - 1;
+        assert.deepEqual([ids[last], alpha[last], beta[last]], [6 + time - 1, 1, 0], `last token, example ${i} slot ${s}`);
+      }),
+    );
+    b.dispose();
   });
 
   test("softmax attention sums to 1 over real sentences and is 0 on empty slots; linear mode is the raw masked scores", () => {
@@ -268,15 +294,17 @@ describe("Table 2 sweep", () => {
   });
 
   test("an extension study narrows settings and changes restarts; unknown settings are refused", () => {
-    const { cfg, specs } = memn2nSweepPlan({ scale: "cpu", tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
+    const { config, specs: planned } = planSweep("memn2n", "cpu", { tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
+    const cfg = config as MemN2NConfig;
+    const specs = planned as ReturnType<typeof planMemN2NRuns>;
     assert.equal(cfg.restarts, 10);
     assert.equal(specs.length, 20);
     assert.ok(specs.every((x) => x.setting === "two-stage"));
     // Restarts 0-2 are the main sweep's runs (same keys and seeds); 3-9 are new.
     const main = planMemN2NRuns({ ...MEMN2N_CONFIGS.cpu, tasks: [16] }).filter((x) => x.setting === "two-stage");
     for (const m of main) assert.deepEqual(specs.find((x) => x.key === m.key), m);
-    assert.throws(() => memn2nSweepPlan({ scale: "cpu", settings: ["three-stage" as never] }), /unknown setting\(s\) three-stage/);
-    assert.throws(() => memn2nSweepPlan({ scale: "cpu", restarts: 0 }), /restarts must be a positive integer/);
+    assert.throws(() => planMemN2NRuns({ ...MEMN2N_CONFIGS.cpu, settings: ["three-stage" as never] }), /unknown setting\(s\) three-stage/);
+    assert.throws(() => planMemN2NRuns({ ...MEMN2N_CONFIGS.cpu, tasks: [21] }), /bAbI tasks are 1\.\.20; got 21/);
   });
 
   test("paired permutation test: p ~ 1 for a null difference, exact-looking p for all-positive pairs, uniform-ish under the null", () => {
@@ -303,15 +331,16 @@ describe("Table 2 sweep", () => {
       const r = run("--scale", "smoke", "--tasks", "1,4", "--eta", "1", "--workers", "2", "--out", out);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /with --tasks 1,4 --eta 1: 8 runs/);
-      assert.match(r.stdout, /Table 2 \(smoke scale; 8 runs/);
-      assert.match(r.stdout, /two-stage \+ noise +2 +.*\(5\.9%\)/);
+      assert.match(r.stdout, /smoke scale, 8 of 8 planned runs/);
+      assert.match(r.stdout, /two-stage \+ noise +2 +.*5\.9%/);
       assert.match(r.stdout, /p validation/);
+      assert.match(r.stdout, /two-stage: validation error, with noise minus without:\*\* paper -0\.1 points/);
       const recs = loadRecords<MemN2NRunRecord>(out);
       assert.deepEqual([...new Set(recs.map((x) => x.task))].sort(), [1, 4]);
       assert.ok(recs.every((x) => x.eta === (x.setting.endsWith("noise") ? 1 : null)));
-      assert.match(run("--scale", "smoke", "--tasks", "21").stderr, /--tasks takes bAbI task numbers 1\.\.20, got "21"/);
-      assert.match(run("--scale", "smoke", "--steps", "5").stderr, /memn2n takes --tasks, not --experiments/);
-      assert.match(run("--scale", "smoke", "--eta", "-1").stderr, /--eta takes positive numbers/);
+      assert.match(run("--scale", "smoke", "--tasks", "21").stderr, /--tasks must be <= 20; got "21"/);
+      assert.match(run("--scale", "smoke", "--steps", "5").stderr, /unknown option --steps for memn2n/);
+      assert.match(run("--scale", "smoke", "--eta", "-1").stderr, /--eta must be positive; got "-1"/);
     } finally {
       rmSync(dir, { recursive: true });
     }
@@ -321,7 +350,7 @@ describe("Table 2 sweep", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "memn2n-sweep-"));
     const file = path.join(dir, "memn2n-smoke.jsonl");
     try {
-      const ran = await runMemN2NSweep({ scale: "smoke", file });
+      const ran = await runSweep(planSweep("memn2n", "smoke", {}, file));
       assert.equal(ran.length, 4);
       const recs = loadRecords<MemN2NRunRecord>(file);
       assert.deepEqual(recs.map((r) => r.setting).sort(), [...TABLE2_SETTINGS].sort());
@@ -330,11 +359,11 @@ describe("Table 2 sweep", () => {
         assert.ok(r.trainError >= 0 && r.trainError <= 1 && r.testError >= 0 && r.testError <= 1);
         assert.equal(r.eta === null, !r.setting.endsWith("noise"));
       }
-      assert.equal((await runMemN2NSweep({ scale: "smoke", file })).length, 0, "nothing is redone");
+      assert.equal((await runSweep(planSweep("memn2n", "smoke", {}, file))).length, 0, "nothing is redone");
       // Drop one record (as if the run was killed before it finished): only it is redone.
       const lines = readFileSync(file, "utf8").trim().split("\n");
       writeFileSync(file, lines.slice(1).join("\n") + "\n");
-      const again = await runMemN2NSweep({ scale: "smoke", file });
+      const again = await runSweep(planSweep("memn2n", "smoke", {}, file));
       assert.deepEqual(again.map((s) => s.key), [JSON.parse(lines[0]).key]);
       const redone = loadRecords<MemN2NRunRecord>(file).find((r) => r.key === again[0].key)!;
       assert.deepEqual(redone.curve.loss, JSON.parse(lines[0]).curve.loss, "the redone run is the same run");

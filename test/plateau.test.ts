@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { selectBackend } from "../src/engine";
-import { PLATEAU_CONFIGS, plateauData, runPlateau } from "../src/experiments/plateau";
+import { PLATEAU_CONFIGS, plateauData, planPlateau, trainPlateauRun } from "../src/experiments/method";
 import { MLP_TRAINING_KERNELS } from "../src/models/mlp";
 
 before(async () => {
@@ -10,8 +10,10 @@ before(async () => {
 
 test("the Section 3 demo: zero init stays on the plateau without noise and leaves it with noise (cpu config, seed 1)", async () => {
   const cfg = { ...PLATEAU_CONFIGS.cpu, seeds: [1] };
-  const r = await runPlateau(cfg);
-  const { test: testSet } = plateauData(cfg);
+  const data = plateauData(cfg);
+  const r = { runs: [] as Awaited<ReturnType<typeof trainPlateauRun>>[] };
+  for (const spec of planPlateau(cfg)) r.runs.push(await trainPlateauRun(spec, cfg, { data }));
+  const { test: testSet } = data;
   const counts = new Array(testSet.classes).fill(0);
   testSet.y.forEach((c) => counts[c]++);
   const constantBest = Math.max(...counts) / testSet.n;

@@ -21,7 +21,7 @@ const CLIP = 1; // small enough that clipping is active at most steps
 const ETA = 0.01;
 
 function populationOptimizer() {
-  return withTransforms(tf.train.sgd(1), [clipByGlobalNorm(CLIP, { perRun: true }), addGradientNoise({ eta: ETA, seed: seeds }), scaleByRun(lrs)]);
+  return withTransforms(tf.train.sgd(1), [clipByGlobalNorm(CLIP), addGradientNoise({ eta: ETA, seed: seeds }), scaleByRun(lrs)], { runs: seeds.length });
 }
 
 for (const backend of ["wasm", "cpu"] as const) {
@@ -129,11 +129,25 @@ describe("population pieces", () => {
     await selectBackend({ backend: "cpu" });
     const v = tf.variable(tf.zeros([2, 3]), true, "two-runs");
     const g = { [v.name]: tf.ones([2, 3]) };
-    assert.throws(() => withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 0.1, seed: [1, 2, 3] })]).applyGradients(g), /two-runs has 2 runs on axis 0, but 3 seeds were given/);
-    assert.throws(() => withTransforms(tf.train.sgd(1), [scaleByRun([0.1, 0.2, 0.3])]).applyGradients(g), /scaleByRun\(\): two-runs has 2 runs on axis 0, expected 3/);
+    const noise3 = () => addGradientNoise({ eta: 0.1, seed: [1, 2, 3] });
+    assert.throws(() => withTransforms(tf.train.sgd(1), [noise3()], { runs: 3 }).applyGradients(g), /with runs = 3, axis 0 of every parameter indexes the runs, but "two-runs" has shape \[2, 3\]/);
+    assert.throws(() => withTransforms(tf.train.sgd(1), [noise3()], { runs: 2 }), /addGradientNoise\(\): 3 seeds given, but runs = 2/);
+    assert.throws(() => withTransforms(tf.train.sgd(1), [scaleByRun([0.1, 0.2, 0.3])], { runs: 2 }), /scaleByRun\(\): 3 factors \(one per run\) need the optimizer's runs = 3, got runs = 2/);
+    assert.throws(() => withTransforms(tf.train.sgd(1), [scaleByRun([0.1, 0.2])]), /scaleByRun\(\): .*pass \{ runs: 2 \}/);
     assert.throws(() => scaleByRun([0.1, -1]), /factors\[1\] must be a finite number > 0/);
     assert.throws(() => addGradientNoise({ eta: 0.1, seed: [] }), /seed array must not be empty/);
+    assert.throws(() => withTransforms(tf.train.sgd(1), [], { runs: 0 }), /runs must be an integer >= 1, got 0/);
     tf.dispose(Object.values(g));
     v.dispose();
+  });
+
+  test("trainPopulation refuses a wrapper without the population's runs", async () => {
+    await selectBackend({ backend: "cpu" });
+    const pop = new PopulationMLP({ inputSize: 12, hidden: [4], outputSize: 4, init: { kind: "he" }, seeds });
+    const alone = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(CLIP)]);
+    await assert.rejects(trainPopulation(pop, alone, data, { steps: 1, batchSize: 4 }), /the model has 3 runs, but the optimizer was built with no runs option: pass \{ runs: 3 \}/);
+    // A plain tfjs optimizer has no transforms, so nothing mixes runs: accepted.
+    await trainPopulation(pop, tf.train.sgd(0.1), data, { steps: 1, batchSize: 4 });
+    pop.dispose();
   });
 });

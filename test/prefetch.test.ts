@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { REPO } from "../src/cli/jupyter";
 import { gaussianClusters } from "../src/data/synthetic";
 import { selectBackend } from "../src/engine";
 import { MLP } from "../src/models/mlp";
@@ -41,6 +40,7 @@ for (const backend of ["cpu", "wasm"] as const) {
         const opt = withTransforms(tf.train.sgd(0.05), [clipByGlobalNorm(5), addGradientNoise({ eta: 0.5, seed: 10, prefetch: true })]);
         await trainClassifier(m, opt, data, { steps: 30, batchSize: 20, seed: 4 });
         const w = m.variables.map((v) => v.dataSync() as Float32Array);
+        opt.dispose();
         m.dispose();
         return w;
       })();
@@ -54,9 +54,10 @@ test("population training with prefetched per-run noise is bit-identical", async
   const run = async (prefetch: boolean) => {
     const seeds = [1, 2, 3];
     const pop = new PopulationMLP({ inputSize: 10, hidden: [8], outputSize: 3, init: { kind: "he" }, seeds });
-    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(5, { perRun: true }), addGradientNoise({ eta: 0.5, seed: seeds, prefetch }), scaleByRun([0.1, 0.05, 0.1])]);
+    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(5), addGradientNoise({ eta: 0.5, seed: seeds, prefetch }), scaleByRun([0.1, 0.05, 0.1])], { runs: 3 });
     await trainPopulation(pop, opt, data, { steps: 20, batchSize: 10 });
     const w = pop.variables.map((v) => v.dataSync() as Float32Array);
+    opt.dispose();
     pop.dispose();
     return w;
   };
@@ -80,6 +81,7 @@ test("a change of parameter set falls back to drawing in place, with the right v
     }
     // steps 0 and 2 (first step; new parameter set) and 3 (set changed back) are drawn in place.
     if (prefetch) assert.deepEqual(noise.stats, { prefetched: 2, drawnInPlace: 3 });
+    opt.dispose();
     return [Array.from(a.dataSync()), Array.from(b.dataSync())];
   };
   assert.deepEqual(apply(true), apply(false));
@@ -90,7 +92,7 @@ test("a change of parameter set falls back to drawing in place, with the right v
 test("the prefetch worker does not keep the process alive, and oversize jobs are refused", () => {
   const p = new NoisePrefetcher(10);
   assert.throws(() => p.request("x", 1, [{ offset: 0, size: 11, key: [1] }]), /needs 11 floats, capacity 10/);
-  const script = `const { NoisePrefetcher } = require(${JSON.stringify(path.join(REPO, "build", "src", "noise", "prefetch.js"))});
+  const script = `const { NoisePrefetcher } = require(${JSON.stringify(path.join(__dirname, "..", "src", "noise", "prefetch.js"))});
     const p = new NoisePrefetcher(100); p.request("s", 1, [{ offset: 0, size: 100, key: [1, "k"] }]);
     const v = p.take("s", 100); console.log(v.length, Number.isFinite(v[0]));`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20000 });

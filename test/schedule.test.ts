@@ -6,7 +6,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { annealed, constant, fromFunction, PAPER_GAMMA, stdAt } from "../src/noise/schedule";
+import { annealed, constant, fromFunction, PAPER_GAMMA, scheduleFromConfig } from "../src/noise/schedule";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -73,10 +73,11 @@ describe("annealed()", () => {
     }
   });
 
-  test("stdAt is sqrt(variance): eta is a variance, not a std", () => {
+  test("eta is a variance: variance(0) is eta itself (std 0.1 for eta 0.01, not 0.01)", () => {
     const s = annealed({ eta: 0.01 });
-    assert.equal(stdAt(s, 0), 0.1);
-    close(stdAt(s, 1), Math.sqrt(0.01 / Math.pow(2, 0.55)));
+    assert.equal(s.variance(0), 0.01);
+    assert.equal(Math.sqrt(s.variance(0)), 0.1);
+    close(s.variance(1), 0.01 / Math.pow(2, 0.55));
   });
 
   test("label mentions eta and gamma", () => {
@@ -171,5 +172,17 @@ describe("fromFunction()", () => {
     const s = fromFunction(() => 1, "mine");
     assert.throws(() => s.variance(-1), /mine\.variance\(\): t must be an integer >= 0, got -1/);
     assert.throws(() => s.variance(0.25), /t must be an integer >= 0, got 0\.25/);
+  });
+});
+
+describe("schedule configs (what a saved optimizer keeps)", () => {
+  test("annealed and constant rebuild from their config; fromFunction has none", () => {
+    for (const s of [annealed({ eta: 0.3 }), annealed({ eta: 1, gamma: 0.7 }), constant(0.04)]) {
+      const back = scheduleFromConfig(JSON.parse(JSON.stringify(s.config)));
+      assert.equal(back.label, s.label);
+      for (const t of [0, 1, 17, 1000]) assert.equal(back.variance(t), s.variance(t));
+    }
+    assert.equal(fromFunction(() => 1).config, undefined);
+    assert.throws(() => scheduleFromConfig({ kind: "harmonic" } as never), /unknown schedule config/);
   });
 });

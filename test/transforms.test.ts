@@ -27,8 +27,8 @@ function uniq(base: string): string {
   return `transforms-${base}-${counter++}`;
 }
 
-function ctxFor(names: string[], step = 0): StepContext {
-  return { step, names, paramIndex: (n) => names.indexOf(n) };
+function ctxFor(names: string[], step = 0, runs?: number): StepContext {
+  return { step, names, paramIndex: (n) => names.indexOf(n), runs };
 }
 
 /** max |a_i - b_i| <= tol * max(1, |b_i|) */
@@ -59,12 +59,12 @@ function sampleStd(a: ArrayLike<number>): number {
 }
 
 /** Runs a transform on plain arrays and returns plain arrays. */
-function runTransform(t: GradientTransform, grads: Record<string, { values: number[]; shape: number[] }>, step = 0): Record<string, number[]> {
+function runTransform(t: GradientTransform, grads: Record<string, { values: number[]; shape: number[] }>, step = 0, runs?: number): Record<string, number[]> {
   const names = Object.keys(grads);
   return tf.tidy(() => {
     const input: tf.NamedTensorMap = {};
     for (const n of names) input[n] = tf.tensor(grads[n].values, grads[n].shape);
-    const out = t.transformGradients!(input, ctxFor(names, step));
+    const out = t.transformGradients!(input, ctxFor(names, step, runs));
     const res: Record<string, number[]> = {};
     for (const n of names) {
       assert.deepEqual(out[n].shape, grads[n].shape, `${n} keeps its shape`);
@@ -146,6 +146,47 @@ describe("clipping", () => {
   });
 });
 
+describe("clipping with a run axis (ctx.runs)", () => {
+  // Two runs on axis 0. Run 0: a = [3, 4], b = [0, -12, 0, 0] (norms 5 and 12, global 13);
+  // run 1: a = [0.3, 0.4], b = [0, 0, 0, 0.1] (tiny: no clip may touch it).
+  const grads = {
+    a: { values: [3, 4, 0.3, 0.4], shape: [2, 2] },
+    b: { values: [0, -12, 0, 0, 0, 0, 0, 0.1], shape: [2, 2, 2] },
+  };
+
+  test("clipByGlobalNorm clips each run by its own global norm", () => {
+    const out = runTransform(clipByGlobalNorm(6.5), grads, 0, 2);
+    assertClose(out.a, [1.5, 2, 0.3, 0.4], 1e-6, "a");
+    assertClose(out.b, [0, -6, 0, 0, 0, 0, 0, 0.1], 1e-6, "b");
+    // Without runs the population is one run: run 1 shrinks with run 0's norm (the review's bug).
+    const n = l2(grads.a.values, grads.b.values);
+    assertClose(runTransform(clipByGlobalNorm(6.5), grads).a, grads.a.values.map((x) => (x * 6.5) / n), 1e-6, "a, no runs");
+  });
+
+  test("clipByNorm clips each run of each tensor on its own", () => {
+    const out = runTransform(clipByNorm(6), grads, 0, 2);
+    assertClose(out.a, [3, 4, 0.3, 0.4], 1e-6, "a"); // norm 5 <= 6
+    assertClose(out.b, [0, -6, 0, 0, 0, 0, 0, 0.1], 1e-6, "b"); // run 0: 12 -> 6; run 1 untouched
+    assertClose(runTransform(clipByNorm(6), grads).b.slice(4), [0, 0, 0, 6 * 0.1 / Math.sqrt(144.01)], 1e-6, "b, no runs");
+  });
+
+  test("noise with a seed array needs a run axis; one seed with a run axis is refused", () => {
+    const seeds = addGradientNoise({ eta: 1, seed: [1, 2] });
+    assert.throws(() => runTransform(seeds, grads), /addGradientNoise\(\): a seed array \(one seed per run\) is for population training: pass \{ runs: 2 \}/);
+    assert.throws(() => runTransform(addGradientNoise({ eta: 1, seed: 1 }), grads, 0, 2), /runs = 2 needs one seed per run/);
+    assert.throws(() => addWeightNoise({ eta: 1, seed: [1, 2] }).checkRuns!(undefined), /addWeightNoise\(\): .*pass \{ runs: 2 \}/);
+    // Run r's slice is exactly seed[r]'s stream for that parameter, as run r alone would draw it.
+    const out = runTransform(seeds, { a: { values: [0, 0, 0, 0], shape: [2, 2] } }, 3, 2);
+    const std = Math.sqrt(1 / Math.pow(4, 0.55));
+    assertClose(out.a, [...gaussian(2, std, ...gradientNoiseKey(1, 0, 3)), ...gaussian(2, std, ...gradientNoiseKey(2, 0, 3))], 1e-7, "a");
+  });
+
+  test("the old { perRun } clip option is refused, not ignored", () => {
+    const old = clipByGlobalNorm as unknown as (c: number, o: object) => GradientTransform;
+    assert.throws(() => old(1, { perRun: true }), /pass \{ runs \} to withTransforms\(\) instead of \{ perRun: true \}/);
+  });
+});
+
 describe("chain()", () => {
   const g = { g: { values: [3, -0.5], shape: [2] } };
 
@@ -175,6 +216,20 @@ describe("chain()", () => {
     assert.deepEqual(calls, ["first@4", "second@4"]);
     assert.equal(chain(mk("x")).transformGradients, undefined);
     assert.equal(chain(clipByValue(1)).afterUpdate, undefined);
+  });
+
+  test("forwards dispose() and checkRuns() to every member, nested chains included", () => {
+    const calls: string[] = [];
+    const mk = (name: string): GradientTransform => ({
+      name,
+      dispose: () => calls.push(`dispose ${name}`),
+      checkRuns: (runs) => calls.push(`runs ${name} ${runs}`),
+    });
+    const c = chain(mk("a"), chain(mk("b"), clipByValue(1)), mk("c"));
+    assert.equal(c.name, "chain(a, b, clipByValue(1), c)");
+    c.checkRuns!(3);
+    c.dispose!();
+    assert.deepEqual(calls, ["runs a 3", "runs b 3", "runs c 3", "dispose a", "dispose b", "dispose c"]);
   });
 
   test("rejects a non-transform argument", () => {

@@ -7,7 +7,8 @@ import { execFileSync } from "child_process";
 import { writeFileSync } from "fs";
 import * as path from "path";
 import { describeDevice, deviceLine, selectBackend } from "../engine";
-import { MLP_TRAINING_KERNELS } from "../models/mlp";
+import { experiments } from "../experiments/framework/registry";
+import { planSweep } from "../experiments/framework/sweep";
 import { findChromium } from "./browser";
 import { readManifest } from "./figures";
 import { findJupyterPython, REPO } from "./jupyter";
@@ -21,7 +22,8 @@ function run(cmd: string, args: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const choice = await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
+  const registered = experiments();
+  const choice = await selectBackend({ requiredKernels: [...new Set(registered.flatMap((e) => e.requiredKernels))] });
   const d = describeDevice();
   const python = findJupyterPython();
   const chromium = findChromium();
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     "## Engine on the machine that generated this page",
     "",
     `- **${deviceLine(d)}**`,
-    `- Backend chosen automatically for the MLP's kernels: \`${choice.backend}\` (${choice.reason}).`,
+    `- Backend chosen automatically for every registered experiment's kernels: \`${choice.backend}\` (${choice.reason}).`,
     ...choice.passedOver.map((p) => `  - passed over \`${p.backend}\`: ${p.why}`),
     `- CPU: ${d.cpuModel}, ${d.cpuCores} cores, ${d.memoryGiB} GiB RAM; ${d.platform}; GPU: ${d.gpu ? d.device : "none"}.`,
     "",
@@ -57,6 +59,12 @@ async function main(): Promise<void> {
     `| seedrandom | ${pkg("seedrandom")} |`,
     `| Jupyter nbconvert | ${python ? `${run(python, ["-m", "nbconvert", "--version"])} (${python})` : "not found"} |`,
     `| Chromium | ${chromium ? run(chromium, ["--version"]) : "not found"} |`,
+    "",
+    "## Registered experiments",
+    "",
+    "| section | id | notebook | runs per scale (smoke / cpu / paper) |",
+    "| --- | --- | --- | --- |",
+    ...registered.map((e) => `| ${e.section} | \`${e.id}\` | notebooks/${e.notebook} | ${(["smoke", "cpu", "paper"] as const).map((s) => planSweep(e, s).specs.length).join(" / ")} |`),
     "",
     "## Where things run",
     "",

@@ -1,223 +1,233 @@
 /**
- * `npm run experiment -- deep-mlp [--scale smoke|cpu|paper] [--workers N] [--out FILE]
- *    [--experiments exp6,...] [--steps N] [--lrs 0.1,...] [--runs N]`
- * `npm run experiment -- memn2n [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--tasks 1,2,...] [--eta 1.0]
- *    [--restarts N] [--settings two-stage,...] [--pe paper|reference]`
+ * `npm run experiment -- list | --help | <id> [options] | merge <id> [options]`
  *
- * The last four narrow or extend the scale's sweep for a focused study (say,
- * a longer budget for one row); such a sweep gets its own results file, named
- * after what was changed, and every record carries its own settings.
- *
- * Runs an experiment's sweep, resuming from its results file (default
- * results/<name>-<scale>.jsonl): finished runs are never redone, and each run
- * is saved the moment it ends. The WASM backend uses one thread, so --workers
- * (default: the number of cores, at most 2 here) forks one process per core,
- * each taking every N-th run and writing its own shard file. A progress bar
- * covers all workers; at the end the table is printed beside the paper's.
+ * Runs a registered experiment's sweep, resuming from its results file
+ * (resultsFile(id, scale, overrides)): finished runs are never redone, and
+ * each run is saved the moment it ends. The WASM backend uses one thread, so
+ * --workers (default 2, at most the core count) forks one process per worker,
+ * each taking every N-th run into its own file, merged when all are done.
+ * --shard i/n (or a Slurm / Kubernetes array index) runs 1/n of the plan into
+ * a part file; `merge` combines the parts, refusing records that do not
+ * belong to the plan. Every name below comes from the registry.
  */
 import { fork } from "child_process";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { selectBackend } from "../engine";
-import { runDeepMlpSweep, RunRecord, summarizeTable1, sweepPlan, SweepOptions } from "../experiments/deep-mlp";
-import { memn2nSweepPlan, MemN2NRunRecord, runMemN2NSweep, summarizeTable2, Table2Setting } from "../experiments/memn2n";
-import { MEMN2N_TRAINING_KERNELS } from "../models/memn2n";
-import { consolidateRecords, loadRecords } from "../experiments/results";
-import { parseScale, Scale } from "../experiments/scale";
-import { MLP_TRAINING_KERNELS } from "../models/mlp";
+import type { AnyExperiment } from "../experiments/framework/contract";
+import { mergeShardFiles } from "../experiments/framework/merge";
+import { optionsHelp, OptionValue, parseOptionValue } from "../experiments/framework/options";
+import { experiments, getExperiment } from "../experiments/framework/registry";
+import { consolidateRecords } from "../experiments/framework/results";
+import { parseScale, Scale, SCALE_ENV } from "../experiments/framework/scale";
+import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/framework/shard";
+import { loadSweep, planSweep, resultsFile, runSweep, shardPlan, SweepPlan } from "../experiments/framework/sweep";
+import { verdictMarkdown } from "../experiments/framework/verdict";
 import { progress } from "../report/display";
 import { tableText } from "../report/table";
-import { REPO } from "./jupyter";
 
-const EXPERIMENTS = ["deep-mlp", "memn2n"] as const;
+const COMMON = ["scale", "workers", "out", "shard", "worker", "force"] as const;
+
+const USAGE = [
+  "usage: npm run experiment -- list",
+  "       npm run experiment -- <id> [--scale smoke|cpu|paper] [--workers N] [--out FILE] [--shard i/n] [experiment options]",
+  "       npm run experiment -- merge <id> [--scale S] [experiment options] [--out FILE] [--force]",
+  "       npm run experiment -- <id> --help",
+].join("\n");
 
 interface Args {
-  name: string;
+  command: "run" | "merge";
+  experiment: AnyExperiment;
   scale: Scale;
   workers: number;
-  out: string;
-  shard?: number;
-  shards?: number;
-  experiments?: string[];
-  overrides: SweepOptions["overrides"];
-  tasks?: number[];
-  eta?: number;
-  restarts?: number;
-  settings?: Table2Setting[];
-  pe?: "paper" | "reference";
-  passThrough: string[];
+  out?: string;
+  shardFlag?: string;
+  /** Set in forked worker processes only. */
+  worker?: Shard;
+  force: boolean;
+  overrides: Record<string, OptionValue>;
+  /** The experiment options as given, to pass on to workers. */
+  optionArgs: string[];
 }
 
-function parseArgs(argv: string[]): Args {
-  const name = argv[0];
-  if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    throw new Error(`usage: npm run experiment -- <${EXPERIMENTS.join("|")}> [--scale smoke|cpu|paper] [--workers N] [--out FILE]; got "${name ?? ""}"`);
+/** Strict: every argument is a known flag with one value; positional extras, repeats and single-dash flags are errors. */
+export function parseArgs(argv: string[]): Args {
+  let rest = [...argv];
+  let command: Args["command"] = "run";
+  if (rest[0] === "merge") {
+    command = "merge";
+    rest = rest.slice(1);
   }
-  const known = ["--scale", "--workers", "--out", "--shard", "--shards", "--experiments", "--steps", "--runs", "--lrs", "--tasks", "--eta", "--restarts", "--settings", "--pe"];
-  const unknownFlag = argv.slice(1).find((a, i) => a.startsWith("--") && !known.includes(a) && !(i > 0 && known.includes(argv[i])));
-  if (unknownFlag) throw new Error(`unknown option ${unknownFlag}; options: ${known.filter((k) => !k.startsWith("--shard")).join(" ")}`);
-  const opt = (flag: string) => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
-    return argv[i + 1];
-  };
-  const scale = parseScale(opt("--scale") ?? process.env.GRADNOISE_SCALE, "--scale");
-  const workersArg = opt("--workers");
+  const id = rest[0];
+  if (!id || id.startsWith("-")) throw new Error(`name an experiment (${experiments().map((e) => e.id).join(", ")})\n${USAGE}`);
+  const experiment = getExperiment(id);
+  const values = new Map<string, string>();
+  for (let i = 1; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"${a.startsWith("-") ? ` (flags take two dashes: -${a})` : ""}\n${USAGE}`);
+    const eq = a.indexOf("=");
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const known = (COMMON as readonly string[]).includes(name) || experiment.options.some((o) => o.name === name);
+    if (!known) throw new Error(`unknown option --${name} for ${experiment.id}; run \`npm run experiment -- ${experiment.id} --help\``);
+    if (values.has(name)) throw new Error(`--${name} is given twice`);
+    if (name === "force") {
+      values.set(name, "true");
+      continue;
+    }
+    const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
+    if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new Error(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  const scale = parseScale(values.get("scale") ?? process.env[SCALE_ENV], values.has("scale") ? "--scale" : SCALE_ENV);
+  const workersArg = values.get("workers");
   const workers = workersArg === undefined ? Math.min(2, os.cpus().length) : Number(workersArg);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${workersArg}`);
-  const positive = (flag: string, v: string) => {
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} takes positive numbers, got "${v}"`);
-    return n;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got "${workersArg}"`);
+  const overrides: Record<string, OptionValue> = {};
+  const optionArgs: string[] = [];
+  for (const o of experiment.options) {
+    const v = values.get(o.name);
+    if (v === undefined) continue;
+    overrides[o.name] = parseOptionValue(o, v);
+    optionArgs.push(`--${o.name}`, v);
+  }
+  if (command === "merge" && (values.has("shard") || values.has("workers"))) throw new Error("merge takes neither --shard nor --workers");
+  return {
+    command, experiment, scale, workers, out: values.get("out"), shardFlag: values.get("shard"),
+    worker: values.has("worker") ? parseShard(values.get("worker")!, "--worker") : undefined,
+    force: values.has("force"), overrides, optionArgs,
   };
-  const list = (flag: string) => opt(flag)?.split(",").map((x) => x.trim()).filter(Boolean);
-  const experiments = list("--experiments");
-  const overrides: NonNullable<SweepOptions["overrides"]> = {};
-  const passThrough: string[] = [];
-  if (experiments) passThrough.push("--experiments", experiments.join(","));
-  for (const flag of ["--steps", "--runs"] as const) {
-    const v = opt(flag);
-    if (v === undefined) continue;
-    const n = positive(flag, v);
-    if (!Number.isInteger(n)) throw new Error(`${flag} must be a positive integer, got "${v}"`);
-    if (flag === "--steps") overrides.steps = n;
-    else overrides.runsPerLr = n;
-    passThrough.push(flag, v);
+}
+
+/** Fails before any training when `file` cannot be written (a missing, read-only or non-directory parent). */
+export function checkWritable(file: string): void {
+  // Parents are made one level at a time: Node's recursive mkdir spins forever on some paths (/proc/x).
+  const missing: string[] = [];
+  let probe = path.dirname(path.resolve(file));
+  while (!existsSync(probe)) {
+    missing.unshift(probe);
+    probe = path.dirname(probe);
   }
-  const tasksArg = list("--tasks");
-  const tasks = tasksArg?.map((v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`--tasks takes bAbI task numbers 1..20, got "${v}"`);
-    return n;
-  });
-  if (tasks) {
-    if (name !== "memn2n") throw new Error("--tasks applies to memn2n only");
-    passThrough.push("--tasks", tasks.join(","));
+  try {
+    if (!statSync(probe).isDirectory()) throw new Error(`${probe} is not a directory`);
+    for (const dir of missing) mkdirSync(dir);
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+  } catch (e) {
+    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
   }
-  const etaArg = opt("--eta");
-  const eta = etaArg === undefined ? undefined : positive("--eta", etaArg);
-  if (eta !== undefined) {
-    if (name !== "memn2n") throw new Error("--eta applies to memn2n only");
-    passThrough.push("--eta", etaArg!);
+}
+
+function list(): void {
+  const rows = experiments().map((e) => ({
+    id: e.id,
+    section: e.section,
+    title: e.title,
+    notebook: e.notebook,
+    scales: Object.keys(e.configs).map((s) => `${s} (${e.plan(e.configs[s as Scale]).length} runs)`).join(", "),
+  }));
+  console.log(tableText(rows));
+  console.log("\nResults files (committed ones marked *):");
+  for (const e of experiments()) {
+    const files = [
+      ...Object.keys(e.configs).map((s) => resultsFile(e, s as Scale)),
+      ...(e.studies ?? []).map((st) => resultsFile(e, st.scale, st.overrides)),
+    ];
+    for (const f of files) console.log(`  ${existsSync(f) ? "*" : " "} ${e.id.padEnd(10)} ${path.relative(process.cwd(), f)}`);
   }
-  const restartsArg = opt("--restarts");
-  const restarts = restartsArg === undefined ? undefined : positive("--restarts", restartsArg);
-  if (restarts !== undefined && !Number.isInteger(restarts)) throw new Error(`--restarts must be a positive integer, got "${restartsArg}"`);
-  const settings = list("--settings") as Table2Setting[] | undefined;
-  const pe = opt("--pe") as Args["pe"];
-  if (pe !== undefined && pe !== "paper" && pe !== "reference") throw new Error(`--pe takes paper or reference, got "${pe}"`);
-  for (const [flag, v] of [["--restarts", restarts], ["--settings", settings], ["--pe", pe]] as const) {
-    if (v === undefined) continue;
-    if (name !== "memn2n") throw new Error(`${flag} applies to memn2n only`);
-    passThrough.push(flag, Array.isArray(v) ? v.join(",") : String(v));
+}
+
+function help(e?: AnyExperiment): void {
+  console.log(USAGE);
+  console.log(
+    [
+      "",
+      "Common options:",
+      "  --scale smoke|cpu|paper".padEnd(34) + `sweep size (default $${SCALE_ENV} or cpu)`,
+      "  --workers N".padEnd(34) + "processes on this machine (default 2; WASM is single-threaded)",
+      "  --out FILE".padEnd(34) + "results file (default results/<id>-<scale><tag>.jsonl)",
+      "  --shard i/n".padEnd(34) + "run part i of n (0-based); default from Slurm / Kubernetes array variables",
+      "  --force".padEnd(34) + "merge: write what matches, set refused records aside",
+    ].join("\n"),
+  );
+  for (const x of e ? [e] : experiments()) {
+    console.log(`\n${x.id} (Section ${x.section}: ${x.title}) options:`);
+    console.log(x.options.length ? optionsHelp(x.options).join("\n") : "  (none)");
   }
-  if (name === "memn2n" && (experiments || Object.keys(overrides).length || opt("--lrs"))) throw new Error("memn2n takes --tasks, not --experiments/--steps/--runs/--lrs");
-  const lrs = list("--lrs");
-  if (lrs) {
-    overrides.learningRates = lrs.map((v) => positive("--lrs", v));
-    passThrough.push("--lrs", lrs.join(","));
-  }
-  // An extension study never shares a file with the scale's standard sweep: its name says what changed.
-  const parts = [
-    ...(experiments ? [experiments.join("+")] : []),
-    ...(tasks ? [`tasks${tasks.join("+")}`] : []),
-    ...(eta !== undefined ? [`eta${eta}`] : []),
-    ...(settings ? [settings.map((x) => x.replace(/ \+ noise/, "+noise")).join("+")] : []),
-    ...(restarts !== undefined ? [`restarts${restarts}`] : []),
-    ...(pe !== undefined ? [`pe${pe}`] : []),
-    ...(overrides.steps ? [`steps${overrides.steps}`] : []),
-    ...(overrides.runsPerLr ? [`runs${overrides.runsPerLr}`] : []),
-    ...(overrides.learningRates ? [`lr${overrides.learningRates.join("+")}`] : []),
-  ];
-  const tag = parts.map((p) => `-${p.replace(/[^a-zA-Z0-9.+]/g, "")}`).join("");
-  const out = path.resolve(opt("--out") ?? path.join(REPO, "results", `${name}-${scale}${tag}.jsonl`));
-  const shard = opt("--shard") === undefined ? undefined : Number(opt("--shard"));
-  const shards = opt("--shards") === undefined ? undefined : Number(opt("--shards"));
-  return { name, scale, workers, out, shard, shards, experiments, overrides, tasks, eta, restarts, settings, pe, passThrough };
 }
 
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
 
-async function worker(a: Args): Promise<void> {
-  const onProgress = (p: Msg) => process.send?.(p);
-  if (a.name === "memn2n") {
-    await selectBackend({ requiredKernels: MEMN2N_TRAINING_KERNELS });
-    await runMemN2NSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, positionEncoding: a.pe, onProgress });
-    return;
-  }
-  await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
-  await runDeepMlpSweep({ scale: a.scale, file: a.out, shard: a.shard, shards: a.shards, experiments: a.experiments, overrides: a.overrides, onProgress });
+async function worker(a: Args, plan: SweepPlan): Promise<void> {
+  await selectBackend({ requiredKernels: a.experiment.requiredKernels });
+  await runSweep(plan, { worker: a.worker, onProgress: (p) => process.send?.(p) });
 }
 
-function planKeys(a: Args): string[] {
-  if (a.name === "memn2n") return memn2nSweepPlan({ scale: a.scale, tasks: a.tasks, eta: a.eta, restarts: a.restarts, settings: a.settings, positionEncoding: a.pe }).specs.map((s) => s.key);
-  return sweepPlan({ scale: a.scale, experiments: a.experiments, overrides: a.overrides }).specs.map((s) => s.key);
+function report(plan: SweepPlan): void {
+  const ex = plan.experiment;
+  const records = loadSweep(plan);
+  const summary = ex.summarize(records, plan.config);
+  console.log(`\n${ex.title} — ${plan.scale} scale, ${records.length} of ${plan.specs.length} planned runs in ${path.relative(process.cwd(), plan.file)}`);
+  for (const t of ex.tables(summary, plan.config)) console.log(`\n${t.caption}\n${tableText(t.rows)}`);
+  if (summary.verdicts.length) console.log(`\n${verdictMarkdown(summary.verdicts)}`);
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-function reportTable2(records: MemN2NRunRecord[], scale: Scale): void {
-  const { selected, rows, comparisons } = summarizeTable2(records);
-  console.log(`\nTable 2 (${scale} scale; ${records.length} runs; per task and setting the restart with the lowest training error):`);
-  console.log(tableText(rows.map((r) => ({
-    setting: r.setting, tasks: r.tasks,
-    "train error (paper)": `${pct(r.trainError)} (${pct(r.paperTrain)})`,
-    "validation error [95% CI] (paper)": `${pct(r.validationError)} [${pct(r.validationLow)}, ${pct(r.validationHigh)}] (${pct(r.paperValidation)})`,
-    "test error": pct(r.testError),
-  }))));
-  console.log("\nWith noise vs without (paired over tasks):");
-  if (!comparisons.length) console.log("(needs two or more tasks)");
-  else console.log(tableText(comparisons.map((c) => ({
-    procedure: c.stages, tasks: c.tasks,
-    "train diff (paper)": `${(100 * c.trainDifference).toFixed(1)} (${(100 * c.paperTrainDifference).toFixed(1)}) points`,
-    "p train": c.pTrain.toFixed(4),
-    "validation diff (paper)": `${(100 * c.validationDifference).toFixed(1)} (${(100 * c.paperValidationDifference).toFixed(1)}) points`,
-    "p validation": c.pValidation.toFixed(4),
-  }))));
-  const two = selected.filter((x) => x.setting === "two-stage");
-  if (two.length) {
-    console.log("\nTwo-stage, no noise: test error per task vs the reference implementation:");
-    console.log(tableText(two.map((x) => ({ task: `${x.task} ${x.taskName}`, ours: pct(x.testError), reference: pct(x.referenceTestError) }))));
-  }
-}
-
-function reportTable1(records: RunRecord[], scale: Scale): void {
-  const { rows, comparisons } = summarizeTable1(records);
-  console.log(`\nTable 1 (${scale} scale; ${records.length} runs):`);
-  console.log(tableText(rows.map((r) => ({
-    experiment: r.title, setting: r.setting, runs: r.runs,
-    "best (paper)": `${pct(r.best)} (${pct(r.paperBest)})`,
-    "avg [95% CI] (paper)": `${pct(r.avg)} [${pct(r.avgLow)}, ${pct(r.avgHigh)}] (${pct(r.paperAvg)})`,
-  }))));
-  console.log("\nWith noise vs no noise:");
-  console.log(tableText(comparisons.map((c) => ({
-    experiment: c.title, "avg difference (paper)": `${(100 * c.difference).toFixed(1)} (${(100 * c.paperDifference).toFixed(1)}) points`,
-    "p (permutation)": c.pPermutation.toFixed(4), "p (Mann-Whitney)": c.pMannWhitney.toFixed(4),
-  }))));
+function merge(a: Args): void {
+  const plan = planSweep(a.experiment, a.scale, a.overrides, a.out && path.resolve(a.out));
+  const parts = listShardFiles(plan.file);
+  if (!parts.length) throw new Error(`no part files of ${path.relative(process.cwd(), plan.file)} (expected *.part-<i>-of-<n>.jsonl beside it)`);
+  const absent = missingShards(parts);
+  if (absent.length) console.warn(`warning: part(s) ${absent.map(formatShard).join(", ")} not found: their runs stay missing`);
+  const r = mergeShardFiles({ out: plan.file, inputs: parts.map((p) => p.file), expected: plan.expected, force: a.force, volatile: ["seconds", "date", "engine"] });
+  console.log(`merged ${parts.length} part(s) into ${path.relative(process.cwd(), plan.file)}: ${r.written} of ${plan.specs.length} runs${r.missing.length ? `, ${r.missing.length} missing` : ""}${r.refused.length ? `; ${r.refused.length} refused record(s) set aside in ${r.rejectedFile}` : ""}`);
+  report(plan);
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
-  if (a.shard !== undefined) return worker(a);
+  const argv = process.argv.slice(2);
+  if (argv[0] === "list") {
+    if (argv.length > 1) throw new Error(`list takes no arguments; got ${argv.slice(1).join(" ")}`);
+    return list();
+  }
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h") return help();
+  if (argv.includes("--help") || argv.includes("-h")) return help(getExperiment(argv[argv[0] === "merge" ? 1 : 0]));
+  const a = parseArgs(argv);
+  if (a.command === "merge") return merge(a);
 
-  const keys = planKeys(a);
-  const before = new Set(loadRecords<{ key: string }>(a.out).map((r) => r.key));
-  const todo = keys.filter((k) => !before.has(k)).length;
-  const rel = path.relative(process.cwd(), a.out);
-  console.log(`${a.name} at scale "${a.scale}"${a.passThrough.length ? ` with ${a.passThrough.join(" ")}` : ""}: ${keys.length} runs, ${keys.length - todo} already in ${rel}, ${todo} to do, ${a.workers} worker(s)`);
+  const cluster = resolveShard(a.shardFlag);
+  const base = path.resolve(a.out ?? resultsFile(a.experiment, a.scale, a.overrides));
+  const file = cluster ? shardFile(base, cluster) : base;
+  const full = planSweep(a.experiment, a.scale, a.overrides, file);
+  const plan = cluster ? shardPlan(full, cluster) : full;
+  if (a.worker) return worker(a, plan);
+
+  checkWritable(file);
+  const rel = path.relative(process.cwd(), file);
+  const before = loadSweep(plan, (m) => console.warn(m)).length;
+  const todo = plan.specs.length - before;
+  const workers = Math.min(a.workers, Math.max(1, todo));
+  console.log(
+    `${a.experiment.id} at scale "${a.scale}"${a.optionArgs.length ? ` with ${a.optionArgs.join(" ")}` : ""}` +
+      `${cluster ? `, shard ${formatShard(cluster)} (${cluster.detail})` : ""}: ${plan.specs.length} runs, ${before} already in ${rel}, ${todo} to do, ${workers} worker(s)`,
+  );
+  for (const n of cluster?.notes ?? []) console.warn(`note: ${n}`);
   if (todo > 0) {
-    const bar = progress(a.name);
+    const bar = progress(a.experiment.id);
     const state: Msg[] = [];
-    const children = Array.from({ length: a.workers }, (_, i) =>
-      fork(__filename, [a.name, "--scale", a.scale, "--out", a.out, "--shard", String(i), "--shards", String(a.workers), ...a.passThrough], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
+    const forward = [a.experiment.id, "--scale", a.scale, "--out", base, ...(cluster ? ["--shard", formatShard(cluster)] : []), ...a.optionArgs];
+    const children = Array.from({ length: workers }, (_, i) =>
+      fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
     );
-    const stop = () => children.forEach((c) => c.kill());
-    process.on("SIGINT", () => {
-      stop();
-      console.error(`\ninterrupted: finished runs are saved in ${rel}; run the same command to resume`);
-      process.exit(130);
-    });
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      children.forEach((c) => c.kill("SIGTERM"));
+      console.error(`\n${signal === "SIGINT" ? "interrupted" : `stopped by ${signal}`}: finished runs are saved in ${rel}; run the same command to resume`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
     await Promise.all(
       children.map(
         (c, i) =>
@@ -228,21 +238,25 @@ async function main(): Promise<void> {
               const finished = state.reduce((sum, x) => sum + (x ? x.ran : 0), 0);
               bar.update(ran / todo, `${finished}/${todo} runs; ${m.key}`);
             });
-            c.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${i} exited with code ${code}`))));
+            c.on("exit", (code, signal) =>
+              code === 0 ? resolve() : reject(new Error(`worker ${i} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; finished runs are saved in ${rel}`)),
+            );
           }),
       ),
     ).catch((e) => {
-      stop();
+      children.forEach((c) => c.kill("SIGTERM"));
       throw e;
     });
     bar.done();
   }
-  // One file per sweep once every worker is done: shards are only for concurrent appends.
-  if (a.name === "memn2n") reportTable2(consolidateRecords<MemN2NRunRecord>(a.out, keys), a.scale);
-  else reportTable1(consolidateRecords<RunRecord>(a.out, keys), a.scale);
+  // One file per sweep once every worker is done: worker files are only for concurrent appends.
+  consolidateRecords(file, plan.specs.map((s) => s.key));
+  report(plan);
 }
 
-main().catch((e) => {
-  console.error(`experiment: ${(e as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(`experiment: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "fs";
 import * as path from "path";
-import { parseScale, SCALE_ENV } from "../experiments/scale";
+import { parseScale, SCALE_ENV } from "../experiments/framework/scale";
 import { executeNotebook, listNotebooks, REPO } from "./jupyter";
 
 function main(): void {

@@ -19,7 +19,7 @@
  * weighted bags of words per sentence, built in JS, turn every lookup into a
  * plain 2-D product whose gradient is another product: no gather, which the
  * WASM backend cannot differentiate without a filled kernel, and on WASM
- * faster than gather (bench/memn2n-lookup.ts). `lookup: "gather"` computes the
+ * faster than gather (bench/memn2n.ts). `lookup: "gather"` computes the
  * same thing with tf.gather for comparison and tests.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -116,6 +116,149 @@ export function timeIndices(n: number, memorySize: number, rand?: () => number, 
   return pool.slice(0, n).map((t) => Math.min(t, memorySize)).sort((a, b) => b - a);
 }
 
+/** Per-word position factors (alpha_j, beta_j) of one sentence, in word order. */
+function forEachWeightedWord(words: Int32Array, pe: PositionEncoding, f: (w: number, j: number, alpha: number, beta: number) => void): void {
+  const J = words.length;
+  words.forEach((w, j) => {
+    const [a, b] = positionFactors(j + 1, J, pe);
+    f(w, j, a, b);
+  });
+}
+
+/** Words in the longest kept sentence or question, at least 1: the token lists' padded length. */
+function longestSentence(examples: readonly EncodedExample[], kept: readonly Int32Array[][]): number {
+  let maxWords = 1;
+  examples.forEach((ex, i) => {
+    maxWords = Math.max(maxWords, ex.question.length);
+    for (const s of kept[i]) maxWords = Math.max(maxWords, s.length);
+  });
+  return maxWords;
+}
+
+/** [N, T] slot mask, row-major: 1 where a slot holds a sentence. */
+function slotMask(kept: readonly Int32Array[][], T: number): Float32Array {
+  const mask = new Float32Array(kept.length * T);
+  kept.forEach((sentences, i) => sentences.forEach((_, s) => (mask[i * T + s] = 1)));
+  return mask;
+}
+
+/** Memory bags, [2*N*T, V+T] row-major (layout in MemN2NBatch): words by position, plus each slot's time word. */
+function memoryBagArray(kept: readonly Int32Array[][], times: readonly number[][], V: number, T: number, pe: PositionEncoding): Float32Array {
+  const N = kept.length;
+  const W = V + T;
+  const mem = new Float32Array(2 * N * T * W);
+  kept.forEach((sentences, i) =>
+    sentences.forEach((words, s) => {
+      const rowA = (i * T + s) * W;
+      const rowB = (N * T + i * T + s) * W;
+      forEachWeightedWord(words, pe, (w, _, a, b) => {
+        mem[rowA + w] += a;
+        mem[rowB + w] += b;
+      });
+      // The time "word": weight 1 in the alpha bag, 0 in the beta bag (no position encoding).
+      mem[rowA + V + times[i][s] - 1] += 1;
+    }),
+  );
+  return mem;
+}
+
+/** Question bags, [2*N, V+T] row-major: alpha rows, then beta rows. */
+function questionBagArray(examples: readonly EncodedExample[], W: number, pe: PositionEncoding): Float32Array {
+  const N = examples.length;
+  const q = new Float32Array(2 * N * W);
+  examples.forEach((ex, i) =>
+    forEachWeightedWord(ex.question, pe, (w, _, a, b) => {
+      q[i * W + w] += a;
+      q[(N + i) * W + w] += b;
+    }),
+  );
+  return q;
+}
+
+/** Token ids with their alpha/beta weights, for gather lookups; unused entries are id 0 with weights 0. */
+interface TokenArrays {
+  ids: Int32Array;
+  alpha: Float32Array;
+  beta: Float32Array;
+}
+
+function tokenArrays(length: number): TokenArrays {
+  return { ids: new Int32Array(length), alpha: new Float32Array(length), beta: new Float32Array(length) };
+}
+
+/** Writes a sentence's tokens at `at`, `at+1`, ... */
+function writeTokens(out: TokenArrays, at: number, words: Int32Array, pe: PositionEncoding): void {
+  forEachWeightedWord(words, pe, (w, j, a, b) => {
+    out.ids[at + j] = w;
+    out.alpha[at + j] = a;
+    out.beta[at + j] = b;
+  });
+}
+
+/** maxWords + 1 tokens per slot: the words, padding, then the time word (alpha 1, beta 0) last. */
+function memoryTokenArrays(kept: readonly Int32Array[][], times: readonly number[][], V: number, T: number, maxWords: number, pe: PositionEncoding): TokenArrays {
+  const out = tokenArrays(kept.length * T * (maxWords + 1));
+  kept.forEach((sentences, i) =>
+    sentences.forEach((words, s) => {
+      const at = (i * T + s) * (maxWords + 1);
+      writeTokens(out, at, words, pe);
+      out.ids[at + maxWords] = V + times[i][s] - 1;
+      out.alpha[at + maxWords] = 1;
+    }),
+  );
+  return out;
+}
+
+/** maxWords tokens per question. */
+function questionTokenArrays(examples: readonly EncodedExample[], maxWords: number, pe: PositionEncoding): TokenArrays {
+  const out = tokenArrays(examples.length * maxWords);
+  examples.forEach((ex, i) => writeTokens(out, i * maxWords, ex.question, pe));
+  return out;
+}
+
+type Keep = <X extends tf.Tensor>(x: X) => X;
+
+/** The gather lookup's tensors: ids, and alpha/beta as [tokens, 1] columns. */
+function tokenTensors(mem: TokenArrays, q: TokenArrays, maxWords: number, keep: Keep): NonNullable<MemN2NBatch["tokens"]> {
+  const column = (x: Float32Array) => keep(tf.tensor2d(x, [x.length, 1]));
+  return {
+    ids: keep(tf.tensor1d(mem.ids, "int32")),
+    alpha: column(mem.alpha),
+    beta: column(mem.beta),
+    qIds: keep(tf.tensor1d(q.ids, "int32")),
+    qAlpha: column(q.alpha),
+    qBeta: column(q.beta),
+    maxWords,
+  };
+}
+
+/** The batch's tensors from its arrays; `dispose` frees exactly these. */
+function assembleBatch(
+  a: { mem: Float32Array; q: Float32Array; mask: Float32Array; answers: Int32Array; times: number[][]; T: number; W: number },
+  tokens?: { mem: TokenArrays; q: TokenArrays; maxWords: number },
+): MemN2NBatch {
+  const N = a.answers.length;
+  const tensors: tf.Tensor[] = [];
+  const keep: Keep = (x) => (tensors.push(x), x);
+  const batch: MemN2NBatch = {
+    n: N,
+    memoryBags: keep(tf.tensor2d(a.mem, [2 * N * a.T, a.W])),
+    questionBags: keep(tf.tensor2d(a.q, [2 * N, a.W])),
+    mask: keep(tf.tensor2d(a.mask, [N, a.T])),
+    answers: keep(tf.tensor1d(a.answers, "int32")),
+    times: a.times,
+    dispose: () => tensors.forEach((x) => x.dispose()),
+  };
+  if (tokens) batch.tokens = tokenTensors(tokens.mem, tokens.q, tokens.maxWords, keep);
+  return batch;
+}
+
+/**
+ * A minibatch for a model with `vocabSize` words and `memorySize` slots: each
+ * story keeps its last `memorySize` sentences. `rand` draws random time
+ * shifts (timeIndices), one example after another; `withTokens` adds the
+ * token lists that `lookup: "gather"` needs.
+ */
 export function encodeBatch(
   examples: readonly EncodedExample[],
   vocabSize: number,
@@ -123,89 +266,22 @@ export function encodeBatch(
   opts: { rand?: () => number; withTokens?: boolean; positionEncoding?: PositionEncoding } = {},
 ): MemN2NBatch {
   const pe = opts.positionEncoding ?? PAPER_ENCODING;
-  const N = examples.length;
   const T = memorySize;
   const W = vocabSize + T;
-  const mem = new Float32Array(2 * N * T * W);
-  const q = new Float32Array(2 * N * W);
-  const mask = new Float32Array(N * T);
-  const answers = new Int32Array(N);
-  const times: number[][] = [];
-  let maxWords = 1;
-  for (const ex of examples) {
-    maxWords = Math.max(maxWords, ex.question.length);
-    for (const s of ex.sentences.slice(-T)) maxWords = Math.max(maxWords, s.length);
-  }
-  const tokIds = opts.withTokens ? new Int32Array(N * T * (maxWords + 1)) : null;
-  const tokA = opts.withTokens ? new Float32Array(N * T * (maxWords + 1)) : null;
-  const tokB = opts.withTokens ? new Float32Array(N * T * (maxWords + 1)) : null;
-  const qIds = opts.withTokens ? new Int32Array(N * maxWords) : null;
-  const qA = opts.withTokens ? new Float32Array(N * maxWords) : null;
-  const qB = opts.withTokens ? new Float32Array(N * maxWords) : null;
-  examples.forEach((ex, i) => {
-    const kept = ex.sentences.slice(-T);
-    const t = timeIndices(kept.length, T, opts.rand);
-    times.push(t);
-    kept.forEach((words, s) => {
-      mask[i * T + s] = 1;
-      const rowA = (i * T + s) * W;
-      const rowB = (N * T + i * T + s) * W;
-      const J = words.length;
-      words.forEach((w, j) => {
-        const [a, b] = positionFactors(j + 1, J, pe);
-        mem[rowA + w] += a;
-        mem[rowB + w] += b;
-        if (tokIds) {
-          const at = (i * T + s) * (maxWords + 1) + j;
-          tokIds[at] = w;
-          tokA![at] = a;
-          tokB![at] = b;
-        }
-      });
-      // The time "word": weight 1 in the alpha bag, 0 in the beta bag (no position encoding).
-      mem[rowA + vocabSize + t[s] - 1] += 1;
-      if (tokIds) {
-        const at = (i * T + s) * (maxWords + 1) + maxWords;
-        tokIds[at] = vocabSize + t[s] - 1;
-        tokA![at] = 1;
-      }
-    });
-    const J = ex.question.length;
-    ex.question.forEach((w, j) => {
-      const [a, b] = positionFactors(j + 1, J, pe);
-      q[i * W + w] += a;
-      q[(N + i) * W + w] += b;
-      if (qIds) {
-        qIds[i * maxWords + j] = w;
-        qA![i * maxWords + j] = a;
-        qB![i * maxWords + j] = b;
-      }
-    });
-    answers[i] = ex.answer;
-  });
-  const tensors: tf.Tensor[] = [];
-  const keep = <X extends tf.Tensor>(x: X): X => (tensors.push(x), x);
-  const batch: MemN2NBatch = {
-    n: N,
-    memoryBags: keep(tf.tensor2d(mem, [2 * N * T, W])),
-    questionBags: keep(tf.tensor2d(q, [2 * N, W])),
-    mask: keep(tf.tensor2d(mask, [N, T])),
-    answers: keep(tf.tensor1d(answers, "int32")),
+  const kept = examples.map((ex) => ex.sentences.slice(-T));
+  const times = kept.map((sentences) => timeIndices(sentences.length, T, opts.rand));
+  const arrays = {
+    mem: memoryBagArray(kept, times, vocabSize, T, pe),
+    q: questionBagArray(examples, W, pe),
+    mask: slotMask(kept, T),
+    answers: Int32Array.from(examples, (ex) => ex.answer),
     times,
-    dispose: () => tensors.forEach((x) => x.dispose()),
+    T,
+    W,
   };
-  if (tokIds) {
-    batch.tokens = {
-      ids: keep(tf.tensor1d(tokIds, "int32")),
-      alpha: keep(tf.tensor2d(tokA!, [N * T * (maxWords + 1), 1])),
-      beta: keep(tf.tensor2d(tokB!, [N * T * (maxWords + 1), 1])),
-      qIds: keep(tf.tensor1d(qIds!, "int32")),
-      qAlpha: keep(tf.tensor2d(qA!, [N * maxWords, 1])),
-      qBeta: keep(tf.tensor2d(qB!, [N * maxWords, 1])),
-      maxWords,
-    };
-  }
-  return batch;
+  if (!opts.withTokens) return assembleBatch(arrays);
+  const maxWords = longestSentence(examples, kept);
+  return assembleBatch(arrays, { mem: memoryTokenArrays(kept, times, vocabSize, T, maxWords, pe), q: questionTokenArrays(examples, maxWords, pe), maxWords });
 }
 
 /** -sum_i log softmax(logits_i)[answer_i]: the loss summed, not averaged, over the batch. */

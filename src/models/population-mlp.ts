@@ -3,9 +3,10 @@
  * has a leading run axis ([R, in, out] weights, [R, 1, out] biases). Run r is
  * initialised from seed r's streams exactly as `new MLP({..., seed})` would be,
  * and its loss is the mean cross-entropy of its own batch; the population's
- * loss is the sum over runs, so run r's gradient is its own. With per-run
- * transforms (clipByGlobalNorm({perRun}), addGradientNoise({seed: seeds}),
- * scaleByRun(lrs)) each slice trains as that run would alone.
+ * loss is the sum over runs, so run r's gradient is its own. With a wrapper
+ * built for the run axis, withTransforms(tf.train.sgd(1), [clipByGlobalNorm(c),
+ * addGradientNoise({eta, seed: seeds}), scaleByRun(lrs)], {runs: seeds.length}),
+ * each slice trains as that run would alone.
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchTensors, Dataset } from "../data/dataset";

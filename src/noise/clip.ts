@@ -2,9 +2,13 @@
  * Gradient clipping transforms. tfjs has only element-wise `clipByValue`, so
  * the norm clips are written here with TensorFlow's formulas:
  * g * c / max(norm, c) leaves gradients with norm <= c untouched.
+ *
+ * With the wrapper's `runs` option (StepContext.runs) the norms are taken per
+ * run, over axis 0's slices, so each run of a population is clipped exactly
+ * as it would be if trained alone.
  */
 import * as tf from "@tensorflow/tfjs";
-import { GradientTransform, mapGradients } from "./transform";
+import { GradientTransform, mapGradients, StepContext } from "./transform";
 import { requireFinitePositive } from "./validate";
 
 /**
@@ -21,14 +25,13 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
 }
 
 /**
- * Per-run global norms of a population's gradients (leading axis = run):
+ * Per-run global norms [runs] of a population's gradients (axis 0 = run):
  * entry r is globalNorm of every gradient's slice r, computed the same way.
  */
-export function perRunGlobalNorm(grads: tf.Tensor[]): tf.Tensor1D {
+export function perRunGlobalNorm(grads: tf.Tensor[], runs: number): tf.Tensor1D {
   return tf.tidy(() => {
-    const runs = grads[0].shape[0];
     const flat = grads.map((g) => {
-      if (g.shape[0] !== runs) throw new RangeError(`perRunGlobalNorm(): leading (run) axes differ: ${runs} vs ${g.shape[0]}`);
+      if (g.shape[0] !== runs) throw new RangeError(`perRunGlobalNorm(): a gradient of shape [${g.shape}] has no run axis of size ${runs}`);
       return tf.reshape(g, [runs, -1]) as tf.Tensor2D;
     });
     const m = tf.maximum(tf.max(tf.stack(flat.map((f) => tf.max(tf.abs(f), 1))), 0), 1e-30);
@@ -42,29 +45,61 @@ export function runBroadcast(v: tf.Tensor1D, rank: number): tf.Tensor {
   return tf.reshape(v, [v.shape[0], ...Array(rank - 1).fill(1)]);
 }
 
-export interface ClipOptions {
-  /**
-   * Population training: axis 0 of every gradient indexes independent runs,
-   * and each run is clipped by its own global norm, as if trained alone.
-   */
-  perRun?: boolean;
+/** The norm(s) of `grads`: one scalar, or one per run when the step has a run axis. */
+function norms(grads: tf.Tensor[], ctx: StepContext | undefined): tf.Tensor {
+  return ctx?.runs === undefined ? globalNorm(grads) : perRunGlobalNorm(grads, ctx.runs);
 }
 
-/** Rescales all gradients together so their global norm is at most `maxNorm` (Section 4.1's clipping). */
-export function clipByGlobalNorm(maxNorm: number, opts: ClipOptions = {}): GradientTransform {
+/** g * c / max(norm, c), with a per-run norm broadcast along axis 0. */
+function rescale(g: tf.Tensor, norm: tf.Tensor, maxNorm: number): tf.Tensor {
+  const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
+  return tf.mul(g, scale.rank === 0 ? scale : runBroadcast(scale as tf.Tensor1D, g.rank));
+}
+
+/** clipByGlobalNorm once took `{perRun}`; the run axis is now the wrapper's `runs` option, and the old flag must not be ignored silently. */
+function rejectOldOptions(where: string, extra: unknown): void {
+  if (extra !== undefined) throw new TypeError(`${where}: takes one argument; for per-run clipping pass { runs } to withTransforms() instead of { perRun: true }`);
+}
+
+/**
+ * Rescales all gradients together so their global norm is at most `maxNorm`
+ * (Section 4.1's clipping); with `runs`, each run by its own global norm.
+ */
+export function clipByGlobalNorm(maxNorm: number): GradientTransform {
+  rejectOldOptions("clipByGlobalNorm()", arguments[1]);
   requireFinitePositive("clipByGlobalNorm()", "maxNorm", maxNorm);
   return {
-    name: `clipByGlobalNorm(${maxNorm}${opts.perRun ? ", perRun" : ""})`,
-    transformGradients(grads) {
+    name: `clipByGlobalNorm(${maxNorm})`,
+    config: { kind: "clipByGlobalNorm", maxNorm },
+    transformGradients(grads, ctx) {
       const names = Object.keys(grads);
       if (names.length === 0) return grads;
-      if (opts.perRun) {
-        const scale = tf.div(maxNorm, tf.maximum(perRunGlobalNorm(names.map((n) => grads[n])), maxNorm)) as tf.Tensor1D;
-        return mapGradients(grads, (g) => tf.mul(g, runBroadcast(scale, g.rank)));
-      }
-      const norm = globalNorm(names.map((n) => grads[n]));
-      const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-      return mapGradients(grads, (g) => tf.mul(g, scale));
+      const norm = norms(names.map((n) => grads[n]), ctx);
+      return mapGradients(grads, (g) => rescale(g, norm, maxNorm));
+    },
+  };
+}
+
+/** Rescales each gradient tensor on its own to norm at most `maxNorm` (MemN2N clips per weight matrix); with `runs`, per run too. */
+export function clipByNorm(maxNorm: number): GradientTransform {
+  requireFinitePositive("clipByNorm()", "maxNorm", maxNorm);
+  return {
+    name: `clipByNorm(${maxNorm})`,
+    config: { kind: "clipByNorm", maxNorm },
+    transformGradients(grads, ctx) {
+      return mapGradients(grads, (g) => rescale(g, norms([g], ctx), maxNorm));
+    },
+  };
+}
+
+/** Clips every element to [-limit, limit] (element-wise, so the same with or without runs). */
+export function clipByValue(limit: number): GradientTransform {
+  requireFinitePositive("clipByValue()", "limit", limit);
+  return {
+    name: `clipByValue(${limit})`,
+    config: { kind: "clipByValue", limit },
+    transformGradients(grads) {
+      return mapGradients(grads, (g) => tf.clipByValue(g, -limit, limit));
     },
   };
 }
@@ -72,41 +107,24 @@ export function clipByGlobalNorm(maxNorm: number, opts: ClipOptions = {}): Gradi
 /**
  * Multiplies run r's gradients by factors[r]: with `tf.train.sgd(1)` after it,
  * a population trains each run at its own learning rate (optax's
- * scale_by_learning_rate, per run).
+ * scale_by_learning_rate, per run). Needs the wrapper's `runs` = factors.length.
  */
 export function scaleByRun(factors: number[]): GradientTransform {
   if (!Array.isArray(factors) || factors.length === 0) throw new TypeError("scaleByRun(): factors must be a non-empty array");
   factors.forEach((f, i) => requireFinitePositive("scaleByRun()", `factors[${i}]`, f));
+  const checkRuns = (runs: number | undefined) => {
+    if (runs !== factors.length) {
+      throw new RangeError(`scaleByRun(): ${factors.length} factors (one per run) need the optimizer's runs = ${factors.length}, got ${runs === undefined ? "no runs option: pass { runs: " + factors.length + " } to withTransforms()" : `runs = ${runs}`}`);
+    }
+  };
   return {
     name: `scaleByRun([${factors.join(", ")}])`,
-    transformGradients(grads) {
+    config: { kind: "scaleByRun", factors: [...factors] },
+    checkRuns,
+    transformGradients(grads, ctx) {
+      checkRuns(ctx.runs);
       const f = tf.tensor1d(factors);
-      return mapGradients(grads, (g, name) => {
-        if (g.shape[0] !== factors.length) throw new RangeError(`scaleByRun(): ${name} has ${g.shape[0]} runs on axis 0, expected ${factors.length}`);
-        return tf.mul(g, runBroadcast(f, g.rank));
-      });
-    },
-  };
-}
-
-/** Rescales each gradient tensor on its own to norm at most `maxNorm` (MemN2N clips per weight matrix). */
-export function clipByNorm(maxNorm: number): GradientTransform {
-  requireFinitePositive("clipByNorm()", "maxNorm", maxNorm);
-  return {
-    name: `clipByNorm(${maxNorm})`,
-    transformGradients(grads) {
-      return mapGradients(grads, (g) => tf.mul(g, tf.div(maxNorm, tf.maximum(globalNorm([g]), maxNorm))));
-    },
-  };
-}
-
-/** Clips every element to [-limit, limit]. */
-export function clipByValue(limit: number): GradientTransform {
-  requireFinitePositive("clipByValue()", "limit", limit);
-  return {
-    name: `clipByValue(${limit})`,
-    transformGradients(grads) {
-      return mapGradients(grads, (g) => tf.clipByValue(g, -limit, limit));
+      return mapGradients(grads, (g) => tf.mul(g, runBroadcast(f, g.rank)));
     },
   };
 }

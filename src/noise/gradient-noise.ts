@@ -8,14 +8,15 @@ import * as tf from "@tensorflow/tfjs";
 import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
 import { fillGaussian, SeedPart } from "../random/rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
-import { GradientTransform, mapGradients, StepContext } from "./transform";
+import { GradientTransform, mapGradients, StepContext, TransformConfig } from "./transform";
 import { requireSeed } from "./validate";
 
 export interface NoiseOptions {
   /**
-   * Seed of the noise streams; same seed, same noise. An array means
-   * population training: axis 0 of every parameter indexes runs, and run r
-   * draws from the streams of seed[r], exactly as if trained alone.
+   * Seed of the noise streams; same seed, same noise. For population training
+   * (the wrapper's `runs` option) give one seed per run: run r, the slice r
+   * along axis 0, draws from seed[r]'s streams exactly as if trained alone.
+   * A seed array without `runs`, or one seed with `runs`, is an error.
    */
   seed: SeedPart | SeedPart[];
   /** Eq. 1's initial variance; give either eta (annealed, Eq. 1) or a schedule. */
@@ -27,6 +28,7 @@ export interface NoiseOptions {
   /**
    * Draw the next step's noise on a worker thread while this step computes
    * (bit-identical values; worth it when a core is idle). Default false.
+   * The wrapper's dispose() ends the thread.
    */
   prefetch?: boolean;
 }
@@ -45,6 +47,21 @@ export function resolveSchedule(where: string, opts: NoiseOptions): NoiseSchedul
   return annealed({ eta: opts.eta, gamma: opts.gamma ?? PAPER_GAMMA });
 }
 
+/**
+ * Checks that `seed` fits a step with `runs` runs (undefined: a single run):
+ * one seed per run, so each run's noise is its own and reproducible alone.
+ */
+export function checkSeedRuns(where: string, seed: SeedPart | SeedPart[], runs: number | undefined): void {
+  if (Array.isArray(seed)) {
+    if (runs === undefined) {
+      throw new TypeError(`${where}: a seed array (one seed per run) is for population training: pass { runs: ${seed.length} } to withTransforms() or withGradientNoise()`);
+    }
+    if (seed.length !== runs) throw new RangeError(`${where}: ${seed.length} seeds given, but runs = ${runs} (one seed per run)`);
+  } else if (runs !== undefined) {
+    throw new TypeError(`${where}: runs = ${runs} needs one seed per run (seed: an array of ${runs}); a single seed would give every run the same noise`);
+  }
+}
+
 /** The stream that gradient noise for parameter `index` at step `t` is drawn from. */
 export function gradientNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
   return [seed, "grad-noise", index, t];
@@ -60,8 +77,8 @@ export interface NoiseParam {
 
 /**
  * Where each parameter's draws at step t come from, laid out back to back:
- * parameter `index` uses the stream key(seed, index, t); with a seed array,
- * slice r along axis 0 uses seed[r]'s stream, as run r alone would.
+ * parameter `index` uses the stream key(seed, index, t); with a seed array
+ * (one per run), slice r along axis 0 uses seed[r]'s stream, as run r alone would.
  */
 export function noiseLayout(params: NoiseParam[], seed: SeedPart | SeedPart[], t: number, key: StreamKey): { entries: NoiseJobEntry[]; offsets: number[]; total: number } {
   const entries: NoiseJobEntry[] = [];
@@ -72,7 +89,7 @@ export function noiseLayout(params: NoiseParam[], seed: SeedPart | SeedPart[], t
     offsets.push(offset);
     if (!Array.isArray(seed)) entries.push({ offset, size: n, key: key(seed, p.index, t) });
     else {
-      if (p.shape[0] !== seed.length) throw new RangeError(`${p.name} has ${p.shape[0]} runs on axis 0, but ${seed.length} seeds were given`);
+      if (p.shape[0] !== seed.length) throw new RangeError(`${p.name} has shape [${p.shape}]: axis 0 must index the ${seed.length} runs`);
       const per = n / seed.length;
       seed.forEach((s, r) => entries.push({ offset: offset + r * per, size: per, key: key(s, p.index, t) }));
     }
@@ -93,21 +110,36 @@ export function streamNoise(shape: number[], std: number, seed: SeedPart | SeedP
   return tf.tensor(draw(entries, total, std), shape, "float32");
 }
 
+/** The `config` of a noise transform, or undefined when its schedule is not plain data (fromFunction). */
+export function noiseConfig(kind: string, seed: SeedPart | SeedPart[], schedule: NoiseSchedule, extra: Record<string, boolean> = {}): TransformConfig | undefined {
+  if (!schedule.config) return undefined;
+  return { kind, seed: Array.isArray(seed) ? [...seed] : seed, schedule: { ...schedule.config }, ...extra };
+}
+
+export function seedLabel(seed: SeedPart | SeedPart[]): string {
+  return Array.isArray(seed) ? `[${seed.join(",")}]` : String(seed);
+}
+
 export interface GradientNoiseTransform extends GradientTransform {
   /** Steps whose noise came from the prefetch worker vs drawn in place. */
   readonly stats: { prefetched: number; drawnInPlace: number };
 }
 
 export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
-  const schedule = resolveSchedule("addGradientNoise()", opts);
+  const where = "addGradientNoise()";
+  const schedule = resolveSchedule(where, opts);
   const seed = opts.seed;
   let prefetcher: NoisePrefetcher | undefined;
+  let disposed = false;
   const stats = { prefetched: 0, drawnInPlace: 0 };
   const signature = (t: number, params: NoiseParam[]) => `${t}|${params.map((p) => `${p.index}:${p.shape.join("x")}`).join(",")}`;
   return {
-    name: `addGradientNoise(${schedule.label}, seed=${Array.isArray(seed) ? `[${seed.join(",")}]` : seed})`,
+    name: `addGradientNoise(${schedule.label}, seed=${seedLabel(seed)})`,
+    config: noiseConfig("addGradientNoise", seed, schedule, { prefetch: opts.prefetch === true }),
     stats,
+    checkRuns: (runs) => checkSeedRuns(where, seed, runs),
     transformGradients(grads: tf.NamedTensorMap, ctx: StepContext) {
+      checkSeedRuns(where, seed, ctx.runs);
       const t = ctx.step;
       const std = Math.sqrt(schedule.variance(t));
       const params = Object.keys(grads).map((name) => ({ name, index: ctx.paramIndex(name), shape: grads[name].shape }));
@@ -121,7 +153,7 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
           stats.drawnInPlace++;
         }
       }
-      if (opts.prefetch && total > 0) {
+      if (opts.prefetch && !disposed && total > 0) {
         const next = Math.sqrt(schedule.variance(t + 1));
         prefetcher ??= new NoisePrefetcher(total);
         if (next > 0 && total <= prefetcher.capacity) prefetcher.request(signature(t + 1, params), next, noiseLayout(params, seed, t + 1, gradientNoiseKey).entries);
@@ -133,6 +165,12 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
         const o = offsetOf.get(name)!;
         return tf.add(g, tf.tensor(noise.subarray(o, o + g.size), g.shape, "float32"));
       });
+    },
+    dispose() {
+      // Ends the worker thread; a later step (if any) draws in place, with the same values.
+      disposed = true;
+      void prefetcher?.dispose();
+      prefetcher = undefined;
     },
   };
 }

@@ -1,7 +1,13 @@
-export * from "./schedule";
-export * from "./transform";
-export * from "./clip";
-export * from "./gradient-noise";
-export * from "./weight-noise";
-export * from "./optimizer";
-export { requireSeed } from "./validate";
+// The public API, named one by one: internals (resolveSchedule, noiseLayout,
+// streamNoise, gradientNoiseKey, ...) stay importable by path inside the
+// package without freezing the stream-key format as API.
+export { annealed, constant, fromFunction, PAPER_GAMMA } from "./schedule";
+export type { AnnealedOptions, NoiseSchedule, ScheduleConfig } from "./schedule";
+export { chain, mapGradients } from "./transform";
+export type { GradientTransform, StepContext, TransformConfig } from "./transform";
+export { clipByGlobalNorm, clipByNorm, clipByValue, globalNorm, scaleByRun } from "./clip";
+export { addGradientNoise } from "./gradient-noise";
+export type { GradientNoiseTransform, NoiseOptions } from "./gradient-noise";
+export { addWeightNoise } from "./weight-noise";
+export { NonFiniteGradientError, TransformedOptimizer, withGradientNoise, withTransforms } from "./optimizer";
+export type { NamedTensor, PaperNoiseOptions, TransformedOptimizerOptions } from "./optimizer";

@@ -8,8 +8,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { clipByGlobalNorm } from "./clip";
 import { addGradientNoise, NoiseOptions } from "./gradient-noise";
-import { chain, GradientTransform, StepContext } from "./transform";
-import { requireNonNegativeInteger } from "./validate";
+import { transformFromConfig, transformToConfig } from "./serialization";
+import { chain, chainMembers, GradientTransform, StepContext, TransformConfig } from "./transform";
+import { requireNonNegativeInteger, requirePositiveInteger } from "./validate";
 
 /** tfjs-core's {name, tensor} pair (not re-exported by @tensorflow/tfjs). */
 export interface NamedTensor {
@@ -35,6 +36,30 @@ export interface TransformedOptimizerOptions {
    * every weight (clipping by norm turns one NaN into all NaNs).
    */
   checkFinite?: boolean;
+  /**
+   * Population training: axis 0 of every parameter indexes `runs` independent
+   * runs, and every transform acts per run (norms clipped per run, one noise
+   * seed per run, scaleByRun's factors), so each run trains as it would alone.
+   * Without it, every parameter is one run's.
+   */
+  runs?: number;
+}
+
+/** The step count's entry in getWeights(), first, as tfjs optimizers put their "iter". */
+export const STEP_WEIGHT_NAME = "gradnoise/t";
+
+/** What getConfig() saves (the inner optimizer, the transforms as plain data, the step). */
+interface SavedConfig {
+  inner: { className: string; config: tf.serialization.ConfigDict };
+  /** The transform's name: a description, not used to rebuild. */
+  transform: string;
+  /** chainMembers(transform), each as transformToConfig saves it. */
+  transforms: TransformConfig[];
+  /** Whether the transform was a chain (one member or several) rather than a single transform. */
+  chained: boolean;
+  step: number;
+  runs: number | null;
+  checkFinite: boolean;
 }
 
 /**
@@ -51,14 +76,23 @@ function toNamedMap(grads: tf.NamedTensorMap | NamedTensor[]): tf.NamedTensorMap
   return out;
 }
 
+const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
+
 export class TransformedOptimizer extends tf.Optimizer {
   static get className(): string {
     return "TransformedOptimizer";
   }
 
+  /** tf.Optimizer's instanceof is duck-typed (every optimizer would pass): this one checks the class. */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === "object" && x !== null && Object.prototype.isPrototypeOf.call(TransformedOptimizer.prototype, x);
+  }
+
   private t = 0;
   private readonly indices = new Map<string, number>();
   private readonly checkFinite: boolean;
+  /** Population size (the `runs` option); undefined for a single run. */
+  readonly runs: number | undefined;
 
   constructor(
     readonly inner: tf.Optimizer,
@@ -73,6 +107,9 @@ export class TransformedOptimizer extends tf.Optimizer {
     if (transform == null || typeof transform.name !== "string") {
       throw new TypeError("TransformedOptimizer: transform must be a GradientTransform (see chain())");
     }
+    if (options.runs !== undefined) requirePositiveInteger("TransformedOptimizer", "runs", options.runs);
+    this.runs = options.runs;
+    transform.checkRuns?.(this.runs);
     this.checkFinite = options.checkFinite ?? true;
   }
 
@@ -81,18 +118,25 @@ export class TransformedOptimizer extends tf.Optimizer {
     return this.t;
   }
 
-  /** Restores the counter when resuming a run from a checkpoint. */
+  /** Restores the counter when resuming a run from a checkpoint (setWeights does it too). */
   set step(t: number) {
     this.t = requireNonNegativeInteger("TransformedOptimizer.step", "step", t);
   }
 
-  private paramIndex(name: string): number {
-    let i = this.indices.get(name);
-    if (i === undefined) {
-      i = this.indices.size;
-      this.indices.set(name, i);
+  /** Fails before any work on a gradient no variable can take (shape checks only: no data read). */
+  private checkGradients(grads: tf.NamedTensorMap, names: string[]): void {
+    const registered = tf.engine().registeredVariables;
+    for (const n of names) {
+      const v = registered[n];
+      if (v === undefined) throw new ReferenceError(`TransformedOptimizer: no variable named "${n}" is registered (gradients are keyed by tf.Variable name)`);
+      const g = grads[n].shape;
+      if (!tf.util.arraysEqual(g, v.shape)) {
+        throw new RangeError(`TransformedOptimizer: the gradient of "${n}" has shape ${shapeText(g)}, the variable ${shapeText(v.shape)}`);
+      }
+      if (this.runs !== undefined && g[0] !== this.runs) {
+        throw new RangeError(`TransformedOptimizer: with runs = ${this.runs}, axis 0 of every parameter indexes the runs, but "${n}" has shape ${shapeText(g)}`);
+      }
     }
-    return i;
   }
 
   private assertFinite(grads: tf.NamedTensorMap, names: string[], step: number): void {
@@ -110,8 +154,20 @@ export class TransformedOptimizer extends tf.Optimizer {
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const grads = toNamedMap(variableGradients);
     const names = Object.keys(grads);
-    names.forEach((n) => this.paramIndex(n));
-    const ctx: StepContext = { step: this.t, names, paramIndex: (n) => this.paramIndex(n) };
+    this.checkGradients(grads, names);
+    // Names first seen in this update get provisional indices, kept only if the
+    // update succeeds: a failed one must not shift later parameters' noise streams.
+    const fresh = new Map<string, number>();
+    const paramIndex = (n: string): number => {
+      let i = this.indices.get(n) ?? fresh.get(n);
+      if (i === undefined) {
+        i = this.indices.size + fresh.size;
+        fresh.set(n, i);
+      }
+      return i;
+    };
+    names.forEach(paramIndex);
+    const ctx: StepContext = { step: this.t, names, paramIndex, runs: this.runs };
     if (this.checkFinite && names.length > 0) this.assertFinite(grads, names, ctx.step);
 
     const transformed = this.transform.transformGradients
@@ -132,26 +188,78 @@ export class TransformedOptimizer extends tf.Optimizer {
       for (const n of names) vars[n] = registered[n];
       this.transform.afterUpdate(vars, ctx);
     }
+    for (const [n, i] of fresh) this.indices.set(n, i);
     this.t++;
     this.incrementIterations();
   }
 
+  /**
+   * The step count t (an int32 scalar named "gradnoise/t"), then the inner
+   * optimizer's weights: a checkpoint resumes the schedule where it stopped
+   * (optax keeps the count in the transform state too). The caller owns the
+   * returned scalars, as with tfjs's own optimizers.
+   */
   override async getWeights(): Promise<NamedTensor[]> {
-    return this.inner.getWeights();
+    return [{ name: STEP_WEIGHT_NAME, tensor: tf.scalar(this.t, "int32") }, ...(await this.inner.getWeights())];
   }
 
+  /**
+   * Restores what getWeights saved. Weights without "gradnoise/t" (saved by an
+   * older version) resume at the inner optimizer's update count. Parameter
+   * indices are not saved: they are re-assigned in the order parameters are
+   * first seen, the same as in the saved run when the model is the same.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    return this.inner.setWeights(weightValues);
+    const at = weightValues.findIndex((w) => w.name === STEP_WEIGHT_NAME);
+    const t = at < 0 ? undefined : (await weightValues[at].tensor.data())[0];
+    await this.inner.setWeights(weightValues.filter((_, i) => i !== at));
+    this.step = t ?? this.inner.iterations;
+    this.iterations_ = this.inner.iterations;
   }
 
+  /** Disposes the inner optimizer and whatever the transforms hold (the prefetch worker). */
   override dispose(): void {
+    this.transform.dispose?.();
     this.inner.dispose();
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return { inner: this.inner.getClassName(), transform: this.transform.name, step: this.t };
+    const saved: SavedConfig = {
+      inner: { className: this.inner.getClassName(), config: this.inner.getConfig() },
+      transform: this.transform.name,
+      transforms: chainMembers(this.transform).map(transformToConfig),
+      chained: chainMembers(this.transform)[0] !== this.transform,
+      step: this.t,
+      runs: this.runs ?? null,
+      checkFinite: this.checkFinite,
+    };
+    return saved as unknown as tf.serialization.ConfigDict;
+  }
+
+  /**
+   * Rebuilds a wrapper from getConfig() (tf.loadLayersModel calls it for a
+   * model saved with includeOptimizer). Throws, naming the transform, when one
+   * cannot be rebuilt from plain data (custom transforms, fromFunction schedules).
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    const c = config as unknown as SavedConfig;
+    if (!Array.isArray(c.transforms) || c.inner == null) {
+      throw new TypeError("TransformedOptimizer.fromConfig(): the config has no transforms list or no inner optimizer (not written by TransformedOptimizer.getConfig())");
+    }
+    // Transforms first: a failure then leaves no inner optimizer (and its tensors) behind.
+    const members = c.transforms.map(transformFromConfig);
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap[c.inner.className];
+    if (!entry) throw new TypeError(`TransformedOptimizer.fromConfig(): unknown inner optimizer class "${c.inner.className}" (register it with tf.serialization.registerClass)`);
+    const inner = entry[1](entry[0], c.inner.config) as tf.Optimizer;
+    const transform = c.chained || members.length !== 1 ? chain(...members) : members[0];
+    const opt = new TransformedOptimizer(inner, transform, { runs: c.runs ?? undefined, checkFinite: c.checkFinite ?? true });
+    opt.step = c.step ?? 0;
+    return opt as unknown as T;
   }
 }
+
+// Without this, tf.loadLayersModel fails with "Unknown layer: TransformedOptimizer".
+tf.serialization.registerClass(TransformedOptimizer);
 
 /** `optimizer` with `transforms` chained in front of its update. */
 export function withTransforms(
@@ -164,8 +272,10 @@ export function withTransforms(
 }
 
 export interface PaperNoiseOptions extends NoiseOptions {
-  /** Clip the global gradient norm to this before adding noise (Section 4.1 uses 100 or 10). */
+  /** Clip the global gradient norm to this before adding noise (Section 4.1 uses 100 or 10); per run with `runs`. */
   clipGlobalNorm?: number;
+  /** Population training (TransformedOptimizerOptions.runs); `seed` then holds one seed per run. */
+  runs?: number;
 }
 
 /** The paper's recipe in one call: optional global-norm clip, then annealed noise (Eq. 1), then `optimizer`. */
@@ -174,9 +284,13 @@ export function withGradientNoise(
   options: PaperNoiseOptions,
   wrapperOptions?: TransformedOptimizerOptions,
 ): TransformedOptimizer {
-  const { clipGlobalNorm, ...noise } = options ?? ({} as PaperNoiseOptions);
+  const { clipGlobalNorm, runs, ...noise } = options ?? ({} as PaperNoiseOptions);
+  const wrapper = wrapperOptions ?? {};
+  if (runs !== undefined && wrapper.runs !== undefined && runs !== wrapper.runs) {
+    throw new RangeError(`withGradientNoise(): runs given twice, ${runs} and ${wrapper.runs}`);
+  }
   const transforms: GradientTransform[] = [];
   if (clipGlobalNorm !== undefined) transforms.push(clipByGlobalNorm(clipGlobalNorm));
   transforms.push(addGradientNoise(noise));
-  return withTransforms(optimizer, transforms, wrapperOptions);
+  return withTransforms(optimizer, transforms, { ...wrapper, runs: runs ?? wrapper.runs });
 }

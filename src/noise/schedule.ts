@@ -13,7 +13,11 @@ export interface NoiseSchedule {
   readonly label: string;
   /** Variance sigma_t^2 at step t (t = 0 for the first update). */
   variance(t: number): number;
+  /** Plain-data parameters of the built-in schedules, so a saved optimizer can rebuild them; absent for fromFunction. */
+  readonly config?: ScheduleConfig;
 }
+
+export type ScheduleConfig = { kind: "annealed"; eta: number; gamma: number } | { kind: "constant"; variance: number };
 
 /** The paper's default decay exponent (Section 3). */
 export const PAPER_GAMMA = 0.55;
@@ -31,6 +35,7 @@ export function annealed({ eta, gamma = PAPER_GAMMA }: AnnealedOptions): NoiseSc
   requireFiniteNonNegative("annealed()", "gamma", gamma);
   return {
     label: `annealed(eta=${eta}, gamma=${gamma})`,
+    config: { kind: "annealed", eta, gamma },
     variance(t: number): number {
       requireNonNegativeInteger("annealed().variance()", "t", t);
       return eta / Math.pow(1 + t, gamma);
@@ -43,6 +48,7 @@ export function constant(variance: number): NoiseSchedule {
   requireFiniteNonNegative("constant()", "variance", variance);
   return {
     label: `constant(variance=${variance})`,
+    config: { kind: "constant", variance },
     variance(t: number): number {
       requireNonNegativeInteger("constant().variance()", "t", t);
       return variance;
@@ -67,7 +73,9 @@ export function fromFunction(fn: (t: number) => number, label = "custom"): Noise
   };
 }
 
-/** The standard deviation the schedule implies at step t. */
-export function stdAt(schedule: NoiseSchedule, t: number): number {
-  return Math.sqrt(schedule.variance(t));
+/** Rebuilds a schedule from its `config`. */
+export function scheduleFromConfig(config: ScheduleConfig): NoiseSchedule {
+  if (config?.kind === "annealed") return annealed({ eta: config.eta, gamma: config.gamma });
+  if (config?.kind === "constant") return constant(config.variance);
+  throw new TypeError(`scheduleFromConfig(): unknown schedule config ${JSON.stringify(config)}`);
 }

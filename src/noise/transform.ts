@@ -20,6 +20,18 @@ export interface StepContext {
    * process created before (re-running a notebook cell changes them).
    */
   paramIndex(name: string): number;
+  /**
+   * Population training (the wrapper's `runs` option): axis 0 of every
+   * gradient and parameter indexes this many independent runs, and each
+   * transform acts on each run as if it were trained alone. Undefined: one run.
+   */
+  readonly runs?: number;
+}
+
+/** A plain-data description of a built-in transform, enough to rebuild it (see transformFromConfig). */
+export interface TransformConfig {
+  readonly kind: string;
+  readonly [param: string]: tf.serialization.ConfigDictValue;
 }
 
 export interface GradientTransform {
@@ -28,6 +40,20 @@ export interface GradientTransform {
   transformGradients?(grads: tf.NamedTensorMap, ctx: StepContext): tf.NamedTensorMap;
   /** Runs after the optimizer's update (weight noise acts on parameters, not gradients). */
   afterUpdate?(variables: Readonly<Record<string, tf.Variable>>, ctx: StepContext): void;
+  /**
+   * Throws if the transform cannot serve a wrapper with this `runs` option
+   * (e.g. a seed array without `runs`): called once, when the wrapper is built,
+   * so a bad population set-up fails before the first step.
+   */
+  checkRuns?(runs: number | undefined): void;
+  /**
+   * Plain-data parameters, set by the built-in transforms: a saved wrapper is
+   * rebuilt from them. Loading a wrapper with a transform that has none (or a
+   * kind the library does not know) fails, naming the transform.
+   */
+  readonly config?: TransformConfig;
+  /** Frees what the transform holds beyond tensors (the prefetch worker thread); the wrapper's dispose() calls it. */
+  dispose?(): void;
 }
 
 /** Applies `f` to every gradient, keeping names and order. */
@@ -40,6 +66,15 @@ export function mapGradients(
   return out;
 }
 
+/** The transforms a chain was built from (a chain's config lists them; other transforms are their own only member). */
+export function chainMembers(t: GradientTransform): readonly GradientTransform[] {
+  return (t as ChainTransform).members ?? [t];
+}
+
+interface ChainTransform extends GradientTransform {
+  readonly members: readonly GradientTransform[];
+}
+
 /** Composes transforms: gradients flow through them left to right, as do the after-update hooks. */
 export function chain(...transforms: GradientTransform[]): GradientTransform {
   transforms.forEach((t, i) => {
@@ -47,15 +82,21 @@ export function chain(...transforms: GradientTransform[]): GradientTransform {
       throw new TypeError(`chain(): argument ${i} is not a GradientTransform`);
     }
   });
-  const withGrads = transforms.filter((t) => t.transformGradients);
-  const withAfter = transforms.filter((t) => t.afterUpdate);
-  return {
-    name: `chain(${transforms.map((t) => t.name).join(", ")})`,
+  // Nested chains are flattened (same order, same effect) so a saved config lists plain transforms only.
+  const members = transforms.flatMap(chainMembers);
+  const withGrads = members.filter((t) => t.transformGradients);
+  const withAfter = members.filter((t) => t.afterUpdate);
+  const out: ChainTransform = {
+    name: `chain(${members.map((t) => t.name).join(", ")})`,
+    members,
     transformGradients: withGrads.length
       ? (grads, ctx) => withGrads.reduce((g, t) => t.transformGradients!(g, ctx), grads)
       : undefined,
     afterUpdate: withAfter.length
       ? (vars, ctx) => withAfter.forEach((t) => t.afterUpdate!(vars, ctx))
       : undefined,
+    checkRuns: (runs) => members.forEach((t) => t.checkRuns?.(runs)),
+    dispose: () => members.forEach((t) => t.dispose?.()),
   };
+  return out;
 }

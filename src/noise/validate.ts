@@ -31,3 +31,11 @@ export function requireSeed(where: string, value: unknown): string | number {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
   throw new TypeError(`${where}: seed must be a non-empty string or a safe integer, got ${String(value)}`);
 }
+
+/** A population size: an integer >= 1. */
+export function requirePositiveInteger(where: string, arg: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${where}: ${arg} must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}

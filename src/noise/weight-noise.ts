@@ -7,19 +7,24 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { SeedPart } from "../random/rng";
-import { NoiseOptions, resolveSchedule, streamNoise } from "./gradient-noise";
+import { checkSeedRuns, noiseConfig, NoiseOptions, resolveSchedule, seedLabel, streamNoise } from "./gradient-noise";
 import { GradientTransform } from "./transform";
 
 export function weightNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
   return [seed, "weight-noise", index, t];
 }
 
+/** Options as addGradientNoise's; `prefetch` is ignored (weight noise is drawn after the update). */
 export function addWeightNoise(opts: NoiseOptions): GradientTransform {
-  const schedule = resolveSchedule("addWeightNoise()", opts);
+  const where = "addWeightNoise()";
+  const schedule = resolveSchedule(where, opts);
   const seed = opts.seed;
   return {
-    name: `addWeightNoise(${schedule.label}, seed=${Array.isArray(seed) ? `[${seed.join(",")}]` : seed})`,
+    name: `addWeightNoise(${schedule.label}, seed=${seedLabel(seed)})`,
+    config: noiseConfig("addWeightNoise", seed, schedule),
+    checkRuns: (runs) => checkSeedRuns(where, seed, runs),
     afterUpdate(variables, ctx) {
+      checkSeedRuns(where, seed, ctx.runs);
       const std = Math.sqrt(schedule.variance(ctx.step));
       if (std === 0) return;
       tf.tidy(() => {

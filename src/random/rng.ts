@@ -1,11 +1,14 @@
 /**
  * Seeded Gaussian streams.
  *
- * Every random draw in gradnoise comes from a stream named by a key such as
- * `"7/grad-noise/p3/t120"` (seed 7, parameter 3, step 120). seedrandom's Alea
- * generator hashes the key into its state, so keys that differ anywhere give
- * independent streams, and the same key gives the same numbers on any backend:
- * noise is made here in JS, then uploaded, never drawn by the backend.
+ * Every random draw in gradnoise comes from a stream named by a key, its
+ * parts joined by "/": gradient noise for parameter 3 at step 120 with seed 7
+ * uses gradientNoiseKey(7, 3, 120) = "7/grad-noise/3/120". seedrandom's Alea
+ * hashes the key (its Mash function mixes every character): Alea itself makes
+ * the uniforms (uniformStream, permutation), and seeds a xoshiro128** generator
+ * for the Gaussian draws (streamState, fillGaussian). Keys that differ anywhere
+ * give independent streams, and the same key gives the same numbers on any
+ * backend: noise is made here in JS, then uploaded, never drawn by the backend.
  *
  * We do not use `tf.randomNormal(..., seed)`: it treats seed 0 as "unseeded"
  * and returns the same tensor for the same seed on every call, which makes it
@@ -25,16 +28,9 @@ export function uniformStream(...parts: SeedPart[]): () => number {
   return seedrandom.alea(streamKey(...parts));
 }
 
-/** A 32-bit unsigned integer derived from the key, never 0 (for APIs where 0 means "unseeded"). */
-export function deriveSeed(...parts: SeedPart[]): number {
-  const u = seedrandom.alea(streamKey(...parts)).int32() >>> 0;
-  return u === 0 ? 1 : u;
-}
-
 /**
- * The 128-bit state of the stream named by `parts`: seedrandom's Alea hashes
- * the key (its Mash function mixes every character), and its first four
- * 32-bit outputs seed a xoshiro128** generator for the bulk draws. Alea
+ * The 128-bit state of the stream named by `parts`: Alea's first four 32-bit
+ * outputs for the key seed a xoshiro128** generator for the bulk draws. Alea
  * alone costs ~17 ns per uniform here; xoshiro's integer ops a few ns.
  */
 export function streamState(...parts: SeedPart[]): Uint32Array {

@@ -12,11 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 import { BabiExample } from "../data/babi";
 import { batchIndices } from "../data/dataset";
 import { EncodedExample, MemN2N, summedCrossEntropy } from "../models/memn2n";
-import { clipByNorm } from "../noise/clip";
-import { addGradientNoise } from "../noise/gradient-noise";
-import { withTransforms } from "../noise/optimizer";
 import { SeedPart, uniformStream } from "../random/rng";
-import { GradientTransform } from "../noise/transform";
+import { runSteps } from "./loop";
+import { buildOptimizer, setLearningRate } from "./optimizer";
 
 /** Word ids for examples; throws on a word outside `vocab` (a vocabulary built from other data). */
 export function encodeExamples(examples: readonly BabiExample[], vocab: readonly string[]): EncodedExample[] {
@@ -98,58 +96,68 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
   for (const [k, v] of Object.entries({ epochs: o.epochs, linearEpochs: o.linearEpochs })) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`trainMemN2N: ${k} must be a non-negative integer, got ${v}`);
   }
-  const transforms: GradientTransform[] = [clipByNorm(o.clipNorm ?? 40)];
-  if (o.eta !== null) transforms.push(addGradientNoise({ eta: o.eta, gamma: o.gamma ?? 0.55, seed: o.seed }));
-  const sgd = tf.train.sgd(o.learningRate);
   // checkFinite off: a run that diverges is a result, recorded as such.
-  const opt = withTransforms(sgd, transforms, { checkFinite: false });
+  const opt = buildOptimizer({
+    lr: o.learningRate,
+    clip: { norm: o.clipNorm ?? 40 },
+    noise: o.eta === null ? null : { eta: o.eta, gamma: o.gamma ?? 0.55, seed: o.seed },
+    checkFinite: false,
+  });
   const h: MemN2NHistory = { epoch: [], loss: [], batchError: [], evalEpoch: [], validationError: [], switchEpoch: o.linearEpochs, steps: 0, diverged: false, seconds: 0 };
   const total = o.linearEpochs + o.epochs;
   const evalEvery = o.evalEvery ?? 1;
   const cache = { epoch: -1, perm: new Int32Array(0) };
   const started = Date.now();
-  let step = 0;
-  for (let e = 1; e <= total; e++) {
+  const epochOf = (step: number) => Math.floor(step / perEpoch) + 1;
+  let lossSum = 0;
+  let wrong = 0;
+  const step = async (i: number) => {
+    const e = epochOf(i);
     const linear = e <= o.linearEpochs;
     // Linear stage: constant rate (the reference's decay step 21 never fires in 20 epochs).
-    sgd.setLearningRate(linear ? o.learningRate : learningRateAt(o.learningRate, e - o.linearEpochs, o.decayEvery));
-    let lossSum = 0;
-    let wrong = 0;
-    for (let s = 0; s < perEpoch; s++, step++) {
-      const idx = batchIndices(train.length, batchSize, step, o.seed, cache);
-      const examples = Array.from(idx, (i) => train[i]);
-      const rand = (o.randomTime ?? 0.1) > 0 ? uniformStream(o.seed, "time", step) : undefined;
-      const b = model.encode(examples, { rand });
-      const stats = tf.tidy(() => {
-        let logits: tf.Tensor2D | null = null;
-        const cost = opt.minimize(() => {
-          const out = model.apply(b, { linear });
-          logits = tf.keep(out.logits);
-          return summedCrossEntropy(out.logits, b.answers);
-        }, true, model.weights)!;
-        const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
-        tf.dispose(logits!);
-        return tf.stack([cost, miss]);
-      });
-      const [c, m] = stats.dataSync();
-      stats.dispose();
-      b.dispose();
-      lossSum += c;
-      wrong += m;
-    }
+    if (i % perEpoch === 0) setLearningRate(opt, linear ? o.learningRate : learningRateAt(o.learningRate, e - o.linearEpochs, o.decayEvery));
+    const idx = batchIndices(train.length, batchSize, i, o.seed, cache);
+    const examples = Array.from(idx, (j) => train[j]);
+    const rand = (o.randomTime ?? 0.1) > 0 ? uniformStream(o.seed, "time", i) : undefined;
+    const b = model.encode(examples, { rand });
+    const stats = tf.tidy(() => {
+      let logits: tf.Tensor2D | null = null;
+      const cost = opt.minimize(() => {
+        const out = model.apply(b, { linear });
+        logits = tf.keep(out.logits);
+        return summedCrossEntropy(out.logits, b.answers);
+      }, true, model.weights)!;
+      const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
+      tf.dispose(logits!);
+      return tf.stack([cost, miss]);
+    });
+    b.dispose();
+    const [c, m] = await stats.data();
+    stats.dispose();
+    lossSum += c;
+    wrong += m;
+  };
+  const endEpoch = (at: number) => {
+    if (at === 0) return;
+    const e = at / perEpoch;
     h.epoch.push(e);
     h.loss.push(lossSum / (perEpoch * batchSize));
     h.batchError.push(wrong / (perEpoch * batchSize));
     if (!Number.isFinite(lossSum)) h.diverged = true;
+    lossSum = 0;
+    wrong = 0;
     if (o.validation && (e % evalEvery === 0 || e === total)) {
       h.evalEpoch.push(e);
       h.validationError.push(errorRate(model, o.validation));
     }
     o.onEpoch?.(e, total);
-    await new Promise((r) => setImmediate(r));
+  };
+  try {
+    await runSteps(total * perEpoch, perEpoch, step, endEpoch);
+  } finally {
+    opt.dispose();
   }
-  h.steps = step;
+  h.steps = total * perEpoch;
   h.seconds = (Date.now() - started) / 1000;
-  opt.dispose();
   return h;
 }

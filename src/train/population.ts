@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, Dataset } from "../data/dataset";
 import { PopulationMLP } from "../models/population-mlp";
+import { TransformedOptimizer } from "../noise/optimizer";
 import { Progress } from "./classifier";
 import { runSteps } from "./loop";
 
@@ -55,6 +56,10 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`trainPopulation(): batchSize must be a positive integer, got ${batchSize}`);
   const seeds = model.config.seeds;
   const R = seeds.length;
+  // Without runs = R a wrapper's transforms would treat the population as one run (one clip norm for all).
+  if (optimizer instanceof TransformedOptimizer && optimizer.runs !== R) {
+    throw new RangeError(`trainPopulation(): the model has ${R} runs, but the optimizer was built with ${optimizer.runs === undefined ? "no runs option" : `runs = ${optimizer.runs}`}: pass { runs: ${R} } to withTransforms()`);
+  }
   const logEvery = opts.logEvery ?? 10;
   const evalEvery = opts.evalEvery ?? 0;
   const h: PopulationHistory = { step: [], loss: seeds.map(() => []), evalStep: [], evalAccuracy: seeds.map(() => []), elapsedMs: 0 };

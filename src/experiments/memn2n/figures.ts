@@ -3,10 +3,12 @@
  * Networks), built from results records; notebook 02 shows them inline and
  * `npm run figures -- memn2n` renders the same specs to PNG.
  */
-import { AttentionPicture, MemN2NRunRecord, Table2Comparison, Table2Row, Table2Selected, TABLE2_SETTINGS, Table2Setting } from "../experiments/memn2n";
-import { positionWeight } from "../models/memn2n";
-import { Figure } from "./plotly";
-import { Cell } from "./table";
+import { positionWeight } from "../../models/memn2n";
+import { Figure } from "../../report/plotly";
+import { Cell } from "../../report/table";
+import { TABLE2_SETTINGS, Table2Setting } from "./paper";
+import type { AttentionPicture, MemN2NRunRecord } from "./run";
+import type { Table2Comparison, Table2Row, Table2Selected } from "./summary";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

@@ -86,8 +86,10 @@ export function loadRecords<T extends RunRecordBase>(file: string, warn: (msg: s
 }
 
 export interface PendingRunOptions {
-  /** Results file; specs whose key is in it (or its shards) are skipped. */
+  /** Results file; specs with a finished record in it (or its shards) are skipped. */
   file: string;
+  /** Whether a record found there finishes its key's run (default: any record with the key). */
+  isDone?: (record: RunRecordBase) => boolean;
   /** Take only specs with index % shards === shard, appending to the shard's own file. */
   shard?: number;
   shards?: number;
@@ -105,7 +107,7 @@ export async function runPending<S extends RunRecordBase, R extends RunRecordBas
   opts: PendingRunOptions,
   train: (spec: S, onStep: (step: number, steps: number) => void) => Promise<R>,
 ): Promise<S[]> {
-  const done = new Set(loadRecords<R>(opts.file).map((r) => r.key));
+  const done = new Set(loadRecords<R>(opts.file).filter((r) => opts.isDone?.(r) ?? true).map((r) => r.key));
   const shards = opts.shards ?? 1;
   const todo = specs.filter((s, i) => i % shards === (opts.shard ?? 0) && !done.has(s.key));
   const out = shardPath(opts.file, shards > 1 ? opts.shard : undefined);

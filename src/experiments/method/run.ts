@@ -6,16 +6,14 @@
  * same network with annealed gradient noise added after clipping (Eq. 1)
  * breaks the symmetry and learns.
  */
-import * as tf from "@tensorflow/tfjs";
-import { Dataset } from "../data/dataset";
-import { gaussianClusters } from "../data/synthetic";
-import { MLP } from "../models/mlp";
-import { clipByGlobalNorm } from "../noise/clip";
-import { addGradientNoise } from "../noise/gradient-noise";
-import { withTransforms } from "../noise/optimizer";
-import { GradientTransform } from "../noise/transform";
-import { Progress, trainClassifier, TrainHistory } from "../train/classifier";
-import { Scale } from "./scale";
+import { Dataset } from "../../data/dataset";
+import { gaussianClusters } from "../../data/synthetic";
+import { deviceLine } from "../../engine/device";
+import { MLP } from "../../models/mlp";
+import { trainClassifier, TrainHistory } from "../../train/classifier";
+import { buildOptimizer } from "../../train/optimizer";
+import type { RunContext } from "../framework/contract";
+import type { Scale } from "../framework/scale";
 
 export interface PlateauConfig {
   depth: number;
@@ -53,22 +51,26 @@ export const PLATEAU_CONFIGS: Record<Scale, PlateauConfig> = {
 };
 
 export type PlateauSetting = "no noise" | "with noise";
+export const PLATEAU_SETTINGS: readonly PlateauSetting[] = ["no noise", "with noise"];
 
-export interface PlateauRun {
+export interface PlateauSpec {
+  key: string;
   setting: PlateauSetting;
   seed: number;
-  history: TrainHistory;
-  testAccuracy: number;
 }
 
-export interface PlateauResult {
-  config: PlateauConfig;
-  /**
-   * Test accuracy of always predicting the most frequent *training* class:
-   * where a network that can only learn its output bias ends up.
-   */
-  majorityRate: number;
-  runs: PlateauRun[];
+export interface PlateauRecord extends PlateauSpec {
+  fingerprint?: string;
+  history: TrainHistory;
+  testAccuracy: number;
+  seconds: number;
+  engine: string;
+  date: string;
+}
+
+/** Seed by seed, each seed without then with noise. */
+export function planPlateau(cfg: PlateauConfig): PlateauSpec[] {
+  return cfg.seeds.flatMap((seed) => PLATEAU_SETTINGS.map((setting) => ({ key: `seed${seed}/${setting}`, setting, seed })));
 }
 
 export function plateauData(cfg: PlateauConfig): { train: Dataset; test: Dataset } {
@@ -81,40 +83,45 @@ export function plateauData(cfg: PlateauConfig): { train: Dataset; test: Dataset
   };
 }
 
-function plateauRate(train: Dataset, test: Dataset): number {
+/**
+ * Test accuracy of always predicting the most frequent *training* class:
+ * where a network that can only learn its output bias ends up.
+ */
+export function majorityRate(train: Dataset, test: Dataset): number {
   const counts = new Array(train.classes).fill(0);
   train.y.forEach((c) => counts[c]++);
   const top = counts.indexOf(Math.max(...counts));
   return test.y.filter((c) => c === top).length / test.n;
 }
 
-export async function runPlateau(
-  cfg: PlateauConfig,
-  onProgress?: (run: { setting: PlateauSetting; seed: number; index: number; total: number }, p: Progress) => void,
-): Promise<PlateauResult> {
-  const { train, test } = plateauData(cfg);
-  const runs: PlateauRun[] = [];
-  const settings: PlateauSetting[] = ["no noise", "with noise"];
-  const total = settings.length * cfg.seeds.length;
-  for (const seed of cfg.seeds) {
-    for (const setting of settings) {
-      const model = new MLP({ inputSize: train.features, hidden: Array(cfg.depth).fill(cfg.width), outputSize: train.classes, init: { kind: "zeros" }, seed });
-      const transforms: GradientTransform[] = [clipByGlobalNorm(cfg.clipGlobalNorm)];
-      if (setting === "with noise") transforms.push(addGradientNoise({ eta: cfg.eta, gamma: cfg.gamma, seed }));
-      const opt = withTransforms(tf.train.sgd(cfg.learningRate), transforms);
-      const index = runs.length;
-      const history = await trainClassifier(model, opt, train, {
-        steps: cfg.steps,
-        batchSize: cfg.batchSize,
-        seed,
-        evalData: test,
-        evalEvery: Math.max(1, Math.floor(cfg.steps / 10)),
-        onProgress: onProgress && ((p) => onProgress({ setting, seed, index, total }, p)),
-      });
-      runs.push({ setting, seed, history, testAccuracy: history.evalAccuracy[history.evalAccuracy.length - 1] });
-      opt.dispose();
-      model.dispose();
-    }
+/** One zero-initialised network trained as `spec` says. */
+export async function trainPlateauRun(spec: PlateauSpec, cfg: PlateauConfig, ctx: Pick<RunContext, "onStep"> & { data: { train: Dataset; test: Dataset } }): Promise<PlateauRecord> {
+  const { train, test } = ctx.data;
+  const model = new MLP({ inputSize: train.features, hidden: Array(cfg.depth).fill(cfg.width), outputSize: train.classes, init: { kind: "zeros" }, seed: spec.seed });
+  const opt = buildOptimizer({
+    lr: cfg.learningRate,
+    clip: { globalNorm: cfg.clipGlobalNorm },
+    noise: spec.setting === "with noise" ? { eta: cfg.eta, gamma: cfg.gamma, seed: spec.seed } : null,
+  });
+  try {
+    const history = await trainClassifier(model, opt, train, {
+      steps: cfg.steps,
+      batchSize: cfg.batchSize,
+      seed: spec.seed,
+      evalData: test,
+      evalEvery: Math.max(1, Math.floor(cfg.steps / 10)),
+      onProgress: ctx.onStep && ((p) => ctx.onStep!(p.step, p.steps)),
+    });
+    return {
+      ...spec,
+      history,
+      testAccuracy: history.evalAccuracy[history.evalAccuracy.length - 1],
+      seconds: history.elapsedMs / 1000,
+      engine: deviceLine(),
+      date: new Date().toISOString(),
+    };
+  } finally {
+    opt.dispose();
+    model.dispose();
   }
-  return { config: cfg, majorityRate: plateauRate(train, test), runs };
 }

@@ -1,0 +1,69 @@
+/**
+ * Section 4.1, Table 1, as a registered experiment: 20-layer ReLU networks on
+ * MNIST under six initialisation / clipping settings, with and without
+ * annealed gradient noise. Notebook: 01-deep-fully-connected.ipynb.
+ */
+import { MLP_TRAINING_KERNELS } from "../../models/mlp";
+import { defineExperiment } from "../framework/contract";
+import { verdictRows } from "../framework/verdict";
+import { table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
+import { TABLE1 } from "./paper";
+import { DEEP_MLP_CONFIGS, DeepMlpConfig, mnistFor, planRuns, RunRecord, RunSpec, trainRun } from "./run";
+import { summarizeTable1, Table1Summary } from "./summary";
+
+export * from "./paper";
+export * from "./run";
+export * from "./summary";
+export * from "./figures";
+
+export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Table1Summary>({
+  id: "deep-mlp",
+  section: "4.1",
+  title: "Very deep fully-connected networks on MNIST (Table 1)",
+  notebook: "01-deep-fully-connected.ipynb",
+  schema: 1,
+  configs: DEEP_MLP_CONFIGS,
+  requiredKernels: MLP_TRAINING_KERNELS,
+  options: [
+    {
+      name: "experiments", type: "string", list: true, choices: TABLE1.map((e) => e.id),
+      help: "only these Table 1 experiments (default all six)",
+      apply: (c, v) => ({ ...c, experiments: v as string[] }),
+      tag: (v) => (v as string[]).join("+"),
+    },
+    { name: "steps", type: "int", help: "SGD updates per run (cpu: 8000)", apply: (c, v) => ({ ...c, steps: v as number }) },
+    { name: "runs", type: "int", help: "runs per learning rate (cpu: 3; paper: 20)", apply: (c, v) => ({ ...c, runsPerLr: v as number }) },
+    {
+      name: "lrs", type: "number", list: true, help: "learning rates (default 0.1,0.01)",
+      apply: (c, v) => ({ ...c, learningRates: v as number[] }),
+      tag: (v) => `lr${(v as number[]).join("+")}`,
+    },
+  ],
+  studies: [
+    { title: "Zero init, 20,000 updates", scale: "cpu", overrides: { experiments: ["exp6"], steps: 20000, runs: 3, lrs: [0.1] } },
+    { title: "Zero init, 40,000 updates", scale: "cpu", overrides: { experiments: ["exp6"], steps: 40000, runs: 2, lrs: [0.1] } },
+  ],
+  plan: planRuns,
+  async run(spec, config, ctx) {
+    let data = ctx.cache.get("mnist") as ReturnType<typeof mnistFor> | undefined;
+    if (!data) ctx.cache.set("mnist", (data = mnistFor(config)));
+    return trainRun(spec, config, { scale: ctx.scale, onStep: ctx.onStep, data });
+  },
+  summarize: (records) => summarizeTable1(records),
+  tables: (s, c) => [
+    { caption: `Ours: ${2 * c.runsPerLr} runs per row (${c.runsPerLr} per learning rate), ${c.steps} updates each. Paper: 40 runs per row.`, rows: table1Rows(s.rows) },
+    { caption: "With noise vs no noise (two-sided tests over the runs of both learning rates):", rows: table1ComparisonRows(s.comparisons) },
+    { caption: "Verdicts (with noise minus without, on the average; a paper difference under 1 point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
+  ],
+  async figures(records, _s, c) {
+    return [
+      { name: "table1-accuracy", title: "Table 1: final test accuracy of every run beside the paper's best and average", fig: table1AccuracyFigure(records), height: 620 },
+      { name: "table1-loss", title: `Table 1: median training loss at lr ${c.learningRates[0]}, with and without noise`, fig: table1LossFigure(records, c.learningRates[0]), height: 660 },
+    ];
+  },
+  provenance: (c) =>
+    `MNIST, ${c.depth}x${c.width} ReLU MLP, plain SGD at lr ${c.learningRates.join(" and ")}, ${c.runsPerLr} runs per lr (${c.learningRates.length * c.runsPerLr} per row), ` +
+    `${c.steps} updates of batch ${c.batchSize}, eta ${c.eta}, gamma ${c.gamma}, dropout ${c.dropout}; ` +
+    `run seeds ${c.learningRates.map((_, i) => `${1000 * i + 1}-${1000 * i + c.runsPerLr}`).join(" and ")}` +
+    (c.trainExamples ? `; first ${c.trainExamples} training / ${c.testExamples} test images` : ""),
+});

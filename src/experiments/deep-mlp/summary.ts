@@ -1,0 +1,85 @@
+/**
+ * Table 1 from records: best and average per row with a bootstrap interval,
+ * with-noise vs without tests per experiment, and the verdicts.
+ */
+import { bootstrapCI, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
+import { judge, Verdict } from "../framework/verdict";
+import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
+import type { RunRecord } from "./run";
+
+export interface Table1RowSummary {
+  experiment: string;
+  title: string;
+  setting: Table1Setting;
+  runs: number;
+  diverged: number;
+  best: number;
+  avg: number;
+  /** 95% percentile-bootstrap interval of the average. */
+  avgLow: number;
+  avgHigh: number;
+  paperBest: number;
+  paperAvg: number;
+  /** Runs that left the plateau (stats.leftPlateau with MNIST_PLATEAU). */
+  escaped: number;
+}
+
+export interface Table1Comparison {
+  experiment: string;
+  title: string;
+  runs: number;
+  /** Average with noise minus average without. */
+  difference: number;
+  /** Two-sided permutation test of the difference of means (10,000 relabellings). */
+  pPermutation: number;
+  /** Two-sided Mann-Whitney U (normal approximation with tie correction). */
+  pMannWhitney: number;
+  paperDifference: number;
+}
+
+/** Paper differences under 1 point on the average count as "no difference". */
+export const NEGLIGIBLE = 0.01;
+
+export interface Table1Summary {
+  rows: Table1RowSummary[];
+  comparisons: Table1Comparison[];
+  verdicts: Verdict[];
+}
+
+export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016): Table1Summary {
+  // Resampling tests depend on input order: fix it, so the file's order (shards, resumes) cannot.
+  const records = [...unordered].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const rows: Table1RowSummary[] = [];
+  const comparisons: Table1Comparison[] = [];
+  for (const e of TABLE1) {
+    const accs: Partial<Record<Table1Setting, number[]>> = {};
+    for (const row of e.rows) {
+      const rs = records.filter((r) => r.experiment === e.id && r.setting === row.setting);
+      if (rs.length === 0) continue;
+      const xs = rs.map((r) => r.testAccuracy);
+      accs[row.setting] = xs;
+      const ci = bootstrapCI(xs, { seed: `${seed}/${e.id}/${row.setting}`, resamples: 2000 });
+      rows.push({
+        experiment: e.id, title: e.title, setting: row.setting, runs: xs.length, diverged: rs.filter((r) => r.diverged).length,
+        best: Math.max(...xs), avg: mean(xs), avgLow: ci.low, avgHigh: ci.high, paperBest: row.paper.best, paperAvg: row.paper.avg,
+        escaped: xs.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length,
+      });
+    }
+    const a = accs["With Noise"];
+    const b = accs["No Noise"];
+    if (a && b && a.length > 0 && b.length > 0) {
+      const paper = (s: Table1Setting) => e.rows.find((r) => r.setting === s)!.paper.avg;
+      comparisons.push({
+        experiment: e.id, title: e.title, runs: Math.min(a.length, b.length),
+        difference: mean(a) - mean(b),
+        pPermutation: permutationTest(a, b, { seed: `${seed}/${e.id}/perm`, permutations: 10000 }).pValue,
+        pMannWhitney: mannWhitneyU(a, b).pValue,
+        paperDifference: paper("With Noise") - paper("No Noise"),
+      });
+    }
+  }
+  const verdicts = comparisons.map((c) =>
+    judge({ claim: `${c.title}: average accuracy, with noise minus without`, paper: c.paperDifference, ours: c.difference, p: c.pPermutation, n: c.runs, negligible: NEGLIGIBLE }),
+  );
+  return { rows, comparisons, verdicts };
+}

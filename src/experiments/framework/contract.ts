@@ -1,0 +1,93 @@
+/**
+ * What a paper section is to the rest of the project: one `Experiment`, in
+ * its own folder under src/experiments/. The CLI (`experiment`, `figures`),
+ * the environment report and the notebooks only ever go through this
+ * contract and the registry, so adding a section is one folder + one
+ * notebook (see README, "Adding a section").
+ */
+import type { Figure } from "../../report/plotly";
+import type { Cell } from "../../report/table";
+import type { OptionSpec, Overrides } from "./options";
+import type { Scale } from "./scale";
+import type { Verdict } from "./verdict";
+
+/** One planned run: `key` is unique within a sweep and names the run in files and progress lines. */
+export interface RunSpec {
+  key: string;
+}
+
+/** What every run leaves in its results file besides its own measurements. */
+export interface RunRecord extends RunSpec {
+  /** Hash of what the run was trained with (experiment, schema, resolved config, spec); absent in records from before it existed. */
+  fingerprint?: string;
+  seconds: number;
+  engine: string;
+  date: string;
+}
+
+/** What a run may use besides its spec and config. */
+export interface RunContext {
+  scale: Scale;
+  /** Progress within the run (steps or epochs). */
+  onStep?: (step: number, steps: number) => void;
+  /** Per-process cache for what runs share (a data set, the current task): kept for the whole sweep. */
+  cache: Map<string, unknown>;
+}
+
+/** A captioned table for a notebook, a report file or the terminal. */
+export interface TableBlock {
+  caption: string;
+  rows: Record<string, Cell>[];
+}
+
+/** A figure with what a reader needs to trust it. */
+export interface FigureBlock {
+  /** File stem under figures/ (the scale is appended by the figures CLI). */
+  name: string;
+  title: string;
+  fig: Figure;
+  height?: number;
+  /** What produced it, in words (data, seeds), when it differs from the experiment's provenance. */
+  source?: string;
+}
+
+/** Every summary says, claim by claim, whether we reproduce the paper. */
+export interface Summary {
+  verdicts: Verdict[];
+}
+
+export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary> {
+  /** CLI name and results-file stem, e.g. "deep-mlp". */
+  readonly id: string;
+  /** Paper section, e.g. "4.1". */
+  readonly section: string;
+  readonly title: string;
+  /** The notebook that reads like this section, under notebooks/. */
+  readonly notebook: string;
+  /** Bumped when a change makes old records incomparable (it is part of every fingerprint). */
+  readonly schema: number;
+  readonly configs: Readonly<Record<Scale, C>>;
+  /** Kernels a run needs (the engine passes over backends that lack one). */
+  readonly requiredKernels: readonly string[];
+  /** Typed CLI flags that narrow or extend a scale's sweep; each gives the results file a tag. */
+  readonly options: readonly OptionSpec<C>[];
+  /** Extension studies whose results are committed: shown by notebooks and `experiment list`. */
+  readonly studies?: readonly { title: string; scale: Scale; overrides: Overrides }[];
+  plan(config: C): S[];
+  run(spec: S, config: C, ctx: RunContext): Promise<R>;
+  summarize(records: R[], config: C): Sum;
+  tables(summary: Sum, config: C): TableBlock[];
+  /** Figures from finished records; may train a small model of its own (progress through `onProgress`). */
+  figures(records: R[], summary: Sum, config: C, onProgress?: (fraction: number, detail?: string) => void): Promise<FigureBlock[]>;
+  /** One paragraph: data, model, protocol, seeds, at this config. */
+  provenance(config: C): string;
+}
+
+/** Any registered experiment, as the CLI and registry see it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExperiment = Experiment<any, any, any, any>;
+
+/** Identity with type inference: `export const experiment = defineExperiment({...})`. */
+export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum extends Summary>(e: Experiment<C, S, R, Sum>): Experiment<C, S, R, Sum> {
+  return e;
+}

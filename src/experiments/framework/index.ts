@@ -1,0 +1,15 @@
+export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
+export { defineExperiment } from "./contract";
+export { experiments, getExperiment } from "./registry";
+export { belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, shardPlan } from "./sweep";
+export { parseShard, resolveShard, selectShard, shardFile, shardFromEnv } from "./shard";
+export type { Shard } from "./shard";
+export { mergeShardFiles } from "./merge";
+export type { RunSweepOptions, SweepPlan } from "./sweep";
+export type { OptionSpec, OptionValue, Overrides } from "./options";
+export { applyOverrides, optionsHelp, overridesTag, parseOptionValue } from "./options";
+export { judge, verdictMarkdown, verdictRows } from "./verdict";
+export type { EffectClaim, Verdict, VerdictLabel } from "./verdict";
+export { currentScale, parseScale, SCALE_ENV, SCALES } from "./scale";
+export type { Scale } from "./scale";
+export { resultsDir, RESULTS_ENV } from "./paths";

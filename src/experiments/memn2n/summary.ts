@@ -1,0 +1,154 @@
+/**
+ * Table 2 from records: restart selection per task and setting, averages over
+ * tasks with bootstrap intervals, paired with/without-noise tests, the warm
+ * start comparison, and the verdicts.
+ */
+import { bootstrapCI, mean, pairedPermutationTest } from "../../stats";
+import { judge, Verdict } from "../framework/verdict";
+import { REFERENCE_TEST_ERROR, TABLE2, Table2Setting, TABLE2_SETTINGS } from "./paper";
+import type { MemN2NRunRecord } from "./run";
+
+export interface Table2Selected {
+  task: number;
+  taskName: string;
+  setting: Table2Setting;
+  restarts: number;
+  /** The kept restart (lowest training error; ties: lowest validation error, then lowest index). */
+  restart: number;
+  trainError: number;
+  validationError: number;
+  testError: number;
+  referenceTestError: number;
+}
+
+export interface Table2Row {
+  setting: Table2Setting;
+  tasks: number;
+  trainError: number;
+  validationError: number;
+  testError: number;
+  /** 95% bootstrap intervals of the averages over tasks. */
+  validationLow: number;
+  validationHigh: number;
+  paperTrain: number;
+  paperValidation: number;
+}
+
+export interface Table2Comparison {
+  stages: "one-stage" | "two-stage";
+  tasks: number;
+  /** Average error with noise minus without, over tasks (negative: noise helps). */
+  trainDifference: number;
+  validationDifference: number;
+  /** Paired sign-flip permutation test over tasks, two-sided. */
+  pTrain: number;
+  pValidation: number;
+  paperTrainDifference: number;
+  paperValidationDifference: number;
+}
+
+/** Restart selection per (task, setting), then Table 2's averages and the noise comparisons. */
+/** Paper differences under 1 point of error count as "no difference". */
+export const NEGLIGIBLE = 0.01;
+
+export interface Table2Summary {
+  selected: Table2Selected[];
+  rows: Table2Row[];
+  comparisons: Table2Comparison[];
+  verdicts: Verdict[];
+}
+
+/** Validation errors of the kept restarts per task, for the tasks both settings have. */
+function pairedValidation(selected: Table2Selected[], a: Table2Setting, b: Table2Setting): { tasks: number[]; a: number[]; b: number[] } {
+  const of = (s: Table2Setting) => new Map(selected.filter((x) => x.setting === s).map((x) => [x.task, x.validationError]));
+  const [ma, mb] = [of(a), of(b)];
+  const tasks = [...ma.keys()].filter((t) => mb.has(t));
+  return { tasks, a: tasks.map((t) => ma.get(t)!), b: tasks.map((t) => mb.get(t)!) };
+}
+
+/**
+ * The claims of Section 4.2 judged by the shared rule: noise's effect on each
+ * procedure's training and validation error; the warm start's effect; and
+ * whether noise helps one-stage training more than two-stage (paper: 2.9 vs
+ * 0.1 validation points), each paired over tasks.
+ */
+function table2Verdicts(selected: Table2Selected[], comparisons: Table2Comparison[], seed: string | number): Verdict[] {
+  const out: Verdict[] = [];
+  for (const c of comparisons) {
+    out.push(judge({ claim: `${c.stages}: training error, with noise minus without`, paper: c.paperTrainDifference, ours: c.trainDifference, p: c.pTrain, n: c.tasks, negligible: NEGLIGIBLE }));
+    out.push(judge({ claim: `${c.stages}: validation error, with noise minus without`, paper: c.paperValidationDifference, ours: c.validationDifference, p: c.pValidation, n: c.tasks, negligible: NEGLIGIBLE }));
+  }
+  const warm = pairedValidation(selected, "two-stage", "one-stage");
+  if (warm.tasks.length >= 2) {
+    out.push(judge({
+      claim: "warm start: validation error, two-stage minus one-stage (no noise)",
+      paper: TABLE2["two-stage"].validation - TABLE2["one-stage"].validation,
+      ours: mean(warm.a) - mean(warm.b),
+      p: pairedPermutationTest(warm.a, warm.b, { seed: `${seed}/warm-start` }).pValue,
+      n: warm.tasks.length, negligible: NEGLIGIBLE,
+    }));
+  }
+  const one = pairedValidation(selected, "one-stage + noise", "one-stage");
+  const two = pairedValidation(selected, "two-stage + noise", "two-stage");
+  const tasks = one.tasks.filter((t) => two.tasks.includes(t));
+  if (tasks.length >= 2) {
+    const gain = (g: typeof one, t: number) => g.a[g.tasks.indexOf(t)] - g.b[g.tasks.indexOf(t)];
+    const d = tasks.map((t) => gain(one, t) - gain(two, t));
+    const paper = (TABLE2["one-stage + noise"].validation - TABLE2["one-stage"].validation) - (TABLE2["two-stage + noise"].validation - TABLE2["two-stage"].validation);
+    out.push(judge({
+      claim: "noise's validation effect, one-stage minus two-stage (negative: noise helps more without the warm start)",
+      paper, ours: mean(d),
+      p: pairedPermutationTest(d, d.map(() => 0), { seed: `${seed}/gain-gap` }).pValue,
+      n: tasks.length, negligible: NEGLIGIBLE,
+    }));
+  }
+  return out;
+}
+
+export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | number = 2016): Table2Summary {
+  const records = [...unordered].sort((a, b) => a.task - b.task || a.restart - b.restart);
+  const selected: Table2Selected[] = [];
+  for (const task of [...new Set(records.map((r) => r.task))]) {
+    for (const setting of TABLE2_SETTINGS) {
+      const rs = records.filter((r) => r.task === task && r.setting === setting);
+      if (rs.length === 0) continue;
+      const best = rs.reduce((a, b) => (b.trainError < a.trainError || (b.trainError === a.trainError && b.validationError < a.validationError) ? b : a));
+      selected.push({
+        task, taskName: best.taskName, setting, restarts: rs.length, restart: best.restart,
+        trainError: best.trainError, validationError: best.validationError, testError: best.testError,
+        referenceTestError: REFERENCE_TEST_ERROR[task - 1],
+      });
+    }
+  }
+  const rows: Table2Row[] = [];
+  for (const setting of TABLE2_SETTINGS) {
+    const s = selected.filter((x) => x.setting === setting);
+    if (s.length === 0) continue;
+    const val = s.map((x) => x.validationError);
+    const ci = s.length > 1 ? bootstrapCI(val, { seed: `${seed}/${setting}`, resamples: 2000 }) : { low: val[0], high: val[0] };
+    rows.push({
+      setting, tasks: s.length, trainError: mean(s.map((x) => x.trainError)), validationError: mean(val), testError: mean(s.map((x) => x.testError)),
+      validationLow: ci.low, validationHigh: ci.high, paperTrain: TABLE2[setting].train, paperValidation: TABLE2[setting].validation,
+    });
+  }
+  const comparisons: Table2Comparison[] = [];
+  for (const stages of ["one-stage", "two-stage"] as const) {
+    const plain = selected.filter((x) => x.setting === stages);
+    const noisy = selected.filter((x) => x.setting === `${stages} + noise`);
+    const tasks = plain.map((x) => x.task).filter((t) => noisy.some((y) => y.task === t));
+    if (tasks.length < 2) continue;
+    const pick = (xs: Table2Selected[], f: (x: Table2Selected) => number) => tasks.map((t) => f(xs.find((x) => x.task === t)!));
+    const [nt, pt] = [pick(noisy, (x) => x.trainError), pick(plain, (x) => x.trainError)];
+    const [nv, pv] = [pick(noisy, (x) => x.validationError), pick(plain, (x) => x.validationError)];
+    comparisons.push({
+      stages, tasks: tasks.length,
+      trainDifference: mean(nt) - mean(pt),
+      validationDifference: mean(nv) - mean(pv),
+      pTrain: pairedPermutationTest(nt, pt, { seed: `${seed}/${stages}/train` }).pValue,
+      pValidation: pairedPermutationTest(nv, pv, { seed: `${seed}/${stages}/validation` }).pValue,
+      paperTrainDifference: TABLE2[`${stages} + noise`].train - TABLE2[stages].train,
+      paperValidationDifference: TABLE2[`${stages} + noise`].validation - TABLE2[stages].validation,
+    });
+  }
+  return { selected, rows, comparisons, verdicts: table2Verdicts(selected, comparisons, seed) };
+}

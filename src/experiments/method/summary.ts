@@ -1,0 +1,38 @@
+/**
+ * The zero-init demo from records: how many runs of each setting left the
+ * plateau, and the verdict against Table 1's Experiment 6 (the paper's
+ * version of this claim, on MNIST with 20 layers).
+ */
+import { leftPlateau, mean, permutationTest } from "../../stats";
+import { judge, Verdict } from "../framework/verdict";
+import type { PlateauResult } from "./figures";
+import { majorityRate, PLATEAU_SETTINGS, PlateauConfig, plateauData, PlateauRecord, PlateauSetting } from "./run";
+
+/** Table 1, Experiment 6 (zero init, clip 10): average test accuracy over 40 runs without and with noise. */
+export const PAPER_EXP6 = { noNoise: 0.101, withNoise: 0.497 } as const;
+
+export interface PlateauSummary extends PlateauResult {
+  escaped: Record<PlateauSetting, number>;
+  runsPerSetting: number;
+  verdicts: Verdict[];
+}
+
+export function summarizePlateau(records: PlateauRecord[], cfg: PlateauConfig): PlateauSummary {
+  const { train, test } = plateauData(cfg);
+  const rate = majorityRate(train, test);
+  const acc = (s: PlateauSetting) => records.filter((r) => r.setting === s).map((r) => r.testAccuracy);
+  const escaped = Object.fromEntries(PLATEAU_SETTINGS.map((s) => [s, acc(s).filter((a) => leftPlateau(a, rate)).length])) as Record<PlateauSetting, number>;
+  const [no, yes] = [acc("no noise"), acc("with noise")];
+  const verdicts =
+    no.length && yes.length
+      ? [judge({
+          claim: "zero init: average test accuracy, with noise minus without (paper: Table 1, Experiment 6)",
+          paper: PAPER_EXP6.withNoise - PAPER_EXP6.noNoise,
+          ours: mean(yes) - mean(no),
+          p: permutationTest(yes, no, { seed: "2016/plateau", permutations: 10000 }).pValue,
+          n: Math.min(no.length, yes.length),
+          negligible: 0.01,
+        })]
+      : [];
+  return { config: cfg, majorityRate: rate, runs: records, escaped, runsPerSetting: Math.max(no.length, yes.length), verdicts };
+}

@@ -1,0 +1,259 @@
+/**
+ * The experiment framework: registry, options and results-file names, the
+ * verdict rule, the committed results still giving the pinned tables, the CLI
+ * as a user types it, plug-in discovery, and sharded sweeps merging exactly.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { REPO } from "../src/cli/jupyter";
+import { AnyExperiment } from "../src/experiments/framework/contract";
+import { diffRecordFiles } from "../src/experiments/framework/merge";
+import { applyOverrides, parseOptionValue } from "../src/experiments/framework/options";
+import { experiments, getExperiment } from "../src/experiments/framework/registry";
+import { appendRecord } from "../src/experiments/framework/results";
+import { SCALES } from "../src/experiments/framework/scale";
+import { loadSweep, planSweep, resultsFile, runSweep } from "../src/experiments/framework/sweep";
+import { judge } from "../src/experiments/framework/verdict";
+
+const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
+
+describe("registry", () => {
+  test("every folder under src/experiments is a registered section, in paper order", () => {
+    const ids = experiments().map((e) => e.id);
+    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n"]);
+    const folders = readdirSync(path.join(REPO, "src", "experiments"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "framework").map((d) => d.name);
+    assert.deepEqual([...folders].sort(), [...ids].sort());
+    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n/);
+  });
+
+  test("each experiment plans unique keys at every scale and names an existing notebook", () => {
+    for (const e of experiments()) {
+      assert.ok(existsSync(path.join(REPO, "notebooks", e.notebook)), `${e.id}: notebooks/${e.notebook}`);
+      for (const s of SCALES) {
+        const plan = planSweep(e, s);
+        assert.ok(plan.specs.length > 0, `${e.id} ${s}`);
+        assert.equal(new Set(plan.specs.map((x) => x.key)).size, plan.specs.length, `${e.id} ${s}: unique keys`);
+      }
+    }
+  });
+
+  test("nothing outside an experiment's folder imports it (the CLI, figures and report go through the registry)", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : []));
+    for (const file of walk(path.join(REPO, "src"))) {
+      const text = readFileSync(file, "utf8");
+      for (const e of experiments()) {
+        if (file.startsWith(path.join(REPO, "src", "experiments", e.id) + path.sep)) continue;
+        // Other folders reach it as ".../experiments/<id>"; siblings under src/experiments/ as "../<id>".
+        const inExperiments = file.startsWith(path.join(REPO, "src", "experiments") + path.sep);
+        const re = new RegExp(`from "[^"]*experiments/${e.id}(/[^"]*)?"` + (inExperiments ? `|from "\\.\\./${e.id}(/[^"]*)?"` : ""));
+        if (re.test(text)) offenders.push(`${path.relative(REPO, file)} imports ${e.id}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+});
+
+describe("options and results files", () => {
+  const deep = () => getExperiment("deep-mlp");
+  const mem = () => getExperiment("memn2n");
+
+  test("the tag names what changed, in option order: the committed extension files keep their names", () => {
+    const name = (e: AnyExperiment, o: Record<string, never> | object) => path.basename(resultsFile(e, "cpu", o as never));
+    assert.equal(name(deep(), {}), "deep-mlp-cpu.jsonl");
+    assert.equal(name(deep(), { lrs: [0.1], runs: 3, steps: 20000, experiments: ["exp6"] }), "deep-mlp-cpu-exp6-steps20000-runs3-lr0.1.jsonl");
+    assert.equal(name(mem(), { pe: "paper" }), "memn2n-cpu-pepaper.jsonl");
+    assert.equal(name(mem(), { pe: "paper", restarts: 10, settings: ["two-stage"], tasks: [16, 18] }), "memn2n-cpu-tasks16+18-twostage-restarts10-pepaper.jsonl");
+    for (const e of experiments()) for (const st of e.studies ?? []) assert.ok(existsSync(resultsFile(e, st.scale, st.overrides)), `${e.id}: committed study ${st.title}`);
+  });
+
+  test("values are typed and checked; overrides reach the config", () => {
+    const opt = (n: string) => mem().options.find((o) => o.name === n)!;
+    assert.deepEqual(parseOptionValue(opt("tasks"), "16,18"), [16, 18]);
+    assert.throws(() => parseOptionValue(opt("tasks"), ","), /without empty items/);
+    assert.throws(() => parseOptionValue(opt("tasks"), "1,1"), /lists a value twice/);
+    assert.throws(() => parseOptionValue(opt("tasks"), "0"), /--tasks must be >= 1; got "0"/);
+    assert.throws(() => parseOptionValue(opt("restarts"), "2.5"), /--restarts takes integers/);
+    assert.throws(() => parseOptionValue(opt("pe"), "both"), /--pe takes paper, reference; got "both"/);
+    const cfg = applyOverrides(mem().options, mem().configs.cpu, { eta: 1, tasks: [3] }) as { eta: number; tasks: number[] };
+    assert.equal(cfg.eta, 1);
+    assert.deepEqual(cfg.tasks, [3]);
+    assert.throws(() => applyOverrides(mem().options, mem().configs.cpu, { steps: 5 }), /unknown option\(s\) --steps/);
+  });
+});
+
+describe("the verdict rule", () => {
+  const v = (paper: number, ours: number, p: number) => judge({ claim: "c", paper, ours, p, n: 6, negligible: 0.01 }).verdict;
+  test("a paper effect: agreement needs the same sign and p < 0.05", () => {
+    assert.equal(v(0.1, 0.05, 0.01), "agrees");
+    assert.equal(v(0.1, 0.05, 0.2), "same direction, not significant");
+    assert.equal(v(-0.03, 0.02, 0.01), "disagrees");
+    assert.equal(v(-0.03, 0.02, 0.3), "opposite direction, not significant");
+    assert.equal(v(0.1, 0, 0.9), "not reproduced: no difference");
+  });
+  test("a paper difference under the threshold reads as none", () => {
+    assert.equal(v(0.005, 0.2, 0.3), "agrees: no difference");
+    assert.equal(v(-0.001, -0.011, 0.019), "disagrees: we see a difference");
+    assert.equal(v(0.01, 0.01, 0.01), "agrees", "the threshold itself counts as an effect");
+  });
+  test("bad input is refused with the claim named", () => {
+    assert.throws(() => judge({ claim: "x", paper: NaN, ours: 0, p: 0.5, n: 1, negligible: 0.01 }), /judge\(x\): paper must be a finite number/);
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0, p: 1.5, n: 1, negligible: 0.01 }), /p must be in \[0, 1\]/);
+  });
+});
+
+describe("committed results", () => {
+  // Summaries computed by the code at a8ee26b (before the framework), from the same files.
+  const pinned = JSON.parse(readFileSync(path.join(REPO, "test", "fixtures", "summaries-a8ee26b.json"), "utf8")) as Record<string, Record<string, unknown[]>>;
+  const cases: [string, string, object][] = [
+    ["deep-mlp-cpu.jsonl", "deep-mlp", {}],
+    ["deep-mlp-cpu-exp6-steps20000-runs3-lr0.1.jsonl", "deep-mlp", { experiments: ["exp6"], steps: 20000, runs: 3, lrs: [0.1] }],
+    ["deep-mlp-cpu-exp6-steps40000-runs2-lr0.1.jsonl", "deep-mlp", { experiments: ["exp6"], steps: 40000, runs: 2, lrs: [0.1] }],
+    ["memn2n-cpu.jsonl", "memn2n", {}],
+    ["memn2n-cpu-pepaper.jsonl", "memn2n", { pe: "paper" }],
+    ["memn2n-cpu-tasks16+18-twostage-restarts10-pepaper.jsonl", "memn2n", { tasks: [16, 18], settings: ["two-stage"], restarts: 10, pe: "paper" }],
+  ];
+  for (const [file, id, overrides] of cases) {
+    test(`${file} loads whole and gives the pinned tables`, () => {
+      const plan = planSweep(id, "cpu", overrides as never);
+      assert.equal(path.basename(plan.file), file);
+      const records = loadSweep(plan);
+      assert.equal(records.length, plan.specs.length, "every planned run is in the committed file");
+      const summary = plan.experiment.summarize(records, plan.config) as Record<string, unknown[]>;
+      for (const [part, want] of Object.entries(pinned[file])) {
+        // Fields added since (escaped counts) are not in the pin; every pinned field must match exactly.
+        const got = (summary[part] as Record<string, unknown>[]).map((row, i) => Object.fromEntries(Object.keys(want[i] as object).map((k) => [k, row[k]])));
+        assert.deepEqual(got, want, `${file}: ${part}`);
+      }
+        assert.ok(Array.isArray(summary.verdicts));
+    });
+  }
+
+  test("Table 2's verdicts at cpu scale, by the one rule", () => {
+    const plan = planSweep("memn2n", "cpu");
+    const s = plan.experiment.summarize(loadSweep(plan), plan.config) as { verdicts: { claim: string; verdict: string }[] };
+    const of = (prefix: string) => s.verdicts.find((x) => x.claim.startsWith(prefix))!.verdict;
+    assert.equal(of("warm start"), "same direction, not significant", "paper -8.6 points; ours -3.5, p = 0.139");
+    assert.equal(of("two-stage: validation"), "disagrees: we see a difference", "paper -0.1 points (none); ours -1.1, p = 0.019");
+    assert.equal(of("one-stage: validation"), "opposite direction, not significant", "paper -2.9; ours +1.0, p = 0.078");
+  });
+});
+
+describe("fingerprints", () => {
+  test("a record trained with another config does not count as done, and is redone", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gn-fp-"));
+    try {
+      const file = path.join(dir, "m.jsonl");
+      const plan = planSweep("method", "smoke", { steps: 20 }, file);
+      const other = planSweep("method", "smoke", { steps: 30 }, file);
+      const key = plan.specs[0].key;
+      appendRecord(file, { key, fingerprint: other.expected.get(key)!, testAccuracy: 0.99 } as never);
+      assert.equal(loadSweep(plan).length, 0, "the 30-step record is not this plan's");
+      const ran = await runSweep(plan);
+      assert.deepEqual(ran.map((s) => s.key), plan.specs.map((s) => s.key), "both runs are trained");
+      const recs = loadSweep(plan) as unknown as { key: string; fingerprint: string }[];
+      assert.equal(recs.length, plan.specs.length);
+      assert.ok(recs.every((r) => r.fingerprint === plan.expected.get(r.key)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the CLI as a user types it", () => {
+  test("list shows every experiment with its section, scales and results files", () => {
+    const r = cli(["list"]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const e of experiments()) {
+      assert.match(r.stdout, new RegExp(`${e.id} +${e.section.replace(".", "\\.")} +${e.title.slice(0, 12)}`));
+      assert.ok(r.stdout.includes(path.relative(process.cwd(), resultsFile(e, "cpu"))), `${e.id}'s cpu results file`);
+    }
+    assert.match(r.stdout, /\* memn2n +.*memn2n-cpu-pepaper\.jsonl/);
+  });
+
+  test("--help lists every experiment's options", () => {
+    const r = cli(["--help"]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const e of experiments()) for (const o of e.options) assert.ok(r.stdout.includes(`--${o.name} `), `${e.id} --${o.name}`);
+    assert.match(cli(["memn2n", "--help"]).stdout, /--pe paper\|reference +position encoding/);
+  });
+
+  test("stray, repeated, single-dash and empty arguments are errors, before any training", () => {
+    assert.match(cli(["deep-mlp", "smoke"]).stderr, /unexpected argument "smoke"/);
+    assert.match(cli(["deep-mlp", "-workers", "1"]).stderr, /flags take two dashes: --workers/);
+    assert.match(cli(["deep-mlp", "--scale", "smoke", "--scale", "cpu"]).stderr, /--scale is given twice/);
+    assert.match(cli(["memn2n", "--scale", "smoke", "--tasks", ","]).stderr, /--tasks takes a comma-separated list without empty items/);
+    assert.match(cli(["deep-mlp", "--scale"]).stderr, /--scale needs a value/);
+    assert.match(cli(["list", "x"]).stderr, /list takes no arguments/);
+    const bad = cli(["method", "--scale", "smoke", "--out", "/proc/nonexist/x.jsonl"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /cannot write \/proc\/nonexist\/x\.jsonl/);
+  });
+});
+
+describe("a new section is one folder", () => {
+  test("a folder dropped under experiments/ is listed and runs from the CLI", () => {
+    const dir = path.join(REPO, "build", "src", "experiments", "toy");
+    const results = mkdtempSync(path.join(tmpdir(), "gn-toy-"));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "index.js"),
+      `exports.experiment = { id: "toy", section: "9.9", title: "Toy", notebook: "00-method.ipynb", schema: 1, requiredKernels: [],
+  configs: { smoke: { n: 3 }, cpu: { n: 4 }, paper: { n: 5 } },
+  options: [{ name: "n", type: "int", help: "runs", apply: (c, v) => ({ ...c, n: v }) }],
+  plan: (c) => Array.from({ length: c.n }, (_, i) => ({ key: "run" + i, i })),
+  run: async (s) => ({ ...s, value: s.i * s.i, seconds: 0, engine: "none", date: "" }),
+  summarize: (rs) => ({ total: rs.reduce((a, r) => a + r.value, 0), verdicts: [] }),
+  tables: (s) => [{ caption: "toy total", rows: [{ total: s.total }] }],
+  figures: async () => [], provenance: () => "toy" };\n`,
+    );
+    try {
+      assert.match(cli(["list"]).stdout, /toy +9\.9 +Toy /);
+      const r = cli(["toy", "--scale", "smoke", "--n", "4", "--workers", "1"], { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /4 runs, 0 already in .*toy-smoke-n4\.jsonl/);
+      assert.match(r.stdout, /toy total\n.*total.*\n.*14/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sharded sweeps", () => {
+  test("three shards merged are record for record one unsharded sweep (timings aside)", () => {
+    const one = mkdtempSync(path.join(tmpdir(), "gn-one-"));
+    const three = mkdtempSync(path.join(tmpdir(), "gn-three-"));
+    try {
+      const args = ["deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6", "--workers", "1"];
+      const whole = cli(args, { GRADNOISE_RESULTS_DIR: one });
+      assert.equal(whole.status, 0, whole.stderr);
+      for (let i = 0; i < 3; i++) {
+        // Slurm's variables for task i of --array=0-2 pick the shard, as on a cluster.
+        const r = cli(args, { GRADNOISE_RESULTS_DIR: three, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_COUNT: "3" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`shard ${i}/3 .*: [34] runs`));
+      }
+      const name = "deep-mlp-smoke-exp1+exp6.jsonl";
+      assert.deepEqual(readdirSync(three).sort(), [0, 1, 2].map((i) => name.replace(".jsonl", `.part-${i}-of-3.jsonl`)));
+      const m = cli(["merge", "deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6"], { GRADNOISE_RESULTS_DIR: three });
+      assert.equal(m.status, 0, m.stderr);
+      assert.match(m.stdout, /merged 3 part\(s\) .*: 10 of 10 runs/);
+      assert.deepEqual(diffRecordFiles(path.join(one, name), path.join(three, name), { ignore: ["seconds", "date"] }), []);
+      // A part from another config is refused, named by file and line.
+      writeFileSync(path.join(three, name.replace(".jsonl", ".part-0-of-1.jsonl")), readFileSync(path.join(three, name), "utf8").split("\n")[0].replace(/"fingerprint":"[0-9a-f]+"/, '"fingerprint":"0000000000000000"') + "\n");
+      const refused = cli(["merge", "deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6"], { GRADNOISE_RESULTS_DIR: three });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /part-0-of-1\.jsonl:1: .*fingerprint/);
+    } finally {
+      rmSync(one, { recursive: true, force: true });
+      rmSync(three, { recursive: true, force: true });
+    }
+  });
+});
