@@ -9,15 +9,12 @@
  * process tree for the ratio; the noise overhead compares the bag step with
  * and without noise. BENCH_STEPS / BENCH_REPS as in bench/run.ts.
  */
-import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { deviceLine, selectBackend } from "../src/engine";
 import { prepareTask, TaskData } from "../src/experiments/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
-import { clipByNorm } from "../src/noise/clip";
-import { addGradientNoise } from "../src/noise/gradient-noise";
-import { withTransforms } from "../src/noise/optimizer";
+import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 
 function median(xs: number[]): number {
@@ -28,7 +25,7 @@ function median(xs: number[]): number {
 /** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
 function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): number {
   const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup });
-  const opt = withTransforms(tf.train.sgd(0.005), noise ? [clipByNorm(40), addGradientNoise({ eta: 0.01, seed: 0 })] : [clipByNorm(40)]);
+  const opt = buildOptimizer({ lr: 0.005, clip: { norm: 40 }, noise: noise ? { eta: 0.01, seed: 0 } : null });
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();

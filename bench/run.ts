@@ -14,10 +14,7 @@ import * as path from "path";
 import { deviceLine, selectBackend } from "../src/engine";
 import { MLP } from "../src/models/mlp";
 import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../src/models/population-mlp";
-import { clipByGlobalNorm, scaleByRun } from "../src/noise/clip";
-import { addGradientNoise } from "../src/noise/gradient-noise";
-import { withTransforms } from "../src/noise/optimizer";
-import { GradientTransform } from "../src/noise/transform";
+import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 
 interface Row {
@@ -36,9 +33,7 @@ function median(xs: number[]): number {
 
 function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false): number {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
-  const transforms: GradientTransform[] = [clipByGlobalNorm(10)];
-  if (noise) transforms.push(addGradientNoise({ eta: 0.01, seed: 0, prefetch }));
-  const opt = withTransforms(tf.train.sgd(0.1), transforms);
+  const opt = buildOptimizer({ lr: 0.1, clip: { globalNorm: 10 }, noise: noise ? { eta: 0.01, seed: 0, prefetch } : null });
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
   let t0 = 0;
@@ -59,11 +54,7 @@ function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, pr
 function benchPopulation(runs: number, batch: number, steps: number, warmup = 3): number {
   const seeds = Array.from({ length: runs }, (_, r) => r);
   const model = new PopulationMLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seeds });
-  const opt = withTransforms(tf.train.sgd(1), [
-    clipByGlobalNorm(10),
-    addGradientNoise({ eta: 0.01, seed: seeds }),
-    scaleByRun(seeds.map((r) => (r % 2 ? 0.01 : 0.1))),
-  ], { runs });
+  const opt = buildOptimizer({ lr: seeds.map((r) => (r % 2 ? 0.01 : 0.1)), runs, clip: { globalNorm: 10 }, noise: { eta: 0.01, seed: seeds } });
   const x = tf.randomUniform([runs, batch, 784], 0, 1, "float32", 1) as tf.Tensor3D;
   const y = tf.reshape(tf.oneHot(tf.randomUniform([runs * batch], 0, 10, "int32", 2) as tf.Tensor1D, 10), [runs, batch, 10]).toFloat() as tf.Tensor3D;
   let t0 = 0;

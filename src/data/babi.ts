@@ -38,7 +38,6 @@ export interface BabiTask {
   test: BabiExample[];
 }
 
-export const BABI_TASKS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 export class BabiFormatError extends Error {
   constructor(

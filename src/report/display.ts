@@ -1,6 +1,7 @@
 /**
- * Showing things in a tslab notebook. Outside a kernel (CLI, tests) every
- * function is a no-op, so experiment code can call them unconditionally.
+ * Showing things in a tslab notebook. Outside a kernel (CLI, tests) the show*
+ * functions do nothing, so experiment code can call them unconditionally;
+ * `progress` draws in a notebook and on stderr elsewhere.
  * They return void: tslab echoes a cell's last value, and an HTML string
  * would be printed a second time as text.
  */
@@ -27,11 +28,6 @@ function kernel(): Tslab | null {
   }
 }
 
-/** True inside a tslab kernel. */
-export function inNotebook(): boolean {
-  return kernel() !== null;
-}
-
 let bundleShown = false;
 
 /** Shows a plotly figure; the first figure of a kernel session carries the plotly bundle. */
@@ -44,6 +40,11 @@ export function showFigure(fig: Figure, opts?: { height?: number }): void {
 
 export function showTable(t: TableLike | Record<string, Cell>[], opts?: TableOptions): void {
   kernel()?.display.html(tableHtml(t, opts));
+}
+
+/** Captioned tables, one after another (an experiment's `tables()`). */
+export function showTables(blocks: readonly { caption: string; rows: Record<string, Cell>[] }[]): void {
+  for (const b of blocks) showTable(b.rows, { caption: b.caption });
 }
 
 export function showMarkdown(md: string): void {

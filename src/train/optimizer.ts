@@ -4,7 +4,7 @@
  * the optimiser's update (Section 3; Section 4.2 says "after clipping").
  */
 import * as tf from "@tensorflow/tfjs";
-import { clipByGlobalNorm, clipByNorm, clipByValue } from "../noise/clip";
+import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "../noise/clip";
 import { addGradientNoise, NoiseOptions } from "../noise/gradient-noise";
 import { TransformedOptimizer, withTransforms } from "../noise/optimizer";
 import { GradientTransform } from "../noise/transform";
@@ -14,7 +14,8 @@ export type OptimizerName = "sgd" | "momentum" | "adam" | "rmsprop" | "adagrad";
 export interface OptimizerSpec {
   /** Default "sgd" (no momentum), the paper's choice for Sections 4.1-4.2. */
   optimizer?: OptimizerName;
-  lr: number;
+  /** Learning rate; an array gives run r of a population its own rate (plain SGD only: sgd(1) after scaleByRun). */
+  lr: number | number[];
   /** For "momentum" (default 0.9). */
   momentum?: number;
   /** Clip before the noise: the global norm over all parameters (Section 4.1), each tensor's norm (MemN2N: 40 per matrix), or each element. */
@@ -28,7 +29,8 @@ export interface OptimizerSpec {
 }
 
 function inner(spec: OptimizerSpec): tf.Optimizer {
-  const lr = spec.lr;
+  // Per-run rates are applied by scaleByRun before a unit-rate SGD (optax's scale_by_learning_rate, per run).
+  const lr = Array.isArray(spec.lr) ? 1 : spec.lr;
   if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`buildOptimizer(): lr must be a positive number, got ${lr}`);
   switch (spec.optimizer ?? "sgd") {
     case "sgd":
@@ -54,6 +56,11 @@ export function buildOptimizer(spec: OptimizerSpec): TransformedOptimizer {
   if (clip.norm !== undefined) transforms.push(clipByNorm(clip.norm));
   if (clip.value !== undefined) transforms.push(clipByValue(clip.value));
   if (spec.noise) transforms.push(addGradientNoise(spec.noise));
+  if (Array.isArray(spec.lr)) {
+    if ((spec.optimizer ?? "sgd") !== "sgd") throw new RangeError(`buildOptimizer(): per-run learning rates need optimizer "sgd", got "${spec.optimizer}"`);
+    if (spec.runs !== spec.lr.length) throw new RangeError(`buildOptimizer(): ${spec.lr.length} learning rates need runs: ${spec.lr.length}, got ${spec.runs}`);
+    transforms.push(scaleByRun(spec.lr));
+  }
   return withTransforms(inner(spec), transforms, { checkFinite: spec.checkFinite ?? true, runs: spec.runs });
 }
 

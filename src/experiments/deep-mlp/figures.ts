@@ -104,6 +104,7 @@ export function table1Rows(rows: Table1RowSummary[]): Record<string, Cell>[] {
     "best (paper)": pct(r.paperBest),
     "avg (ours) [95% CI]": `${pct(r.avg)} [${pct(r.avgLow)}, ${pct(r.avgHigh)}]`,
     "avg (paper)": pct(r.paperAvg),
+    "left plateau": `${r.escaped} of ${r.runs}`,
     diverged: r.diverged,
   }));
 }

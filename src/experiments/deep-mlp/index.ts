@@ -15,6 +15,7 @@ export * from "./paper";
 export * from "./run";
 export * from "./summary";
 export * from "./figures";
+export * from "./protocol";
 
 export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Table1Summary>({
   id: "deep-mlp",

@@ -1,7 +1,7 @@
 export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
 export { defineExperiment } from "./contract";
 export { experiments, getExperiment } from "./registry";
-export { belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, shardPlan } from "./sweep";
+export { belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, shardPlan, sweepCommand } from "./sweep";
 export { parseShard, resolveShard, selectShard, shardFile, shardFromEnv } from "./shard";
 export type { Shard } from "./shard";
 export { mergeShardFiles } from "./merge";

@@ -4,7 +4,7 @@
  * agree on where a sweep's records are.
  */
 import * as path from "path";
-import type { AnyExperiment, RunRecord, RunSpec } from "./contract";
+import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
 import { runFingerprint as fingerprintRun } from "./fingerprint";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
@@ -38,10 +38,12 @@ export function runFingerprint(ex: AnyExperiment, config: unknown, spec: RunSpec
   return fingerprintRun({ experiment: ex.id, schema: ex.schema, config, spec });
 }
 
-export function planSweep(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan {
-  const ex = experimentOf(id);
-  const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides);
-  const specs = ex.plan(config) as RunSpec[];
+/** The runs of `id` at `scale` with `overrides`, each with the fingerprint its record must carry, and the results file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function planSweep<C = unknown, S extends RunSpec = RunSpec>(id: string | Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
+  const ex = experimentOf(id as string | AnyExperiment);
+  const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides) as C;
+  const specs = ex.plan(config) as S[];
   if (specs.length === 0) throw new RangeError(`${ex.id}: the plan at scale "${scale}" with these options has no runs`);
   const expected = new Map<string, string>();
   for (const s of specs) {
@@ -85,4 +87,14 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
     const rec = (await ex.run(spec, plan.config, { scale: plan.scale, onStep, cache })) as RunRecord;
     return { ...rec, fingerprint: plan.expected.get(spec.key)! };
   });
+}
+
+/** The command line that runs (or resumes) this sweep. */
+export function sweepCommand(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}): string {
+  const ex = experimentOf(id);
+  const flags = ex.options.filter((o) => o.name in overrides).map((o) => {
+    const v = overrides[o.name];
+    return `--${o.name} ${Array.isArray(v) ? v.join(",") : v}`;
+  });
+  return ["npm run experiment --", ex.id, "--scale", scale, ...flags].join(" ");
 }

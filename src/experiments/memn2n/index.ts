@@ -15,6 +15,7 @@ export * from "./paper";
 export * from "./run";
 export * from "./summary";
 export * from "./figures";
+export * from "./protocol";
 
 export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRunRecord, Table2Summary>({
   id: "memn2n",

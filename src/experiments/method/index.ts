@@ -13,6 +13,7 @@ import { PlateauSummary, summarizePlateau } from "./summary";
 export * from "./run";
 export * from "./summary";
 export * from "./figures";
+export * from "./protocol";
 
 export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRecord, PlateauSummary>({
   id: "method",
