@@ -21,20 +21,50 @@ function run(cmd: string, args: string[]): string {
   }
 }
 
-async function main(): Promise<void> {
-  const registered = experiments();
-  const choice = await selectBackend({ requiredKernels: [...new Set(registered.flatMap((e) => e.requiredKernels))] });
-  const d = describeDevice();
+function pkg(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "not installed";
+  }
+}
+
+/** Versions of what produced the numbers: engine components, notebook and report tools. */
+function versionTable(d: ReturnType<typeof describeDevice>): string[] {
   const python = findJupyterPython();
   const chromium = findChromium();
-  const pkg = (name: string) => {
-    try {
-      return (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      return "not installed";
-    }
-  };
-  const figures = readManifest();
+  return [
+    "| component | version |",
+    "| --- | --- |",
+    ...Object.entries(d.versions).map(([k, v]) => `| ${k} | ${v} |`),
+    `| node | ${d.node} |`,
+    ...["tslab", "danfojs-node", "plotly.js-dist", "seedrandom"].map((n) => `| ${n} | ${pkg(n)} |`),
+    `| Jupyter nbconvert | ${python ? `${run(python, ["-m", "nbconvert", "--version"])} (${python})` : "not found"} |`,
+    `| Chromium | ${chromium ? run(chromium, ["--version"]) : "not found"} |`,
+  ];
+}
+
+/** Every registered section and its sweep sizes. */
+function experimentTable(): string[] {
+  return [
+    "| section | id | notebook | runs per scale (smoke / cpu / paper) |",
+    "| --- | --- | --- | --- |",
+    ...experiments().map((e) => `| ${e.section} | \`${e.id}\` | notebooks/${e.notebook} | ${(["smoke", "cpu", "paper"] as const).map((s) => planSweep(e, s).specs.length).join(" / ")} |`),
+  ];
+}
+
+/** How each committed figure was produced (figures/manifest.json). */
+function figureTable(): string[] {
+  return [
+    "| figure | what | produced by | scale | engine | date |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...readManifest().map((f) => `| [${f.file}](figures/${f.file}) | ${f.title} | ${f.source}; \`${f.command}\` | ${f.scale} | ${f.engine} | ${f.date} |`),
+  ];
+}
+
+async function main(): Promise<void> {
+  const choice = await selectBackend({ requiredKernels: [...new Set(experiments().flatMap((e) => e.requiredKernels))] });
+  const d = describeDevice();
   const lines = [
     "# Environment",
     "",
@@ -49,22 +79,11 @@ async function main(): Promise<void> {
     ...choice.passedOver.map((p) => `  - passed over \`${p.backend}\`: ${p.why}`),
     `- CPU: ${d.cpuModel}, ${d.cpuCores} cores, ${d.memoryGiB} GiB RAM; ${d.platform}; GPU: ${d.gpu ? d.device : "none"}.`,
     "",
-    "| component | version |",
-    "| --- | --- |",
-    ...Object.entries(d.versions).map(([k, v]) => `| ${k} | ${v} |`),
-    `| node | ${d.node} |`,
-    `| tslab | ${pkg("tslab")} |`,
-    `| danfojs-node | ${pkg("danfojs-node")} |`,
-    `| plotly.js-dist | ${pkg("plotly.js-dist")} |`,
-    `| seedrandom | ${pkg("seedrandom")} |`,
-    `| Jupyter nbconvert | ${python ? `${run(python, ["-m", "nbconvert", "--version"])} (${python})` : "not found"} |`,
-    `| Chromium | ${chromium ? run(chromium, ["--version"]) : "not found"} |`,
+    ...versionTable(d),
     "",
     "## Registered experiments",
     "",
-    "| section | id | notebook | runs per scale (smoke / cpu / paper) |",
-    "| --- | --- | --- | --- |",
-    ...registered.map((e) => `| ${e.section} | \`${e.id}\` | notebooks/${e.notebook} | ${(["smoke", "cpu", "paper"] as const).map((s) => planSweep(e, s).specs.length).join(" / ")} |`),
+    ...experimentTable(),
     "",
     "## Where things run",
     "",
@@ -80,9 +99,7 @@ async function main(): Promise<void> {
     "Each PNG is rendered by headless Chromium from the same plotly spec the notebooks show inline; the spec's data is in the",
     "`.json` beside it. All randomness (data, initialisation, data order, gradient noise) derives from the seeds listed.",
     "",
-    "| figure | what | produced by | scale | engine | date |",
-    "| --- | --- | --- | --- | --- | --- |",
-    ...figures.map((f) => `| [${f.file}](figures/${f.file}) | ${f.title} | ${f.source}; \`${f.command}\` | ${f.scale} | ${f.engine} | ${f.date} |`),
+    ...figureTable(),
     "",
   ];
   const out = path.join(REPO, "environment.md");
