@@ -89,6 +89,26 @@ export function learningRateAt(initial: number, e: number, decayEvery = 25): num
   return initial * Math.pow(0.5, Math.floor(e / decayEvery));
 }
 
+/** One update on `examples`; returns [summed loss, wrong answers], read when the loop needs them. */
+function sgdStep(model: MemN2N, opt: tf.Optimizer, examples: EncodedExample[], o: { rand?: () => number; linear: boolean }): tf.Tensor1D {
+  const b = model.encode(examples, { rand: o.rand });
+  try {
+    return tf.tidy(() => {
+      let logits: tf.Tensor2D | null = null;
+      const cost = opt.minimize(() => {
+        const out = model.apply(b, { linear: o.linear });
+        logits = tf.keep(out.logits);
+        return summedCrossEntropy(out.logits, b.answers);
+      }, true, model.weights)!;
+      const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
+      tf.dispose(logits!);
+      return tf.stack([cost, miss]) as tf.Tensor1D;
+    });
+  } finally {
+    b.dispose();
+  }
+}
+
 export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[], o: MemN2NTrainOptions): Promise<MemN2NHistory> {
   const batchSize = o.batchSize ?? 32;
   const perEpoch = Math.floor(train.length / batchSize);
@@ -119,19 +139,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
     const idx = batchIndices(train.length, batchSize, i, o.seed, cache);
     const examples = Array.from(idx, (j) => train[j]);
     const rand = (o.randomTime ?? 0.1) > 0 ? uniformStream(o.seed, "time", i) : undefined;
-    const b = model.encode(examples, { rand });
-    const stats = tf.tidy(() => {
-      let logits: tf.Tensor2D | null = null;
-      const cost = opt.minimize(() => {
-        const out = model.apply(b, { linear });
-        logits = tf.keep(out.logits);
-        return summedCrossEntropy(out.logits, b.answers);
-      }, true, model.weights)!;
-      const miss = tf.sum(tf.notEqual(tf.argMax(logits!, 1), b.answers).toFloat());
-      tf.dispose(logits!);
-      return tf.stack([cost, miss]);
-    });
-    b.dispose();
+    const stats = sgdStep(model, opt, examples, { rand, linear });
     const [c, m] = await stats.data();
     stats.dispose();
     lossSum += c;
