@@ -7,9 +7,10 @@
  * every statement of its story before it (questions are not statements).
  *
  * Where the files come from, in order: an explicit folder; $GRADNOISE_BABI_DIR;
- * the checkout's data/babi/; the shared copy ../shared/datasets/babi/ next to
- * the checkout; else `downloadBabi()` fetches the official archive and checks
- * every file against the published SHA-256 (babi-checksums.ts).
+ * the checkout's data/babi/ (each also in its en/ subfolder). Nothing else:
+ * `npm run data -- babi` (`downloadBabi()`) fetches the official archive and
+ * checks every file against the published SHA-256 (babi-checksums.ts), and
+ * scripts/setup.sh links data/babi to a local copy where one exists.
  */
 import { createHash } from "crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "fs";
@@ -37,7 +38,6 @@ export interface BabiTask {
   train: BabiExample[];
   test: BabiExample[];
 }
-
 
 export class BabiFormatError extends Error {
   constructor(
@@ -118,10 +118,7 @@ export function findBabiDir(dir?: string): string {
   const looked: string[] = [];
   const env = process.env.GRADNOISE_BABI_DIR;
   const root = repoRoot();
-  const places = [
-    ...(env ? [path.resolve(env)] : []),
-    ...(root ? [path.join(root, "data", "babi"), path.join(root, "..", "shared", "datasets", "babi")] : []),
-  ];
+  const places = [...(env ? [path.resolve(env)] : []), ...(root ? [path.join(root, "data", "babi")] : [])];
   for (const p of places) {
     for (const d of candidates(p)) if (holds(d)) return d;
     looked.push(p);

@@ -69,9 +69,17 @@ function loadNative(): NativeInfo {
   return native;
 }
 
-async function loadWasm(): Promise<void> {
-  // Side-effect import registers the 'wasm' backend with tfjs-core.
-  await import("@tensorflow/tfjs-backend-wasm");
+/** Registers the 'wasm' backend (an optional peer dependency); null when it loaded, else why not. */
+async function loadWasm(): Promise<string | null> {
+  try {
+    // Side-effect import registers the 'wasm' backend with tfjs-core.
+    await import("@tensorflow/tfjs-backend-wasm");
+    return null;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== "MODULE_NOT_FOUND") return `@tensorflow/tfjs-backend-wasm failed to load: ${err.message.split("\n")[0]}`;
+    return `@tensorflow/tfjs-backend-wasm is not installed (optional: npm install @tensorflow/tfjs-backend-wasm@${tf.version["tfjs-core"]} for a faster CPU backend)`;
+  }
 }
 
 function requested(opts: BackendOptions): BackendName | "auto" {
@@ -89,7 +97,8 @@ async function prepare(name: BackendName, kernels: readonly string[], fill: bool
     if (!n.loaded) return { ok: false, why: n.why, filled: [], gpu };
     gpu = n.gpu;
   } else if (name === "wasm") {
-    await loadWasm();
+    const why = await loadWasm();
+    if (why) return { ok: false, why, filled: [], gpu };
   }
   if (tf.findBackendFactory(name) === null) return { ok: false, why: `backend '${name}' is not registered`, filled: [], gpu };
   const filled = fill ? fillMissingKernels(name, kernels) : [];

@@ -71,10 +71,13 @@ export function overridesTag(options: readonly OptionSpec<unknown>[], overrides:
     .join("");
 }
 
-/** One line per option for --help. */
+/** One line per option for --help (long choice lists go after the description). */
 export function optionsHelp(options: readonly OptionSpec<unknown>[]): string[] {
   return options.map((o) => {
-    const kind = o.choices ? o.choices.join("|") : o.type === "string" ? "TEXT" : o.type === "int" ? "N" : "X";
-    return `  --${o.name} ${o.list ? `${kind}[,${kind}...]` : kind}`.padEnd(34) + o.help;
+    const short = o.choices && o.choices.join("|").length <= 20;
+    const kind = short ? o.choices!.join("|") : o.choices ? "CHOICE" : o.type === "string" ? "TEXT" : o.type === "int" ? "N" : "X";
+    const flag = `  --${o.name} ${o.list ? `${kind}[,...]` : kind}`;
+    const choices = o.choices && !short ? `; CHOICE: ${o.choices.map((c) => `"${c}"`).join(", ")}` : "";
+    return `${flag.padEnd(34)}${o.help}${choices}`;
   });
 }

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Installs what `npm run notebooks` and `npm test` need, and only what is missing:
+#   Debian packages   Jupyter's command-line tools and Chromium (DEB_PACKAGES, the one list)
+#   node_modules      `npm ci` when missing or older than package-lock.json
+#   tfjs-node-gpu     `npm install --no-save` only on a CUDA 11 GPU machine (else nothing)
+#   tslab kernel      registered with that Jupyter for this checkout (`npm run kernel`), unless
+#                     one is registered whose tslab binary exists
+#   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
+#                     and SHA-256-checked (`npm run data -- babi`)
+#
+#   bash scripts/setup.sh           install what is missing, then say what is there
+#   bash scripts/setup.sh --ensure  the same, silent when nothing is missing (npm's pre-scripts)
+#   bash scripts/setup.sh --check   only report; exit 1 when something is missing
+#
+# Idempotent: a second run installs nothing. Debian packages need root: without it the
+# script stops before changing anything and prints the command to run. Run with sudo,
+# it installs only the Debian packages and leaves node_modules to the invoking user.
+set -euo pipefail
+
+DEB_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation)
+
+mode=install
+case "${1:-}" in
+  "") ;;
+  --ensure) mode=ensure ;;
+  --check) mode=check ;;
+  -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "setup: unknown option '$1' (use --check, --ensure or nothing)" >&2; exit 2 ;;
+esac
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+SELF="$REPO/scripts/setup.sh"
+say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+# ---- what is there ---------------------------------------------------------------------
+
+command -v node >/dev/null && command -v npm >/dev/null || die "Node.js 20+ and npm are needed first (Debian: apt-get install nodejs npm, or nodesource)"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+((node_major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
+
+# A python with nbconvert, nbclient and jupyter_client (the order src/cli/jupyter.ts uses).
+jupyter_python=""
+for py in ${JUPYTER_PYTHON:-} /usr/bin/python3 python3; do
+  if command -v "$py" >/dev/null && "$py" -c 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("nbconvert", "nbclient", "jupyter_client")))' 2>/dev/null; then
+    jupyter_python="$(command -v "$py")"
+    break
+  fi
+done
+chromium=""
+for c in ${CHROMIUM_PATH:-} /usr/bin/chromium /usr/bin/chromium-browser; do
+  if [[ -x "$c" ]]; then chromium="$c"; break; fi
+done
+
+missing_debs=()
+if [[ -z "$jupyter_python" || -z "$chromium" ]]; then
+  if command -v dpkg-query >/dev/null; then
+    for p in "${DEB_PACKAGES[@]}"; do
+      [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing_debs+=("$p")
+    done
+  else
+    missing_debs=(unknown)
+  fi
+fi
+
+# node_modules is stale when missing, or when package-lock.json is newer than npm's record of
+# the installed tree (node_modules/.package-lock.json) and some locked package is not
+# installed at its locked version (a fresh checkout's mtime alone does not count).
+lock_stale() {
+  [[ -f node_modules/.package-lock.json ]] || return 0
+  [[ package-lock.json -nt node_modules/.package-lock.json ]] || return 1
+  ! node -e '
+    const want = require("./package-lock.json").packages, have = require("./node_modules/.package-lock.json").packages;
+    const off = Object.entries(want).filter(([k, v]) => k && (have[k] ? have[k].version !== v.version : !v.optional));
+    process.exit(off.length ? 1 : 0);'
+}
+tfjs_version() { node -p 'require("./package.json").devDependencies["@tensorflow/tfjs"]'; }
+cuda11_gpu() {
+  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU' || return 1
+  { ldconfig -p 2>/dev/null | grep -q 'libcudart\.so\.11'; } || compgen -G '/usr/local/cuda*/lib64/libcudart.so.11*' >/dev/null
+}
+gpu_package_missing() {
+  cuda11_gpu && [[ ! -f node_modules/@tensorflow/tfjs-node-gpu/package.json ]]
+}
+# Prints the registered tslab kernel's command (argv[0]), or nothing.
+kernel_binary() {
+  [[ -n "$jupyter_python" ]] || return 0
+  "$jupyter_python" - <<'PY' 2>/dev/null || true
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+try:
+    print(KernelSpecManager().get_kernel_spec("tslab").argv[0])
+except NoSuchKernel:
+    pass
+PY
+}
+# Any checkout's tslab runs our notebooks (they import ../dist relative to themselves), so a
+# registered kernel whose binary still exists is kept; else it is registered for this checkout.
+kernel_ok() { local kb; kb="$(kernel_binary)"; [[ -n "$kb" && -x "$kb" ]]; }
+has_babi() { compgen -G "$1/qa1_*_train.txt" >/dev/null || compgen -G "$1/en/qa1_*_train.txt" >/dev/null; }
+babi_ok() {
+  if [[ -n "${GRADNOISE_BABI_DIR:-}" ]]; then has_babi "$GRADNOISE_BABI_DIR"; else has_babi data/babi; fi
+}
+SHARED_BABI="$REPO/../shared/datasets/babi"
+
+# ---- --check: report only --------------------------------------------------------------
+
+if [[ $mode == check ]]; then
+  status=0
+  report() { if [[ $1 == ok ]]; then echo "  ok       $2"; else echo "  MISSING  $2"; status=1; fi; }
+  echo "setup --check ($REPO)"
+  [[ -n "$jupyter_python" ]] && report ok "Jupyter: $jupyter_python" || report no "Jupyter (nbconvert, nbclient, jupyter_client)"
+  [[ -n "$chromium" ]] && report ok "Chromium: $chromium" || report no "Chromium"
+  ((${#missing_debs[@]} == 0)) || echo "           Debian packages to install: ${missing_debs[*]}"
+  lock_stale && report no "node_modules (npm ci)" || report ok "node_modules"
+  if cuda11_gpu; then
+    gpu_package_missing && report no "@tensorflow/tfjs-node-gpu (CUDA 11 GPU found)" || report ok "@tensorflow/tfjs-node-gpu (CUDA 11 GPU)"
+  else
+    echo "  -        no CUDA 11 GPU: tfjs-node-gpu not wanted"
+  fi
+  kb="$(kernel_binary)"
+  if kernel_ok; then report ok "tslab kernel -> $kb"
+  elif [[ -n "$kb" ]]; then report no "tslab kernel (the registered one runs $kb, which is gone)"
+  else report no "tslab kernel (none registered)"; fi
+  babi_ok && report ok "bAbI v1.2" || report no "bAbI v1.2 in data/babi"
+  exit $status
+fi
+
+# ---- Debian packages (root) ------------------------------------------------------------
+
+if ((${#missing_debs[@]})); then
+  if [[ ${missing_debs[0]} == unknown ]]; then
+    die "Jupyter (nbconvert, nbclient, jupyter_client) or Chromium is missing and this is not a Debian system:
+  install them yourself, then set JUPYTER_PYTHON and/or CHROMIUM_PATH if they are not on the usual paths"
+  fi
+  if ((EUID != 0)); then
+    die "Debian packages missing: ${missing_debs[*]}; installing them needs root. Run:
+  sudo bash $SELF
+then run your command again."
+  fi
+  say "apt-get install ${missing_debs[*]}"
+  log="$(mktemp)"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_debs[@]}"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "apt-get failed (full log: $log)"
+  fi
+  rm -f "$log"
+  for py in ${JUPYTER_PYTHON:-} /usr/bin/python3; do
+    if "$py" -c 'import nbconvert, nbclient, jupyter_client' 2>/dev/null; then jupyter_python="$py"; break; fi
+  done
+  [[ -n "$jupyter_python" ]] || die "Jupyter still not importable from /usr/bin/python3 after apt-get"
+  [[ -n "$chromium" ]] || chromium=/usr/bin/chromium
+  [[ -x "$chromium" ]] || die "no $chromium after apt-get"
+fi
+
+# `sudo bash scripts/setup.sh` stops here: node_modules and the kernel belong to the user.
+if [[ $mode == install ]] && ((EUID == 0)) && [[ -n "${SUDO_USER:-}" && "${SUDO_USER}" != root ]]; then
+  say "system packages present; now run 'npm test' or 'npm run notebooks' as $SUDO_USER (without sudo)"
+  exit 0
+fi
+
+# ---- npm packages ----------------------------------------------------------------------
+
+if lock_stale; then
+  if [[ -d node_modules ]]; then say "npm ci (package-lock.json is newer than node_modules)"; else say "npm ci (no node_modules yet)"; fi
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if gpu_package_missing; then
+  say "npm install --no-save @tensorflow/tfjs-node-gpu@$(tfjs_version) (CUDA 11 GPU found; downloads libtensorflow)"
+  npm install --no-save --no-audit --no-fund --loglevel=error "@tensorflow/tfjs-node-gpu@$(tfjs_version)" ||
+    say "tfjs-node-gpu did not install; the engine falls back to WASM/cpu"
+fi
+[[ -f dist/cli/kernel.js && -f dist/cli/data.js ]] || { say "npm run build"; npm run build --silent; }
+
+# ---- tslab kernel ----------------------------------------------------------------------
+
+if ! kernel_ok; then
+  say "registering the tslab kernel (npm run kernel)"
+  JUPYTER_PYTHON="$jupyter_python" node dist/cli/kernel.js >/dev/null
+fi
+
+# ---- bAbI ------------------------------------------------------------------------------
+
+if ! babi_ok; then
+  if [[ -z "${GRADNOISE_BABI_DIR:-}" && ! -e data/babi ]] && has_babi "$SHARED_BABI"; then
+    say "data/babi -> ../shared/datasets/babi (symlink)"
+    ln -sfn ../../shared/datasets/babi data/babi
+  else
+    say "bAbI not found: downloading it (npm run data -- babi)"
+    node dist/cli/data.js babi ${GRADNOISE_BABI_DIR:+--dir "$GRADNOISE_BABI_DIR"} ||
+      die "bAbI is missing and could not be downloaded: copy tasks_1-20_v1-2/en/ into data/babi/en/ (see data/README.md)"
+  fi
+fi
+
+if [[ $mode == install ]]; then
+  say "ready: Jupyter $jupyter_python, Chromium $chromium, node_modules, tslab kernel, bAbI"
+fi
