@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { REPO } from "../src/cli/jupyter";
 
@@ -85,6 +85,7 @@ const grad = () => tf.tidy(() => Array.from(tf.grad((e) => tf.gather(e, tf.tenso
 describe("the packed library in a consumer project", () => {
   const examples = readmeExamples(readFileSync(path.join(REPO, "README.md"), "utf8"));
   const work = mkdtempSync(path.join(tmpdir(), "gn-consumer-"));
+  after(() => rmSync(work, { recursive: true, force: true }));
   let packed: { tarball: string; files: string[] } | undefined;
   const pack = () => {
     if (!packed) {

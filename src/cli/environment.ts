@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     "",
     "## Where things run",
     "",
-    "- **GPU:** `@tensorflow/tfjs-node-gpu` 4.22 (an optional dependency) needs CUDA 11.2 and cuDNN 8.1 and downloads",
+    "- **GPU:** `@tensorflow/tfjs-node-gpu` 4.22 (an optional peer dependency, installed by scripts/setup.sh on CUDA 11 machines) needs CUDA 11.2 and cuDNN 8.1 and downloads",
     "  libtensorflow at install time; with it, the engine picks the `tensorflow` backend when it reports a GPU.",
     "- **CPU:** the WASM backend (SIMD, single-threaded in Node) when it has every kernel the model needs, else the",
     "  pure-JS `cpu` backend. The engine registers JS fills for kernels WASM lacks where we have them (`UnsortedSegmentSum`, the",

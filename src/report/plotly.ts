@@ -15,7 +15,16 @@ let bundle: string | undefined;
 
 /** The plotly.js-dist bundle's source. */
 export function plotlyBundle(): string {
-  bundle ??= readFileSync(require.resolve("plotly.js-dist"), "utf8");
+  if (bundle === undefined) {
+    let file: string;
+    try {
+      file = require.resolve("plotly.js-dist");
+    } catch {
+      // An optional peer: library users who never draw a figure do not install it.
+      throw new Error('drawing figures needs plotly.js-dist, an optional peer dependency of gradnoise: npm install plotly.js-dist@^4.1.1');
+    }
+    bundle = readFileSync(file, "utf8");
+  }
   return bundle;
 }
 
