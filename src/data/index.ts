@@ -6,3 +6,7 @@ export { findMnistDir, loadMnist, MNIST_FILES, readIdxFile } from "./mnist";
 export type { MnistOptions, MnistSplit } from "./mnist";
 export { babiVocabulary, BabiFormatError, downloadBabi, findBabiDir, holdOut, loadBabiTask, parseBabi, tokenize } from "./babi";
 export type { BabiExample, BabiTask } from "./babi";
+export { BpttStream } from "./bptt";
+export type { BpttWindow } from "./bptt";
+export { buildVocabulary, checkCorpusFiles, CORPORA, CORPUS_SPLITS, CorpusFormatError, decodeCorpusBytes, encodeTokens, EOS, findCorpusDir, loadCorpus, readCorpusFiles, tokenizeCorpus, UNK } from "./corpus";
+export type { Corpus, CorpusName, CorpusOptions, CorpusSplit, TokenizedText } from "./corpus";

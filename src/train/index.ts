@@ -7,3 +7,6 @@ export type { MemN2NHistory, MemN2NTrainOptions } from "./memn2n";
 export { buildOptimizer, setLearningRate } from "./optimizer";
 export type { OptimizerName, OptimizerSpec } from "./optimizer";
 export { runSteps } from "./loop";
+export { BLOWUP_FACTOR, blowUpLoss, DIVERGED_RULE, lossDiverged, runDiverged } from "./divergence";
+export { lmTrainStep, perplexity, trainLM, zarembaLearningRate } from "./lm";
+export type { LMHistory, LMTrainOptions, PerplexityResult } from "./lm";

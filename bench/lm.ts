@@ -1,0 +1,116 @@
+/**
+ * `node build/bench/lm.js`: tokens per second of one truncated-BPTT SGD step
+ * (Zaremba's recipe: time-summed loss, global clip 5, lr 1, state carried)
+ * for the 2x200 LSTM LM (Zaremba small, Section 4.6) and the 1x256 tanh RNN
+ * LM (NOISIN Figure 2's size), batch 20, 20 steps, 10k vocabulary, random
+ * ids. Every embedding lookup (gather with the engine's fill on WASM, a
+ * ScatterNd custom gradient, one-hot product) x softmax (fused with a
+ * hand-written gradient, tfjs's softmaxCrossEntropy), then the default
+ * variant with gradient noise (eta 0.01) and with NOISIN; the same step in
+ * PyTorch (bench/torch_lm.py, one thread) in the same run for the ratio.
+ * BENCH_STEPS (default 5) timed steps after 2 warm-up steps, BENCH_REPS
+ * (default 2) repetitions, median; GRADNOISE_BACKEND picks the backend.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { BpttStream } from "../src/data/bptt";
+import { deviceLine, selectBackend } from "../src/engine";
+import { EmbeddingLookup, lmKernels, SoftmaxFormulation } from "../src/models/lm-ops";
+import { CellKind, disposeState, RnnLM } from "../src/models/rnn-lm";
+import { tableText } from "../src/report/table";
+import { lmTrainStep } from "../src/train/lm";
+import { buildOptimizer } from "../src/train/optimizer";
+
+const V = 10000, B = 20, T = 20;
+
+interface Variant {
+  lookup: EmbeddingLookup;
+  softmax: SoftmaxFormulation;
+  noise?: boolean;
+  noisin?: boolean;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function benchStep(cell: CellKind, layers: number, hidden: number, v: Variant, steps: number, warmup = 2): Promise<number> {
+  const m = new RnnLM({ vocabSize: V, hidden, layers, cell, seed: 0, lookup: v.lookup, softmax: v.softmax, hiddenNoise: v.noisin ? { gamma: 0.1 } : null });
+  const opt = buildOptimizer({ lr: 1, clip: { globalNorm: 5 }, noise: v.noise ? { eta: 0.01, seed: 0 } : null, checkFinite: false });
+  let s = 0x2545f491;
+  const ids = Int32Array.from({ length: B * (T * (warmup + steps) + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s % V));
+  const stream = new BpttStream(ids, B, T);
+  let state = m.zeroState(B);
+  let t0 = 0;
+  for (let i = 0; i < warmup + steps; i++) {
+    if (i === warmup) t0 = performance.now();
+    const r = lmTrainStep(m, opt, stream.window(i), state, [i], T);
+    state = r.state;
+    await r.loss.data();
+    r.loss.dispose();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  disposeState(state);
+  opt.dispose();
+  m.dispose();
+  return (B * T * steps) / secs;
+}
+
+function benchTorch(cell: CellKind, layers: number, hidden: number, steps: number, reps: number): number[] | null {
+  const script = path.join(__dirname, "..", "..", "bench", "torch_lm.py");
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
+    const r = spawnSync(py, [script, cell, String(layers), String(hidden), String(V), String(B), String(T), String(steps), String(reps)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim()) as number[];
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  const steps = Number(process.env.BENCH_STEPS ?? 5);
+  const reps = Number(process.env.BENCH_REPS ?? 2);
+  const choice = await selectBackend({ requiredKernels: [...lmKernels("gather"), ...lmKernels("scatter")] });
+  console.log(`\nbench: LM SGD step, batch ${B}, ${T} steps, vocabulary ${V}, clip 5; median of ${reps} x ${steps} steps; ${deviceLine()}`);
+  const models: [string, CellKind, number, number][] = [
+    ["LSTM 2x200", "lstm", 2, 200],
+    ["tanh RNN 1x256", "tanh", 1, 256],
+  ];
+  const variants: Variant[] = [
+    { lookup: "gather", softmax: "fused" },
+    { lookup: "scatter", softmax: "fused" },
+    { lookup: "onehot", softmax: "fused" },
+    { lookup: "gather", softmax: "tfjs" },
+    { lookup: "gather", softmax: "fused", noise: true },
+    { lookup: "gather", softmax: "fused", noisin: true },
+  ];
+  const only = process.env.BENCH_MODELS?.split(",");
+  const rows: Record<string, string | number>[] = [];
+  for (const [label, cell, layers, hidden] of models) {
+    if (only && !only.includes(cell)) continue;
+    const torch = benchTorch(cell, layers, hidden, steps, reps);
+    const peer = torch ? median(torch) : NaN;
+    for (const v of variants) {
+      const xs: number[] = [];
+      for (let r = 0; r < reps; r++) xs.push(await benchStep(cell, layers, hidden, v, steps));
+      const tps = median(xs);
+      rows.push({
+        model: label,
+        variant: `${v.lookup} + ${v.softmax}${v.noise ? " + grad noise" : ""}${v.noisin ? " + NOISIN" : ""}`,
+        [`tfjs-${choice.backend} (tokens/s)`]: Math.round(tps),
+        "pytorch (tokens/s)": Number.isNaN(peer) ? "" : Math.round(peer),
+        "PyTorch / tfjs": Number.isNaN(peer) ? "" : (peer / tps).toFixed(2),
+      });
+      console.log(JSON.stringify(rows[rows.length - 1]));
+    }
+  }
+  console.log(tableText(rows));
+  if (tf.memory().numTensors > 0) console.log(`(tensors left: ${tf.memory().numTensors})`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
