@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { BabiFormatError, babiVocabulary, extractBabiArchive, findBabiDir, holdOut, loadBabiTask, parseBabi, tokenize } from "../src/data/babi";
+import { BabiFormatError, babiVocabulary, decodeBabi, extractBabiArchive, findBabiDir, holdOut, loadBabiTask, parseBabi, tokenize } from "../src/data/babi";
 import { BABI_EN_SHA256 } from "../src/data/babi-checksums";
 
 const SAMPLE = [
@@ -55,12 +55,69 @@ describe("parseBabi", () => {
     ["support from the future", "1 Mary moved.\n2 Where is Mary?\tbathroom\t3\n", /bad\.txt:2: supporting id "3" is not an earlier statement/],
     ["support is a question", "1 Mary moved.\n2 Where is Mary?\tbathroom\t1\n3 Where is she?\tbathroom\t2\n", /bad\.txt:3: supporting id "2"/],
     ["empty question", "1 Mary moved.\n2 ?\tbathroom\t1\n", /bad\.txt:2: empty question/],
+    ["a question whose tabs became spaces", "1 Mary moved.\n2 Where is Mary? bathroom 1\n", /bad\.txt:2: a question without its tabs/],
+    ["a question without supporting facts", "1 Mary moved.\n2 Where is Mary?\tbathroom\n", /bad\.txt:2: a question without supporting fact ids/],
+    ["an empty supporting field", "1 Mary moved.\n2 Where is Mary?\tbathroom\t \n", /bad\.txt:2: a question without supporting fact ids/],
+    ["a NUL byte", "1 Mary\u0000 moved.\n2 Where is Mary?\tbathroom\t1\n", /bad\.txt:1: invisible or control character \\u0000 at column 7/],
+    ["a zero-width space, shown visibly", "1 Mary moved.\n2 Where\u200b is Mary?\tbathroom\t1\n", /bad\.txt:2: .*\\u200b.*"2 Where\\u200b is Mary\?/],
+    ["an empty file", "", /bad\.txt:1: no questions in an empty file/],
+    ["statements only", "1 Mary moved.\n2 John went.\n", /bad\.txt:3: no questions in the file/],
   ];
   for (const [what, text, re] of bad) {
     test(`malformed input is reported with file and line: ${what}`, () => {
       assert.throws(() => parseBabi(text, "bad.txt"), (e: unknown) => e instanceof BabiFormatError && re.test((e as Error).message));
     });
   }
+
+  test("a UTF-8 byte-order mark is not part of the text", () => {
+    assert.deepEqual(parseBabi(`\ufeff${SAMPLE}`, "bom.txt"), parseBabi(SAMPLE, "bom.txt"));
+  });
+
+  test("bytes that are not UTF-8 (Latin-1, binary) are refused with line and byte, never turned into tokens", () => {
+    const latin1 = Buffer.from("1 Mary moved.\n2 Where is Jos\u00e9?\tbathroom\t1\n", "latin1");
+    assert.throws(() => decodeBabi(latin1, "bad.txt"), /bad\.txt:2: byte 0xe9 at offset 28 is not UTF-8 text/);
+    assert.equal(decodeBabi(Buffer.from(SAMPLE, "utf8"), "ok.txt"), SAMPLE);
+  });
+});
+
+describe("task files on disk", () => {
+  const withTask = (train: Buffer | string, fn: (dir: string, trainFile: string) => void) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "babi-bad-"));
+    try {
+      const trainFile = path.join(dir, "qa1_single-supporting-fact_train.txt");
+      writeFileSync(trainFile, train);
+      writeFileSync(path.join(dir, "qa1_single-supporting-fact_test.txt"), SAMPLE);
+      fn(dir, trainFile);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  };
+
+  test("an empty task file is named, before any training sees 0 examples", () => {
+    withTask("", (dir, trainFile) => assert.throws(() => loadBabiTask(1, { dir }), (e: unknown) => (e as Error).message.startsWith(`${trainFile}:1: no questions in an empty file`)));
+  });
+
+  test("a Latin-1 task file is named with its line", () => {
+    withTask(Buffer.from("1 Jos\u00e9 moved.\n2 Where is Jos\u00e9?\tbathroom\t1\n", "latin1"), (dir, trainFile) =>
+      assert.throws(() => loadBabiTask(1, { dir }), (e: unknown) => (e as Error).message.startsWith(`${trainFile}:1: byte 0xe9`)),
+    );
+  });
+
+  test("GRADNOISE_BABI_DIR pointing nowhere is an error, not a silent fall back to data/babi", () => {
+    const saved = process.env.GRADNOISE_BABI_DIR;
+    try {
+      process.env.GRADNOISE_BABI_DIR = path.join(os.tmpdir(), "no-such-babi-dir");
+      assert.throws(() => findBabiDir(), /GRADNOISE_BABI_DIR=.*no-such-babi-dir holds no qa\*_train\.txt files/);
+      assert.throws(() => loadBabiTask(1), /GRADNOISE_BABI_DIR/);
+      withTask(SAMPLE, (dir) => {
+        process.env.GRADNOISE_BABI_DIR = dir;
+        assert.equal(findBabiDir(), dir, "a folder that holds the files is used");
+      });
+    } finally {
+      if (saved === undefined) delete process.env.GRADNOISE_BABI_DIR;
+      else process.env.GRADNOISE_BABI_DIR = saved;
+    }
+  });
 });
 
 describe("the 1k set", () => {

@@ -4,7 +4,7 @@
  * as a user types it, plug-in discovery, and sharded sweeps merging exactly.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -123,7 +123,8 @@ describe("committed results", () => {
     test(`${file} loads whole and gives the pinned tables`, () => {
       const plan = planSweep(id, "cpu", overrides as never);
       assert.equal(path.basename(plan.file), file);
-      const records = loadSweep(plan);
+      // Every line counts (legacy records by key, scale and config), so nothing would be set aside.
+      const records = loadSweep(plan, (w) => assert.fail(`a committed line does not count: ${w}`));
       assert.equal(records.length, plan.specs.length, "every planned run is in the committed file");
       const summary = plan.experiment.summarize(records, plan.config) as Record<string, unknown[]>;
       for (const [part, want] of Object.entries(pinned[file])) {
@@ -185,15 +186,130 @@ describe("the CLI as a user types it", () => {
   });
 
   test("stray, repeated, single-dash and empty arguments are errors, before any training", () => {
-    assert.match(cli(["deep-mlp", "smoke"]).stderr, /unexpected argument "smoke"/);
-    assert.match(cli(["deep-mlp", "-workers", "1"]).stderr, /flags take two dashes: --workers/);
-    assert.match(cli(["deep-mlp", "--scale", "smoke", "--scale", "cpu"]).stderr, /--scale is given twice/);
-    assert.match(cli(["memn2n", "--scale", "smoke", "--tasks", ","]).stderr, /--tasks takes a comma-separated list without empty items/);
-    assert.match(cli(["deep-mlp", "--scale"]).stderr, /--scale needs a value/);
-    assert.match(cli(["list", "x"]).stderr, /list takes no arguments/);
-    const bad = cli(["method", "--scale", "smoke", "--out", "/proc/nonexist/x.jsonl"]);
-    assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /cannot write \/proc\/nonexist\/x\.jsonl/);
+    const results = mkdtempSync(path.join(tmpdir(), "gn-args-"));
+    const env = { GRADNOISE_RESULTS_DIR: results };
+    try {
+      const refused: [string[], RegExp][] = [
+        [["deep-mlp", "smoke"], /unexpected argument "smoke"/],
+        [["deep-mlp", "-workers", "1"], /flags take two dashes: --workers/],
+        [["deep-mlp", "--scale", "smoke", "--scale", "cpu"], /--scale is given twice/],
+        [["memn2n", "--scale", "smoke", "--tasks", ","], /--tasks takes a comma-separated list without empty items/],
+        [["deep-mlp", "--scale"], /--scale needs a value/],
+        [["list", "x"], /list takes no arguments/],
+      ];
+      for (const [args, re] of refused) {
+        const r = cli(args, env);
+        assert.equal(r.status, 1, args.join(" "));
+        assert.match(r.stderr, re);
+        assert.equal(r.stdout, "", `${args.join(" ")}: nothing started`);
+      }
+      assert.deepEqual(readdirSync(results), [], "no results file was made");
+      const t0 = Date.now();
+      const bad = cli(["method", "--scale", "smoke", "--out", "/proc/nonexist/x.jsonl"]);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /cannot write \/proc\/nonexist\/x\.jsonl/);
+      assert.doesNotMatch(bad.stderr + bad.stdout, /saved|runs, /, "refused before planning any training");
+      assert.ok(Date.now() - t0 < 15000, "no spinning mkdir");
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("stopping a sweep", { skip: !existsSync("/proc/self/stat") && "reads process state from Linux's /proc" }, () => {
+  /** The CLI started in its own process group, its output collected; `closed` resolves once every process holding its stderr (the workers too) is gone. */
+  function start(args: string[], env: NodeJS.ProcessEnv) {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, GRADNOISE_SCALE: "", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const out = { stdout: "", stderr: "" };
+    child.stdout!.on("data", (d) => (out.stdout += d));
+    child.stderr!.on("data", (d) => (out.stderr += d));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    return { child, out, closed };
+  }
+  const until = async (what: string, ok: () => boolean, ms = 30000) => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  /** Pids whose parent is `pid` (Linux /proc). */
+  const childrenOf = (pid: number) =>
+    readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] === String(pid);
+      } catch {
+        return false;
+      }
+    });
+  /** Does a live (not zombie) process of group `pgid` remain? (An orphan's zombie may wait a while for init to reap it.) */
+  const groupAlive = (pgid: number) =>
+    readdirSync("/proc").some((d) => {
+      try {
+        const [state, , pgrp] = readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ");
+        return /^\d+$/.test(d) && Number(pgrp) === pgid && state !== "Z" && state !== "X";
+      } catch {
+        return false;
+      }
+    });
+  const args = ["deep-mlp", "--scale", "smoke", "--experiments", "exp6", "--workers", "2"];
+  const noStack = /EPIPE|Error|\n\s+at /;
+
+  test("SIGTERM (what schedulers send) stops it like Ctrl-C: workers stop quietly, exit 143, lock released, the same command resumes", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-term-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      const workers = childrenOf(run.child.pid!);
+      assert.equal(workers.length, 2, "two workers running");
+      run.child.kill("SIGTERM");
+      const end = await run.closed;
+      assert.equal(end.code, 143);
+      assert.match(run.out.stderr, /stopped by SIGTERM: finished runs are saved in .*deep-mlp-smoke-exp6\.jsonl; run the same command to resume/);
+      assert.doesNotMatch(run.out.stderr, noStack);
+      await until("the workers to be gone (no worker outlives the sweep)", () => !groupAlive(run.child.pid!), 5000);
+      assert.ok(!existsSync(path.join(results, "deep-mlp-smoke-exp6.jsonl.lock")), "the lock is released");
+      const again = cli(args, { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /4 of 4 planned runs/);
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+
+  test("a worker killed by a signal is reported by the signal's name", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-kill-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      process.kill(childrenOf(run.child.pid!)[0], "SIGKILL");
+      const end = await run.closed;
+      assert.equal(end.code, 1);
+      assert.match(run.out.stderr, /experiment: worker \d was killed by SIGKILL .*; finished runs are saved in /);
+      assert.doesNotMatch(run.out.stderr, /code null/);
+      assert.ok(!existsSync(path.join(results, "deep-mlp-smoke-exp6.jsonl.lock")));
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+
+  test("when the parent dies (kill -9), its workers exit quietly instead of training on or dying with EPIPE", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-orphan-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      const pgid = run.child.pid!;
+      process.kill(pgid, "SIGKILL");
+      await until("the orphaned workers to exit", () => !groupAlive(pgid), 15000);
+      await run.closed;
+      assert.doesNotMatch(run.out.stderr, noStack);
+      // The dead parent's lock is stale: the next sweep takes it over, says so, and finishes.
+      const again = cli(args, { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /note: took over the lock on .* left by pid \d+ .*which no longer runs/);
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,12 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { MLP } from "../src/models/mlp";
+import { MemN2N } from "../src/models/memn2n";
+import { PopulationMLP } from "../src/models/population-mlp";
+import { prepareTask } from "../src/experiments/memn2n/run";
+import { trainMemN2N } from "../src/train/memn2n";
+import { buildOptimizer } from "../src/train/optimizer";
+import { trainPopulation } from "../src/train/population";
 import { gaussianClusters } from "../src/data/synthetic";
 import { trainClassifier } from "../src/train/classifier";
 import { clipByGlobalNorm } from "../src/noise/clip";
@@ -56,6 +62,47 @@ describe("no leaks in a training loop", () => {
     // Everything the run created is gone: the 12 slots, Adam's two beta-power scalars
     // (made in its constructor, before `start`) and the model's 6 variables.
     assert.equal(tf.memory().numTensors, start - 2 - 6);
+  });
+});
+
+describe("every model family frees all it made", () => {
+  // Counted from before construction: a constructor that leaves a tensor behind
+  // (e.g. the initial value handed to tf.variable) shows up here, once per model.
+  const data = gaussianClusters({ n: 128, features: 4, classes: 3, separation: 3, seed: 1 });
+
+  test("MLP: construct, train with clip + noise, dispose leaves the count where it was", async () => {
+    const before = tf.memory().numTensors;
+    const model = new MLP({ inputSize: 4, hidden: Array(20).fill(8), outputSize: 3, init: { kind: "he" }, seed: 2 });
+    const opt = buildOptimizer({ lr: 0.05, clip: { globalNorm: 1 }, noise: { eta: 0.01, seed: 3 } });
+    await trainClassifier(model, opt, data, { steps: 5, batchSize: 16, seed: 4, evalData: data, evalEvery: 5 });
+    opt.dispose();
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by a 21-layer MLP");
+  });
+
+  test("MLP with dropout: construct and dispose without training", () => {
+    const before = tf.memory().numTensors;
+    new MLP({ inputSize: 4, hidden: [8, 8], outputSize: 3, init: { kind: "zeros" }, seed: 2, dropout: 0.5 }).dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("PopulationMLP: construct, train, dispose", async () => {
+    const before = tf.memory().numTensors;
+    const model = new PopulationMLP({ inputSize: 4, hidden: [8, 8, 8], outputSize: 3, init: { kind: "he" }, seeds: [1, 2, 3] });
+    const opt = buildOptimizer({ lr: [0.1, 0.05, 0.01], clip: { globalNorm: 1 }, noise: { eta: 0.01, seed: [1, 2, 3] }, runs: 3 });
+    await trainPopulation(model, opt, data, { steps: 4, batchSize: 16, evalData: data, evalEvery: 4 });
+    opt.dispose();
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by PopulationMLP");
+  });
+
+  test("MemN2N: construct, train both stages with noise, dispose", async () => {
+    const task = prepareTask(1, { trainQuestions: 64 });
+    const before = tf.memory().numTensors;
+    const model = new MemN2N({ vocabSize: task.vocab.length, memorySize: task.memorySize, seed: 2 });
+    await trainMemN2N(model, task.train, { seed: 2, epochs: 1, linearEpochs: 1, learningRate: 0.005, eta: 0.01, validation: task.validation });
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before, "tensors left behind by MemN2N");
   });
 });
 

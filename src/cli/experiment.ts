@@ -10,7 +10,7 @@
  * a part file; `merge` combines the parts, refusing records that do not
  * belong to the plan. Every name below comes from the registry.
  */
-import { fork } from "child_process";
+import { ChildProcess, fork } from "child_process";
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,10 +19,10 @@ import type { AnyExperiment } from "../experiments/framework/contract";
 import { mergeShardFiles } from "../experiments/framework/merge";
 import { optionsHelp, OptionValue, parseOptionValue } from "../experiments/framework/options";
 import { experiments, getExperiment } from "../experiments/framework/registry";
-import { consolidateRecords } from "../experiments/framework/results";
+import { acquireLock } from "../experiments/framework/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/framework/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/framework/shard";
-import { loadSweep, planSweep, resultsFile, runSweep, shardPlan, SweepPlan } from "../experiments/framework/sweep";
+import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan } from "../experiments/framework/sweep";
 import { verdictMarkdown } from "../experiments/framework/verdict";
 import { progress } from "../report/display";
 import { tableText } from "../report/table";
@@ -159,8 +159,23 @@ function help(e?: AnyExperiment): void {
 type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
 
 async function worker(a: Args, plan: SweepPlan): Promise<void> {
+  // A worker lives only for its parent: when the parent is gone (killed, or exited after Ctrl-C),
+  // stop quietly. Its finished runs are already on disk; the run in flight is redone on resume.
+  const orphaned = () => process.exit(0);
+  process.on("disconnect", orphaned);
   await selectBackend({ requiredKernels: a.experiment.requiredKernels });
-  await runSweep(plan, { worker: a.worker, onProgress: (p) => process.send?.(p) });
+  // A training loop may not let the disconnect event through until its run ends; a changed
+  // parent pid (we were re-parented) is seen at the next step. With a callback, a send to a
+  // parent that just died is dropped instead of raising EPIPE.
+  const parent = process.ppid;
+  const send = (p: Msg) => {
+    if (process.ppid !== parent) orphaned();
+    if (process.connected) process.send?.(p, () => undefined);
+  };
+  await runSweep(plan, { worker: a.worker, onProgress: send });
+  // The disconnect listener holds the channel open: let it go so the worker can end.
+  process.off("disconnect", orphaned);
+  if (process.connected) process.disconnect();
 }
 
 function report(plan: SweepPlan): void {
@@ -203,7 +218,23 @@ async function main(): Promise<void> {
 
   checkWritable(file);
   const rel = path.relative(process.cwd(), file);
-  const before = loadSweep(plan, (m) => console.warn(m)).length;
+  // One sweep per results file: a second one stops here, naming the holder. Released however this process exits.
+  const release = acquireLock(file);
+  process.on("exit", release);
+  // SIGTERM (what schedulers send) is treated like Ctrl-C: workers stopped, the lock released, how to resume said.
+  let children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    children.forEach((c) => c.kill("SIGTERM"));
+    console.error(`\n${signal === "SIGINT" ? "interrupted" : `stopped by ${signal}`}: finished runs are saved in ${rel}; run the same command to resume`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  // What is in the file that does not count for this plan is set aside now, each with its reason.
+  const before = settleSweep(plan).records.length;
   const todo = plan.specs.length - before;
   const workers = Math.min(a.workers, Math.max(1, todo));
   console.log(
@@ -215,19 +246,9 @@ async function main(): Promise<void> {
     const bar = progress(a.experiment.id);
     const state: Msg[] = [];
     const forward = [a.experiment.id, "--scale", a.scale, "--out", base, ...(cluster ? ["--shard", formatShard(cluster)] : []), ...a.optionArgs];
-    const children = Array.from({ length: workers }, (_, i) =>
+    children = Array.from({ length: workers }, (_, i) =>
       fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
     );
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      children.forEach((c) => c.kill("SIGTERM"));
-      console.error(`\n${signal === "SIGINT" ? "interrupted" : `stopped by ${signal}`}: finished runs are saved in ${rel}; run the same command to resume`);
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
     await Promise.all(
       children.map(
         (c, i) =>
@@ -238,9 +259,12 @@ async function main(): Promise<void> {
               const finished = state.reduce((sum, x) => sum + (x ? x.ran : 0), 0);
               bar.update(ran / todo, `${finished}/${todo} runs; ${m.key}`);
             });
-            c.on("exit", (code, signal) =>
-              code === 0 ? resolve() : reject(new Error(`worker ${i} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; finished runs are saved in ${rel}`)),
-            );
+            c.on("exit", (code, signal) => {
+              if (code === 0) return resolve();
+              // Ctrl-C and schedulers signal the whole process group: a worker stopped that way stops the sweep the same way.
+              if (signal === "SIGINT" || signal === "SIGTERM") return stop(signal);
+              reject(new Error(`worker ${i} ${signal ? `was killed by ${signal}${signal === "SIGKILL" ? " (out of memory, or killed by hand?)" : ""}` : `exited with code ${code}`}; finished runs are saved in ${rel}`));
+            });
           }),
       ),
     ).catch((e) => {
@@ -249,8 +273,8 @@ async function main(): Promise<void> {
     });
     bar.done();
   }
-  // One file per sweep once every worker is done: worker files are only for concurrent appends.
-  consolidateRecords(file, plan.specs.map((s) => s.key));
+  // One file per sweep once every worker is done (worker files are only for concurrent appends), in plan order.
+  settleSweep(plan);
   report(plan);
 }
 

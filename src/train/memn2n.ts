@@ -13,6 +13,7 @@ import { BabiExample } from "../data/babi";
 import { batchIndices } from "../data/dataset";
 import { EncodedExample, MemN2N, summedCrossEntropy } from "../models/memn2n";
 import { SeedPart, uniformStream } from "../random/rng";
+import { lossDiverged } from "./divergence";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -66,6 +67,7 @@ export interface MemN2NHistory {
   /** Epoch at which the softmax came back (0 for one stage). */
   switchEpoch: number;
   steps: number;
+  /** By the one rule in divergence.ts, over the per-epoch losses. */
   diverged: boolean;
   seconds: number;
 }
@@ -151,7 +153,6 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
     h.epoch.push(e);
     h.loss.push(lossSum / (perEpoch * batchSize));
     h.batchError.push(wrong / (perEpoch * batchSize));
-    if (!Number.isFinite(lossSum)) h.diverged = true;
     lossSum = 0;
     wrong = 0;
     if (o.validation && (e % evalEvery === 0 || e === total)) {
@@ -166,6 +167,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
     opt.dispose();
   }
   h.steps = total * perEpoch;
+  h.diverged = lossDiverged(h.loss, model.vocabSize + model.memorySize); // the answer softmax spans words and time rows
   h.seconds = (Date.now() - started) / 1000;
   return h;
 }

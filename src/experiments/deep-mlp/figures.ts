@@ -99,7 +99,7 @@ export function table1Rows(rows: Table1RowSummary[]): Record<string, Cell>[] {
   return rows.map((r) => ({
     experiment: r.title,
     setting: r.setting,
-    runs: r.runs,
+    runs: r.planned === undefined ? r.runs : `${r.runs} of ${r.planned}`,
     "best (ours)": pct(r.best),
     "best (paper)": pct(r.paperBest),
     "avg (ours) [95% CI]": `${pct(r.avg)} [${pct(r.avgLow)}, ${pct(r.avgHigh)}]`,

@@ -5,13 +5,20 @@
 import { bootstrapCI, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
-import type { RunRecord } from "./run";
+import { runDiverged } from "../../train/divergence";
+
+/** MNIST's digits: the softmax's classes, for the divergence rule. */
+const MNIST_CLASSES = 10;
+import type { RunRecord, RunSpec } from "./run";
 
 export interface Table1RowSummary {
   experiment: string;
   title: string;
   setting: Table1Setting;
   runs: number;
+  /** Runs the plan has for this row (undefined when the summary was made without a plan). */
+  planned?: number;
+  /** Runs that diverged (train/divergence.ts); they stay in best and average with the accuracy they ended with. */
   diverged: number;
   best: number;
   avg: number;
@@ -46,7 +53,11 @@ export interface Table1Summary {
   verdicts: Verdict[];
 }
 
-export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016): Table1Summary {
+/**
+ * Table 1 from `unordered` records; with `planned` (the plan's specs) each
+ * row also says how many runs the plan has for it.
+ */
+export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016, planned?: readonly RunSpec[]): Table1Summary {
   // Resampling tests depend on input order: fix it, so the file's order (shards, resumes) cannot.
   const records = [...unordered].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const rows: Table1RowSummary[] = [];
@@ -60,7 +71,9 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
       accs[row.setting] = xs;
       const ci = bootstrapCI(xs, { seed: `${seed}/${e.id}/${row.setting}`, resamples: 2000 });
       rows.push({
-        experiment: e.id, title: e.title, setting: row.setting, runs: xs.length, diverged: rs.filter((r) => r.diverged).length,
+        experiment: e.id, title: e.title, setting: row.setting, runs: xs.length,
+        planned: planned?.filter((s) => s.experiment === e.id && s.setting === row.setting).length,
+        diverged: rs.filter((r) => runDiverged(r, r.curve?.loss ?? [], MNIST_CLASSES)).length,
         best: Math.max(...xs), avg: mean(xs), avgLow: ci.low, avgHigh: ci.high, paperBest: row.paper.best, paperAvg: row.paper.avg,
         escaped: xs.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length,
       });

@@ -1,7 +1,9 @@
 export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
-export { defineExperiment } from "./contract";
+export { defineExperiment, recordMismatch } from "./contract";
 export { experiments, getExperiment } from "./registry";
-export { belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, shardPlan, sweepCommand } from "./sweep";
+export { auditSweep, belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, settleSweep, shardPlan, sweepCommand, whyNotCounted } from "./sweep";
+export type { SetAside, SweepAudit } from "./sweep";
+export { acquireLock, LockHeldError, lockPath } from "./lock";
 export { parseShard, resolveShard, selectShard, shardFile, shardFromEnv } from "./shard";
 export type { Shard } from "./shard";
 export { mergeShardFiles } from "./merge";

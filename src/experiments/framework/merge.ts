@@ -17,6 +17,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { randomBytes } from "crypto";
 import * as path from "path";
 import { canonicalJson } from "./fingerprint";
+import { acquireLock } from "./lock";
 
 export interface MergeOptions {
   /** The merged results file; its existing records take part in the merge. */
@@ -138,9 +139,20 @@ function differingFields(a: Record<string, unknown>, b: Record<string, unknown>)
  * repeat a key with different content (identical repeats are dropped
  * quietly), and unreadable lines other than a truncated last line (warned
  * about and skipped). Throws MergeRefusedError listing the refusals unless
- * `force`. Writes `out` atomically (temporary file + rename).
+ * `force`. Writes `out` atomically (temporary file + rename), holding
+ * `out`'s lock (lock.ts) throughout.
  */
 export function mergeShardFiles(opts: MergeOptions): MergeResult {
+  // The same lock a sweep holds on `out`: a merge never rewrites a file a sweep is appending to.
+  const release = acquireLock(opts.out, { warn: opts.warn });
+  try {
+    return mergeLocked(opts);
+  } finally {
+    release();
+  }
+}
+
+function mergeLocked(opts: MergeOptions): MergeResult {
   const { out, expected, force = false, volatile = [] } = opts;
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   for (const f of opts.inputs) if (!existsSync(f)) throw new Error(`merge: input ${f} does not exist`);
@@ -224,7 +236,7 @@ export function mergeShardFiles(opts: MergeOptions): MergeResult {
 }
 
 /** Adds entries not already in the side file (so repeated merges do not grow it); returns how many were new. */
-function appendRejected(file: string, entries: readonly Refusal[]): number {
+export function appendRejected(file: string, entries: readonly Refusal[]): number {
   const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
   const have = new Set<string>();
   for (const line of existing.split("\n")) {

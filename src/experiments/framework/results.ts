@@ -3,10 +3,13 @@
  * moment the run ends, so an interrupted sweep loses at most the runs in
  * flight. Parallel workers append to their own shard files
  * (`<name>.shard<i>.jsonl`); loading merges the base file and every shard.
- * A truncated last line (a kill mid-write) is skipped with a warning, not fatal.
+ * A truncated last line (a kill mid-write) is skipped with a warning, not
+ * fatal; whatever is dropped when files are rewritten goes to the side file
+ * `<name>.jsonl.rejected.jsonl` first, never just deleted.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from "fs";
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync } from "fs";
 import * as path from "path";
+import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 
 export interface RunRecordBase {
   /** Unique within a sweep; resume skips keys already present. */
@@ -39,7 +42,8 @@ export function appendRecord(file: string, record: RunRecordBase): void {
   appendFileSync(file, (endsMidLine(file) ? "\n" : "") + JSON.stringify(record) + "\n");
 }
 
-function filesOf(file: string): string[] {
+/** `file` and its local worker shard files that exist, base first. */
+export function resultFiles(file: string): string[] {
   const dir = path.dirname(file);
   const base = path.basename(file).replace(/\.jsonl$/, "");
   if (!existsSync(dir)) return [];
@@ -49,38 +53,87 @@ function filesOf(file: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** One non-blank line of a results file, parsed if it can be. */
+export interface ResultLine {
+  file: string;
+  /** 1-based. */
+  line: number;
+  raw: string;
+  value?: unknown;
+  /** Why it could not be parsed. */
+  error?: string;
+  /** The file's last line with no newline after it: a write cut off by a kill. */
+  unterminatedLast: boolean;
+}
+
+/** Every non-blank line of `file` (CR before LF tolerated); names the file when it cannot be read. */
+export function readResultLines(file: string): ResultLine[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
+  }
+  const parts = text.split("\n");
+  const lines: ResultLine[] = [];
+  parts.forEach((part, i) => {
+    const raw = part.endsWith("\r") ? part.slice(0, -1) : part;
+    if (!raw.trim()) return;
+    const unterminatedLast = i === parts.length - 1; // a final "\n" leaves an empty last part
+    try {
+      lines.push({ file, line: i + 1, raw, value: JSON.parse(raw), unterminatedLast });
+    } catch (e) {
+      lines.push({ file, line: i + 1, raw, error: (e as Error).message, unterminatedLast });
+    }
+  });
+  return lines;
+}
+
 /**
  * Merges `file`'s shards into `file` itself, records in `order` of their keys
  * (others after), then removes the shards. Written to a temporary file and
- * renamed, so a crash leaves either the old files or the merged one.
+ * renamed, so a crash leaves either the old files or the merged one. Lines
+ * that are not records, and earlier records replaced by a later one of the
+ * same key (unless identical), go to the side file first, with a warning each.
  */
-export function consolidateRecords<T extends RunRecordBase>(file: string, order: string[] = []): T[] {
-  const records = loadRecords<T>(file);
+export function consolidateRecords<T extends RunRecordBase>(file: string, order: string[] = [], warn: (msg: string) => void = (m) => console.warn(m)): T[] {
+  const files = resultFiles(file);
+  const kept = new Map<string, ResultLine>();
+  const aside: { file: string; line: number; key?: string; reason: string; raw: string }[] = [];
+  for (const f of files) {
+    for (const l of readResultLines(f)) {
+      const key = (l.value as { key?: unknown } | null | undefined)?.key;
+      if (l.error !== undefined || typeof key !== "string") {
+        aside.push({ file: f, line: l.line, reason: l.error !== undefined ? `unreadable line (${l.error})` : "not a run record (no string key)", raw: l.raw });
+        continue;
+      }
+      const prev = kept.get(key);
+      if (prev && prev.raw !== l.raw) aside.push({ file: prev.file, line: prev.line, key, reason: `replaced by ${f}:${l.line}, a later record of the same key`, raw: prev.raw });
+      kept.set(key, l);
+    }
+  }
+  if (aside.length) {
+    const side = rejectedPath(file);
+    appendRejected(side, aside);
+    for (const a of aside) warn(`${a.file}:${a.line}: ${a.reason}; set aside in ${side}`);
+  }
   const rank = new Map(order.map((k, i) => [k, i]));
-  records.sort((a, b) => (rank.get(a.key) ?? Infinity) - (rank.get(b.key) ?? Infinity));
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : ""));
-  renameSync(tmp, file);
-  for (const f of filesOf(file)) if (f !== file) unlinkSync(f);
-  return records;
+  const lines = [...kept.entries()].sort(([a], [b]) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)).map(([, l]) => l);
+  writeFileAtomic(file, lines.map((l) => l.raw).join("\n") + (lines.length ? "\n" : ""));
+  for (const f of files) if (f !== file) unlinkSync(f);
+  return lines.map((l) => l.value as T);
 }
 
 /** All records of `file` and its shards; later duplicates of a key replace earlier ones. */
 export function loadRecords<T extends RunRecordBase>(file: string, warn: (msg: string) => void = (m) => console.warn(m)): T[] {
-  const files = filesOf(file);
   const byKey = new Map<string, T>();
-  for (const f of files) {
-    const lines = readFileSync(f, "utf8").split("\n");
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        const rec = JSON.parse(line) as T;
-        if (typeof rec.key !== "string") throw new Error("no key");
-        byKey.set(rec.key, rec);
-      } catch (e) {
-        warn(`${f}:${i + 1}: skipping unreadable record (${(e as Error).message}); the run will be redone`);
-      }
-    });
+  for (const f of resultFiles(file)) {
+    for (const l of readResultLines(f)) {
+      const key = (l.value as { key?: unknown } | null | undefined)?.key;
+      if (l.error === undefined && typeof key === "string") byKey.set(key, l.value as T);
+      else warn(`${f}:${l.line}: skipping unreadable record (${l.error ?? "no key"}); the run will be redone`);
+    }
   }
   return [...byKey.values()];
 }

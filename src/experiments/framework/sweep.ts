@@ -3,13 +3,16 @@
  * function names results files, so the CLI, figures and notebooks always
  * agree on where a sweep's records are.
  */
+import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
 import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
 import { runFingerprint as fingerprintRun } from "./fingerprint";
+import { acquireLock } from "./lock";
+import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
 import { getExperiment } from "./registry";
-import { loadRecords, runPending } from "./results";
+import { readResultLines, ResultLine, resultFiles, runPending } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 
@@ -59,34 +62,176 @@ export function shardPlan(plan: SweepPlan, shard: Shard): SweepPlan {
   return { ...plan, specs, expected: new Map(specs.map((s) => [s.key, plan.expected.get(s.key)!])) };
 }
 
-/** Does `r` count as the finished run of its key? Records from before fingerprints existed count by key. */
-export function belongs(plan: SweepPlan, r: RunRecord): boolean {
-  const want = plan.expected.get(r.key);
-  return want !== undefined && (r.fingerprint === undefined || r.fingerprint === want);
+/** A line of a results file that does not count for a plan, and why. */
+export interface SetAside {
+  file: string;
+  /** 1-based line number in `file`. */
+  line: number;
+  key?: string;
+  reason: string;
+  /** The line as read, kept verbatim in the side file. */
+  raw: string;
 }
 
-/** The plan's finished records in `file` (and its local worker files), in plan order. */
-export function loadSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn?: (msg: string) => void): R[] {
-  const rank = new Map(plan.specs.map((s, i) => [s.key, i]));
-  return loadRecords<R>(plan.file, warn)
-    .filter((r) => belongs(plan, r))
-    .sort((a, b) => rank.get(a.key)! - rank.get(b.key)!);
+const show = (v: unknown): string => {
+  const text = v === undefined ? "missing" : JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+};
+
+/**
+ * Why `value` (a parsed results line) is not a finished run of `plan`, or
+ * undefined when it is one. It counts only when it is a run record whose key
+ * is planned; whose fingerprint is the plan's (records from before
+ * fingerprints existed: whose `scale`, where recorded, is the plan's, and
+ * whose other fields the experiment's legacyMismatch accepts); whose spec
+ * fields (seed, setting, task...) equal the planned run's; and whose
+ * `seconds` and measured values (the experiment's `measures`) are finite
+ * numbers. So a record of another scale, step count, experiment or code
+ * version, a hand-edited or half-written one, never passes for a done run.
+ */
+export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { key?: unknown }).key !== "string") {
+    return 'not a run record (a JSON object with a string "key")';
+  }
+  const r = value as Record<string, unknown> & { key: string };
+  const ex = plan.experiment;
+  const want = plan.expected.get(r.key);
+  if (want === undefined) return `no such run in the plan (${ex.id} at scale "${plan.scale}" with these options)`;
+  if (r.fingerprint !== undefined) {
+    if (r.fingerprint !== want) return `fingerprint ${show(r.fingerprint)} is not the plan's ${want} (trained with another config, scale or code version)`;
+  } else {
+    if (r.scale !== undefined && r.scale !== plan.scale) return `recorded at scale ${show(r.scale)}, the plan's is "${plan.scale}"`;
+    const legacy = ex.legacyMismatch?.(r, plan.config);
+    if (legacy) return `not trained with the plan's config: ${legacy}`;
+  }
+  const spec = plan.specs.find((s) => s.key === r.key) as unknown as Record<string, unknown>;
+  for (const [field, planned] of Object.entries(spec)) {
+    if (!(field in r)) return `incomplete record: no "${field}"`;
+    if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
+  }
+  for (const field of ["seconds", ...(ex.measures ?? [])]) {
+    const v = r[field];
+    if (v === undefined) return `incomplete record: no "${field}"`;
+    if (typeof v !== "number" || !Number.isFinite(v)) return `${field} is ${show(v)}, not a finite number`;
+  }
+  return undefined;
+}
+
+/** Does `r` count as the finished run of its key (see whyNotCounted)? */
+export function belongs(plan: SweepPlan, r: RunRecord): boolean {
+  return whyNotCounted(plan, r) === undefined;
+}
+
+export interface SweepAudit<R extends RunRecord = RunRecord> {
+  /** The finished runs, one per key, in plan order. */
+  records: R[];
+  /** Their lines as written (kept byte for byte when the file is rewritten). */
+  lines: string[];
+  /** Everything else in the files, with reasons; exact repeats of a counted line are not listed (nothing is lost by dropping them). */
+  setAside: SetAside[];
+  /** The files read: the results file and its local worker files. */
+  files: string[];
+}
+
+/** Reads the plan's file and its worker files and sorts every line into counted or set aside (nothing is changed). */
+export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): SweepAudit<R> {
+  const files = resultFiles(plan.file);
+  const kept = new Map<string, ResultLine>();
+  const setAside: SetAside[] = [];
+  for (const file of files) {
+    for (const l of readResultLines(file)) {
+      if (l.error !== undefined) {
+        setAside.push({ file, line: l.line, raw: l.raw, reason: l.unterminatedLast ? `unreadable last line, a write cut off (${l.error})` : `unreadable line (${l.error})` });
+        continue;
+      }
+      const key = (l.value as { key?: unknown })?.key;
+      const reason = whyNotCounted(plan, l.value);
+      if (reason) {
+        setAside.push({ file, line: l.line, key: typeof key === "string" ? key : undefined, raw: l.raw, reason });
+        continue;
+      }
+      const prev = kept.get(key as string);
+      // The later record of a run wins (as in loadRecords); an earlier one that differs is kept aside.
+      if (prev && prev.raw !== l.raw) setAside.push({ file: prev.file, line: prev.line, key: key as string, raw: prev.raw, reason: `replaced by ${file}:${l.line}, a later record of the same run` });
+      kept.set(key as string, l);
+    }
+  }
+  const ordered = plan.specs.filter((s) => kept.has(s.key)).map((s) => kept.get(s.key)!);
+  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files };
+}
+
+/** One warning line per set-aside line, naming file, line, run key and reason (at most `limit`, then a count). */
+function warnSetAside(items: readonly SetAside[], tail: string, warn: (msg: string) => void, limit = 10): void {
+  for (const s of items.slice(0, limit)) warn(`${s.file}:${s.line}: ${s.key === undefined ? "" : `${JSON.stringify(s.key)}: `}${s.reason}; ${tail}`);
+  if (items.length > limit) warn(`... and ${items.length - limit} more line(s) that ${tail.startsWith("set aside") ? "were" : "are"} ${tail}`);
+}
+
+/** The plan's finished records in `file` (and its local worker files), in plan order; warns, without changing anything, about lines that do not count. */
+export function loadSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): R[] {
+  const a = auditSweep<R>(plan);
+  warnSetAside(a.setAside, `not counted (a sweep on ${path.basename(plan.file)} moves it to ${path.basename(rejectedPath(plan.file))})`, warn);
+  return a.records;
+}
+
+/**
+ * Makes the plan's results file hold exactly its finished runs, in plan
+ * order: every other line (see whyNotCounted) is first appended to the side
+ * file `<file>.rejected.jsonl` (never deleted) with its origin and reason,
+ * one warning line each; then the file is rewritten atomically from the
+ * counted lines as written and the worker files are removed. Call it while
+ * holding the file's lock. Returns the audit.
+ */
+export function settleSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): SweepAudit<R> {
+  const a = auditSweep<R>(plan);
+  if (a.setAside.length) {
+    const side = rejectedPath(plan.file);
+    appendRejected(side, a.setAside); // before the rewrite: a crash in between loses nothing
+    warnSetAside(a.setAside, `set aside in ${side}`, warn);
+  }
+  const body = a.lines.length ? a.lines.join("\n") + "\n" : "";
+  const current = existsSync(plan.file) ? readFileSync(plan.file, "utf8") : undefined;
+  if (current !== body && (current !== undefined || body)) writeFileAtomic(plan.file, body);
+  for (const f of a.files) if (path.resolve(f) !== path.resolve(plan.file)) unlinkSync(f);
+  return a;
 }
 
 export interface RunSweepOptions {
-  /** Take only specs with index % count === index (local worker processes), writing to the worker's own file. */
+  /**
+   * Take only specs with index % count === index (local worker processes),
+   * writing to the worker's own file. A worker runs under its parent's lock
+   * and leaves settling the file to it.
+   */
   worker?: { index: number; count: number };
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
+  /** Where lines set aside and lock notes are reported (default console.warn). */
+  warn?: (msg: string) => void;
 }
 
-/** Trains every planned run not yet in the plan's file (this worker's share), appending each record as it ends. */
+/**
+ * Trains every planned run not yet in the plan's file (this worker's share),
+ * appending each record as it ends. Outside a worker it holds the file's lock
+ * throughout (a second sweep on the file stops at once, naming this one) and
+ * settles the file before and after (settleSweep).
+ */
 export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Promise<RunSpec[]> {
   const ex = plan.experiment;
   const cache = new Map<string, unknown>();
-  return runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord) }, async (spec, onStep) => {
-    const rec = (await ex.run(spec, plan.config, { scale: plan.scale, onStep, cache })) as RunRecord;
-    return { ...rec, fingerprint: plan.expected.get(spec.key)! };
-  });
+  const pending = () =>
+    runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord) }, async (spec, onStep) => {
+      const rec = (await ex.run(spec, plan.config, { scale: plan.scale, onStep, cache })) as RunRecord;
+      return { ...rec, fingerprint: plan.expected.get(spec.key)! };
+    });
+  if (opts.worker) return pending();
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const release = acquireLock(plan.file, { warn });
+  try {
+    settleSweep(plan, warn);
+    const ran = await pending();
+    settleSweep(plan, warn);
+    return ran;
+  } finally {
+    release();
+  }
 }
 
 /** The command line that runs (or resumes) this sweep. */

@@ -23,7 +23,9 @@ export const TABLE2_COLORS: Record<Table2Setting, string> = {
 export function table2Rows(rows: Table2Row[]): Record<string, Cell>[] {
   return rows.map((r) => ({
     setting: r.setting,
-    tasks: r.tasks,
+    tasks: r.plannedTasks === undefined ? r.tasks : `${r.tasks} of ${r.plannedTasks}`,
+    restarts: r.plannedRuns === undefined ? r.runs : `${r.runs} of ${r.plannedRuns}`,
+    diverged: r.keptDiverged ? `${r.diverged} (${r.keptDiverged} kept)` : r.diverged,
     "train error (ours)": pct(r.trainError),
     "train error (paper)": pct(r.paperTrain),
     "validation error (ours) [95% CI]": `${pct(r.validationError)} [${pct(r.validationLow)}, ${pct(r.validationHigh)}]`,

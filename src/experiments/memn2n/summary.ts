@@ -6,13 +6,22 @@
 import { bootstrapCI, mean, pairedPermutationTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { REFERENCE_TEST_ERROR, TABLE2, Table2Setting, TABLE2_SETTINGS } from "./paper";
-import type { MemN2NRunRecord } from "./run";
+import { runDiverged } from "../../train/divergence";
+import type { MemN2NRunRecord, MemN2NRunSpec } from "./run";
+
+// The answer softmax spans the vocabulary and the memory's time rows.
+const isDiverged = (r: MemN2NRunRecord) => runDiverged(r, r.curve?.loss ?? [], r.vocabSize + r.memorySize);
 
 export interface Table2Selected {
   task: number;
   taskName: string;
   setting: Table2Setting;
   restarts: number;
+  /** Restarts the plan has for this task and setting (undefined without a plan). */
+  plannedRestarts?: number;
+  /** Restarts of this task and setting that diverged (train/divergence.ts), and whether the kept one did. */
+  diverged: number;
+  keptDiverged: boolean;
   /** The kept restart (lowest training error; ties: lowest validation error, then lowest index). */
   restart: number;
   trainError: number;
@@ -24,6 +33,14 @@ export interface Table2Selected {
 export interface Table2Row {
   setting: Table2Setting;
   tasks: number;
+  /** Tasks the plan has for this setting (undefined without a plan). */
+  plannedTasks?: number;
+  /** Restarts held, over all tasks, and how many the plan has. */
+  runs: number;
+  plannedRuns?: number;
+  /** Restarts that diverged, and how many of those were kept (lowest training error) and so enter the averages. */
+  diverged: number;
+  keptDiverged: number;
   trainError: number;
   validationError: number;
   testError: number;
@@ -105,7 +122,12 @@ function table2Verdicts(selected: Table2Selected[], comparisons: Table2Compariso
   return out;
 }
 
-export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | number = 2016): Table2Summary {
+/**
+ * Table 2 from `unordered` records; with `planned` (the plan's specs) rows
+ * also say how many tasks and restarts the plan has. Diverged restarts take
+ * part in restart selection like any other.
+ */
+export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | number = 2016, planned?: readonly MemN2NRunSpec[]): Table2Summary {
   const records = [...unordered].sort((a, b) => a.task - b.task || a.restart - b.restart);
   const selected: Table2Selected[] = [];
   for (const task of [...new Set(records.map((r) => r.task))]) {
@@ -114,7 +136,9 @@ export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | num
       if (rs.length === 0) continue;
       const best = rs.reduce((a, b) => (b.trainError < a.trainError || (b.trainError === a.trainError && b.validationError < a.validationError) ? b : a));
       selected.push({
-        task, taskName: best.taskName, setting, restarts: rs.length, restart: best.restart,
+        task, taskName: best.taskName, setting, restarts: rs.length,
+        plannedRestarts: planned?.filter((x) => x.task === task && x.setting === setting).length,
+        diverged: rs.filter(isDiverged).length, keptDiverged: isDiverged(best), restart: best.restart,
         trainError: best.trainError, validationError: best.validationError, testError: best.testError,
         referenceTestError: REFERENCE_TEST_ERROR[task - 1],
       });
@@ -126,8 +150,12 @@ export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | num
     if (s.length === 0) continue;
     const val = s.map((x) => x.validationError);
     const ci = s.length > 1 ? bootstrapCI(val, { seed: `${seed}/${setting}`, resamples: 2000 }) : { low: val[0], high: val[0] };
+    const plannedTasks = planned && new Set(planned.filter((x) => x.setting === setting).map((x) => x.task)).size;
     rows.push({
-      setting, tasks: s.length, trainError: mean(s.map((x) => x.trainError)), validationError: mean(val), testError: mean(s.map((x) => x.testError)),
+      setting, tasks: s.length, plannedTasks,
+      runs: s.reduce((n, x) => n + x.restarts, 0), plannedRuns: planned?.filter((x) => x.setting === setting).length,
+      diverged: s.reduce((n, x) => n + x.diverged, 0), keptDiverged: s.filter((x) => x.keptDiverged).length,
+      trainError: mean(s.map((x) => x.trainError)), validationError: mean(val), testError: mean(s.map((x) => x.testError)),
       validationLow: ci.low, validationHigh: ci.high, paperTrain: TABLE2[setting].train, paperValidation: TABLE2[setting].validation,
     });
   }

@@ -6,6 +6,7 @@
 import { annealed, PAPER_GAMMA } from "../../noise/schedule";
 import { Figure } from "../../report/plotly";
 import { Cell } from "../../report/table";
+import { runDiverged } from "../../train/divergence";
 import type { PlateauConfig, PlateauRecord } from "./run";
 
 /** What the demo's figures need: its config, plateau rate and runs. */
@@ -129,6 +130,7 @@ export function plateauRows(r: PlateauResult): Record<string, Cell>[] {
     seed: run.seed,
     "test accuracy": run.testAccuracy,
     "final train loss": run.history.loss[run.history.loss.length - 1],
+    diverged: runDiverged(run, run.history.loss, r.config.data.classes) ? "yes" : "no",
     seconds: run.seconds.toFixed(1),
   }));
 }

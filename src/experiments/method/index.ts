@@ -4,10 +4,11 @@
  * ReLU network leave its plateau. Notebook: 00-method.ipynb.
  */
 import { MLP_TRAINING_KERNELS } from "../../models/mlp";
+import { DIVERGED_RULE } from "../../train/divergence";
 import { defineExperiment } from "../framework/contract";
 import { verdictRows } from "../framework/verdict";
 import { plateauFigures, plateauRows, scheduleFigure } from "./figures";
-import { PLATEAU_CONFIGS, PlateauConfig, plateauData, planPlateau, PlateauRecord, PlateauSpec, trainPlateauRun } from "./run";
+import { PLATEAU_SETTINGS, PLATEAU_CONFIGS, PlateauConfig, plateauData, planPlateau, PlateauRecord, PlateauSpec, trainPlateauRun } from "./run";
 import { PlateauSummary, summarizePlateau } from "./summary";
 
 export * from "./run";
@@ -28,6 +29,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     { name: "depth", type: "int", help: "hidden layers (cpu: 5; the paper's network: 20)", apply: (c, v) => ({ ...c, depth: v as number }) },
     { name: "seeds", type: "int", list: true, help: "run seeds (cpu: 1,2,3)", apply: (c, v) => ({ ...c, seeds: v as number[] }) },
   ],
+  measures: ["testAccuracy"],
   plan: planPlateau,
   async run(spec, config, ctx) {
     let data = ctx.cache.get("clusters") as ReturnType<typeof plateauData> | undefined;
@@ -36,7 +38,13 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
   },
   summarize: summarizePlateau,
   tables: (s) => [
-    { caption: `Final test accuracy per run; the plateau (majority class) is ${s.majorityRate.toFixed(3)}.`, rows: plateauRows(s) },
+    {
+      caption:
+        `Final test accuracy per run; the plateau (majority class) is ${s.majorityRate.toFixed(3)}. ` +
+        `Runs held of planned: ${PLATEAU_SETTINGS.map((x) => `${x} ${s.held[x]} of ${s.planned[x]}`).join(", ")}. ` +
+        `Diverged (${DIVERGED_RULE}): ${PLATEAU_SETTINGS.map((x) => `${x} ${s.diverged[x]}`).join(", ")}; diverged runs count in the averages the verdict compares, with the accuracy they ended with.`,
+      rows: plateauRows(s),
+    },
     { caption: "Verdict (a paper difference under 1 point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
   ],
   async figures(_records, s) {

@@ -32,7 +32,7 @@ export function protocolRows(cfg: PlateauConfig, scale: string): Record<string, 
  */
 export async function noiseVarianceRows(opts: { eta: number; seed: number; steps: number[]; n?: number }): Promise<Record<string, Cell>[]> {
   const n = opts.n ?? 100000;
-  const probe = tf.variable(tf.zeros([n]), true, `noise-probe-${Date.now()}-${Math.random()}`);
+  const probe = tf.tidy(() => tf.variable(tf.zeros([n]), true, `noise-probe-${Date.now()}-${Math.random()}`)); // tidy frees the initial tensor
   const opt = buildOptimizer({ lr: 1, noise: { eta: opts.eta, seed: opts.seed } });
   const schedule = annealed({ eta: opts.eta });
   const rows: Record<string, Cell>[] = [];

@@ -11,6 +11,7 @@ import { gaussianClusters } from "../../data/synthetic";
 import { deviceLine } from "../../engine/device";
 import { MLP } from "../../models/mlp";
 import { trainClassifier, TrainHistory } from "../../train/classifier";
+import { lossDiverged } from "../../train/divergence";
 import { buildOptimizer } from "../../train/optimizer";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
@@ -63,6 +64,8 @@ export interface PlateauRecord extends PlateauSpec {
   fingerprint?: string;
   history: TrainHistory;
   testAccuracy: number;
+  /** train/divergence.ts's rule on the loss curve; absent in records written before it was recorded. */
+  diverged?: boolean;
   seconds: number;
   engine: string;
   date: string;
@@ -116,6 +119,7 @@ export async function trainPlateauRun(spec: PlateauSpec, cfg: PlateauConfig, ctx
       ...spec,
       history,
       testAccuracy: history.evalAccuracy[history.evalAccuracy.length - 1],
+      diverged: lossDiverged(history.loss, train.classes),
       seconds: history.elapsedMs / 1000,
       engine: deviceLine(),
       date: new Date().toISOString(),

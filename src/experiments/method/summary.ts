@@ -6,7 +6,8 @@
 import { leftPlateau, mean, permutationTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import type { PlateauResult } from "./figures";
-import { majorityRate, PLATEAU_SETTINGS, PlateauConfig, plateauData, PlateauRecord, PlateauSetting } from "./run";
+import { runDiverged } from "../../train/divergence";
+import { majorityRate, planPlateau, PLATEAU_SETTINGS, PlateauConfig, plateauData, PlateauRecord, PlateauSetting } from "./run";
 
 /** Table 1, Experiment 6 (zero init, clip 10): average test accuracy over 40 runs without and with noise. */
 export const PAPER_EXP6 = { noNoise: 0.101, withNoise: 0.497 } as const;
@@ -14,6 +15,10 @@ export const PAPER_EXP6 = { noNoise: 0.101, withNoise: 0.497 } as const;
 export interface PlateauSummary extends PlateauResult {
   escaped: Record<PlateauSetting, number>;
   runsPerSetting: number;
+  /** Runs held and planned per setting; runs that diverged (train/divergence.ts) per setting. */
+  held: Record<PlateauSetting, number>;
+  planned: Record<PlateauSetting, number>;
+  diverged: Record<PlateauSetting, number>;
   verdicts: Verdict[];
 }
 
@@ -21,7 +26,12 @@ export function summarizePlateau(records: PlateauRecord[], cfg: PlateauConfig): 
   const { train, test } = plateauData(cfg);
   const rate = majorityRate(train, test);
   const acc = (s: PlateauSetting) => records.filter((r) => r.setting === s).map((r) => r.testAccuracy);
-  const escaped = Object.fromEntries(PLATEAU_SETTINGS.map((s) => [s, acc(s).filter((a) => leftPlateau(a, rate)).length])) as Record<PlateauSetting, number>;
+  const perSetting = (f: (s: PlateauSetting) => number) => Object.fromEntries(PLATEAU_SETTINGS.map((s) => [s, f(s)])) as Record<PlateauSetting, number>;
+  const escaped = perSetting((s) => acc(s).filter((a) => leftPlateau(a, rate)).length);
+  const held = perSetting((s) => acc(s).length);
+  const specs = planPlateau(cfg);
+  const planned = perSetting((s) => specs.filter((x) => x.setting === s).length);
+  const diverged = perSetting((s) => records.filter((r) => r.setting === s && runDiverged(r, r.history?.loss ?? [], cfg.data.classes)).length);
   const [no, yes] = [acc("no noise"), acc("with noise")];
   const verdicts =
     no.length && yes.length
@@ -34,5 +44,5 @@ export function summarizePlateau(records: PlateauRecord[], cfg: PlateauConfig): 
           negligible: 0.01,
         })]
       : [];
-  return { config: cfg, majorityRate: rate, runs: records, escaped, runsPerSetting: Math.max(no.length, yes.length), verdicts };
+  return { config: cfg, majorityRate: rate, runs: records, escaped, runsPerSetting: Math.max(no.length, yes.length), held, planned, diverged, verdicts };
 }
