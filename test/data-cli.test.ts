@@ -21,8 +21,12 @@ const run = promisify(execFile);
 
 /** Runs the CLI; resolves with its exit code and output instead of throwing. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({ GRADNOISE_BABI_DIR: "" }, ...args);
+}
+
+async function cliWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, GRADNOISE_BABI_DIR: "" } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -88,6 +92,14 @@ describe("data CLI: --dir", () => {
     // A second call finds it there and downloads nothing.
     const again = await cli("babi", "--dir", dest, "--url", `${base}/missing.tar.gz`);
     assert.equal(again.stdout.trim(), `bAbI found: ${dest}`);
+  });
+
+  test("GRADNOISE_BABI_DIR pointing to an empty folder is where the download goes", async () => {
+    const dest = path.join(tmp, "from-env");
+    const r = await cliWith({ GRADNOISE_BABI_DIR: dest }, "babi", "--url", `${base}/babi.tar.gz`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`bAbI v1\\.2 written to ${dest} `));
+    assert.equal(readdirSync(dest).filter((f) => f.endsWith(".txt")).length, 40);
   });
 
   test("a failed download names the URL, the status and the folder to fill by hand", async () => {

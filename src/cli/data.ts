@@ -36,6 +36,8 @@ export function parseDataArgs(argv: string[]): DataArgs {
 
 async function main(): Promise<void> {
   const args = parseDataArgs(process.argv.slice(2));
+  // A GRADNOISE_BABI_DIR that points nowhere is where the user wants the data: download there.
+  args.dir ??= process.env.GRADNOISE_BABI_DIR || undefined;
   if (!args.download) {
     try {
       console.log(`bAbI found: ${findBabiDir(args.dir)}`);
