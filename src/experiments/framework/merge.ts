@@ -17,6 +17,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { randomBytes } from "crypto";
 import * as path from "path";
 import { canonicalJson } from "./fingerprint";
+import { readResultLines, ResultLine } from "./jsonl";
 import { acquireLock } from "./lock";
 
 export interface MergeOptions {
@@ -81,38 +82,13 @@ export function rejectedPath(out: string): string {
   return `${out}.rejected.jsonl`;
 }
 
-interface Line {
-  file: string;
-  line: number;
-  raw: string;
-  /** Parsed JSON, or undefined when unparsable (see `error`). */
-  value?: unknown;
-  error?: string;
-  /** The file's last line with no newline after it: a write cut off by a kill. */
-  unterminatedLast: boolean;
-}
 
-function readLines(file: string): Line[] {
-  let text: string;
+function readLines(file: string): ResultLine[] {
   try {
-    text = readFileSync(file, "utf8");
+    return readResultLines(file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new Error(`merge: cannot read ${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "it is a directory" : err.message}`);
+    throw new Error(`merge: ${(e as Error).message}`);
   }
-  const parts = text.split("\n");
-  const lines: Line[] = [];
-  parts.forEach((part, i) => {
-    const raw = part.endsWith("\r") ? part.slice(0, -1) : part;
-    if (!raw.trim()) return;
-    const unterminatedLast = i === parts.length - 1; // a final "\n" leaves an empty last part
-    try {
-      lines.push({ file, line: i + 1, raw, value: JSON.parse(raw), unterminatedLast });
-    } catch (e) {
-      lines.push({ file, line: i + 1, raw, error: (e as Error).message, unterminatedLast });
-    }
-  });
-  return lines;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> & { key: string } {
@@ -168,7 +144,7 @@ function mergeLocked(opts: MergeOptions): MergeResult {
     }
   }
 
-  const kept = new Map<string, Line & { value: Record<string, unknown> & { key: string } }>();
+  const kept = new Map<string, ResultLine & { value: Record<string, unknown> & { key: string } }>();
   const refused: Refusal[] = [];
   const warnings: string[] = [];
   const dropped: Refusal[] = [];
