@@ -47,6 +47,9 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
   studies: [
     { title: "Position encoding as printed in the paper", scale: "cpu", overrides: { pe: "paper" } },
     { title: "Tasks 16 and 18, two-stage, 10 restarts, position encoding as printed", scale: "cpu", overrides: { tasks: [16, 18], settings: ["two-stage"], restarts: 10, pe: "paper" } },
+    // Issue 13: the first version of the paper (000_*, Section 4.2) ran Table 2's noisy settings with eta = 1.0;
+    // the plain settings are the standard sweep's (same paired restart seeds).
+    { title: "eta = 1.0 (the first version's setting), noisy settings", scale: "cpu", overrides: { eta: 1, settings: ["one-stage + noise", "two-stage + noise"] } },
   ],
   measures: ["trainError", "validationError", "testError"],
   legacyMismatch: (r, c) => {
