@@ -221,7 +221,7 @@ describe("training", () => {
       onEpoch: () => perEpoch.push(tf.memory().numTensors),
     });
     assert.equal(new Set(perEpoch).size, 1, `tensor count drifted: ${perEpoch}`);
-    errorRate(m, task.test.slice(0, 300));
+    await errorRate(m, task.test.slice(0, 300));
     // The optimizer (its learning-rate scalar) is gone once training returns; the model's tensors remain.
     assert.equal(tf.memory().numTensors, withModel);
     m.dispose();
@@ -232,10 +232,10 @@ describe("training", () => {
     const task = prepareTask(1);
     const run = async () => {
       const m = new MemN2N({ vocabSize: task.vocab.length, memorySize: task.memorySize, seed: 101 });
-      const before = errorRate(m, task.test);
+      const before = await errorRate(m, task.test);
       const h = await trainMemN2N(m, task.train, { seed: 101, epochs: 15, linearEpochs: 10, learningRate: 0.005, eta: null });
-      const after = errorRate(m, task.test);
-      const pic = attentionPicture(m, task, 0);
+      const after = await errorRate(m, task.test);
+      const pic = await attentionPicture(m, task, 0);
       m.dispose();
       return { before, after, loss: h.loss, pic };
     };

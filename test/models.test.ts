@@ -19,10 +19,10 @@ test("MLP_TRAINING_KERNELS covers profiled training (batch upload, step with cli
   const model = new MLP({ inputSize: 4, hidden: [5, 5], outputSize: 3, init: { kind: "he" }, seed: 1 });
   const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipGlobalNorm: 1 });
   const { x, y } = batchTensors(d, Array.from({ length: 16 }, (_, i) => i));
-  const used = await kernelsUsedBy(() => {
+  const used = await kernelsUsedBy(async () => {
     tf.dispose(batchTensors(d, [0, 1, 2]));
     opt.minimize(() => model.loss(x, y), true, model.variables)?.dispose();
-    accuracy(model, d);
+    await accuracy(model, d);
   });
   const missing = used.filter((k) => !MLP_TRAINING_KERNELS.includes(k));
   assert.deepEqual(missing, [], `declare these in MLP_TRAINING_KERNELS: ${missing.join(", ")}`);

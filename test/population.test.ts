@@ -83,10 +83,10 @@ describe("population pieces", () => {
     const opt = populationOptimizer();
     const caches = seeds.map(() => ({ epoch: -1, perm: new Int32Array(0) }));
     const { x, y } = populationBatch(data, 8, 0, seeds, caches);
-    const used = await kernelsUsedBy(() => {
+    const used = await kernelsUsedBy(async () => {
       tf.dispose(populationBatch(data, 8, 1, seeds, caches));
       opt.minimize(() => pop.loss(x, y), true, pop.variables)?.dispose();
-      tf.tidy(() => pop.accuracy(data));
+      await pop.accuracy(data);
     });
     const missing = used.filter((k) => !POPULATION_TRAINING_KERNELS.includes(k));
     assert.deepEqual(missing, [], `declare these in POPULATION_TRAINING_KERNELS: ${missing.join(", ")}`);
@@ -112,7 +112,7 @@ describe("population pieces", () => {
   test("per-run accuracy equals each run's own single-model accuracy", async () => {
     await selectBackend({ backend: "cpu" });
     const pop = new PopulationMLP({ inputSize: 12, hidden: [8], outputSize: 4, init: { kind: "he" }, seeds });
-    const acc = pop.accuracy(data, 100);
+    const acc = await pop.accuracy(data, 100);
     seeds.forEach((s, r) => {
       const m = new MLP({ inputSize: 12, hidden: [8], outputSize: 4, init: { kind: "he" }, seed: s });
       const { x } = batchTensors(data, Array.from({ length: data.n }, (_, i) => i));

@@ -62,9 +62,9 @@ export function fillMissingKernels(backend: string, kernels: readonly string[]):
  * tf.profile. Profiles also list op scopes such as "softmaxCrossEntropy__op";
  * only names registered as kernels somewhere are kept.
  */
-export async function kernelsUsedBy(fn: () => void): Promise<string[]> {
-  const info = await tf.profile(() => {
-    fn();
+export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<string[]> {
+  const info = await tf.profile(async () => {
+    await fn();
   });
   const backend = tf.getBackend();
   const names = new Set(info.kernels.map((k) => k.name));

@@ -392,10 +392,10 @@ export class MemN2N {
     return summedCrossEntropy(this.apply(b, opts).logits, b.answers);
   }
 
-  /** Predicted answer ids for a batch. */
-  predict(b: MemN2NBatch): Int32Array {
+  /** Predicted answer ids for a batch (read with `await data()`: works on every backend). */
+  async predict(b: MemN2NBatch): Promise<Int32Array> {
     const ids = tf.tidy(() => tf.argMax(this.apply(b).logits, 1));
-    const out = ids.dataSync() as Int32Array;
+    const out = (await ids.data()) as Int32Array;
     ids.dispose();
     return out;
   }

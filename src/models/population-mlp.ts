@@ -96,15 +96,14 @@ export class PopulationMLP {
     return tf.sum(this.lossPerRun(x, yOneHot));
   }
 
-  /** Per-run accuracy on a shared dataset. */
-  accuracy(d: Dataset, chunk = 1000): number[] {
+  /** Per-run accuracy on a shared dataset (read with `await data()`: works on every backend). */
+  async accuracy(d: Dataset, chunk = 1000): Promise<number[]> {
     const correct = new Array(this.runs).fill(0);
     for (let start = 0; start < d.n; start += chunk) {
       const idx = Int32Array.from({ length: Math.min(chunk, d.n - start) }, (_, i) => start + i);
-      const pred = tf.tidy(() => {
-        const { x } = batchTensors(d, idx);
-        return tf.argMax(this.logitsShared(x), 2).dataSync();
-      });
+      const ids = tf.tidy(() => tf.argMax(this.logitsShared(batchTensors(d, idx).x), 2));
+      const pred = await ids.data();
+      ids.dispose();
       for (let r = 0; r < this.runs; r++) {
         for (let i = 0; i < idx.length; i++) if (pred[r * idx.length + i] === d.y[idx[i]]) correct[r]++;
       }

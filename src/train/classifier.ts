@@ -44,18 +44,15 @@ export interface TrainHistory {
   elapsedMs: number;
 }
 
-/** Fraction of rows whose argmax logit equals the label. */
-export function accuracy(model: Classifier, d: Dataset, chunk = 2000): number {
+/** Fraction of rows whose argmax logit equals the label (read with `await data()`: works on every backend). */
+export async function accuracy(model: Classifier, d: Dataset, chunk = 2000): Promise<number> {
   let correct = 0;
   for (let start = 0; start < d.n; start += chunk) {
     const idx = Int32Array.from({ length: Math.min(chunk, d.n - start) }, (_, i) => start + i);
-    correct += tf.tidy(() => {
-      const { x } = batchTensors(d, idx);
-      const pred = tf.argMax(model.logits(x), 1).dataSync();
-      let c = 0;
-      for (let i = 0; i < idx.length; i++) if (pred[i] === d.y[idx[i]]) c++;
-      return c;
-    });
+    const ids = tf.tidy(() => tf.argMax(model.logits(batchTensors(d, idx).x), 1));
+    const pred = await ids.data();
+    ids.dispose();
+    for (let i = 0; i < idx.length; i++) if (pred[i] === d.y[idx[i]]) correct++;
   }
   return correct / d.n;
 }
@@ -69,19 +66,19 @@ export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer
   const h: TrainHistory = { step: [], loss: [], evalStep: [], evalAccuracy: [], elapsedMs: 0 };
   const cache = { epoch: -1, perm: new Int32Array(0) };
   const t0 = Date.now();
-  const evaluate = (step: number) => {
+  const evaluate = async (step: number) => {
     if (!opts.evalData) return;
     h.evalStep.push(step);
-    h.evalAccuracy.push(accuracy(model, opts.evalData));
+    h.evalAccuracy.push(await accuracy(model, opts.evalData));
   };
-  await runSteps(steps, evalEvery, (step) => {
+  await runSteps(steps, evalEvery, async (step) => {
     const record = step % logEvery === 0 || step === steps - 1;
     const cost = tf.tidy((): tf.Scalar | void => {
       const { x, y } = batchTensors(train, batchIndices(train.n, batchSize, step, seed, cache));
       return optimizer.minimize(() => model.loss(x, y, step), record, model.variables) ?? undefined;
     });
     if (cost) {
-      const loss = cost.dataSync()[0];
+      const loss = (await cost.data())[0];
       cost.dispose();
       h.step.push(step);
       h.loss.push(loss);

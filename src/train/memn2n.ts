@@ -73,13 +73,13 @@ export interface MemN2NHistory {
 }
 
 /** Fraction of `examples` answered wrongly (no random time shifts), in chunks of `chunk`. */
-export function errorRate(model: MemN2N, examples: readonly EncodedExample[], chunk = 250): number {
+export async function errorRate(model: MemN2N, examples: readonly EncodedExample[], chunk = 250): Promise<number> {
   if (examples.length === 0) return NaN;
   let wrong = 0;
   for (let i = 0; i < examples.length; i += chunk) {
     const part = examples.slice(i, i + chunk);
     const b = model.encode(part);
-    const pred = model.predict(b);
+    const pred = await model.predict(b);
     for (let j = 0; j < part.length; j++) if (pred[j] !== part[j].answer) wrong++;
     b.dispose();
   }
@@ -147,7 +147,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
     lossSum += c;
     wrong += m;
   };
-  const endEpoch = (at: number) => {
+  const endEpoch = async (at: number) => {
     if (at === 0) return;
     const e = at / perEpoch;
     h.epoch.push(e);
@@ -157,7 +157,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
     wrong = 0;
     if (o.validation && (e % evalEvery === 0 || e === total)) {
       h.evalEpoch.push(e);
-      h.validationError.push(errorRate(model, o.validation));
+      h.validationError.push(await errorRate(model, o.validation));
     }
     o.onEpoch?.(e, total);
   };

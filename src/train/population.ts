@@ -64,13 +64,13 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
   const evalEvery = opts.evalEvery ?? 0;
   const h: PopulationHistory = { step: [], loss: seeds.map(() => []), evalStep: [], evalAccuracy: seeds.map(() => []), elapsedMs: 0 };
   const caches = seeds.map(() => ({ epoch: -1, perm: new Int32Array(0) }));
-  const evaluate = (step: number) => {
+  const evaluate = async (step: number) => {
     if (!opts.evalData) return;
     h.evalStep.push(step);
-    model.accuracy(opts.evalData).forEach((a, r) => h.evalAccuracy[r].push(a));
+    (await model.accuracy(opts.evalData)).forEach((a, r) => h.evalAccuracy[r].push(a));
   };
   const t0 = Date.now();
-  await runSteps(steps, evalEvery, (step) => {
+  await runSteps(steps, evalEvery, async (step) => {
     const record = step % logEvery === 0 || step === steps - 1;
     let perRun: tf.Tensor1D | undefined;
     tf.tidy(() => {
@@ -82,7 +82,7 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
       }, false, model.variables);
     });
     if (perRun) {
-      const losses = Array.from(perRun.dataSync());
+      const losses = Array.from(await perRun.data());
       perRun.dispose();
       h.step.push(step);
       losses.forEach((l, r) => h.loss[r].push(l));

@@ -154,7 +154,7 @@ export interface AttentionPicture {
 }
 
 /** What each hop reads for test question `index` of `data` (memory slots in story order). */
-export function attentionPicture(model: MemN2N, data: TaskData, index: number): AttentionPicture {
+export async function attentionPicture(model: MemN2N, data: TaskData, index: number): Promise<AttentionPicture> {
   const raw = data.testRaw[index];
   const enc = data.test[index];
   if (!raw || !enc) throw new RangeError(`attentionPicture: test question ${index} does not exist (task has ${data.test.length})`);
@@ -162,8 +162,10 @@ export function attentionPicture(model: MemN2N, data: TaskData, index: number): 
   const out = model.apply(b);
   const kept = raw.story.slice(-model.memorySize);
   const offset = raw.story.length - kept.length;
-  const attention = out.attention.map((a) => Array.from(a.dataSync()).slice(0, kept.length));
-  const predicted = out.logits.argMax(1).dataSync()[0];
+  const attention = await Promise.all(out.attention.map(async (a) => Array.from(await a.data()).slice(0, kept.length)));
+  const top = out.logits.argMax(1);
+  const predicted = (await top.data())[0];
+  top.dispose();
   tf.dispose([out.logits, ...out.attention]);
   b.dispose();
   return {
@@ -191,8 +193,8 @@ export async function attentionDemo(cfg: MemN2NConfig, onEpoch?: (epoch: number,
   const data = prepareTask(2, { trainQuestions: cfg.trainQuestions });
   const model = memn2nFor(data, cfg, 201);
   await trainMemN2N(model, data.train, { seed: 201, epochs: cfg.epochs, linearEpochs: cfg.linearEpochs, learningRate: cfg.learningRate.twoStage, eta: null, onEpoch });
-  const picture = attentionPicture(model, data, 3);
-  const testError = errorRate(model, data.test);
+  const picture = await attentionPicture(model, data, 3);
+  const testError = await errorRate(model, data.test);
   model.dispose();
   return { picture, testError };
 }
@@ -229,9 +231,9 @@ export async function trainMemN2NRun(spec: MemN2NRunSpec, cfg: MemN2NConfig, ctx
     vocabSize: data.vocab.length,
     memorySize: data.memorySize,
     positionEncoding: cfg.positionEncoding,
-    trainError: errorRate(model, data.train),
-    validationError: errorRate(model, data.validation),
-    testError: errorRate(model, data.test),
+    trainError: await errorRate(model, data.train),
+    validationError: await errorRate(model, data.validation),
+    testError: await errorRate(model, data.test),
     diverged: h.diverged,
     curve: { epoch: h.epoch, loss: h.loss.map((l) => (Number.isFinite(l) ? l : null) as number), batchError: h.batchError, evalEpoch: h.evalEpoch, validationError: h.validationError },
     seconds: h.seconds,
