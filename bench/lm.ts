@@ -21,6 +21,7 @@ import { CellKind, disposeState, RnnLM } from "../src/models/rnn-lm";
 import { tableText } from "../src/report/table";
 import { lmTrainStep } from "../src/train/lm";
 import { buildOptimizer } from "../src/train/optimizer";
+import { median } from "../src/stats";
 
 const V = 10000, B = 20, T = 20;
 
@@ -31,10 +32,6 @@ interface Variant {
   noisin?: boolean;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function benchStep(cell: CellKind, layers: number, hidden: number, v: Variant, steps: number, warmup = 2): Promise<number> {
   const m = new RnnLM({ vocabSize: V, hidden, layers, cell, seed: 0, lookup: v.lookup, softmax: v.softmax, hiddenNoise: v.noisin ? { gamma: 0.1 } : null });

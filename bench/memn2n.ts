@@ -16,11 +16,8 @@ import { prepareTask, TaskData } from "../src/experiments/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
+import { median } from "../src/stats";
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
 function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): number {

@@ -16,6 +16,7 @@ import { MLP } from "../src/models/mlp";
 import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../src/models/population-mlp";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
+import { median } from "../src/stats";
 
 interface Row {
   impl: string;
@@ -26,10 +27,6 @@ interface Row {
   max?: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false): number {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });

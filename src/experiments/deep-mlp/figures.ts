@@ -3,6 +3,7 @@
  * them inline; `npm run figures -- deep-mlp` renders the same specs to PNG.
  */
 import { Figure } from "../../report/plotly";
+import { median } from "../../stats";
 import { Cell } from "../../report/table";
 import { TABLE1 } from "./paper";
 import type { RunRecord } from "./run";
@@ -80,8 +81,8 @@ export function table1LossFigure(records: RunRecord[], lr = 0.1): Figure {
       if (!rs.length) continue;
       const steps = rs[0].curve.step;
       const med = steps.map((_, k) => {
-        const v = rs.map((r) => r.curve.loss[k]).filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
-        return v.length ? (v[(v.length - 1) >> 1] + v[v.length >> 1]) / 2 : null;
+        const v = rs.map((r) => r.curve.loss[k]).filter((x): x is number => x !== null && Number.isFinite(x));
+        return v.length ? median(v) : null;
       });
       data.push({
         type: "scatter", mode: "lines", x: steps, y: med, xaxis: `x${ax}`, yaxis: `y${ax}`,
