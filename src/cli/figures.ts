@@ -12,10 +12,10 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { deviceLine, selectBackend } from "../engine";
-import type { AnyExperiment } from "../experiments/framework/contract";
+import type { AnyExperiment, RunRecord } from "../experiments/framework/contract";
 import { experiments, getExperiment } from "../experiments/framework/registry";
 import { currentScale, Scale } from "../experiments/framework/scale";
-import { loadSweep, planSweep } from "../experiments/framework/sweep";
+import { loadSweep, planSweep, SweepPlan } from "../experiments/framework/sweep";
 import { progress } from "../report/display";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { Cell, tableMarkdown } from "../report/table";
@@ -85,9 +85,7 @@ function writeTableReport(name: string, title: string, provenance: string, secti
 }
 
 /** An experiment's figures and table report from its finished sweep at `scale`. */
-async function experimentFigures(ex: AnyExperiment, scale: Scale, date: string): Promise<void> {
-  const plan = planSweep(ex, scale);
-  const records = loadSweep(plan);
+async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, date: string): Promise<void> {
   if (records.length < plan.specs.length) {
     throw new Error(`${path.relative(REPO, plan.file)} has ${records.length} of ${plan.specs.length} runs: run \`npm run experiment -- ${ex.id} --scale ${scale}\` first`);
   }
@@ -116,22 +114,32 @@ async function experimentFigures(ex: AnyExperiment, scale: Scale, date: string):
   saveManifest(made, scale, engines, command, date);
 }
 
+/** A section with its standard sweep at the scale and the records loaded from it (read once). */
+interface Loaded {
+  ex: AnyExperiment;
+  plan: SweepPlan;
+  records: RunRecord[];
+}
+
 async function main(): Promise<void> {
   const scale = currentScale();
   const named = process.argv.slice(2);
+  const load = (ex: AnyExperiment): Loaded => {
+    const plan = planSweep(ex, scale);
+    return { ex, plan, records: loadSweep(plan) };
+  };
   const chosen = named.length
-    ? named.map((id) => getExperiment(id))
-    : experiments().filter((ex) => {
-        const plan = planSweep(ex, scale);
-        const complete = loadSweep(plan).length === plan.specs.length;
+    ? named.map((id) => load(getExperiment(id)))
+    : experiments().map(load).filter(({ ex, plan, records }) => {
+        const complete = records.length === plan.specs.length;
         if (!complete) console.log(`skipping ${ex.id}: its ${scale} sweep is not complete (npm run experiment -- ${ex.id} --scale ${scale})`);
         return complete;
       });
   mkdirSync(FIG_DIR, { recursive: true });
-  await selectBackend({ requiredKernels: [...new Set(chosen.flatMap((ex) => ex.requiredKernels))] });
+  await selectBackend({ requiredKernels: [...new Set(chosen.flatMap(({ ex }) => ex.requiredKernels))] });
   console.log(`figures at scale "${scale}" on ${deviceLine()}`);
   const date = new Date().toISOString().slice(0, 10);
-  for (const ex of chosen) await experimentFigures(ex, scale, date);
+  for (const c of chosen) await experimentFigures(c, scale, date);
   tf.disposeVariables();
 }
 
