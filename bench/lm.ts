@@ -9,13 +9,14 @@
  * variant with gradient noise (eta 0.01) and with NOISIN; the same step in
  * PyTorch (bench/torch_lm.py, one thread) in the same run for the ratio.
  * BENCH_STEPS (default 5) timed steps after 2 warm-up steps, BENCH_REPS
- * (default 2) repetitions, median; GRADNOISE_BACKEND picks the backend.
+ * (default 2) repetitions, median; every backend this machine has
+ * (bench/backends.ts; BENCH_BACKENDS to pick).
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream } from "../src/data/bptt";
-import { deviceLine, selectBackend } from "../src/engine";
+import { benchBackends, use } from "./backends";
 import { EmbeddingLookup, lmKernels, SoftmaxFormulation } from "../src/models/lm-ops";
 import { CellKind, disposeState, RnnLM } from "../src/models/rnn-lm";
 import { tableText } from "../src/report/table";
@@ -69,8 +70,11 @@ function benchTorch(cell: CellKind, layers: number, hidden: number, steps: numbe
 async function main(): Promise<void> {
   const steps = Number(process.env.BENCH_STEPS ?? 5);
   const reps = Number(process.env.BENCH_REPS ?? 2);
-  const choice = await selectBackend({ requiredKernels: [...lmKernels("gather"), ...lmKernels("scatter")] });
-  console.log(`\nbench: LM SGD step, batch ${B}, ${T} steps, vocabulary ${V}, clip 5; median of ${reps} x ${steps} steps; ${deviceLine()}`);
+  const kernels = [...lmKernels("gather"), ...lmKernels("scatter")];
+  const { backends, skipped } = await benchBackends(kernels);
+  console.log(`\nbench: LM SGD step, batch ${B}, ${T} steps, vocabulary ${V}, clip 5; median of ${reps} x ${steps} steps; backends:`);
+  for (const b of backends) console.log(`  ${b.label}: ${b.engine}`);
+  for (const s of skipped) console.log(`  not benched: ${s}`);
   const models: [string, CellKind, number, number][] = [
     ["LSTM 2x200", "lstm", 2, 200],
     ["tanh RNN 1x256", "tanh", 1, 256],
@@ -89,14 +93,16 @@ async function main(): Promise<void> {
     if (only && !only.includes(cell)) continue;
     const torch = benchTorch(cell, layers, hidden, steps, reps);
     const peer = torch ? median(torch) : NaN;
-    for (const v of variants) {
+    for (const b of backends) for (const v of variants) {
+      await use(b, kernels);
       const xs: number[] = [];
       for (let r = 0; r < reps; r++) xs.push(await benchStep(cell, layers, hidden, v, steps));
       const tps = median(xs);
       rows.push({
+        backend: b.label,
         model: label,
         variant: `${v.lookup} + ${v.softmax}${v.noise ? " + grad noise" : ""}${v.noisin ? " + NOISIN" : ""}`,
-        [`tfjs-${choice.backend} (tokens/s)`]: Math.round(tps),
+        "tfjs (tokens/s)": Math.round(tps),
         "pytorch (tokens/s)": Number.isNaN(peer) ? "" : Math.round(peer),
         "PyTorch / tfjs": Number.isNaN(peer) ? "" : (peer / tps).toFixed(2),
       });

@@ -7,20 +7,23 @@
  * gradient WASM lacks; the engine fills UnsortedSegmentSum in JS). The same
  * step in PyTorch (nn.Embedding lookups, one thread) runs in the same
  * process tree for the ratio; the noise overhead compares the bag step with
- * and without noise. BENCH_STEPS / BENCH_REPS as in bench/run.ts.
+ * and without noise. Every backend this machine has (bench/backends.ts;
+ * BENCH_BACKENDS to pick); the loss is read with `await data()` every 10
+ * steps, as the trainers log. BENCH_STEPS / BENCH_REPS as in bench/run.ts.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { deviceLine, selectBackend } from "../src/engine";
+import { BenchBackend, benchBackends, use } from "./backends";
 import { prepareTask, TaskData } from "../src/experiments/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
+import { flushFiniteChecks } from "../src/noise/optimizer";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 
 
 /** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
-function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): number {
+async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): Promise<number> {
   const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup });
   const opt = buildOptimizer({ lr: 0.005, clip: { norm: 40 }, noise: noise ? { eta: 0.01, seed: 0 } : null });
   let t0 = 0;
@@ -28,10 +31,14 @@ function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, nois
     if (s === warmup) t0 = performance.now();
     const ex = Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]);
     const b = m.encode(ex);
-    const cost = opt.minimize(() => m.loss(b), true, m.weights);
-    cost?.dataSync();
-    cost?.dispose();
+    const read = s % 10 === 0 || s === warmup + steps - 1;
+    const cost = opt.minimize(() => m.loss(b), read, m.weights);
     b.dispose();
+    if (cost) {
+      await cost.data();
+      cost.dispose();
+      await flushFiniteChecks();
+    }
   }
   const secs = (performance.now() - t0) / 1000;
   opt.dispose();
@@ -59,30 +66,38 @@ function benchTorch(tasks: { task: number; data: TaskData }[], steps: number, re
 async function main(): Promise<void> {
   const steps = Number(process.env.BENCH_STEPS ?? 100);
   const reps = Number(process.env.BENCH_REPS ?? 5);
-  const choice = await selectBackend({ requiredKernels: MEMN2N_GATHER_KERNELS });
-  console.log(`\nbench: MemN2N step, 3 hops, d 20, batch 32, clip 40 per matrix, noise eta 0.01; median of ${reps} x ${steps} steps; ${deviceLine()}`);
+  const { backends, skipped } = await benchBackends(MEMN2N_GATHER_KERNELS);
+  console.log(`\nbench: MemN2N step, 3 hops, d 20, batch 32, clip 40 per matrix, noise eta 0.01; median of ${reps} x ${steps} steps; backends:`);
   const tasks = [1, 2].map((task) => ({ task, data: prepareTask(task) }));
   const torch = benchTorch(tasks, steps, reps);
-  const rows = tasks.map(({ task, data }) => {
-    const r: Record<string, number[]> = { bag: [], gather: [], quiet: [] };
-    for (let i = 0; i < reps; i++) {
-      for (const k of ["bag", "gather"] as const) r[k].push(benchStep(data, k, steps));
-      r.quiet.push(benchStep(data, "bag", steps, false));
+  const rows: Record<string, string | number>[] = [];
+  const bench = async (b: BenchBackend) => {
+    await use(b, MEMN2N_GATHER_KERNELS);
+    console.log(`  ${b.label}: ${b.engine}`);
+    for (const { task, data } of tasks) {
+      const r: Record<string, number[]> = { bag: [], gather: [], quiet: [] };
+      for (let i = 0; i < reps; i++) {
+        for (const k of ["bag", "gather"] as const) r[k].push(await benchStep(data, k, steps));
+        r.quiet.push(await benchStep(data, "bag", steps, false));
+      }
+      const bag = median(r.bag);
+      const quiet = median(r.quiet);
+      const gather = median(r.gather);
+      const peer = torch[task] ? median(torch[task]) : NaN;
+      rows.push({
+        backend: b.label,
+        task: `${task} (V ${data.vocab.length}, ${data.memorySize} slots)`,
+        "bags (q/s)": Math.round(bag),
+        "gather (q/s)": Math.round(gather),
+        "bags / gather": (bag / gather).toFixed(2),
+        "noise overhead (bags)": `${((quiet / bag - 1) * 100).toFixed(1)}%`,
+        "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
+        "PyTorch / bags": Number.isNaN(peer) ? "" : (peer / bag).toFixed(2),
+      });
     }
-    const bag = median(r.bag);
-    const quiet = median(r.quiet);
-    const gather = median(r.gather);
-    const peer = torch[task] ? median(torch[task]) : NaN;
-    return {
-      task: `${task} (V ${data.vocab.length}, ${data.memorySize} slots)`,
-      [`tfjs-${choice.backend} bags (q/s)`]: Math.round(bag),
-      [`tfjs-${choice.backend} gather (q/s)`]: Math.round(gather),
-      "bags / gather": (bag / gather).toFixed(2),
-      "noise overhead (bags)": `${((quiet / bag - 1) * 100).toFixed(1)}%`,
-      "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
-      "PyTorch / bags": Number.isNaN(peer) ? "" : (peer / bag).toFixed(2),
-    };
-  });
+  };
+  for (const b of backends) await bench(b);
+  for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
   if (!Object.keys(torch).length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }

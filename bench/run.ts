@@ -1,25 +1,38 @@
 /**
  * `npm run bench`: examples per second of the 20x50 ReLU MLP SGD step
  * (Section 4.1's network; global-norm clip 10), gradient noise off and on, on
- * the backend the engine picks (GRADNOISE_BACKEND to force one), and the same
- * workload in PyTorch on one CPU thread when `python3 -c "import torch"` works
- * (Debian python3-torch), all in one run so the ratios compare like with like.
+ * every backend this machine has (bench/backends.ts; BENCH_BACKENDS to pick),
+ * and the same workload in PyTorch on one CPU thread when `python3 -c "import
+ * torch"` works (Debian python3-torch), all in one run so the ratios compare
+ * like with like. The loss is read (`await data()`) every 10 steps, as the
+ * trainers log it; the NaN check (default: sync on CPU backends, deferred on a
+ * device) is flushed there too. Rows "check ..." time the same noisy step with
+ * the NaN check off, sync (a read every step) and deferred (noise/optimizer.ts).
+ * Noise is drawn in JS on the host and uploaded each step: on a device its
+ * overhead is that host time plus the upload.
  * BENCH_STEPS sets the timed steps per repetition (default 200), BENCH_REPS
- * the repetitions (default 5, noise off and on interleaved so drift hits both
- * alike); the table shows the median and the min-max range.
+ * the repetitions (default 5, variants interleaved so drift hits all alike);
+ * the table shows the median and the min-max range.
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { deviceLine, selectBackend } from "../src/engine";
 import { MLP } from "../src/models/mlp";
+import { addGradientNoise, clipByGlobalNorm } from "../src/noise";
+import { FiniteCheck, flushFiniteChecks, withTransforms } from "../src/noise/optimizer";
 import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../src/models/population-mlp";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
+import { BenchBackend, benchBackends, use } from "./backends";
+
+/** Loss read every this many steps (trainClassifier's default logEvery). */
+const READ_EVERY = 10;
 
 interface Row {
+  backend: string;
   impl: string;
+  check?: string;
   batch: number;
   noise: boolean;
   examplesPerSec: number;
@@ -28,17 +41,23 @@ interface Row {
 }
 
 
-function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false): number {
+async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, checkFinite: FiniteCheck = true): Promise<number> {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
-  const opt = buildOptimizer({ lr: 0.1, clip: { globalNorm: 10 }, noise: noise ? { eta: 0.01, seed: 0, prefetch } : null });
+  // buildOptimizer's recipe (clip, then noise, then SGD), with every FiniteCheck mode.
+  const opt = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, prefetch })] : [])], { checkFinite });
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
-    const cost = opt.minimize(() => model.loss(x, y), true, model.variables);
-    cost?.dataSync(); // one loss read per step, as the training loop does when logging
-    cost?.dispose();
+    const last = s === warmup + steps - 1;
+    const read = s % READ_EVERY === 0 || last;
+    const cost = opt.minimize(() => model.loss(x, y), read, model.variables);
+    if (cost) {
+      await cost.data(); // the loss read when logging: waits for the device's queue
+      cost.dispose();
+      await flushFiniteChecks();
+    }
   }
   const secs = (performance.now() - t0) / 1000;
   tf.dispose([x, y]);
@@ -48,7 +67,7 @@ function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, pr
 }
 
 /** A population of `runs` nets, each with its own batch, clip, noise stream and learning rate. */
-function benchPopulation(runs: number, batch: number, steps: number, warmup = 3): number {
+async function benchPopulation(runs: number, batch: number, steps: number, warmup = 3): Promise<number> {
   const seeds = Array.from({ length: runs }, (_, r) => r);
   const model = new PopulationMLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seeds });
   const opt = buildOptimizer({ lr: seeds.map((r) => (r % 2 ? 0.01 : 0.1)), runs, clip: { globalNorm: 10 }, noise: { eta: 0.01, seed: seeds } });
@@ -57,16 +76,17 @@ function benchPopulation(runs: number, batch: number, steps: number, warmup = 3)
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
+    let per: tf.Tensor1D | undefined;
     tf.tidy(() => {
-      let per: tf.Tensor1D | undefined;
       opt.minimize(() => {
         const l = model.lossPerRun(x, y);
         per = tf.keep(tf.clone(l));
         return tf.sum(l);
       }, false, model.variables);
-      per!.dataSync(); // per-run losses read every step
-      per!.dispose();
     });
+    await per!.data(); // per-run losses read every step
+    per!.dispose();
+    await flushFiniteChecks();
   }
   const secs = (performance.now() - t0) / 1000;
   tf.dispose([x, y]);
@@ -86,50 +106,77 @@ function benchTorch(steps: number, reps: number): Row[] {
   return [];
 }
 
+async function benchBackend(b: BenchBackend, steps: number, reps: number, popRuns: number, popSteps: number): Promise<Row[]> {
+  await use(b, POPULATION_TRAINING_KERNELS);
+  console.log(`  ${b.label}: ${b.engine}`);
+  const rows: Row[] = [];
+  for (const batch of [32, 128]) {
+    const runs: Record<string, number[]> = { off: [], on: [], prefetch: [] };
+    for (let r = 0; r < reps; r++) {
+      runs.off.push(await benchTfjs(batch, false, steps));
+      runs.on.push(await benchTfjs(batch, true, steps));
+      runs.prefetch.push(await benchTfjs(batch, true, steps, 20, true));
+    }
+    for (const [kind, noise] of [["off", false], ["on", true], ["prefetch", true]] as const) {
+      const xs = runs[kind];
+      const impl = `tfjs${kind === "prefetch" ? " (noise prefetched)" : ""}`;
+      rows.push({ backend: b.label, impl, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+    }
+  }
+  // The NaN check's cost, batch 128, noise on. webgpu cannot read synchronously: no "sync" there.
+  const checks: FiniteCheck[] = b.name === "webgpu" ? [false, "deferred"] : [false, "sync", "deferred"];
+  const byCheck = new Map<FiniteCheck, number[]>(checks.map((c) => [c, []]));
+  for (let r = 0; r < reps; r++) for (const c of checks) byCheck.get(c)!.push(await benchTfjs(128, true, steps, 20, false, c));
+  for (const c of checks) {
+    const xs = byCheck.get(c)!;
+    rows.push({ backend: b.label, impl: "tfjs", check: c === false ? "off" : String(c), batch: 128, noise: true, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  }
+  if (popRuns > 0) {
+    for (const batch of [32, 128]) {
+      const xs: number[] = [];
+      for (let r = 0; r < Math.min(reps, 3); r++) xs.push(await benchPopulation(popRuns, batch, popSteps));
+      rows.push({ backend: b.label, impl: `tfjs population x${popRuns}`, batch, noise: true, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const steps = Number(process.env.BENCH_STEPS ?? 200);
   const reps = Number(process.env.BENCH_REPS ?? 5);
   const popRuns = Number(process.env.BENCH_POP_RUNS ?? 40);
   const popSteps = Number(process.env.BENCH_POP_STEPS ?? 10);
-  const choice = await selectBackend({ requiredKernels: POPULATION_TRAINING_KERNELS });
-  const engine = deviceLine();
-  console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps (population: ${Math.min(reps, 3)} x ${popSteps}); ${engine}`);
+  const { backends, skipped } = await benchBackends(POPULATION_TRAINING_KERNELS);
+  console.log(`bench: 20x50 ReLU MLP, 784 -> 10, SGD lr 0.1, clip 10, eta 0.01; median of ${reps} x ${steps} timed steps (population: ${Math.min(reps, 3)} x ${popSteps}); loss read every ${READ_EVERY} steps; backends:`);
   const rows: Row[] = [];
-  for (const batch of [32, 128]) {
-    const runs: Record<string, number[]> = { off: [], on: [], prefetch: [] };
-    for (let r = 0; r < reps; r++) {
-      runs.off.push(benchTfjs(batch, false, steps));
-      runs.on.push(benchTfjs(batch, true, steps));
-      runs.prefetch.push(benchTfjs(batch, true, steps, 20, true));
-    }
-    for (const [kind, noise] of [["off", false], ["on", true], ["prefetch", true]] as const) {
-      const xs = runs[kind];
-      const impl = `tfjs-${choice.backend}${kind === "prefetch" ? " (noise prefetched)" : ""}`;
-      rows.push({ impl, batch, noise, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-    }
+  for (const b of backends) {
+    const mine = await benchBackend(b, steps, reps, popRuns, popSteps);
+    for (const r of mine) console.log(`  ${JSON.stringify(r)}`); // progress, and kept if a later backend fails
+    rows.push(...mine);
   }
-  for (const batch of [32, 128]) {
-    const xs: number[] = [];
-    for (let r = 0; r < Math.min(reps, 3); r++) xs.push(benchPopulation(popRuns, batch, popSteps));
-    rows.push({ impl: `tfjs-${choice.backend} population x${popRuns}`, batch, noise: true, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  }
-  const torch = benchTorch(steps, reps);
+  for (const s of skipped) console.log(`  not benched: ${s}`);
+  const torch = benchTorch(steps, reps).map((r) => ({ ...r, backend: "pytorch cpu (1 thread)" }));
   rows.push(...torch);
-  const find = (impl: string, batch: number, noise: boolean) => rows.find((r) => r.impl.startsWith(impl) && r.batch === batch && r.noise === noise);
+  const peerOf = (batch: number, noise: boolean) => torch.find((r) => r.batch === batch && r.noise === noise);
   const base = (r: Row) => r.impl.replace(" (noise prefetched)", "");
-  const single = (batch: number) => rows.find((r) => r.impl === `tfjs-${choice.backend}` && r.batch === batch && r.noise)!;
+  const single = (r: Row) => rows.find((q) => q.backend === r.backend && q.impl === "tfjs" && !q.check && q.batch === r.batch && q.noise)!;
   const out = rows.map((r) => {
-    const quiet = rows.find((q) => q.impl === base(r) && q.batch === r.batch && !q.noise);
-    const peer = find("pytorch", r.batch, r.noise);
+    const quiet = rows.find((q) => q.backend === r.backend && q.impl === base(r) && !q.check && q.batch === r.batch && !q.noise);
+    const checkOff = rows.find((q) => q.backend === r.backend && q.check === "off" && q.batch === r.batch);
+    const peer = peerOf(r.batch, r.noise);
     return {
+      backend: r.backend,
       impl: r.impl,
+      "NaN check": r.check ?? (r.backend.startsWith("pytorch") ? "" : "default"),
       batch: r.batch,
       noise: r.noise ? "on" : "off",
       "examples/s": Math.round(r.examplesPerSec),
       range: r.min !== undefined ? `${Math.round(r.min)}-${Math.round(r.max!)}` : "",
-      "noise overhead": r.noise && quiet ? `${((quiet.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%` : "",
-      "vs single run": r.impl.includes("population") ? `${(r.examplesPerSec / single(r.batch).examplesPerSec).toFixed(2)}x` : "",
-      "PyTorch / this": peer && !r.impl.startsWith("pytorch") ? (peer.examplesPerSec / r.examplesPerSec).toFixed(2) : "",
+      overhead: r.check && r.check !== "off" && checkOff
+        ? `check ${((checkOff.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%`
+        : r.noise && !r.check && quiet ? `noise ${((quiet.examplesPerSec / r.examplesPerSec - 1) * 100).toFixed(1)}%` : "",
+      "vs single run": r.impl.includes("population") ? `${(r.examplesPerSec / single(r).examplesPerSec).toFixed(2)}x` : "",
+      "PyTorch / this": peer && !r.backend.startsWith("pytorch") && !r.check ? (peer.examplesPerSec / r.examplesPerSec).toFixed(2) : "",
     };
   });
   console.log(tableText(out));

@@ -3,8 +3,13 @@
 #   Debian packages   Jupyter's command-line tools and Chromium (DEB_PACKAGES, the one list)
 #   node_modules      `npm ci` when missing or older than package-lock.json
 #   tfjs-node-gpu     `npm install --no-save` only on a CUDA 11 GPU machine (else nothing)
-#   tslab kernel      registered with that Jupyter for this checkout (`npm run kernel`), unless
-#                     one is registered whose tslab binary exists
+#   lavapipe          Mesa >= 25's software Vulkan driver from bookworm-backports (Debian 12 only;
+#                     Debian's Mesa 22 is rejected by Dawn): the webgpu backend without a GPU, for
+#                     CI. Needs root; without root it is a note, or an error when
+#                     GRADNOISE_REQUIRE_WEBGPU=1 (CI). A GPU machine needs its Vulkan driver only.
+#   kernel            "gradnoise" (this checkout's tslab) registered for this user with that
+#                     Jupyter (`npm run kernel`: ~/.local/share/jupyter/kernels/gradnoise), unless
+#                     one is registered whose tslab exists; never the machine-wide `tslab` spec
 #   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
 #                     and SHA-256-checked (`npm run data -- babi`)
 #   PTB, WikiText-2   data/ptb, data/wikitext-2 -> the shared copies when they exist (optional;
@@ -85,13 +90,14 @@ cuda11_gpu() {
 gpu_package_missing() {
   cuda11_gpu && [[ ! -f node_modules/@tensorflow/tfjs-node-gpu/package.json ]]
 }
-# Prints the registered tslab kernel's command (argv[0]), or nothing.
+# Prints the registered gradnoise kernel's tslab script (argv[1]; argv[0] is node), or nothing.
 kernel_binary() {
   [[ -n "$jupyter_python" ]] || return 0
   "$jupyter_python" - <<'PY' 2>/dev/null || true
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 try:
-    print(KernelSpecManager().get_kernel_spec("tslab").argv[0])
+    argv = KernelSpecManager().get_kernel_spec("gradnoise").argv
+    print(argv[1] if len(argv) > 1 else argv[0])
 except NoSuchKernel:
     pass
 PY
@@ -104,6 +110,19 @@ babi_ok() {
   if [[ -n "${GRADNOISE_BABI_DIR:-}" ]]; then has_babi "$GRADNOISE_BABI_DIR"; else has_babi data/babi; fi
 }
 SHARED_BABI="$REPO/../shared/datasets/babi"
+
+# Mesa's software Vulkan driver, new enough for Dawn (the `webgpu` package): Mesa >= 25 and
+# the Vulkan loader. Offered on Debian 12 (bookworm-backports has it); elsewhere not our business.
+LAVAPIPE_DEBS=(mesa-vulkan-drivers libvulkan1)
+is_bookworm() { [[ -r /etc/os-release ]] && grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; }
+lavapipe_ok() {
+  local v
+  v="$(dpkg-query -W -f='${Status} ${Version}' mesa-vulkan-drivers 2>/dev/null)" || return 1
+  [[ $v == "install ok installed "* ]] && dpkg --compare-versions "${v##* }" ge 25 &&
+    [[ "$(dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null)" == "install ok installed" ]]
+}
+want_lavapipe() { is_bookworm && command -v dpkg-query >/dev/null && ! lavapipe_ok; }
+webgpu_required() { [[ "${GRADNOISE_REQUIRE_WEBGPU:-}" == 1 ]]; }
 
 # ---- --check: report only --------------------------------------------------------------
 
@@ -120,10 +139,14 @@ if [[ $mode == check ]]; then
   else
     echo "  -        no CUDA 11 GPU: tfjs-node-gpu not wanted"
   fi
+  if ! is_bookworm; then echo "  -        not Debian 12: for webgpu without a GPU, install Mesa >= 25's lavapipe yourself"
+  elif lavapipe_ok; then report ok "Mesa lavapipe $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) (webgpu without a GPU)"
+  elif webgpu_required; then report no "Mesa >= 25 lavapipe (bookworm-backports; GRADNOISE_REQUIRE_WEBGPU=1)"
+  else echo "  -        Mesa >= 25 lavapipe not installed (optional: webgpu tests skip; sudo bash $SELF installs it)"; fi
   kb="$(kernel_binary)"
-  if kernel_ok; then report ok "tslab kernel -> $kb"
-  elif [[ -n "$kb" ]]; then report no "tslab kernel (the registered one runs $kb, which is gone)"
-  else report no "tslab kernel (none registered)"; fi
+  if kernel_ok; then report ok "gradnoise kernel -> $kb"
+  elif [[ -n "$kb" ]]; then report no "gradnoise kernel (the registered one runs $kb, which is gone)"
+  else report no "gradnoise kernel (none registered; npm run kernel)"; fi
   babi_ok && report ok "bAbI v1.2" || report no "bAbI v1.2 in data/babi"
   exit $status
 fi
@@ -156,6 +179,35 @@ then run your command again."
   [[ -x "$chromium" ]] || die "no $chromium after apt-get"
 fi
 
+# ---- Mesa lavapipe from bookworm-backports (root) ---------------------------------------
+
+if want_lavapipe; then
+  if ((EUID != 0)); then
+    if webgpu_required; then
+      die "GRADNOISE_REQUIRE_WEBGPU=1 but Mesa >= 25 lavapipe is missing; installing it needs root. Run:
+  sudo bash $SELF"
+    fi
+    [[ $mode == ensure ]] || say "note: no Mesa >= 25 lavapipe: webgpu runs only on a GPU's Vulkan driver here (sudo bash $SELF installs it)"
+  else
+    export DEBIAN_FRONTEND=noninteractive
+    log="$(mktemp)"
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      say "adding bookworm-backports to /etc/apt/sources.list.d/gradnoise-backports.sources"
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        >/etc/apt/sources.list.d/gradnoise-backports.sources
+    fi
+    say "apt-get install -t bookworm-backports ${LAVAPIPE_DEBS[*]} (Mesa >= 25 lavapipe: webgpu without a GPU)"
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends -t bookworm-backports "${LAVAPIPE_DEBS[@]}"; } >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      webgpu_required && die "apt-get failed (full log: $log)"
+      say "lavapipe did not install (log: $log); webgpu tests will skip"
+    else
+      rm -f "$log"
+      lavapipe_ok || die "mesa-vulkan-drivers is still older than 25 after apt-get"
+    fi
+  fi
+fi
+
 # `sudo bash scripts/setup.sh` stops here: node_modules and the kernel belong to the user.
 if [[ $mode == install ]] && ((EUID == 0)) && [[ -n "${SUDO_USER:-}" && "${SUDO_USER}" != root ]]; then
   say "system packages present; now run 'npm test' or 'npm run notebooks' as $SUDO_USER (without sudo)"
@@ -175,11 +227,13 @@ if gpu_package_missing; then
 fi
 [[ -f dist/cli/kernel.js && -f dist/cli/data.js ]] || { say "npm run build"; npm run build --silent; }
 
-# ---- tslab kernel ----------------------------------------------------------------------
+# ---- kernel ----------------------------------------------------------------------------
+# npm test and npm run notebooks use build/jupyter/kernels/gradnoise (this checkout, first on
+# JUPYTER_PATH) whatever is registered; this registration is for a Jupyter the user starts.
 
 if ! kernel_ok; then
-  say "registering the tslab kernel (npm run kernel)"
-  JUPYTER_PYTHON="$jupyter_python" node dist/cli/kernel.js >/dev/null
+  say "registering the gradnoise kernel for this user (npm run kernel)"
+  JUPYTER_PYTHON="$jupyter_python" node dist/cli/kernel.js
 fi
 
 # ---- bAbI ------------------------------------------------------------------------------
@@ -205,5 +259,5 @@ for d in ptb wikitext-2; do
 done
 
 if [[ $mode == install ]]; then
-  say "ready: Jupyter $jupyter_python, Chromium $chromium, node_modules, tslab kernel, bAbI"
+  say "ready: Jupyter $jupyter_python, Chromium $chromium, node_modules, gradnoise kernel, bAbI"
 fi

@@ -75,6 +75,9 @@ describe("summary statistics", () => {
     assert.ok(c.pPermutation < 0.01, String(c.pPermutation));
     assert.ok(c.pMannWhitney < 0.01, String(c.pMannWhitney));
     assert.ok(Math.abs(c.paperDifference - (0.497 - 0.101)) < 1e-12);
+    // Every noisy run left the plateau, no plain one did: Fisher's p = 2 / C(12, 6).
+    assert.deepEqual([c.escapedWith, c.runsWith, c.escapedWithout, c.runsWithout], [6, 6, 0, 6]);
+    assert.ok(Math.abs(c.pEscaped - 2 / 924) < 1e-12);
     const same = summarizeTable1([...no.map((a, i) => rec("exp3", "No Noise", a, i)), ...no.map((a, i) => rec("exp3", "With Noise", a, i))]);
     assert.equal(same.comparisons[0].pMannWhitney, 1);
   });

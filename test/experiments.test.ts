@@ -26,10 +26,10 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 describe("registry", () => {
   test("every folder under src/experiments is a registered section, in paper order", () => {
     const ids = experiments().map((e) => e.id);
-    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n"]);
+    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n", "lm-ptb", "noisin-noise-level", "noisin-ptb", "noisin-wikitext2", "noise-comparison"]);
     const folders = readdirSync(path.join(REPO, "src", "experiments"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "framework").map((d) => d.name);
     assert.deepEqual([...folders].sort(), [...ids].sort());
-    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n/);
+    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n, lm-ptb, noisin-noise-level, noisin-ptb, noisin-wikitext2, noise-comparison/);
   });
 
   test("each experiment plans unique keys at every scale and names an existing notebook", () => {

@@ -1,11 +1,11 @@
 /**
  * Every notebook executes headless at smoke scale (a type error or exception
  * in any cell fails), and its exported HTML report really draws its plots in
- * Chromium. Needs Jupyter + Chromium: skipped without them, unless
+ * Chromium with every request but the report file blocked (self-contained). Needs Jupyter + Chromium: skipped without them, unless
  * GRADNOISE_REQUIRE_NOTEBOOKS=1 (set by .ci/run) turns the skip into a failure.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
@@ -45,12 +45,21 @@ describe("reports", { skip }, () => {
       const { html } = executeNotebook(nb, { outDir, scale: "smoke", cellTimeout: 600, env: { GRADNOISE_RESULTS_DIR: path.join(outDir, "results") } });
       const shots = path.join(REPO, "reports", "screenshots");
       mkdirSync(shots, { recursive: true });
+      // Self-contained: every request but the report file itself is blocked (and recorded).
+      const blocked: string[] = [];
       const figs = await withChromium(async (b) => {
         const page = await b.newPage({ viewport: { width: 1200, height: 900 } });
+        await page.route("**/*", (route) => {
+          if (route.request().url() === `file://${html}`) return route.continue();
+          blocked.push(route.request().url());
+          return route.abort();
+        });
         const f = await inspectFigures(page, `file://${html}`);
         await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
         return f;
       });
+      assert.deepEqual(blocked, [], `${name}: the report requested other files`);
+      assert.doesNotMatch(readFileSync(html, "utf8"), /In&nbsp;\[&nbsp;\]/, `${name}: unnumbered prompts in the report`);
       assert.ok(figs.length >= 1, `${name}: no figure divs in the report`);
       for (const f of figs) {
         assert.ok(f.svgs >= 1, `${name}: figure ${f.id} has no plotly SVG`);
@@ -65,7 +74,7 @@ describe("reports", { skip }, () => {
     const nb = path.join(dir, "bad.ipynb");
     writeFileSync(nb, JSON.stringify({
       nbformat: 4, nbformat_minor: 5,
-      metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+      metadata: { kernelspec: { name: "gradnoise", display_name: "TypeScript (gradnoise)", language: "typescript" } },
       cells: [{ cell_type: "code", id: "c1", metadata: {}, execution_count: null, outputs: [], source: 'const n: number = "not a number";' }],
     }));
     assert.throws(() => executeNotebook(nb, { outDir: dir, scale: "smoke", cellTimeout: 120 }), /executing .*bad\.ipynb at scale smoke failed/);

@@ -105,8 +105,10 @@ describe("the packed library in a consumer project", () => {
     }
     assert.ok(!files.some((f) => /^(src|test|notebooks|scripts)\//.test(f) || f.endsWith(".map")), "tarball ships files it should not");
     assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ["seedrandom"], "runtime dependencies: seedrandom only");
-    assert.equal(pkg.optionalDependencies, undefined, "no optionalDependencies: npm would try to install (and download) them");
-    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node-gpu", "plotly.js-dist"]) {
+    // One optional dependency: Dawn's Node binding (WebGPU on any Vulkan driver; its binary ships in the
+    // npm package, nothing is downloaded at install), pinned to the version tested. It carries no tfjs.
+    assert.deepEqual(pkg.optionalDependencies, { webgpu: "0.6.2" }, "optionalDependencies: webgpu only, pinned");
+    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist"]) {
       assert.ok(pkg.peerDependencies[peer] && pkg.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`);
     }
     assert.ok(!pkg.peerDependenciesMeta?.["@tensorflow/tfjs"]?.optional, "@tensorflow/tfjs is a required peer");
@@ -146,6 +148,9 @@ describe("the packed library in a consumer project", () => {
         assert.ok(!existsSync(path.join(mods, absent)), `${absent} was installed for the consumer`);
       }
       assert.equal(existsSync(path.join(mods, "@tensorflow", "tfjs-backend-wasm")), wasm);
+      // Dawn comes with the library (optional dependency); tfjs's webgpu backend is the consumer's choice (a peer).
+      assert.ok(existsSync(path.join(mods, "webgpu", "package.json")), "the optional webgpu (Dawn) package was not installed");
+      assert.ok(!existsSync(path.join(mods, "@tensorflow", "tfjs-backend-webgpu")), "tfjs-backend-webgpu was installed for the consumer");
 
       for (const [name, source] of examples) writeFileSync(path.join(dir, `${name}.ts`), source);
       // Both entry points' types, as a consumer imports them.

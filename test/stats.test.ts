@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gaussian } from "../src/random/rng";
-import { bootstrapCI, erfc, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
+import { bootstrapCI, erfc, fisherExact, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);
@@ -295,5 +295,29 @@ describe("percentile bootstrap", () => {
     }
     assert.throws(() => bootstrapCI([1, 2], {} as never), { name: "RangeError", message: /seed must be/ });
     assert.throws(() => bootstrapCI([1, 2], { seed: 1, statistic: () => NaN }), { name: "RangeError", message: /statistic returned NaN/ });
+  });
+});
+
+describe("Fisher's exact test", () => {
+  test("matches hand-computed hypergeometric sums and R's fisher.test", () => {
+    // R: fisher.test(matrix(c(3, 1, 1, 3), 2))$p.value = 0.4857143 (the tea-tasting table).
+    assert.ok(Math.abs(fisherExact(3, 4, 1, 4) - 0.4857143) < 1e-6);
+    // All against none: only the two extreme tables are as unlikely, p = 2 / C(2n, n).
+    assert.ok(Math.abs(fisherExact(4, 4, 0, 4) - 2 / 70) < 1e-12);
+    assert.ok(Math.abs(fisherExact(10, 10, 0, 10) - 2 / 184756) < 1e-12);
+    // 5 of 10 against 0 of 10: (2 * C(10,5)) / C(20,5) = 504 / 15504.
+    assert.ok(Math.abs(fisherExact(5, 10, 0, 10) - 504 / 15504) < 1e-12);
+  });
+
+  test("symmetric in the groups and in success/failure; equal proportions give 1", () => {
+    assert.ok(Math.abs(fisherExact(2, 7, 6, 9) - fisherExact(6, 9, 2, 7)) < 1e-12);
+    assert.ok(Math.abs(fisherExact(2, 7, 6, 9) - fisherExact(5, 7, 3, 9)) < 1e-12);
+    assert.ok(Math.abs(fisherExact(3, 6, 3, 6) - 1) < 1e-12);
+  });
+
+  test("bad counts are refused", () => {
+    assert.throws(() => fisherExact(5, 4, 0, 4), /successes exceed trials/);
+    assert.throws(() => fisherExact(1.5, 4, 0, 4), /a must be a non-negative integer/);
+    assert.throws(() => fisherExact(0, 0, 0, 4), /at least one trial/);
   });
 });

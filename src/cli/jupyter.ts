@@ -4,8 +4,10 @@
  * once jupyter-nbconvert is installed. JUPYTER_PYTHON overrides both.
  */
 import { execFileSync, spawnSync } from "child_process";
-import { existsSync, readdirSync, readFileSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
+import { selfContainedHtml } from "../report/standalone";
 
 /** The checkout's root: the nearest folder above this file with gradnoise's package.json (dist/ and build/ differ in depth). */
 export const REPO = ((): string => {
@@ -40,10 +42,11 @@ export function requireJupyterPython(): string {
 }
 
 /** Is a kernelspec named `name` visible to this python's Jupyter? */
-export function hasKernel(python: string, name = "tslab"): boolean {
+export function hasKernel(python: string, name = KERNEL_NAME, env: NodeJS.ProcessEnv = process.env): boolean {
   try {
     const out = execFileSync(python, ["-m", "jupyter", "kernelspec", "list", "--json"], {
       encoding: "utf8",
+      env,
       stdio: ["ignore", "pipe", "ignore"],
     });
     return name in (JSON.parse(out) as { kernelspecs: Record<string, unknown> }).kernelspecs;
@@ -53,59 +56,226 @@ export function hasKernel(python: string, name = "tslab"): boolean {
 }
 
 export function tslabBinary(): string {
-  const bin = path.join(REPO, "node_modules", ".bin", "tslab");
+  const bin = path.join(REPO, "node_modules", "tslab", "bin", "tslab");
   if (!existsSync(bin)) throw new Error(`tslab not found at ${bin}: run npm install`);
   return bin;
 }
 
-/** Registers the tslab kernel (this checkout's binary) with `python`'s Jupyter. */
-export function registerKernel(python: string, quiet = false): void {
-  const bin = tslabBinary();
-  execFileSync(bin, ["install", `--python=${python}`, `--binary=${bin}`], { stdio: quiet ? "ignore" : "inherit" });
-  if (!hasKernel(python, "tslab")) {
-    throw new Error(`tslab install ran, but '${python} -m jupyter kernelspec list' shows no tslab kernel (Debian: apt-get install jupyter-client)`);
-  }
+/**
+ * The project's kernel: tslab from this checkout, under its own name, so
+ * registering it never rewrites the machine-wide `tslab` kernelspec that
+ * other checkouts use. Notebooks name it in their metadata.
+ */
+export const KERNEL_NAME = "gradnoise";
+export const KERNEL_DISPLAY_NAME = "TypeScript (gradnoise)";
+
+/** kernel.json for this checkout: node itself runs tslab (no PATH lookup through `#!/usr/bin/env node`). */
+export function kernelSpec(): { argv: string[]; display_name: string; language: string; interrupt_mode: string; metadata: Record<string, unknown> } {
+  return {
+    argv: [process.execPath, tslabBinary(), "kernel", "--config-path", "{connection_file}"],
+    display_name: KERNEL_DISPLAY_NAME,
+    language: "typescript",
+    interrupt_mode: "signal", // Kernel > Interrupt sends SIGINT; train/interrupt.ts turns it into an AbortSignal
+    metadata: { checkout: REPO },
+  };
+}
+
+/**
+ * A Jupyter data folder private to this checkout (build/jupyter, ignored by
+ * git) holding kernels/gradnoise/kernel.json. Runs started by this checkout
+ * (npm run notebooks, npm test) put it first on JUPYTER_PATH, so they use
+ * this checkout's kernel whatever else is registered.
+ */
+export function checkoutJupyterPath(): string {
+  const dir = path.join(REPO, "build", "jupyter");
+  const kdir = path.join(dir, "kernels", KERNEL_NAME);
+  mkdirSync(kdir, { recursive: true });
+  const json = JSON.stringify(kernelSpec(), null, 1) + "\n";
+  const file = path.join(kdir, "kernel.json");
+  if (!existsSync(file) || readFileSync(file, "utf8") !== json) writeFileSync(file, json);
+  return dir;
+}
+
+/** The environment for a Jupyter process that must find this checkout's kernel first. */
+export function checkoutJupyterEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const mine = checkoutJupyterPath();
+  return { ...env, JUPYTER_PATH: [mine, env.JUPYTER_PATH].filter(Boolean).join(path.delimiter), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+}
+
+/**
+ * Registers the kernel for the current user (`jupyter kernelspec install
+ * --user`: ~/.local/share/jupyter/kernels/<name>, also as root), never
+ * machine-wide. Returns the folder Jupyter installed it in.
+ */
+export function registerKernel(python: string, opts: { name?: string; quiet?: boolean } = {}): string {
+  const name = opts.name ?? KERNEL_NAME;
+  if (!/^[a-z0-9._-]+$/i.test(name)) throw new Error(`kernel name "${name}": use letters, digits, ".", "_" and "-"`);
+  const spec = kernelSpec();
+  const tmp = mkdtempSync(path.join(tmpdir(), "gn-kernel-"));
+  const dir = path.join(tmp, name);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, "kernel.json"), JSON.stringify({ ...spec, display_name: name === KERNEL_NAME ? spec.display_name : `TypeScript (${name})` }, null, 1) + "\n");
+  const r = spawnSync(python, ["-m", "jupyter", "kernelspec", "install", "--user", "--replace", "--name", name, dir], { encoding: "utf8" });
+  rmSync(tmp, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`jupyter kernelspec install failed: ${r.stderr}`);
+  const where = execFileSync(python, ["-c", `from jupyter_client.kernelspec import KernelSpecManager as K; print(K().get_kernel_spec(${JSON.stringify(name)}).resource_dir)`], { encoding: "utf8" }).trim();
+  if (!opts.quiet) process.stdout.write(`${r.stdout}`);
+  return where;
+}
+
+/** Values for a notebook's parameters cell: each is injected as `name = <JSON>;`. */
+export type NotebookParameters = Record<string, unknown>;
+
+interface NbCell {
+  cell_type: string;
+  id?: string;
+  source: string | string[];
+  metadata: { tags?: string[] } & Record<string, unknown>;
+  outputs?: unknown[];
+  execution_count?: number | null;
+}
+interface Nb {
+  cells: NbCell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+const cellText = (c: NbCell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+/** The names a parameters cell declares (`let name ...`), in order. */
+export function declaredParameters(cell: NbCell): string[] {
+  return [...cellText(cell).matchAll(/^\s*(?:let|var)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+}
+
+/**
+ * Papermill's convention: the first cell tagged `parameters` holds defaults;
+ * a run with parameters gets a cell right after it, tagged
+ * `injected-parameters`, assigning the given values (so the notebook's own
+ * defaults stay visible). A parameter the cell does not declare is an error
+ * rather than a silent no-op. Returns a new notebook.
+ */
+export function injectParameters(nb: Nb, params: NotebookParameters, source = "npm run notebooks"): Nb {
+  const names = Object.keys(params);
+  if (!names.length) return nb;
+  const at = nb.cells.findIndex((c) => c.cell_type === "code" && (c.metadata.tags ?? []).includes("parameters"));
+  if (at < 0) throw new Error(`no cell tagged "parameters" to take ${names.join(", ")}`);
+  const declared = declaredParameters(nb.cells[at]);
+  const unknown = names.filter((n) => !declared.includes(n));
+  if (unknown.length) throw new Error(`the parameters cell declares ${declared.join(", ") || "nothing"}; not ${unknown.join(", ")}`);
+  const body = names.map((n) => `${n} = ${JSON.stringify(params[n])};`).join("\n");
+  const cell: NbCell = {
+    cell_type: "code", id: "injected-parameters", execution_count: null, outputs: [],
+    metadata: { tags: ["injected-parameters"] },
+    source: `// Parameters injected by ${source}\n${body}`,
+  };
+  return { ...nb, cells: [...nb.cells.slice(0, at + 1), cell, ...nb.cells.slice(at + 1)] };
 }
 
 export interface ExecuteOptions {
-  /** Output folder for the HTML report. */
+  /** Output folder for the HTML report (and the executed notebook). */
   outDir: string;
-  scale: string;
+  /** The `scale` parameter (default: the notebook's own); also GRADNOISE_SCALE in the kernel's environment, for notebooks without a parameters cell. */
+  scale?: string;
+  /** Other values for the parameters cell (backend, options, ...). */
+  parameters?: NotebookParameters;
   /** Per-cell timeout in seconds. */
   cellTimeout?: number;
   python?: string;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
+  /** Also write the executed notebook as <outDir>/<name>.ipynb (default false). */
+  keepNotebook?: boolean;
+}
+
+// Runs in Jupyter's python: executes the notebook with nbclient in the notebook's own folder (its
+// imports are relative), numbers the executed code cells (tslab sends no execute_input, so nbclient
+// records no execution counts and prompts read "In [ ]:"), and exports HTML with nbconvert.
+const EXECUTE_PY = `
+import json, sys, nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+a = json.loads(sys.stdin.read())
+nb = nbformat.reads(a["notebook"], as_version=4)
+client = NotebookClient(nb, timeout=a["timeout"], kernel_name=a["kernel"], resources={"metadata": {"path": a["cwd"]}})
+failed = None
+if a["execute"]:
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        failed = str(e)
+n = 0
+for c in nb.cells:
+    if c.cell_type == "code" and c.source.strip() and (c.outputs or c.get("execution_count") is not None or (failed is None and a["execute"])):
+        n += 1
+        c.execution_count = n
+        for o in c.outputs:
+            if o.get("output_type") == "execute_result":
+                o["execution_count"] = n
+if a.get("ipynb"):
+    nbformat.write(nb, a["ipynb"])
+html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+open(a["html"], "w", encoding="utf-8").write(html)
+if failed:
+    sys.stderr.write(failed[-6000:])
+    sys.exit(1)
+`;
+
+/**
+ * Executes a notebook headless with this checkout's kernel (parameters
+ * injected), exports HTML, and makes the HTML self-contained (report/
+ * standalone.ts). A TypeScript type error or an exception in any cell fails
+ * the run (the report of the failed run is still written).
+ */
+export function executeNotebook(notebook: string, opts: ExecuteOptions): { html: string; seconds: number; bytes: number } {
+  const python = opts.python ?? requireJupyterPython();
+  const name = path.basename(notebook, ".ipynb");
+  let nb = JSON.parse(readFileSync(notebook, "utf8")) as Nb;
+  const paramsCell = nb.cells.find((c) => c.cell_type === "code" && (c.metadata.tags ?? []).includes("parameters"));
+  const declared = paramsCell ? declaredParameters(paramsCell) : [];
+  // GRADNOISE_BACKEND (the run's env, else ours) still picks the backend of a headless run, as the parameter's default.
+  const envBackend = opts.env?.GRADNOISE_BACKEND ?? process.env.GRADNOISE_BACKEND; // engine/backend.ts's BACKEND_ENV (not imported: it loads tfjs)
+  const params: NotebookParameters = {
+    ...(declared.includes("scale") && opts.scale ? { scale: opts.scale } : {}),
+    ...(declared.includes("backend") && envBackend ? { backend: envBackend } : {}),
+    ...opts.parameters,
+  };
+  nb = injectParameters(nb, params);
+  mkdirSync(opts.outDir, { recursive: true });
+  const html = path.join(opts.outDir, `${name}.html`);
+  const t0 = Date.now();
+  const r = spawnSync(python, ["-c", EXECUTE_PY], {
+    encoding: "utf8",
+    input: JSON.stringify({
+      notebook: JSON.stringify(nb), execute: true, timeout: opts.cellTimeout ?? 3600, kernel: KERNEL_NAME, cwd: path.dirname(path.resolve(notebook)),
+      html, ipynb: opts.keepNotebook ? path.join(opts.outDir, `${name}.ipynb`) : null,
+    }),
+    env: { ...checkoutJupyterEnv(), ...opts.env, ...(opts.scale ? { GRADNOISE_SCALE: opts.scale } : {}) },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (existsSync(html)) writeFileSync(html, selfContainedHtml(readFileSync(html, "utf8")));
+  if (r.status !== 0) {
+    const tail = `${r.stderr ?? ""}`.split("\n").filter((l) => !/frozen modules|PYDEVD|Debugging will proceed/.test(l)).slice(-40).join("\n");
+    throw new Error(`executing ${notebook}${opts.scale ? ` at scale ${opts.scale}` : ""} failed (exit ${r.status}):\n${tail}`);
+  }
+  return { html, seconds: (Date.now() - t0) / 1000, bytes: statSync(html).size };
 }
 
 /**
- * Executes a notebook headless with the tslab kernel and exports HTML. A
- * TypeScript type error or an exception in any cell fails the run.
+ * Exports a notebook as it is (outputs saved by a Jupyter client, nothing
+ * executed) to a self-contained HTML file, prompts numbered in order.
  */
-export function executeNotebook(notebook: string, opts: ExecuteOptions): { html: string; seconds: number } {
-  const python = opts.python ?? requireJupyterPython();
-  if (!hasKernel(python, "tslab")) registerKernel(python, true);
-  const name = path.basename(notebook, ".ipynb");
-  const t0 = Date.now();
-  const r = spawnSync(
-    python,
-    [
-      "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
-      "--ExecutePreprocessor.kernel_name=tslab",
-      `--ExecutePreprocessor.timeout=${opts.cellTimeout ?? 3600}`,
-      "--output-dir", opts.outDir, "--output", name, notebook,
-    ],
-    {
-      encoding: "utf8",
-      env: { ...process.env, ...opts.env, GRADNOISE_SCALE: opts.scale, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
-      maxBuffer: 64 * 2 ** 20,
-    },
-  );
-  if (r.status !== 0) {
-    const tail = `${r.stderr ?? ""}`.split("\n").filter((l) => !/frozen modules|PYDEVD|Debugging will proceed/.test(l)).slice(-40).join("\n");
-    throw new Error(`executing ${notebook} at scale ${opts.scale} failed (exit ${r.status}):\n${tail}`);
-  }
-  return { html: path.join(opts.outDir, `${name}.html`), seconds: (Date.now() - t0) / 1000 };
+export function exportNotebook(notebook: string, html: string, python = requireJupyterPython()): { html: string; bytes: number } {
+  const r = spawnSync(python, ["-c", EXECUTE_PY], {
+    encoding: "utf8",
+    input: JSON.stringify({ notebook: readFileSync(notebook, "utf8"), execute: false, timeout: 60, kernel: KERNEL_NAME, cwd: path.dirname(path.resolve(notebook)), html, ipynb: null }),
+    env: checkoutJupyterEnv(),
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.status !== 0) throw new Error(`exporting ${notebook} failed (exit ${r.status}): ${`${r.stderr}`.slice(-2000)}`);
+  writeFileSync(html, selfContainedHtml(readFileSync(html, "utf8")));
+  return { html, bytes: statSync(html).size };
 }
 
 /** The notebooks of this repository, in section order. */

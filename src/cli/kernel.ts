@@ -1,14 +1,20 @@
 /**
- * `npm run kernel`: registers the tslab kernel with the Jupyter found by
- * findJupyterPython(), pointing at this checkout's tslab so no global install
- * is needed.
+ * `npm run kernel [-- --name NAME]`: registers this checkout's tslab as the
+ * Jupyter kernel "gradnoise" (or NAME) for the current user only
+ * (~/.local/share/jupyter/kernels/<name>), leaving any machine-wide `tslab`
+ * kernelspec, and so every other checkout, alone.
  */
-import { registerKernel, requireJupyterPython, tslabBinary } from "./jupyter";
+import { KERNEL_NAME, registerKernel, requireJupyterPython, tslabBinary } from "./jupyter";
 
 try {
+  const args = process.argv.slice(2);
+  const i = args.indexOf("--name");
+  const name = i >= 0 ? args[i + 1] : KERNEL_NAME;
+  if (!name || args.some((a, j) => a.startsWith("-") && a !== "--name" && j !== i + 1)) throw new Error("usage: npm run kernel [-- --name NAME]");
   const python = requireJupyterPython();
-  registerKernel(python);
-  console.log(`tslab kernel registered for ${python} (binary ${tslabBinary()})`);
+  const where = registerKernel(python, { name, quiet: true });
+  console.log(`kernel "${name}" (this checkout's tslab: ${tslabBinary()}) registered for this user in ${where}`);
+  if (name !== KERNEL_NAME) console.log(`notebooks name "${KERNEL_NAME}" in their metadata: pick "${name}" in Kernel > Change kernel`);
 } catch (e) {
   console.error(`kernel: ${(e as Error).message}`);
   process.exit(1);

@@ -1,36 +1,84 @@
 /**
- * `npm run notebooks [-- names...]`: executes every notebook (or those named)
- * headless at GRADNOISE_SCALE (default cpu) and writes HTML reports to
- * reports/. Each report is written as soon as its notebook finishes, so an
- * interrupted run keeps the reports already made.
+ * `npm run notebooks [-- options] [names...]`: executes every notebook (or
+ * those whose file name starts with a given name) headless and writes
+ * self-contained HTML reports to reports/. Each report is written as soon as
+ * its notebook finishes, so an interrupted run keeps the reports made.
+ *
+ *   --scale S            the `scale` parameter (smoke | cpu | paper; default GRADNOISE_SCALE, else each notebook's own)
+ *   --backend B          the `backend` parameter (auto | tensorflow | webgpu | wasm | cpu)
+ *   -p NAME VALUE        any parameter the notebooks' `parameters` cell declares; VALUE is JSON
+ *                        where it parses (3, [1,2], {"seeds":[1]}), else a string
+ *   --keep-notebook      also write the executed notebook, reports/<name>.ipynb
+ *
+ * Parameters follow papermill's convention: a cell tagged `parameters` holds
+ * the defaults, and a cell injected after it sets the values given here.
  */
 import { mkdirSync } from "fs";
 import * as path from "path";
 import { parseScale, SCALE_ENV } from "../experiments/framework/scale";
-import { executeNotebook, listNotebooks, REPO } from "./jupyter";
+import { executeNotebook, listNotebooks, NotebookParameters, REPO } from "./jupyter";
+
+export interface NotebooksArgs {
+  names: string[];
+  scale?: string;
+  parameters: NotebookParameters;
+  keepNotebook: boolean;
+}
+
+const jsonOrString = (v: string): unknown => {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
+
+export function parseNotebooksArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): NotebooksArgs {
+  const out: NotebooksArgs = { names: [], parameters: {}, keepNotebook: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (what: string) => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs ${what}`);
+      return v;
+    };
+    if (a === "--scale") out.scale = parseScale(value("a scale"), "--scale");
+    else if (a === "--backend") out.parameters.backend = value("a backend");
+    else if (a === "-p" || a === "--parameter") {
+      const name = value("a name and a value");
+      out.parameters[name] = jsonOrString(value("a value"));
+    } else if (a === "--keep-notebook") out.keepNotebook = true;
+    else if (a.startsWith("-")) throw new Error(`unknown option ${a} (see the header of src/cli/notebooks.ts)`);
+    else out.names.push(a);
+  }
+  if (out.scale === undefined && env[SCALE_ENV]) out.scale = parseScale(env[SCALE_ENV]);
+  return out;
+}
 
 function main(): void {
-  const scale = parseScale(process.env[SCALE_ENV]);
-  const wanted = process.argv.slice(2);
+  const args = parseNotebooksArgs(process.argv.slice(2));
   const all = listNotebooks();
-  const chosen = wanted.length ? wanted.map((w) => {
+  const chosen = args.names.length ? args.names.map((w) => {
     const hit = all.find((n) => path.basename(n).startsWith(w) || n === path.resolve(w));
     if (!hit) throw new Error(`no notebook matches "${w}"; have: ${all.map((n) => path.basename(n)).join(", ")}`);
     return hit;
   }) : all;
   const outDir = path.join(REPO, "reports");
   mkdirSync(outDir, { recursive: true });
-  console.log(`Executing ${chosen.length} notebook(s) at scale "${scale}" -> ${path.relative(process.cwd(), outDir) || "."}/`);
+  const given = [args.scale && `scale=${args.scale}`, ...Object.entries(args.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`)].filter(Boolean);
+  console.log(`Executing ${chosen.length} notebook(s)${given.length ? ` with ${given.join(", ")}` : " with their own parameters"} -> ${path.relative(process.cwd(), outDir) || "."}/`);
   chosen.forEach((nb, i) => {
     process.stdout.write(`[${i + 1}/${chosen.length}] ${path.basename(nb)} ... `);
-    const r = executeNotebook(nb, { outDir, scale });
-    console.log(`${r.seconds.toFixed(0)} s -> ${path.relative(process.cwd(), r.html)}`);
+    const r = executeNotebook(nb, { outDir, scale: args.scale, parameters: args.parameters, keepNotebook: args.keepNotebook });
+    console.log(`${r.seconds.toFixed(0)} s -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB)`);
   });
 }
 
-try {
-  main();
-} catch (e) {
-  console.error(`\nnotebooks: ${(e as Error).message}`);
-  process.exit(1);
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    console.error(`\nnotebooks: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -1,31 +1,42 @@
 /**
  * Backend selection: an explicit choice (argument, else the GRADNOISE_BACKEND
- * environment variable), else automatic: the native TensorFlow backend
- * (tfjs-node-gpu, or tfjs-node) when it loads, preferring it when it sees a
- * GPU; then WASM if it has every kernel the model needs (after filling the
- * gaps we can fill); then the pure-JS `cpu` backend, which has every kernel.
+ * environment variable), else automatic: a GPU first (tfjs-node-gpu seeing a
+ * CUDA device, else WebGPU on a hardware adapter), then the native TensorFlow
+ * backend on CPU (tfjs-node), then WASM if it has every kernel the model
+ * needs (after filling the gaps we can fill), then the pure-JS `cpu` backend,
+ * which has every kernel. A software WebGPU adapter (lavapipe) is used only
+ * when asked for (allowSoftwareAdapter, or GRADNOISE_WEBGPU_SOFTWARE=1).
  */
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion } from "./device";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
+import { prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
-export const BACKENDS = ["tensorflow", "wasm", "cpu", "webgl"] as const;
+export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu", "webgl"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_ENV = "GRADNOISE_BACKEND";
 
 export interface BackendOptions {
-  /** "auto" (default) or a backend name; overrides GRADNOISE_BACKEND. */
+  /**
+   * A backend name (overrides GRADNOISE_BACKEND), or "auto" / undefined: no
+   * preference, so GRADNOISE_BACKEND decides when set (notebooks pass their
+   * `backend = "auto"` parameter, and CI sets GRADNOISE_BACKEND=webgpu), else automatic.
+   */
   backend?: BackendName | "auto";
   /** Kernel names the model runs (forward and backward); see models' `requiredKernels`. */
   requiredKernels?: readonly string[];
   /** Register JS fills for missing kernels where we have them (default true). */
   fillGaps?: boolean;
+  /** Accept a software WebGPU adapter (lavapipe); default: GRADNOISE_WEBGPU_SOFTWARE=1. */
+  allowSoftwareAdapter?: boolean;
 }
 
 export interface BackendChoice {
   backend: BackendName;
-  /** True when tensors live on a GPU (native backend with a CUDA device). */
+  /** True when tensors live on a GPU (native backend with a CUDA device, or a hardware WebGPU adapter). */
   gpu: boolean;
+  /** The WebGPU adapter, when the backend is webgpu. */
+  adapter?: WebGPUAdapterReport;
   /** Why this backend, in a sentence. */
   reason: string;
   /** Kernels registered from KERNEL_FILLS to make the choice work. */
@@ -83,16 +94,21 @@ async function loadWasm(): Promise<string | null> {
 }
 
 function requested(opts: BackendOptions): BackendName | "auto" {
-  const value = opts.backend ?? process.env[BACKEND_ENV] ?? "auto";
+  const given = opts.backend === "auto" ? undefined : opts.backend;
+  const value = given ?? process.env[BACKEND_ENV] ?? "auto";
   if (value === "auto" || (BACKENDS as readonly string[]).includes(value)) return value as BackendName | "auto";
-  const source = opts.backend !== undefined ? "backend option" : `${BACKEND_ENV} environment variable`;
+  const source = given !== undefined ? "backend option" : `${BACKEND_ENV} environment variable`;
   throw new RangeError(`selectBackend(): ${source} must be one of auto, ${BACKENDS.join(", ")}; got "${value}"`);
 }
 
 /** Makes `name` usable for `kernels`, or says why not. */
-async function prepare(name: BackendName, kernels: readonly string[], fill: boolean): Promise<{ ok: boolean; why: string; filled: string[]; gpu: boolean }> {
+async function prepare(name: BackendName, kernels: readonly string[], fill: boolean, software: boolean): Promise<{ ok: boolean; why: string; filled: string[]; gpu: boolean }> {
   let gpu = false;
-  if (name === "tensorflow") {
+  if (name === "webgpu") {
+    const why = await prepareWebGPU(software);
+    if (why) return { ok: false, why, filled: [], gpu };
+    gpu = !webgpuAdapter()!.software;
+  } else if (name === "tensorflow") {
     const n = loadNative();
     if (!n.loaded) return { ok: false, why: n.why, filled: [], gpu };
     gpu = n.gpu;
@@ -113,27 +129,32 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
   const choice = requested(opts);
   const kernels = opts.requiredKernels ?? [];
   const fill = opts.fillGaps ?? true;
+  const software = opts.allowSoftwareAdapter ?? softwareAllowedByEnv();
   const passedOver: BackendChoice["passedOver"] = [];
+  const adapterOf = (name: BackendName) => (name === "webgpu" ? { adapter: webgpuAdapter() } : {});
 
   if (choice !== "auto") {
-    const r = await prepare(choice, kernels, fill);
+    const r = await prepare(choice, kernels, fill, software);
     if (!r.ok) throw new Error(`selectBackend(): requested backend '${choice}' cannot run this model: ${r.why}`);
-    return { backend: choice, gpu: r.gpu, reason: `requested explicitly`, filled: r.filled, passedOver };
+    return { backend: choice, gpu: r.gpu, reason: `requested explicitly`, filled: r.filled, passedOver, ...adapterOf(choice) };
   }
 
   const n = loadNative();
-  const order: BackendName[] = n.loaded ? ["tensorflow", "wasm", "cpu"] : ["wasm", "cpu"];
+  // GPUs first; the native CPU backend before WASM.
+  const order: BackendName[] = n.loaded ? (n.gpu ? ["tensorflow", "webgpu", "wasm", "cpu"] : ["webgpu", "tensorflow", "wasm", "cpu"]) : ["webgpu", "wasm", "cpu"];
   if (!n.loaded) passedOver.push({ backend: "tensorflow", why: n.why });
   for (const name of order) {
-    const r = await prepare(name, kernels, fill);
+    const r = await prepare(name, kernels, fill, software);
     if (r.ok) {
       const reason =
         name === "tensorflow"
           ? n.why
-          : name === "wasm"
-            ? "fastest CPU backend available that has every required kernel"
-            : "fallback: the pure-JS backend has every kernel";
-      return { backend: name, gpu: r.gpu, reason, filled: r.filled, passedOver };
+          : name === "webgpu"
+            ? `WebGPU on ${r.gpu ? "a GPU" : "a software adapter (asked for)"}`
+            : name === "wasm"
+              ? "fastest CPU backend available that has every required kernel"
+              : "fallback: the pure-JS backend has every kernel";
+      return { backend: name, gpu: r.gpu, reason, filled: r.filled, passedOver, ...adapterOf(name) };
     }
     passedOver.push({ backend: name, why: r.why });
   }

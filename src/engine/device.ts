@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { execFileSync } from "child_process";
 import * as os from "os";
+import { webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
 export interface DeviceReport {
   backend: string;
@@ -19,6 +20,8 @@ export interface DeviceReport {
   node: string;
   versions: Record<string, string>;
   flags: Record<string, unknown>;
+  /** On webgpu: the adapter (vendor, architecture, software or not) and the limits requested. */
+  adapter?: WebGPUAdapterReport;
 }
 
 function gpuName(): string | undefined {
@@ -45,10 +48,11 @@ export function packageVersion(pkg: string): string | undefined {
 export function describeDevice(): DeviceReport {
   const backend = tf.getBackend();
   const be = tf.findBackend(backend) as unknown as { isUsingGpuDevice?: boolean } | null;
-  const gpu = backend === "tensorflow" && Boolean(be?.isUsingGpuDevice);
+  const adapter = backend === "webgpu" ? webgpuAdapter() : undefined;
+  const gpu = (backend === "tensorflow" && Boolean(be?.isUsingGpuDevice)) || (adapter !== undefined && !adapter.software);
   const cpuModel = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
   const versions: Record<string, string> = { ...(tf.version as Record<string, string>) };
-  for (const pkg of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+  for (const pkg of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "webgpu", "@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
     const v = packageVersion(pkg);
     if (v) versions[pkg.replace("@tensorflow/", "")] = v;
   }
@@ -66,7 +70,7 @@ export function describeDevice(): DeviceReport {
   return {
     backend,
     gpu,
-    device: gpu ? (gpuName() ?? "CUDA GPU") : cpuModel,
+    device: adapter ? adapterName(adapter) : gpu ? (gpuName() ?? "CUDA GPU") : cpuModel,
     cpuModel,
     cpuCores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
@@ -74,7 +78,12 @@ export function describeDevice(): DeviceReport {
     node: process.version,
     versions,
     flags,
+    ...(adapter ? { adapter } : {}),
   };
+}
+
+function adapterName(a: WebGPUAdapterReport): string {
+  return `${a.vendor || "unknown vendor"} ${a.architecture || "unknown architecture"}${a.description ? ` (${a.description})` : a.device ? ` (${a.device})` : ""}`;
 }
 
 /** One line for headers and logs. */
@@ -82,6 +91,10 @@ export function deviceLine(r: DeviceReport = describeDevice()): string {
   const flags = Object.entries(r.flags)
     .map(([k, v]) => `${k.replace("WASM_HAS_", "").replace("_SUPPORT", "").toLowerCase()}=${v}`)
     .join(" ");
-  const where = r.gpu ? `GPU ${r.device}` : `CPU ${r.cpuModel}, ${r.cpuCores} cores`;
+  const where = r.adapter
+    ? `${r.adapter.software ? `software WebGPU adapter ${r.device} on CPU ${r.cpuModel}, ${r.cpuCores} cores` : `WebGPU GPU ${r.device}`}; max storage buffers/stage ${r.adapter.limits.maxStorageBuffersPerShaderStage ?? "?"}`
+    : r.gpu
+      ? `GPU ${r.device}`
+      : `CPU ${r.cpuModel}, ${r.cpuCores} cores`;
   return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, node ${r.node}`;
 }

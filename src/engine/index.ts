@@ -1,3 +1,4 @@
 export * from "./backend";
 export * from "./device";
 export * from "./kernel-fills";
+export * from "./webgpu";

@@ -29,13 +29,29 @@ export class NonFiniteGradientError extends Error {
   }
 }
 
+/**
+ * How the raw gradients are checked for NaN/Inf (without a check a NaN
+ * spreads silently into every weight: clipping by norm turns one NaN into all
+ * NaNs). Either way a non-finite gradient is reported with its step and
+ * parameter(s), and no update from it (nor after it) is kept.
+ *
+ * - "sync": one scalar read before every update; applyGradients throws. A
+ *   read is free where kernels run synchronously (cpu, wasm), but on a GPU it
+ *   waits for the queue every step, and webgpu cannot read synchronously.
+ * - "deferred": no read. Each update is applied through an on-device select
+ *   (tf.where) on a running "all finite so far" flag, so a bad step and every
+ *   step after it leave the variables and the optimizer's state as they were;
+ *   the error is thrown by the next `await flush()` (runSteps flushes at its
+ *   yields, before evaluations and at the end; `flushFiniteChecks()` flushes
+ *   every optimizer).
+ * - true (default): "deferred" on GPU-backed backends (webgpu, webgl, or
+ *   tensorflow with a GPU), "sync" elsewhere. false: no check.
+ */
+export type FiniteCheck = boolean | "sync" | "deferred";
+
 export interface TransformedOptimizerOptions {
-  /**
-   * Check the raw gradients for NaN/Inf before every update (default true).
-   * Costs one scalar read per step; without it a NaN spreads silently into
-   * every weight (clipping by norm turns one NaN into all NaNs).
-   */
-  checkFinite?: boolean;
+  /** The NaN/Inf check on raw gradients (FiniteCheck; default true). */
+  checkFinite?: FiniteCheck;
   /**
    * Population training: axis 0 of every parameter indexes `runs` independent
    * runs, and every transform acts per run (norms clipped per run, one noise
@@ -59,7 +75,7 @@ interface SavedConfig {
   chained: boolean;
   step: number;
   runs: number | null;
-  checkFinite: boolean;
+  checkFinite: FiniteCheck;
 }
 
 /**
@@ -78,6 +94,74 @@ function toNamedMap(grads: tf.NamedTensorMap | NamedTensor[]): tf.NamedTensorMap
 
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 
+/**
+ * Updates since the last flush that share one list of parameter names. Flags
+ * are float32 0/1, not bool: WASM's Tile/Select of broadcast bool tensors
+ * corrupts its heap (measured here with tfjs 4.22), and arithmetic on 0/1 is exact.
+ */
+interface PendingRecord {
+  names: string[];
+  /** Per parameter, 1 finite, 0 not, at the first bad step of this record (all 1 while none). */
+  flags: tf.Tensor1D;
+  /** That step, or -1. */
+  badStep: tf.Scalar;
+}
+
+/** The deferred check's device-side state, read only by flush(). */
+interface PendingCheck {
+  /** 1 while every update since the last flush had finite gradients, else 0. */
+  healthy: tf.Scalar;
+  records: PendingRecord[];
+  /** The inner optimizer's update count at the last flush: rewinding stops there. */
+  innerIterationsAtFlush: number;
+}
+
+/** Optimizers holding unflushed deferred checks. */
+const unflushed = new Set<TransformedOptimizer>();
+
+/** Awaits flush() of every optimizer with deferred checks pending: throws the first NonFiniteGradientError. */
+export async function flushFiniteChecks(): Promise<void> {
+  for (const opt of [...unflushed]) await opt.flush();
+}
+
+/** Backends whose kernels run asynchronously on a device, where a synchronous read stalls or fails. */
+function onDevice(): boolean {
+  const name = tf.getBackend();
+  if (name === "webgpu" || name === "webgl") return true;
+  if (name !== "tensorflow") return false;
+  const be = tf.findBackend(name) as unknown as { isUsingGpuDevice?: boolean } | null;
+  return Boolean(be?.isUsingGpuDevice);
+}
+
+/**
+ * Runs `f`, capturing every tf.Variable it assigns: the value before the
+ * first assign is kept (a clone shares the buffer: no copy), so the update can
+ * be undone on device. Covers the inner optimizer's own state (momentum,
+ * Adam's moments and beta powers) without knowing its class.
+ */
+function captureAssigns(f: () => void): Map<tf.Variable, tf.Tensor> {
+  const before = new Map<tf.Variable, tf.Tensor>();
+  const proto = tf.Variable.prototype;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const assign = proto.assign;
+  proto.assign = function (this: tf.Variable, value: tf.Tensor) {
+    if (!before.has(this)) before.set(this, tf.keep(tf.clone(this)));
+    assign.call(this, value);
+  };
+  try {
+    f();
+  } catch (e) {
+    for (const [v, old] of before) {
+      assign.call(v, old);
+      old.dispose();
+    }
+    throw e;
+  } finally {
+    proto.assign = assign;
+  }
+  return before;
+}
+
 export class TransformedOptimizer extends tf.Optimizer {
   static get className(): string {
     return "TransformedOptimizer";
@@ -90,7 +174,8 @@ export class TransformedOptimizer extends tf.Optimizer {
 
   private t = 0;
   private readonly indices = new Map<string, number>();
-  private readonly checkFinite: boolean;
+  private readonly checkFinite: FiniteCheck;
+  private pending: PendingCheck | undefined;
   /** Population size (the `runs` option); undefined for a single run. */
   readonly runs: number | undefined;
 
@@ -139,6 +224,70 @@ export class TransformedOptimizer extends tf.Optimizer {
     }
   }
 
+  /**
+   * Deferred check, one step: per-parameter finiteness flags and the running
+   * "healthy" flag on device, the first bad step's flags kept for flush().
+   * Returns the new healthy flag (the caller gates the update on it).
+   */
+  private recordFinite(grads: tf.NamedTensorMap, names: string[], step: number): tf.Scalar {
+    if (!this.pending) {
+      this.pending = { healthy: tf.keep(tf.scalar(1)), records: [], innerIterationsAtFlush: this.inner.iterations };
+      unflushed.add(this);
+    }
+    const p = this.pending;
+    let rec = p.records[p.records.length - 1];
+    if (!rec || rec.names.length !== names.length || rec.names.some((n, i) => n !== names[i])) {
+      rec = { names: [...names], flags: tf.keep(tf.ones([names.length])) as tf.Tensor1D, badStep: tf.keep(tf.scalar(-1, "int32")) };
+      p.records.push(rec);
+    }
+    const r = rec;
+    const next = tf.tidy(() => {
+      // x * 0 is 0 for finite x and NaN for NaN or +-Inf (as in assertFinite).
+      const flags = tf.cast(tf.equal(tf.stack(names.map((n) => tf.sum(tf.mul(grads[n], 0)))), 0), "float32");
+      const ok = tf.min(flags);
+      // 1 exactly when this step is the first bad one since the last flush.
+      const firstBad = tf.mul(p.healthy, tf.sub(1, ok));
+      const newFlags = tf.add(tf.mul(flags, firstBad), tf.mul(r.flags, tf.sub(1, firstBad))) as tf.Tensor1D;
+      const fb = tf.cast(firstBad, "int32");
+      const newStep = tf.add(tf.mul(tf.scalar(step, "int32"), fb), tf.mul(r.badStep, tf.sub(tf.scalar(1, "int32"), fb))) as tf.Scalar;
+      return { healthy: tf.mul(p.healthy, ok) as tf.Scalar, flags: newFlags, badStep: newStep };
+    });
+    tf.dispose([r.flags, r.badStep]);
+    r.flags = tf.keep(next.flags);
+    r.badStep = tf.keep(next.badStep);
+    return tf.keep(next.healthy);
+  }
+
+  /**
+   * Reads the deferred checks (one scalar when all is well): throws the first
+   * NonFiniteGradientError since the last flush, with the counters rewound to
+   * that step (the updates from it on were not applied). Resolves at once when
+   * nothing is pending.
+   */
+  async flush(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    unflushed.delete(this);
+    try {
+      if ((await p.healthy.data())[0] === 1) return;
+      for (const r of p.records) {
+        const step = (await r.badStep.data())[0];
+        if (step < 0) continue;
+        const flags = await r.flags.data();
+        const bad = r.names.filter((_, i) => flags[i] !== 1);
+        const undone = this.t - step;
+        this.t = step;
+        this.iterations_ = Math.max(0, this.iterations_ - undone);
+        const inner = this.inner as unknown as { iterations_: number };
+        inner.iterations_ = Math.max(p.innerIterationsAtFlush, inner.iterations_ - undone);
+        throw new NonFiniteGradientError(step, bad);
+      }
+    } finally {
+      tf.dispose([p.healthy, ...p.records.flatMap((r) => [r.flags, r.badStep])]);
+    }
+  }
+
   private assertFinite(grads: tf.NamedTensorMap, names: string[], step: number): void {
     // x * 0 is 0 for finite x and NaN for NaN or +-Inf, so one sum answers "any non-finite?".
     const probe = tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.mul(grads[n], 0)))));
@@ -168,26 +317,45 @@ export class TransformedOptimizer extends tf.Optimizer {
     };
     names.forEach(paramIndex);
     const ctx: StepContext = { step: this.t, names, paramIndex, runs: this.runs };
-    if (this.checkFinite && names.length > 0) this.assertFinite(grads, names, ctx.step);
+    const mode = !this.checkFinite || names.length === 0 ? "off" : this.checkFinite === true ? (onDevice() ? "deferred" : "sync") : this.checkFinite;
+    if (mode === "sync") this.assertFinite(grads, names, ctx.step);
+    const healthy = mode === "deferred" ? this.recordFinite(grads, names, ctx.step) : undefined;
 
-    const transformed = this.transform.transformGradients
-      ? tf.tidy(() => this.transform.transformGradients!(grads, ctx))
-      : grads;
-    try {
-      this.inner.applyGradients(transformed);
-    } finally {
-      // applyGradients does not dispose what it is given; free only what the transforms made.
-      const given = new Set(names.map((n) => grads[n]));
-      for (const n of Object.keys(transformed)) {
-        if (!given.has(transformed[n])) transformed[n].dispose();
+    const update = () => {
+      const transformed = this.transform.transformGradients
+        ? tf.tidy(() => this.transform.transformGradients!(grads, ctx))
+        : grads;
+      try {
+        this.inner.applyGradients(transformed);
+      } finally {
+        // applyGradients does not dispose what it is given; free only what the transforms made.
+        const given = new Set(names.map((n) => grads[n]));
+        for (const n of Object.keys(transformed)) {
+          if (!given.has(transformed[n])) transformed[n].dispose();
+        }
       }
-    }
-    if (this.transform.afterUpdate) {
-      const registered = tf.engine().registeredVariables;
-      const vars: Record<string, tf.Variable> = {};
-      for (const n of names) vars[n] = registered[n];
-      this.transform.afterUpdate(vars, ctx);
-    }
+      if (this.transform.afterUpdate) {
+        const registered = tf.engine().registeredVariables;
+        const vars: Record<string, tf.Variable> = {};
+        for (const n of names) vars[n] = registered[n];
+        this.transform.afterUpdate(vars, ctx);
+      }
+    };
+    if (healthy) {
+      // Every variable the step wrote (parameters and optimizer state) keeps its new value
+      // only if all gradients so far were finite: a select on device, no read.
+      let before: Map<tf.Variable, tf.Tensor> | undefined;
+      try {
+        before = captureAssigns(update);
+        // Inside tidy: assign takes the buffer, the tidy frees the where's tensor object. The
+        // condition is built at full shape from float ops (no broadcast bool: see PendingRecord).
+        for (const [v, old] of before) tf.tidy(() => v.assign(tf.where(tf.greater(tf.add(tf.zeros(v.shape), healthy), 0.5), v, old)));
+      } finally {
+        if (before) for (const old of before.values()) old.dispose();
+        tf.dispose(this.pending!.healthy);
+        this.pending!.healthy = healthy;
+      }
+    } else update();
     for (const [n, i] of fresh) this.indices.set(n, i);
     this.t++;
     this.incrementIterations();
@@ -219,6 +387,11 @@ export class TransformedOptimizer extends tf.Optimizer {
 
   /** Disposes the inner optimizer and whatever the transforms hold (the prefetch worker). */
   override dispose(): void {
+    if (this.pending) {
+      tf.dispose([this.pending.healthy, ...this.pending.records.flatMap((r) => [r.flags, r.badStep])]);
+      this.pending = undefined;
+      unflushed.delete(this);
+    }
     this.transform.dispose?.();
     this.inner.dispose();
   }

@@ -5,7 +5,8 @@
  * They return void: tslab echoes a cell's last value, and an HTML string
  * would be printed a second time as text.
  */
-import { figureDiv, Figure, plotlyLoaderHtml } from "./plotly";
+import { installKernelInterrupt, interruptSignal } from "../train/interrupt";
+import { figureDiv, Figure, plotlyLoaderHtml, plotlyMimeData } from "./plotly";
 import { TableLike, tableHtml, TableOptions, Cell } from "./table";
 
 interface TslabDisplay {
@@ -28,14 +29,45 @@ function kernel(): Tslab | null {
   }
 }
 
+/** tslab's raw display hook: sends one display_data message with any mime bundle (tslab's own API sends one type). */
+function writeDisplayData(data: Record<string, unknown>): void {
+  const channel = require("tslab/dist/jupyter") as { lastWriteDisplayData?: (content: unknown, update: boolean) => void };
+  channel.lastWriteDisplayData?.({ data, metadata: {}, transient: {} }, false);
+}
+
 let bundleShown = false;
 
-/** Shows a plotly figure; the first figure of a kernel session carries the plotly bundle. */
+/**
+ * A notebook's first code cell calls this: it shows the plotly.js bundle as
+ * that cell's (invisible) output, so every saved figure below it renders after
+ * a reload and in an export, however often figure cells are re-run; and it
+ * arms Kernel > Interrupt (see train/interrupt.ts). Calling it again re-emits.
+ */
+export function initNotebook(): void {
+  const k = kernel();
+  if (!k) return;
+  installKernelInterrupt();
+  k.display.html(`<div class="gn-plotly-bundle" style="display:none"></div>\n${plotlyLoaderHtml()}`);
+  bundleShown = true;
+}
+
+/**
+ * Shows a plotly figure as text/html (a div and a script; classic Notebook,
+ * nbconvert) and as application/vnd.plotly.v1+json (JupyterLab with the plotly
+ * extension renders that without running scripts). Without initNotebook() the
+ * first figure of a kernel session carries the bundle.
+ */
 export function showFigure(fig: Figure, opts?: { height?: number }): void {
   const k = kernel();
   if (!k) return;
-  k.display.html((bundleShown ? "" : plotlyLoaderHtml()) + figureDiv(fig, opts));
+  const html = (bundleShown ? "" : plotlyLoaderHtml()) + figureDiv(fig, opts);
   bundleShown = true;
+  const title = (fig.layout?.title as { text?: string } | string | undefined) ?? "";
+  writeDisplayData({
+    "text/html": html,
+    "application/vnd.plotly.v1+json": plotlyMimeData(fig, opts),
+    "text/plain": `<plotly figure${typeof title === "string" ? (title ? `: ${title}` : "") : title.text ? `: ${title.text}` : ""}>`,
+  });
 }
 
 export function showTable(t: TableLike | Record<string, Cell>[], opts?: TableOptions): void {
@@ -68,7 +100,11 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   const t0 = Date.now();
   let last = 0;
   let lastLogged = -1;
+  let lastFraction = 0;
   const tty = Boolean(process.stderr.isTTY);
+  // The bar says so when Kernel > Interrupt stops the work it tracks.
+  const signal = k ? interruptSignal() : undefined;
+  signal?.addEventListener("abort", () => d?.text(`${render(lastFraction, "")} (interrupted)`), { once: true });
   const render = (fraction: number, detail: string) => {
     const secs = (Date.now() - t0) / 1000;
     // An estimate from the first moments of a long job is noise: wait for 1% or 10 s.
@@ -77,6 +113,8 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   };
   return {
     update(fraction, detail = "") {
+      lastFraction = fraction;
+      if (signal?.aborted) return;
       const now = Date.now();
       if (now - last < intervalMs && fraction < 1) return;
       last = now;
@@ -89,6 +127,7 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
       }
     },
     done(detail = "") {
+      if (signal?.aborted) return;
       const line = render(1, detail);
       if (d) d.text(line);
       else process.stderr.write(`${tty ? "\r" : ""}${line}\n`);

@@ -13,12 +13,24 @@ export interface Figure {
 
 let bundle: string | undefined;
 
-/** The plotly.js-dist bundle's source. */
+function resolveFirst(ids: string[]): string {
+  for (const id of ids) {
+    try {
+      return require.resolve(id);
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error(`none of ${ids.join(", ")} is installed`);
+}
+
+/** The plotly.js bundle's source (plotly.js-dist-min, else plotly.js-dist). */
 export function plotlyBundle(): string {
   if (bundle === undefined) {
     let file: string;
     try {
-      file = require.resolve("plotly.js-dist");
+      // The minified build where installed (4.8 MB), else the same build unminified (10.1 MB).
+      file = resolveFirst(["plotly.js-dist-min", "plotly.js-dist"]);
     } catch {
       // An optional peer: library users who never draw a figure do not install it.
       throw new Error('drawing figures needs plotly.js-dist, an optional peer dependency of gradnoise: npm install plotly.js-dist@^4.1.1');
@@ -39,9 +51,13 @@ export function plotlyLoaderHtml(): string {
   return (
     `<script>window.__gnDefine = window.define; window.define = undefined;</script>\n` +
     `<script>${src}</script>\n` +
-    `<script>window.define = window.__gnDefine;</script>\n`
+    // Figures whose script ran before the bundle (out-of-order outputs) queued themselves: draw them now.
+    `<script>window.define = window.__gnDefine; (window.__gnPending || []).splice(0).forEach(function (f) { f(); });</script>\n`
   );
 }
+
+/** Shown in a figure's place while plotly.js is missing from the page (no bundle output above it). */
+export const MISSING_PLOTLY_NOTE = "plotly.js is not loaded on this page: run the notebook's first code cell (it calls lab.report.initNotebook()), then this cell.";
 
 let figureCount = 0;
 
@@ -52,10 +68,22 @@ export function figureDiv(fig: Figure, opts: { id?: string; height?: number } = 
   const json = (v: unknown) => JSON.stringify(v ?? {}).replace(/</g, "\\u003c");
   const layout = { margin: { t: 50, r: 20, b: 50, l: 60 }, ...fig.layout, height };
   const config = { responsive: true, displaylogo: false, ...fig.config };
-  return (
-    `<div id="${id}" class="gn-figure" style="width:100%;height:${height}px"></div>\n` +
-    `<script>Plotly.newPlot(${JSON.stringify(id)}, ${json(fig.data)}, ${json(layout)}, ${json(config)});</script>\n`
-  );
+  // Draws at once when plotly.js is on the page, else waits in a queue the bundle flushes; after 3 s
+  // without it the div says how to get it (a notebook saved without its bundle output, issue 11).
+  const draw =
+    `(function () { var id = ${JSON.stringify(id)};` +
+    ` function draw() { var el = document.getElementById(id); if (!el) return; var m = el.querySelector(".gn-missing"); if (m) m.remove();` +
+    ` Plotly.newPlot(el, ${json(fig.data)}, ${json(layout)}, ${json(config)}); }` +
+    ` if (window.Plotly) draw(); else { (window.__gnPending = window.__gnPending || []).push(draw);` +
+    ` setTimeout(function () { var el = document.getElementById(id); if (!window.Plotly && el && !el.querySelector(".gn-missing"))` +
+    ` el.insertAdjacentHTML("afterbegin", ${json(`<p class="gn-missing" style="color:#a00">${MISSING_PLOTLY_NOTE}</p>`)}); }, 3000); } })();`;
+  return `<div id="${id}" class="gn-figure" style="width:100%;height:${height}px"></div>\n<script>${draw}</script>\n`;
+}
+
+/** The figure as plotly's own mime bundle (application/vnd.plotly.v1+json), which JupyterLab's plotly extension renders without scripts. */
+export function plotlyMimeData(fig: Figure, opts: { height?: number } = {}): { data: unknown; layout: unknown; config: unknown } {
+  const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
+  return { data: fig.data, layout: { margin: { t: 50, r: 20, b: 50, l: 60 }, ...fig.layout, height }, config: { displaylogo: false, ...fig.config } };
 }
 
 /** A whole HTML page holding `parts` (figures, tables, text) with the bundle inlined once. */

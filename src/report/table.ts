@@ -35,12 +35,23 @@ export function fromRows(rows: Record<string, Cell>[]): TableLike {
   return { columns, values: rows.map((r) => columns.map((c) => r[c])) };
 }
 
+/** "right" for a column whose filled cells are all numbers (or numeric strings such as "12.5%" or "0.91 ± 0.02"), else "left". */
+export function columnAlignments(t: TableLike): ("left" | "right")[] {
+  const numeric = (v: Cell) => typeof v === "number" || (typeof v === "string" && /^[-+−]?(\d[\d,]*\.?\d*|\.\d+)(e[-+]?\d+)?\s*%?(\s*(±|\+-)\s*[\d.]+%?)?$/i.test(v.trim()));
+  return t.columns.map((_, j) => {
+    const filled = t.values.map((r) => r[j]).filter((v) => v !== null && v !== undefined && v !== "");
+    return filled.length > 0 && filled.every(numeric) ? "right" : "left";
+  });
+}
+
 export function tableHtml(t: TableLike | Record<string, Cell>[], opts: TableOptions = {}): string {
   const table = Array.isArray(t) ? fromRows(t) : t;
   const digits = opts.digits ?? 4;
-  const head = table.columns.map((c) => `<th>${esc(String(c))}</th>`).join("");
+  // One alignment per column, header included: right for numeric columns, left for the rest.
+  const align = columnAlignments(table);
+  const head = table.columns.map((c, j) => `<th style="text-align:${align[j]}">${esc(String(c))}</th>`).join("");
   const body = table.values
-    .map((row) => `<tr>${row.map((v) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${esc(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .map((row) => `<tr>${row.map((v, j) => `<td style="text-align:${align[j]}">${esc(formatCell(v, digits))}</td>`).join("")}</tr>`)
     .join("\n");
   const caption = opts.caption ? `<caption style="caption-side:bottom;text-align:left">${esc(opts.caption)}</caption>` : "";
   return `<table class="gn-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;

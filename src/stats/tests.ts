@@ -295,3 +295,34 @@ export function pairedPermutationTest(a: readonly number[], b: readonly number[]
   }
   return { observed, pValue: (count + 1) / (permutations + 1), permutations, alternative };
 }
+
+/**
+ * Fisher's exact test of two proportions, `a` of `n` against `b` of `m` (e.g.
+ * runs that left the plateau with and without noise): the two-sided p-value
+ * sums the hypergeometric probabilities of every table with the same margins
+ * that is no more likely than the observed one (R's fisher.test convention,
+ * with its relative tolerance 1e-7 for ties).
+ */
+export function fisherExact(a: number, n: number, b: number, m: number): number {
+  for (const [k, v] of Object.entries({ a, n, b, m })) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`fisherExact: ${k} must be a non-negative integer, got ${v}`);
+  }
+  if (a > n || b > m) throw new RangeError(`fisherExact: successes exceed trials (${a} of ${n}, ${b} of ${m})`);
+  if (n === 0 || m === 0) throw new RangeError(`fisherExact: both groups need at least one trial (got ${n} and ${m})`);
+  const k = a + b;
+  const logChoose = (x: number, y: number) => logFactorial(x) - logFactorial(y) - logFactorial(x - y);
+  const logP = (x: number) => logChoose(n, x) + logChoose(m, k - x) - logChoose(n + m, k);
+  const observed = logP(a);
+  let p = 0;
+  for (let x = Math.max(0, k - m); x <= Math.min(n, k); x++) {
+    const lp = logP(x);
+    if (lp <= observed + Math.log1p(1e-7)) p += Math.exp(lp);
+  }
+  return Math.min(1, p);
+}
+
+function logFactorial(x: number): number {
+  let s = 0;
+  for (let i = 2; i <= x; i++) s += Math.log(i);
+  return s;
+}

@@ -16,8 +16,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream, BpttWindow } from "../data/bptt";
-import { disposeState, LMState, RnnLM } from "../models/rnn-lm";
+import type { Corpus, CorpusName } from "../data/corpus";
+import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
+import { CellKind, disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
+import { lossDiverged } from "./divergence";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -164,7 +167,9 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     const loss = r.loss;
     const v = (await loss.data())[0];
     loss.dispose();
-    if (!Number.isFinite(v)) {
+    // The one divergence rule (train/divergence.ts): a non-finite loss or a
+    // blow-up past 1000 x ln(vocabulary); training stops there.
+    if (lossDiverged([v], model.config.vocabSize)) {
       h.diverged = true;
       return;
     }
@@ -193,4 +198,92 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
   h.steps = o.epochs * perEpoch;
   h.seconds = (Date.now() - started) / 1000;
   return h;
+}
+
+/**
+ * One language-model run as the registered experiments describe it (GN
+ * Section 4.6, NOISIN Tables 2-3 and Figure 2, and the noise comparison):
+ * everything a run depends on besides its seed, so a record can carry it.
+ */
+export interface LMSetup {
+  corpus: CorpusName;
+  cell: CellKind;
+  layers: number;
+  hidden: number;
+  /** Uniform init half-width (Zaremba small: 0.1). */
+  initScale: number;
+  dropout: DropoutConfig | null;
+  /** NOISIN hidden-state noise (002, Section 3), or null. */
+  hiddenNoise: HiddenNoiseConfig | null;
+  /** Annealed gradient noise (GN Eq. 1: variance eta / (1 + t)^gamma), or null. */
+  gradientNoise: { eta: number; gamma: number } | null;
+  optimizer: "sgd" | "adam";
+  lr: number;
+  /** Zaremba's per-epoch decay after `decayAfter` epochs, or null for a fixed lr. */
+  lrDecay: number | null;
+  decayAfter: number;
+  clip: number | null;
+  loss: "time-summed" | "mean";
+  batch: number;
+  steps: number;
+  epochs: number;
+  /** Fraction of the training windows each epoch visits (the same first windows every epoch); 1 = the whole corpus. */
+  trainFraction: number;
+  /** The per-epoch validation curve uses the first this many validation tokens (null: all). */
+  curveValidTokens: number | null;
+  /** The final validation and test perplexities use the first this many tokens of each split (null: all). */
+  evalTokens: number | null;
+  evalBatch: number;
+  evalSteps: number;
+}
+
+export interface LMOutcome {
+  /** Final perplexities with regularisers off; null when the run diverged. */
+  validPerplexity: number | null;
+  testPerplexity: number | null;
+  diverged: boolean;
+  /** Per epoch: learning rate, training perplexity (regularisers on), validation perplexity (curve tokens). */
+  epoch: number[];
+  lr: number[];
+  trainCurve: (number | null)[];
+  validCurve: (number | null)[];
+  /** Learned NOISIN gammas per layer after each epoch ([] without learned noise). */
+  learnedGamma: number[][];
+  windowsPerEpoch: number;
+  tokensPerEpoch: number;
+  parameters: number;
+  trainSeconds: number;
+}
+
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+const head = (ids: Int32Array, n: number | null) => (n === null || n >= ids.length ? ids : ids.subarray(0, n));
+
+/** Trains a fresh model as `s` says from `seed` on `corpus` and evaluates it. */
+export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onEpoch?: (epoch: number, epochs: number) => void): Promise<LMOutcome> {
+  if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new RangeError(`runLMSetup: trainFraction must be in (0, 1], got ${s.trainFraction}`);
+  const model = new RnnLM({ vocabSize: corpus.vocab.length, hidden: s.hidden, layers: s.layers, cell: s.cell, initScale: s.initScale, dropout: s.dropout, hiddenNoise: s.hiddenNoise, seed });
+  try {
+    const windows = new BpttStream(corpus.train, s.batch, s.steps).windows;
+    const perEpoch = Math.max(1, Math.floor(s.trainFraction * windows));
+    const h = await trainLM(model, corpus.train, {
+      seed, epochs: s.epochs, batch: s.batch, steps: s.steps, optimizer: s.optimizer, lr: s.lr,
+      lrDecay: s.lrDecay ?? undefined, decayAfter: s.decayAfter, clipGlobalNorm: s.clip,
+      gradientNoise: s.gradientNoise, loss: s.loss, maxWindowsPerEpoch: perEpoch,
+      valid: head(corpus.valid, s.curveValidTokens), evalBatch: s.evalBatch, evalSteps: s.evalSteps,
+      onEpoch: onEpoch && ((e) => onEpoch(e, s.epochs)),
+    });
+    const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps })).perplexity));
+    const validPerplexity = await evaluate(corpus.valid);
+    const testPerplexity = await evaluate(corpus.test);
+    return {
+      validPerplexity, testPerplexity,
+      diverged: h.diverged || validPerplexity === null || testPerplexity === null,
+      epoch: h.epoch, lr: h.lr,
+      trainCurve: h.trainPerplexity.map(finiteOrNull), validCurve: h.validPerplexity.map(finiteOrNull),
+      learnedGamma: h.gamma, windowsPerEpoch: perEpoch, tokensPerEpoch: perEpoch * s.batch * s.steps,
+      parameters: model.parameterCount, trainSeconds: h.seconds,
+    };
+  } finally {
+    model.dispose();
+  }
 }

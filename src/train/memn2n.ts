@@ -12,6 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 import { BabiExample } from "../data/babi";
 import { batchIndices } from "../data/dataset";
 import { EncodedExample, MemN2N, summedCrossEntropy } from "../models/memn2n";
+import type { NoiseOptions } from "../noise/gradient-noise";
+import { constant } from "../noise/schedule";
 import { SeedPart, uniformStream } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { runSteps } from "./loop";
@@ -45,9 +47,15 @@ export interface MemN2NTrainOptions {
   batchSize?: number;
   /** Per-matrix gradient norm clip (40). */
   clipNorm?: number;
-  /** Eq. 1's eta, or null for no noise. */
+  /** Eq. 1's eta, or null for no noise (or for fixed noise, below). */
   eta: number | null;
   gamma?: number;
+  /**
+   * A constant noise standard deviation instead of Eq. 1's schedule (the first
+   * version of the paper, Section 4.2: a fixed std "works best at 0.001").
+   * Give either this or eta.
+   */
+  fixedStd?: number;
   /** Random time shifts (random empty memories), fraction 0.1 in the reference; 0 turns them off. */
   randomTime?: number;
   validation?: EncodedExample[];
@@ -111,6 +119,15 @@ function sgdStep(model: MemN2N, opt: tf.Optimizer, examples: EncodedExample[], o
   }
 }
 
+function noiseFor(o: MemN2NTrainOptions): NoiseOptions | null {
+  if (o.fixedStd !== undefined) {
+    if (o.eta !== null) throw new RangeError(`trainMemN2N: give eta or fixedStd, not both (eta ${o.eta}, fixedStd ${o.fixedStd})`);
+    if (!(o.fixedStd > 0 && Number.isFinite(o.fixedStd))) throw new RangeError(`trainMemN2N: fixedStd must be a positive number, got ${o.fixedStd}`);
+    return { schedule: constant(o.fixedStd * o.fixedStd), seed: o.seed };
+  }
+  return o.eta === null ? null : { eta: o.eta, gamma: o.gamma ?? 0.55, seed: o.seed };
+}
+
 export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[], o: MemN2NTrainOptions): Promise<MemN2NHistory> {
   const batchSize = o.batchSize ?? 32;
   const perEpoch = Math.floor(train.length / batchSize);
@@ -122,7 +139,7 @@ export async function trainMemN2N(model: MemN2N, train: readonly EncodedExample[
   const opt = buildOptimizer({
     lr: o.learningRate,
     clip: { norm: o.clipNorm ?? 40 },
-    noise: o.eta === null ? null : { eta: o.eta, gamma: o.gamma ?? 0.55, seed: o.seed },
+    noise: noiseFor(o),
     checkFinite: false,
   });
   const h: MemN2NHistory = { epoch: [], loss: [], batchError: [], evalEpoch: [], validationError: [], switchEpoch: o.linearEpochs, steps: 0, diverged: false, seconds: 0 };

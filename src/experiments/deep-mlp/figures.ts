@@ -119,5 +119,7 @@ export function table1ComparisonRows(cs: Table1Comparison[]): Record<string, Cel
     "avg difference, paper (points)": (100 * c.paperDifference).toFixed(1),
     "p, permutation": c.pPermutation.toFixed(4),
     "p, Mann-Whitney": c.pMannWhitney.toFixed(4),
+    "left the plateau, with / without noise": `${c.escapedWith}/${c.runsWith} vs ${c.escapedWithout}/${c.runsWithout}`,
+    "p, Fisher (left the plateau)": c.pEscaped.toFixed(4),
   }));
 }

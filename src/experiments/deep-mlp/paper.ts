@@ -5,7 +5,8 @@
  */
 import { InitScheme, SIMPLE_INIT } from "../../models/init";
 
-export type Table1Setting = "No Noise" | "With Noise" | "No Noise + Dropout";
+export const TABLE1_SETTINGS = ["No Noise", "With Noise", "No Noise + Dropout"] as const;
+export type Table1Setting = (typeof TABLE1_SETTINGS)[number];
 
 export interface Table1Row {
   setting: Table1Setting;

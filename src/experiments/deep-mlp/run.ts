@@ -21,7 +21,7 @@ import { trainClassifier } from "../../train/classifier";
 import { lossDiverged } from "../../train/divergence";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
-import { Table1Setting, TABLE1 } from "./paper";
+import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
 
 export interface DeepMlpConfig {
   depth: number;
@@ -45,6 +45,8 @@ export interface DeepMlpConfig {
   logEvery: number;
   /** Which of Table 1's experiments the sweep runs (ids "exp1".."exp6"). */
   experiments: string[];
+  /** Which rows of those experiments (default every row). */
+  settings?: Table1Setting[];
 }
 
 const ALL = TABLE1.map((e) => e.id);
@@ -95,9 +97,11 @@ export interface RunRecord extends RunSpec {
 export function planRuns(cfg: DeepMlpConfig): RunSpec[] {
   const unknown = cfg.experiments.filter((id) => !TABLE1.some((e) => e.id === id));
   if (unknown.length) throw new RangeError(`unknown Table 1 experiment(s) ${unknown.join(", ")}; have ${TABLE1.map((e) => e.id).join(", ")}`);
+  const badRows = (cfg.settings ?? []).filter((x) => !TABLE1_SETTINGS.includes(x));
+  if (badRows.length) throw new RangeError(`unknown Table 1 setting(s) ${badRows.join(", ")}; have ${TABLE1_SETTINGS.join(", ")}`);
   const specs: RunSpec[] = [];
   for (const e of TABLE1.filter((x) => cfg.experiments.includes(x.id))) {
-    for (const row of e.rows) {
+    for (const row of e.rows.filter((r) => !cfg.settings || cfg.settings.includes(r.setting))) {
       cfg.learningRates.forEach((lr, li) => {
         for (let run = 0; run < cfg.runsPerLr; run++) {
           specs.push({ key: `${e.id}/${row.setting}/lr=${lr}/run${run}`, experiment: e.id, setting: row.setting, lr, run, seed: 1 + run + 1000 * li });
@@ -138,17 +142,22 @@ export async function trainRun(spec: RunSpec, cfg: DeepMlpConfig, ctx: Pick<RunC
     checkFinite: false,
   });
   const steps = cfg.steps;
-  const h = await trainClassifier(model, opt, data.train, {
-    steps,
-    batchSize: cfg.batchSize,
-    seed: spec.seed,
-    logEvery: cfg.logEvery,
-    evalData: data.test,
-    evalEvery: cfg.evalEvery,
-    onProgress: onStep && ((p) => onStep(p.step, p.steps)),
-  });
-  opt.dispose();
-  model.dispose();
+  // finally: an interrupted or failed run must not leave its weights or the optimiser's state behind.
+  let h: Awaited<ReturnType<typeof trainClassifier>>;
+  try {
+    h = await trainClassifier(model, opt, data.train, {
+      steps,
+      batchSize: cfg.batchSize,
+      seed: spec.seed,
+      logEvery: cfg.logEvery,
+      evalData: data.test,
+      evalEvery: cfg.evalEvery,
+      onProgress: onStep && ((p) => onStep(p.step, p.steps)),
+    });
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
   return {
     ...spec,
     scale,

@@ -2,7 +2,7 @@
  * Table 1 from records: best and average per row with a bootstrap interval,
  * with-noise vs without tests per experiment, and the verdicts.
  */
-import { bootstrapCI, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
+import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
 import { runDiverged } from "../../train/divergence";
@@ -41,7 +41,21 @@ export interface Table1Comparison {
   pPermutation: number;
   /** Two-sided Mann-Whitney U (normal approximation with tie correction). */
   pMannWhitney: number;
+  /** Runs that left the plateau with and without noise, out of each setting's runs, and Fisher's exact test of the two proportions. */
+  escapedWith: number;
+  escapedWithout: number;
+  runsWith: number;
+  runsWithout: number;
+  pEscaped: number;
   paperDifference: number;
+}
+
+/** How many runs left the plateau in each setting, and whether the proportions differ (the rescue question). */
+function escapes(withNoise: number[], without: number[]): Pick<Table1Comparison, "escapedWith" | "escapedWithout" | "runsWith" | "runsWithout" | "pEscaped"> {
+  const left = (xs: number[]) => xs.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length;
+  const escapedWith = left(withNoise);
+  const escapedWithout = left(without);
+  return { escapedWith, escapedWithout, runsWith: withNoise.length, runsWithout: without.length, pEscaped: fisherExact(escapedWith, withNoise.length, escapedWithout, without.length) };
 }
 
 /** Paper differences under 1 point on the average count as "no difference". */
@@ -87,6 +101,7 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
         difference: mean(a) - mean(b),
         pPermutation: permutationTest(a, b, { seed: `${seed}/${e.id}/perm`, permutations: 10000 }).pValue,
         pMannWhitney: mannWhitneyU(a, b).pValue,
+        ...escapes(a, b),
         paperDifference: paper("With Noise") - paper("No Noise"),
       });
     }

@@ -56,6 +56,21 @@ export interface Summary {
   verdicts: Verdict[];
 }
 
+/** An extension study: part of a plan rerun under other options, with its own results file. */
+export interface Study {
+  title: string;
+  scale: Scale;
+  overrides: Overrides;
+  /**
+   * The overrides of the whole comparison the study belongs to, when it reruns
+   * only part of it (e.g. only the noisy settings, with eta 1.0). The rest of
+   * that plan is taken from the standard sweep at the same scale: the same keys
+   * and seeds, runs the changed option does not touch, so both sides stay
+   * paired. The experiment vouches for that when it declares the study.
+   */
+  completes?: Overrides;
+}
+
 export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary> {
   /** CLI name and results-file stem, e.g. "deep-mlp". */
   readonly id: string;
@@ -71,8 +86,8 @@ export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends 
   readonly requiredKernels: readonly string[];
   /** Typed CLI flags that narrow or extend a scale's sweep; each gives the results file a tag. */
   readonly options: readonly OptionSpec<C>[];
-  /** Extension studies whose results are committed: shown by notebooks and `experiment list`. */
-  readonly studies?: readonly { title: string; scale: Scale; overrides: Overrides }[];
+  /** Extension studies whose results are committed: shown by notebooks, `experiment list` and `npm run figures`. */
+  readonly studies?: readonly Study[];
   /**
    * Record fields that must hold finite numbers (what the tables average, e.g.
    * "testAccuracy"): a record where one is missing or is not a finite number is

@@ -1,4 +1,6 @@
-export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
+export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Study, Summary, TableBlock } from "./contract";
+export { loadStudies, loadStudy, studySource, studyTables } from "./studies";
+export type { StudyResults } from "./studies";
 export { defineExperiment, recordMismatch } from "./contract";
 export { experiments, getExperiment } from "./registry";
 export { auditSweep, belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, settleSweep, shardPlan, sweepCommand, whyNotCounted } from "./sweep";

@@ -15,6 +15,8 @@ import { getExperiment } from "./registry";
 import { readResultLines, ResultLine, resultFiles, runPending } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
+import { interruptSignal, throwIfInterrupted } from "../../train/interrupt";
+import * as tf from "@tensorflow/tfjs";
 
 const experimentOf = (e: string | AnyExperiment): AnyExperiment => (typeof e === "string" ? getExperiment(e) : e);
 
@@ -205,6 +207,8 @@ export interface RunSweepOptions {
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
   /** Where lines set aside and lock notes are reported (default console.warn). */
   warn?: (msg: string) => void;
+  /** Stops the sweep between and within runs (default: interruptSignal(), Kernel > Interrupt); finished runs stay in the file. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -216,9 +220,11 @@ export interface RunSweepOptions {
 export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Promise<RunSpec[]> {
   const ex = plan.experiment;
   const cache = new Map<string, unknown>();
+  const signal = opts.signal ?? interruptSignal();
   const pending = () =>
     runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord) }, async (spec, onStep) => {
-      const rec = (await ex.run(spec, plan.config, { scale: plan.scale, onStep, cache })) as RunRecord;
+      throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
+      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache }))) as RunRecord;
       return { ...rec, fingerprint: plan.expected.get(spec.key)! };
     });
   if (opts.worker) return pending();
@@ -231,6 +237,22 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
     return ran;
   } finally {
     release();
+  }
+}
+
+/**
+ * Runs `fn`; if it throws (an interrupt, a failure), disposes the tf.Variables
+ * created meanwhile, so a run whose trainer has no `finally` for its model and
+ * optimizer still leaves no weights behind in a notebook kernel.
+ */
+async function disposingNewVariables<T>(fn: () => Promise<T>): Promise<T> {
+  const vars = tf.engine().state.registeredVariables;
+  const before = new Set(Object.keys(vars));
+  try {
+    return await fn();
+  } catch (e) {
+    for (const [name, v] of Object.entries(vars)) if (!before.has(name) && !v.isDisposed) v.dispose();
+    throw e;
   }
 }
 

@@ -47,6 +47,25 @@ export function table2ComparisonRows(cs: Table2Comparison[]): Record<string, Cel
   }));
 }
 
+/**
+ * Annealed vs fixed noise (Section 4.6 of the revised paper; issue 13): for each
+ * noise variant, what it does to each procedure's validation error against the
+ * same restarts without noise (negative: noise helps), with its paired test.
+ */
+export function noiseVariantRows(variants: readonly { label: string; comparisons: readonly Table2Comparison[] }[]): Record<string, Cell>[] {
+  return variants.flatMap((v) =>
+    v.comparisons.map((c) => ({
+      noise: v.label,
+      procedure: c.stages,
+      "tasks (pairs)": c.tasks,
+      "validation: noise - none (points)": (100 * c.validationDifference).toFixed(1),
+      "p (paired permutation)": c.pValidation.toFixed(4),
+      "train: noise - none (points)": (100 * c.trainDifference).toFixed(1),
+      "paper, validation (annealed)": (100 * c.paperValidationDifference).toFixed(1),
+    })),
+  );
+}
+
 /** One row per task: test error of the kept restart in each setting, and the reference implementation's. */
 export function perTaskRows(selected: Table2Selected[]): Record<string, Cell>[] {
   const tasks = [...new Set(selected.map((s) => s.task))].sort((a, b) => a - b);

@@ -34,6 +34,14 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     },
     { name: "eta", type: "number", help: "Eq. 1's eta for the noisy settings (default 0.01; the first version of the paper: 1.0)", apply: (c, v) => ({ ...c, eta: v as number }) },
     {
+      name: "fixed-std", type: "number", help: "fixed noise: this constant standard deviation instead of Eq. 1 for the noisy settings (the first version's 0.001)",
+      apply: (c, v) => {
+        if (!((v as number) > 0)) throw new RangeError(`--fixed-std must be positive, got ${v}`);
+        return { ...c, fixedStd: v as number };
+      },
+      tag: (v) => `std${v}`,
+    },
+    {
       name: "settings", type: "string", list: true, choices: TABLE2_SETTINGS, help: "only these settings (default all four)",
       apply: (c, v) => ({ ...c, settings: v as MemN2NConfig["settings"] }),
       tag: (v) => (v as string[]).map((x) => x.replace(/ \+ noise/, "+noise")).join("+"),
@@ -49,7 +57,10 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     { title: "Tasks 16 and 18, two-stage, 10 restarts, position encoding as printed", scale: "cpu", overrides: { tasks: [16, 18], settings: ["two-stage"], restarts: 10, pe: "paper" } },
     // Issue 13: the first version of the paper (000_*, Section 4.2) ran Table 2's noisy settings with eta = 1.0;
     // the plain settings are the standard sweep's (same paired restart seeds).
-    { title: "eta = 1.0 (the first version's setting), noisy settings", scale: "cpu", overrides: { eta: 1, settings: ["one-stage + noise", "two-stage + noise"] } },
+    { title: "eta = 1.0 (the first version's setting), noisy settings", scale: "cpu", overrides: { eta: 1, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { eta: 1 } },
+    // Issue 13: fixed noise. The first version (000_*, 4.2) tuned a fixed *standard deviation* to 0.001; the
+    // revised text (001_*, 4.6) speaks of a fixed "eta = 0.001", which in Eq. 1's terms is a variance (std 0.0316).
+    { title: "Fixed noise std 0.001 (the first version's words), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.001, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.001 } },
   ],
   measures: ["trainError", "validationError", "testError"],
   legacyMismatch: (r, c) => {
@@ -94,6 +105,6 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
   provenance: (c) =>
     `bAbI 1k tasks ${c.tasks.join(",")}, MemN2N 3 hops d 20 (PE ${c.positionEncoding === "reference" ? "as coded" : "as printed"}, TE, RN, adjacent tying), ` +
     `${c.restarts} restarts per task and setting (best training error kept), settings ${c.settings.join(", ")}, ` +
-    `${c.epochs} softmax epochs (+${c.linearEpochs} linear-start for two-stage), lr ${c.learningRate.oneStage} / ${c.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, eta ${c.eta}, gamma ${c.gamma}; ` +
+    `${c.epochs} softmax epochs (+${c.linearEpochs} linear-start for two-stage), lr ${c.learningRate.oneStage} / ${c.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, ${c.fixedStd === undefined ? `eta ${c.eta}, gamma ${c.gamma}` : `fixed noise std ${c.fixedStd}`}; ` +
     `restart seeds 100*task + 1..${c.restarts}` + (c.trainQuestions ? `; first ${c.trainQuestions} training questions per task` : ""),
 });

@@ -31,6 +31,11 @@ export interface MemN2NConfig {
   learningRate: { oneStage: number; twoStage: number };
   eta: number;
   gamma: number;
+  /**
+   * Fixed noise instead of Eq. 1 for the noisy settings: a constant standard
+   * deviation (issue 13; the first version, Section 4.2: 0.001). Absent: annealed.
+   */
+  fixedStd?: number;
   /** Use only the first n training questions per task (smoke scale). */
   trainQuestions?: number;
   /** Validation error every this many epochs. */
@@ -72,6 +77,8 @@ export interface MemN2NRunRecord extends MemN2NRunSpec {
   stages: 1 | 2;
   eta: number | null;
   gamma: number | null;
+  /** Constant noise std of a fixed-noise run (absent otherwise: records before the option, and annealed ones). */
+  fixedStd?: number;
   learningRate: number;
   epochs: number;
   linearEpochs: number;
@@ -207,40 +214,45 @@ export async function trainMemN2NRun(spec: MemN2NRunSpec, cfg: MemN2NConfig, ctx
   const model = memn2nFor(data, cfg, spec.seed);
   const learningRate = twoStage ? cfg.learningRate.twoStage : cfg.learningRate.oneStage;
   const linearEpochs = twoStage ? cfg.linearEpochs : 0;
-  const h = await trainMemN2N(model, data.train, {
-    seed: spec.seed,
-    epochs: cfg.epochs,
-    linearEpochs,
-    learningRate,
-    eta: noisy ? cfg.eta : null,
-    gamma: cfg.gamma,
-    validation: data.validation,
-    evalEvery: cfg.evalEvery,
-    onEpoch,
-  });
-  const rec: MemN2NRunRecord = {
-    ...spec,
-    scale,
-    taskName: data.name,
-    stages: twoStage ? 2 : 1,
-    eta: noisy ? cfg.eta : null,
-    gamma: noisy ? cfg.gamma : null,
-    learningRate,
-    epochs: cfg.epochs,
-    linearEpochs,
-    vocabSize: data.vocab.length,
-    memorySize: data.memorySize,
-    positionEncoding: cfg.positionEncoding,
-    trainError: await errorRate(model, data.train),
-    validationError: await errorRate(model, data.validation),
-    testError: await errorRate(model, data.test),
-    diverged: h.diverged,
-    curve: { epoch: h.epoch, loss: h.loss.map((l) => (Number.isFinite(l) ? l : null) as number), batchError: h.batchError, evalEpoch: h.evalEpoch, validationError: h.validationError },
-    seconds: h.seconds,
-    engine: deviceLine(),
-    date: new Date().toISOString(),
-  };
-  model.dispose();
-  return rec;
+  // finally: an interrupted or failed run must not leave its weights behind.
+  try {
+    const h = await trainMemN2N(model, data.train, {
+      seed: spec.seed,
+      epochs: cfg.epochs,
+      linearEpochs,
+      learningRate,
+      eta: noisy && cfg.fixedStd === undefined ? cfg.eta : null,
+      gamma: cfg.gamma,
+      ...(noisy && cfg.fixedStd !== undefined ? { fixedStd: cfg.fixedStd } : {}),
+      validation: data.validation,
+      evalEvery: cfg.evalEvery,
+      onEpoch,
+    });
+    return {
+      ...spec,
+      scale,
+      taskName: data.name,
+      stages: twoStage ? 2 : 1,
+      eta: noisy && cfg.fixedStd === undefined ? cfg.eta : null,
+      gamma: noisy && cfg.fixedStd === undefined ? cfg.gamma : null,
+      ...(noisy && cfg.fixedStd !== undefined ? { fixedStd: cfg.fixedStd } : {}),
+      learningRate,
+      epochs: cfg.epochs,
+      linearEpochs,
+      vocabSize: data.vocab.length,
+      memorySize: data.memorySize,
+      positionEncoding: cfg.positionEncoding,
+      trainError: await errorRate(model, data.train),
+      validationError: await errorRate(model, data.validation),
+      testError: await errorRate(model, data.test),
+      diverged: h.diverged,
+      curve: { epoch: h.epoch, loss: h.loss.map((l) => (Number.isFinite(l) ? l : null) as number), batchError: h.batchError, evalEpoch: h.evalEpoch, validationError: h.validationError },
+      seconds: h.seconds,
+      engine: deviceLine(),
+      date: new Date().toISOString(),
+    };
+  } finally {
+    model.dispose();
+  }
 }
 

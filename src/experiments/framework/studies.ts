@@ -1,0 +1,78 @@
+/**
+ * Extension studies as comparisons a reader can trust: each study's records,
+ * completed where it declares so by the standard sweep's runs of the settings
+ * it did not rerun, summarised and tabled by the experiment's own code.
+ */
+import * as path from "path";
+import type { AnyExperiment, RunRecord, Study, Summary, TableBlock } from "./contract";
+import type { Scale } from "./scale";
+import { loadSweep, planSweep, sweepCommand } from "./sweep";
+
+export interface StudyResults {
+  study: Study;
+  /** The study's own results file and the command that fills it. */
+  file: string;
+  command: string;
+  /** Runs in the comparison (the study's and, when it completes one, the standard sweep's). */
+  planned: number;
+  /** The study's own runs: planned and finished. */
+  ownPlanned: number;
+  ownFinished: number;
+  /** Runs taken from the standard sweep (0 unless `completes`). */
+  borrowed: number;
+  /** The config the summary is computed under (the comparison's). */
+  config: unknown;
+  records: RunRecord[];
+  summary: Summary;
+}
+
+/** One study's records (completed from the standard sweep if it says so) and their summary; null when it has no records yet. */
+export function loadStudy(ex: AnyExperiment, study: Study, warn?: (msg: string) => void): StudyResults | null {
+  const own = planSweep(ex, study.scale, study.overrides);
+  const mine = loadSweep(own, warn);
+  if (mine.length === 0) return null;
+  let records: RunRecord[] = mine;
+  let config = own.config;
+  let planned = own.specs.length;
+  let borrowed = 0;
+  if (study.completes) {
+    const whole = planSweep(ex, study.scale, study.completes);
+    const ownKeys = new Set(own.specs.map((s) => s.key));
+    const missing = whole.specs.filter((s) => !ownKeys.has(s.key)).map((s) => s.key);
+    const fromBase = new Set(missing);
+    const base = loadSweep(planSweep(ex, study.scale), warn).filter((r) => fromBase.has(r.key));
+    records = [...mine, ...base];
+    config = whole.config;
+    planned = whole.specs.length;
+    borrowed = base.length;
+  }
+  return {
+    study,
+    file: own.file,
+    command: sweepCommand(ex, study.scale, study.overrides),
+    planned,
+    ownPlanned: own.specs.length,
+    ownFinished: mine.length,
+    borrowed,
+    config,
+    records,
+    summary: ex.summarize(records, config),
+  };
+}
+
+/** Every study of `ex` at `scale` that has records. */
+export function loadStudies(ex: AnyExperiment, scale: Scale, warn?: (msg: string) => void): StudyResults[] {
+  return (ex.studies ?? []).filter((s) => s.scale === scale).flatMap((s) => loadStudy(ex, s, warn) ?? []);
+}
+
+/** A one-line account of where a study's numbers come from. */
+export function studySource(r: StudyResults, root = process.cwd()): string {
+  const rel = path.relative(root, r.file);
+  const own = `${r.ownFinished} of ${r.ownPlanned} runs in ${rel}`;
+  return r.borrowed ? `${own}; the settings it does not rerun: ${r.borrowed} runs of the standard sweep` : own;
+}
+
+/** The experiment's tables for a study, captions prefixed with the study's title and source. */
+export function studyTables(ex: AnyExperiment, r: StudyResults, root?: string): TableBlock[] {
+  return ex.tables(r.summary, r.config).map((t: TableBlock) => ({ ...t, caption: `${r.study.title} (${studySource(r, root)}): ${t.caption}` }));
+}

@@ -1,0 +1,98 @@
+/**
+ * Section 4.6 as runs: {with, without} dropout x eta in {0, 0.001, 0.01},
+ * each on seeds 1..n. A seed fixes the initial weights, the dropout masks'
+ * streams and the noise stream's name, so the rows of a seed differ only by
+ * their setting, and runs pair by seed in the tests.
+ *
+ * Unknowns and choices (shared/protocols/language-models.md): Zaremba's
+ * "small" model (2x200 LSTM, init +-0.1, batch 20, 20 steps, SGD lr 1, clip
+ * 5, lr x0.5 per epoch after epoch 4, 13 epochs) plus dropout at an unstated
+ * rate: ours is Zaremba's non-recurrent dropout at 0.5 (his medium model's
+ * rate). gamma 0.55 as everywhere in GN. Evaluation in 10 rows x 35 steps
+ * with the state carried across windows (Zaremba's test pass uses 1 row:
+ * ours loses context only at the 10 row starts).
+ *
+ * Cost, measured (20:45 UTC, the machine loaded by a background sweep at
+ * nice 10, load ~2.4 on 2 cores; /tmp measure script, 12 steps after
+ * loading PTB): 2x200 LSTM training 481 tokens/s, evaluation 1,346
+ * tokens/s on one WASM thread. cpu scale: 4 epochs over the same first 8% of
+ * PTB's training windows (74k tokens per epoch, ~155 s), the per-epoch
+ * validation curve on the first 20,000 validation tokens (~15 s), final
+ * validation and test perplexity on the full splits (~115 s): ~13 min per
+ * run, 18 runs ~3.9 core-hours, ~2 h with 2 workers. The lr decay (after
+ * epoch 4) does not start within 4 epochs: the cpu rows all run at lr 1.
+ */
+import { loadCorpus } from "../../data/corpus";
+import { deviceLine } from "../../engine/device";
+import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import type { RunContext } from "../framework/contract";
+import type { Scale } from "../framework/scale";
+
+export type DropoutSetting = "dropout" | "no dropout";
+export const DROPOUT_SETTINGS: readonly DropoutSetting[] = ["dropout", "no dropout"];
+
+export interface LmPtbConfig {
+  /** Everything but dropout and gradient noise (identical across rows). */
+  base: LMSetup;
+  dropoutRate: number;
+  etas: number[];
+  gamma: number;
+  seeds: number;
+  dropoutSettings: DropoutSetting[];
+}
+
+const ZAREMBA_SMALL: LMSetup = {
+  corpus: "ptb", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
+  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 20, steps: 20, epochs: 13,
+  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
+};
+
+const ETAS = [0, 0.001, 0.01];
+
+export const LM_PTB_CONFIGS: Record<Scale, LmPtbConfig> = {
+  // Seconds: a 2x16 LSTM, 3 windows of 4 x 5 tokens per epoch, 400 evaluation tokens.
+  smoke: { base: { ...ZAREMBA_SMALL, hidden: 16, batch: 4, steps: 5, epochs: 2, trainFraction: 0.00007, curveValidTokens: 400, evalTokens: 400, evalBatch: 4, evalSteps: 10 }, dropoutRate: 0.5, etas: ETAS, gamma: 0.55, seeds: 2, dropoutSettings: [...DROPOUT_SETTINGS] },
+  // See the module comment: 8% of PTB x 4 epochs, full 2x200 model, 3 seeds, ~13 min per run.
+  cpu: { base: { ...ZAREMBA_SMALL, epochs: 4, trainFraction: 0.08, curveValidTokens: 20000 }, dropoutRate: 0.5, etas: ETAS, gamma: 0.55, seeds: 3, dropoutSettings: [...DROPOUT_SETTINGS] },
+  // Zaremba small's protocol with dropout 0.5: ~6 h per run on this machine; meant for a GPU.
+  paper: { base: ZAREMBA_SMALL, dropoutRate: 0.5, etas: ETAS, gamma: 0.55, seeds: 3, dropoutSettings: [...DROPOUT_SETTINGS] },
+};
+
+export interface LmPtbSpec {
+  key: string;
+  condition: string;
+  dropoutSetting: DropoutSetting;
+  eta: number;
+  seed: number;
+}
+
+export interface LmPtbRecord extends LmPtbSpec, LMOutcome {
+  fingerprint?: string;
+  scale: Scale;
+  setup: LMSetup;
+  seconds: number;
+  engine: string;
+  date: string;
+}
+
+export const conditionName = (d: DropoutSetting, eta: number) => `${d}, eta ${eta}`;
+
+export function planLmPtb(c: LmPtbConfig): LmPtbSpec[] {
+  const out: LmPtbSpec[] = [];
+  for (const d of c.dropoutSettings) for (const eta of c.etas) for (let s = 1; s <= c.seeds; s++) out.push({ key: `${d === "dropout" ? "dropout" : "nodropout"}/eta=${eta}/seed${s}`, condition: conditionName(d, eta), dropoutSetting: d, eta, seed: s });
+  return out;
+}
+
+/** The run's full setup: the base with this row's dropout and noise. */
+export function lmPtbSetup(spec: LmPtbSpec, c: LmPtbConfig): LMSetup {
+  return { ...c.base, dropout: spec.dropoutSetting === "dropout" ? { kind: "standard", rate: c.dropoutRate } : null, gradientNoise: spec.eta > 0 ? { eta: spec.eta, gamma: c.gamma } : null };
+}
+
+export async function runLmPtb(spec: LmPtbSpec, c: LmPtbConfig, ctx: RunContext): Promise<LmPtbRecord> {
+  const setup = lmPtbSetup(spec, c);
+  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
+  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
+  const t0 = Date.now();
+  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
+  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+}

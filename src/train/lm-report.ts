@@ -1,0 +1,185 @@
+/**
+ * Tables, tests and figures shared by the language-model experiments (GN
+ * Section 4.6, NOISIN Tables 2-3 and Figure 2, the noise comparison): rows
+ * of mean perplexity over seeds with t intervals, paired t tests between
+ * conditions (runs pair by seed), per-epoch validation curves, and ours
+ * beside the paper's numbers.
+ *
+ * Perplexity is averaged arithmetically over seeds. A diverged run
+ * (train/divergence.ts) has no perplexity: it is counted in "diverged" and
+ * left out of the mean, and out of every pair it belongs to.
+ */
+import type { Figure } from "../report/plotly";
+import type { Cell } from "../report/table";
+import { pairedTTest, tInterval } from "../stats/ttest";
+
+export interface LMRecordLike {
+  key: string;
+  condition: string;
+  seed: number;
+  validPerplexity: number | null;
+  testPerplexity: number | null;
+  diverged: boolean;
+  epoch: number[];
+  validCurve: (number | null)[];
+  trainCurve?: (number | null)[];
+}
+
+export type LMMeasure = "validPerplexity" | "testPerplexity";
+
+export interface LMConditionSpec {
+  condition: string;
+  /** The paper's numbers for this row, where it gives one. */
+  paper?: { valid?: number; test?: number };
+}
+
+export interface LMConditionRow {
+  condition: string;
+  runs: number;
+  planned?: number;
+  diverged: number;
+  /** Means over the runs that did not diverge, with 95% t intervals over seeds (NaN when none). */
+  valid: number;
+  validLow: number;
+  validHigh: number;
+  test: number;
+  testLow: number;
+  testHigh: number;
+  /** Median test perplexity over the runs that did not diverge (robust to a run that blew up without crossing the rule). */
+  testMedian: number;
+  paperValid?: number;
+  paperTest?: number;
+}
+
+const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
+
+function medianOf(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function interval(xs: number[]): { mean: number; low: number; high: number } {
+  return xs.length ? tInterval(xs) : { mean: NaN, low: NaN, high: NaN };
+}
+
+/** One row per condition that has records, in `conditions`' order. */
+export function lmConditionRows(records: readonly LMRecordLike[], conditions: readonly LMConditionSpec[], planned?: readonly { condition: string }[]): LMConditionRow[] {
+  const rows: LMConditionRow[] = [];
+  for (const c of conditions) {
+    const rs = records.filter((r) => r.condition === c.condition);
+    if (rs.length === 0) continue;
+    const ok = rs.filter((r) => !r.diverged);
+    const v = interval(ok.map((r) => r.validPerplexity).filter(finite));
+    const t = interval(ok.map((r) => r.testPerplexity).filter(finite));
+    rows.push({
+      condition: c.condition, runs: rs.length, planned: planned?.filter((p) => p.condition === c.condition).length,
+      diverged: rs.length - ok.length,
+      valid: v.mean, validLow: v.low, validHigh: v.high, test: t.mean, testLow: t.low, testHigh: t.high, testMedian: medianOf(ok.map((r) => r.testPerplexity).filter(finite)),
+      paperValid: c.paper?.valid, paperTest: c.paper?.test,
+    });
+  }
+  return rows;
+}
+
+export interface LMComparison {
+  a: string;
+  b: string;
+  measure: LMMeasure;
+  /** Seeds both conditions finished without diverging. */
+  pairs: number;
+  /** Mean over pairs of (a - b); negative: a has the lower perplexity. */
+  difference: number;
+  low: number;
+  high: number;
+  /** Paired t test over seeds, two-sided. */
+  p: number;
+}
+
+/** a minus b on `measure`, paired by seed; undefined with fewer than 2 pairs. */
+export function lmCompare(records: readonly LMRecordLike[], a: string, b: string, measure: LMMeasure = "testPerplexity"): LMComparison | undefined {
+  const of = (c: string) => new Map(records.filter((r) => r.condition === c && !r.diverged && finite(r[measure])).map((r) => [r.seed, r[measure] as number]));
+  const [ma, mb] = [of(a), of(b)];
+  const seeds = [...ma.keys()].filter((s) => mb.has(s)).sort((x, y) => x - y);
+  if (seeds.length < 2) return undefined;
+  const r = pairedTTest(seeds.map((s) => ma.get(s)!), seeds.map((s) => mb.get(s)!));
+  return { a, b, measure, pairs: seeds.length, difference: r.difference, low: r.low, high: r.high, p: r.p };
+}
+
+const fmt = (x: number | undefined, lo?: number, hi?: number) => (x === undefined || !Number.isFinite(x) ? "" : lo !== undefined && hi !== undefined && Number.isFinite(lo) && hi > lo ? `${x.toFixed(1)} [${lo.toFixed(1)}, ${hi.toFixed(1)}]` : x.toFixed(1));
+
+/** Table rows: ours (mean [95% t interval]) beside the paper's. */
+export function lmRowsTable(rows: readonly LMConditionRow[], label: (condition: string) => Record<string, Cell> = (c) => ({ condition: c })): Record<string, Cell>[] {
+  return rows.map((r) => ({
+    ...label(r.condition),
+    runs: r.planned !== undefined ? `${r.runs} of ${r.planned}` : r.runs,
+    diverged: r.diverged,
+    "valid ppl": fmt(r.valid, r.validLow, r.validHigh),
+    "test ppl": fmt(r.test, r.testLow, r.testHigh),
+    "test median": fmt(r.testMedian),
+    "paper valid": fmt(r.paperValid),
+    "paper test": fmt(r.paperTest),
+  }));
+}
+
+export function lmComparisonTable(cs: readonly LMComparison[]): Record<string, Cell>[] {
+  return cs.map((c) => ({ comparison: `${c.a} minus ${c.b}`, measure: c.measure === "testPerplexity" ? "test ppl" : "valid ppl", pairs: c.pairs, difference: c.difference.toFixed(2), "95% CI": `[${c.low.toFixed(2)}, ${c.high.toFixed(2)}]`, "p (paired t)": c.p.toFixed(3) }));
+}
+
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+/** Validation perplexity per epoch: each run thin, each condition's mean over seeds thick. */
+export function lmCurvesFigure(records: readonly LMRecordLike[], conditions: readonly string[], title = "Validation perplexity per epoch", which: "valid" | "train" = "valid"): Figure {
+  const curve = (r: LMRecordLike) => (which === "valid" ? r.validCurve : r.trainCurve ?? []);
+  const data: Record<string, unknown>[] = [];
+  conditions.forEach((c, i) => {
+    const rs = records.filter((r) => r.condition === c);
+    if (!rs.length) return;
+    const color = PALETTE[i % PALETTE.length];
+    for (const r of rs) data.push({ x: r.epoch, y: curve(r), mode: "lines", line: { color, width: 1 }, opacity: 0.35, showlegend: false, legendgroup: c, hoverinfo: "skip" });
+    const epochs = [...new Set(rs.flatMap((r) => r.epoch))].sort((a, b) => a - b);
+    const mean = epochs.map((e) => {
+      const ys = rs.filter((r) => !r.diverged).map((r) => curve(r)[r.epoch.indexOf(e)]).filter(finite);
+      return ys.length ? ys.reduce((s, y) => s + y, 0) / ys.length : null;
+    });
+    data.push({ x: epochs, y: mean, mode: "lines+markers", name: c, legendgroup: c, line: { color, width: 3 } });
+  });
+  return { data, layout: { title: { text: title }, xaxis: { title: { text: "epoch" }, dtick: 1 }, yaxis: { title: { text: `${which === "valid" ? "validation" : "training"} perplexity` }, type: "log" }, legend: { orientation: "h", y: -0.2 } } };
+}
+
+/** Ours (mean and 95% t interval over seeds, runs as dots) beside the paper's number per condition. */
+export function lmPaperFigure(records: readonly LMRecordLike[], rows: readonly LMConditionRow[], measure: LMMeasure = "testPerplexity", title = "Test perplexity: ours beside the paper's"): Figure {
+  const x = rows.map((r) => r.condition);
+  const key = measure === "testPerplexity" ? "test" : "valid";
+  const mean = rows.map((r) => (Number.isFinite(r[key]) ? r[key] : null));
+  const lo = rows.map((r) => (Number.isFinite(r[key]) ? r[key] - r[`${key}Low`] : 0));
+  const hi = rows.map((r) => (Number.isFinite(r[key]) ? r[`${key}High`] - r[key] : 0));
+  const paper = rows.map((r) => (key === "test" ? r.paperTest : r.paperValid) ?? null);
+  const runs = records.filter((r) => !r.diverged && finite(r[measure]) && x.includes(r.condition));
+  return {
+    data: [
+      { x: runs.map((r) => r.condition), y: runs.map((r) => r[measure]), mode: "markers", name: "our runs", marker: { color: "#9ecae1", size: 6 } },
+      { x, y: mean, mode: "markers", name: "ours: mean, 95% t interval", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
+      ...(paper.some((v) => v !== null) ? [{ x, y: paper, mode: "markers", name: "paper", marker: { color: "#d62728", size: 12, symbol: "x" } }] : []),
+    ],
+    layout: { title: { text: title }, yaxis: { title: { text: key === "test" ? "test perplexity" : "validation perplexity" } }, xaxis: { automargin: true }, legend: { orientation: "h", y: -0.3 } },
+  };
+}
+
+/**
+ * Overfitting of one run from its validation curve: the epoch with the
+ * lowest validation perplexity and how far the last epoch's sits above it
+ * (0 when the last epoch is the best). Undefined without a finite point.
+ */
+export function overfitting(r: Pick<LMRecordLike, "epoch" | "validCurve">): { bestEpoch: number; best: number; last: number; rise: number } | undefined {
+  let bi = -1;
+  r.validCurve.forEach((v, i) => {
+    if (finite(v) && (bi < 0 || v < (r.validCurve[bi] as number))) bi = i;
+  });
+  if (bi < 0) return undefined;
+  const last = r.validCurve[r.validCurve.length - 1];
+  if (!finite(last)) return undefined;
+  const best = r.validCurve[bi] as number;
+  return { bestEpoch: r.epoch[bi], best, last, rise: last - best };
+}

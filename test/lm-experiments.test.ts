@@ -1,0 +1,184 @@
+/**
+ * The language-model experiments (lm-ptb: GN Section 4.6; noisin-ptb,
+ * noisin-noise-level, noisin-wikitext2: NOISIN Tables 2-3 and Figure 2;
+ * noise-comparison: beyond both papers): their statistics (paired t test,
+ * t intervals, per-condition rows, pairing by seed, overfitting, the 2 x 2
+ * interaction, rows won), the trainer's divergence rule, and a smoke sweep
+ * of each that plans, runs, resumes, summarizes and draws.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { selectBackend } from "../src/engine";
+import { getExperiment } from "../src/experiments/framework/registry";
+import { loadRecords } from "../src/experiments/framework/results";
+import { planSweep, runSweep } from "../src/experiments/framework/sweep";
+import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/noise-comparison";
+import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
+import { RnnLM } from "../src/models/rnn-lm";
+import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
+import { LMSetup, perplexity, runLMSetup, trainLM } from "../src/train/lm";
+import { lmCompare, lmConditionRows, LMRecordLike, overfitting } from "../src/train/lm-report";
+
+before(async () => {
+  await selectBackend({ backend: "wasm" });
+});
+
+const close = (a: number, b: number, tol: number, what = "") => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tolerance ${tol})`);
+
+describe("t tests (reference values from scipy.stats 1.17)", () => {
+  test("the t distribution's two-sided tail and quantile", () => {
+    close(studentTTwoSided(2.5, 7), 0.04099221858575289, 1e-10, "t 2.5, df 7");
+    close(studentTTwoSided(0.3, 1), 0.8144528418445154, 1e-10, "t 0.3, df 1");
+    close(studentTTwoSided(10, 30), 4.575251408229618e-11, 1e-15, "t 10, df 30");
+    assert.equal(studentTTwoSided(0, 5), 1);
+    assert.equal(studentTTwoSided(Infinity, 5), 0);
+    close(studentTQuantile(0.05, 2), 4.302652729749462, 1e-8, "q 0.975, df 2");
+    close(studentTQuantile(0.05, 10), 2.228138851986274, 1e-8, "q 0.975, df 10");
+    close(regularizedBeta(0.3, 2.5, 0.5), 0.018927124071945658, 1e-12, "I_0.3(2.5, 0.5)");
+  });
+
+  test("paired t test and t interval", () => {
+    const r = pairedTTest([1, 2, 3, 4.5], [0, 0.5, 0, 0]);
+    close(r.t, 3.162277660168379, 1e-9, "t");
+    close(r.p, 0.05078186628649378, 1e-9, "p");
+    close(r.low, -0.015944713971017155, 1e-7, "low");
+    close(r.high, 5.015944713971017, 1e-7, "high");
+    assert.equal(r.df, 3);
+    const iv = tInterval([100, 104, 109]);
+    close(iv.low, 93.13173597064512, 1e-7, "interval low");
+    close(iv.high, 115.53493069602153, 1e-7, "interval high");
+    // Identical differences: no spread, the difference itself.
+    assert.deepEqual([pairedTTest([2, 3], [1, 2]).p, pairedTTest([1, 2], [1, 2]).p], [0, 1]);
+    assert.throws(() => pairedTTest([1], [2]), /at least 2 pairs/);
+    assert.throws(() => pairedTTest([1, 2], [2]), /pairs must match/);
+  });
+});
+
+const rec = (condition: string, seed: number, test: number | null, o: Partial<LMRecordLike> = {}): LMRecordLike => ({
+  key: `${condition}/${seed}`, condition, seed, validPerplexity: test === null ? null : test + 5, testPerplexity: test, diverged: test === null, epoch: [1, 2, 3], validCurve: [300, 200, 210], ...o,
+});
+
+describe("per-condition rows and comparisons", () => {
+  test("rows: means and t intervals over the runs that did not diverge; diverged runs are counted", () => {
+    const rows = lmConditionRows([rec("a", 1, 100), rec("a", 2, 104), rec("a", 3, 109), rec("a", 4, null), rec("b", 1, 90)], [{ condition: "a", paper: { test: 95 } }, { condition: "b" }, { condition: "c" }], [{ condition: "a" }, { condition: "a" }, { condition: "a" }, { condition: "a" }, { condition: "b" }, { condition: "c" }]);
+    assert.deepEqual(rows.map((r) => [r.condition, r.runs, r.planned, r.diverged]), [["a", 4, 4, 1], ["b", 1, 1, 0]]);
+    close(rows[0].test, 104.33333333333333, 1e-9);
+    close(rows[0].testLow, 93.13173597064512, 1e-7);
+    close(rows[0].valid, 109.33333333333333, 1e-9);
+    assert.equal(rows[0].paperTest, 95);
+    assert.equal(rows[0].testMedian, 104);
+    assert.deepEqual([rows[1].test, rows[1].testLow, rows[1].testHigh, rows[1].testMedian], [90, 90, 90, 90]);
+  });
+
+  test("comparisons pair by seed and leave out diverged and unpaired runs", () => {
+    const rs = [rec("x", 1, 1), rec("x", 2, 2), rec("x", 3, 3), rec("x", 4, 4.5), rec("y", 1, 0), rec("y", 2, 0.5), rec("y", 3, 0), rec("y", 4, 0), rec("y", 5, 7), rec("x", 6, null), rec("y", 6, 1)];
+    const c = lmCompare(rs, "x", "y")!;
+    assert.equal(c.pairs, 4);
+    close(c.p, 0.05078186628649378, 1e-9);
+    close(c.difference, 2.5, 1e-12);
+    assert.equal(lmCompare([rec("x", 1, 1), rec("y", 1, 2)], "x", "y"), undefined, "one pair is no test");
+  });
+
+  test("overfitting: best epoch and the last epoch's rise above it", () => {
+    assert.deepEqual(overfitting({ epoch: [1, 2, 3, 4], validCurve: [300, 200, 210, 230] }), { bestEpoch: 2, best: 200, last: 230, rise: 30 });
+    assert.deepEqual(overfitting({ epoch: [1, 2], validCurve: [300, 250] }), { bestEpoch: 2, best: 250, last: 250, rise: 0 });
+    assert.equal(overfitting({ epoch: [1, 2], validCurve: [300, null] }), undefined, "a last epoch without a number");
+  });
+
+  test("the 2 x 2 interaction: (both - hidden) - (gradient - neither) per complete seed", () => {
+    const r = (condition: string, seed: number, t: number) => ({ ...rec(condition, seed, t) }) as unknown as NoiseComparisonRecord;
+    const rs = [r("neither", 1, 100), r("gradient noise", 1, 98), r("hidden-state noise", 1, 95), r("both", 1, 90), r("neither", 2, 100), r("gradient noise", 2, 100)];
+    assert.deepEqual(interactionTerms(rs), [{ seed: 1, value: -3 }]);
+  });
+
+  test("rows won per regulariser, ours and the paper's (Table 2: NOISIN 2, NOISIN* 2, dropout 1, none 1)", () => {
+    const c = { ...NOISIN_PTB_CONFIGS.smoke, layers: [1], activations: ["tanh" as const] };
+    const row = (condition: string, test: number) => ({ condition, runs: 1, diverged: 0, valid: test, validLow: test, validHigh: test, test, testLow: test, testHigh: test, testMedian: test });
+    const s: NoisinPtbSummary = { rows: [row("1-layer tanh, NOISIN", 150), row("1-layer tanh, NOISIN*", 140), row("1-layer tanh, dropout", 160), row("1-layer tanh, none", 145)], comparisons: [], verdicts: [] };
+    assert.deepEqual(bestRegulariserCounts(s, c), [{ regulariser: "NOISIN", ours: 0, paper: 1 }, { regulariser: "NOISIN*", ours: 1, paper: 0 }, { regulariser: "dropout", ours: 0, paper: 0 }, { regulariser: "none", ours: 0, paper: 0 }]);
+    const all = bestRegulariserCounts({ rows: [], comparisons: [], verdicts: [] }, NOISIN_PTB_CONFIGS.cpu);
+    assert.deepEqual(all.map((x) => x.paper), [2, 2, 1, 1]);
+  });
+});
+
+describe("the trainer's divergence rule (train/divergence.ts)", () => {
+  // At lr 1e6 without clipping the losses stay finite (2.1, then 5.8e24, 9.4e5, ...: the fused
+  // softmax is stable): only the blow-up branch (> 1000 ln 8 nats) catches this run.
+  test("a blown-up run is marked diverged and stops; a sane one is not", async () => {
+    const ids = Int32Array.from({ length: 2000 }, (_, i) => (i * 7 + (i >> 3)) % 8);
+    const run = async (lr: number) => {
+      const m = new RnnLM({ vocabSize: 8, hidden: 8, layers: 1, cell: "relu", initScale: 0.5, seed: 3 });
+      const h = await trainLM(m, ids, { seed: 3, epochs: 2, batch: 4, steps: 5, optimizer: "sgd", lr, clipGlobalNorm: null });
+      m.dispose();
+      return h;
+    };
+    const bad = await run(1e6);
+    assert.equal(bad.diverged, true);
+    assert.ok(bad.trainPerplexity.every((p) => Number.isNaN(p)), "a diverged epoch has no training perplexity");
+    const good = await run(0.1);
+    assert.equal(good.diverged, false);
+  });
+});
+
+describe("runLMSetup: one run as the experiments describe it", () => {
+  test("a fraction of the training windows per epoch, the curve and the final perplexities on the first tokens; same seed, same run", async () => {
+    const ids = Int32Array.from({ length: 4000 }, (_, i) => (i * 7 + (i >> 3)) % 8);
+    const corpus = { vocab: Array.from({ length: 8 }, (_, i) => `w${i}`), train: ids, valid: ids.subarray(0, 900), test: ids.subarray(1000, 1900) };
+    const s: LMSetup = {
+      corpus: "ptb", cell: "lstm", layers: 1, hidden: 8, initScale: 0.1, dropout: { kind: "standard", rate: 0.2 }, hiddenNoise: { gamma: 0.2, learned: true, floor: 0.1 }, gradientNoise: { eta: 0.01, gamma: 0.55 },
+      optimizer: "adam", lr: 0.01, lrDecay: null, decayAfter: 0, clip: 5, loss: "mean", batch: 4, steps: 10, epochs: 3,
+      trainFraction: 0.25, curveValidTokens: 200, evalTokens: 500, evalBatch: 2, evalSteps: 7,
+    };
+    const a = await runLMSetup(s, corpus, 5);
+    // 4000 tokens in 4 rows of 1000: 99 windows of 10 steps; a quarter is 24 windows of 40 tokens.
+    assert.deepEqual([a.windowsPerEpoch, a.tokensPerEpoch, a.epoch], [24, 960, [1, 2, 3]]);
+    assert.equal(a.learnedGamma.length, 3, "learned gamma per epoch");
+    assert.ok(a.learnedGamma.every((g) => g[0] > 0.1), "above its floor");
+    assert.ok(a.validCurve[2]! < a.validCurve[0]!, `learns: ${a.validCurve}`);
+    const b = await runLMSetup(s, corpus, 5);
+    assert.deepEqual(b.validCurve, a.validCurve);
+    assert.equal(b.testPerplexity, a.testPerplexity);
+    // The final numbers are on the first evalTokens tokens only: a model evaluated on them agrees.
+    const m = new RnnLM({ vocabSize: 8, hidden: 8, layers: 1, cell: "lstm", seed: 5 });
+    const whole = (await perplexity(m, corpus.valid, { batch: 2, steps: 7 })).perplexity;
+    const head = (await perplexity(m, corpus.valid.subarray(0, 500), { batch: 2, steps: 7 })).perplexity;
+    m.dispose();
+    assert.notEqual(whole, head, "the fixture's splits differ from their heads");
+    const c = await runLMSetup({ ...s, epochs: 1, evalTokens: null }, { ...corpus, valid: corpus.valid.subarray(0, 500), test: corpus.test.subarray(0, 500) }, 5);
+    const d = await runLMSetup({ ...s, epochs: 1 }, corpus, 5);
+    assert.equal(d.validPerplexity, c.validPerplexity);
+    assert.equal(d.testPerplexity, c.testPerplexity);
+  });
+});
+
+describe("smoke sweeps: plan, run, resume, summarize, tables, figures", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gradnoise-lm-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const id of ["lm-ptb", "noisin-ptb", "noisin-noise-level", "noisin-wikitext2", "noise-comparison"]) {
+    test(id, async () => {
+      const e = getExperiment(id);
+      const file = path.join(dir, `${id}-smoke.jsonl`);
+      const plan = planSweep(e, "smoke", {}, file);
+      await runSweep(plan);
+      const records = loadRecords<LMRecordLike & { key: string }>(file);
+      assert.deepEqual(records.map((r) => r.key).sort(), plan.specs.map((s) => s.key).sort(), "one record per planned run");
+      for (const r of records) {
+        assert.equal(r.diverged, false, `${r.key} diverged at smoke scale`);
+        assert.ok(r.testPerplexity! > 1 && Number.isFinite(r.testPerplexity!), `${r.key}: test perplexity ${r.testPerplexity}`);
+        assert.equal(r.validCurve.length, r.epoch.length);
+      }
+      assert.deepEqual(await runSweep(planSweep(e, "smoke", {}, file)), [], "a finished sweep does nothing");
+      const s = e.summarize(records, plan.config);
+      const rows = (s as { rows: { runs: number; planned?: number }[] }).rows;
+      assert.ok(rows.length > 0 && rows.every((r) => r.runs === r.planned), "every row complete");
+      const tables = e.tables(s, plan.config);
+      assert.ok(tables.length >= 1 && tables[0].rows.length === rows.length);
+      const figs = await e.figures(records, s, plan.config);
+      assert.ok(figs.length >= 2 && figs.every((f) => f.fig.data.length > 0), "figures have data");
+      assert.match(e.provenance(plan.config), /seeds 1-/);
+    });
+  }
+});

@@ -1,0 +1,108 @@
+/**
+ * Extension studies (issue 13): a study that reruns part of a comparison is
+ * completed by the standard sweep's paired runs; the options the studies use
+ * (MemN2N fixed noise, Table 1 rows) reach training and the results-file name.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { getExperiment } from "../src/experiments/framework/registry";
+import { loadStudy } from "../src/experiments/framework/studies";
+import { loadSweep, planSweep, resultsFile, runSweep } from "../src/experiments/framework/sweep";
+import type { AnyExperiment, RunRecord } from "../src/experiments/framework/contract";
+import { RESULTS_ENV } from "../src/experiments/framework/paths";
+import { prepareTask } from "../src/experiments/memn2n/run";
+import { trainMemN2N } from "../src/train/memn2n";
+import { memn2nFor } from "../src/experiments/memn2n/run";
+
+const memn2n = getExperiment("memn2n");
+const deepMlp = getExperiment("deep-mlp");
+
+describe("studies completed by the standard sweep", () => {
+  test("the committed eta = 1.0 study: its 120 noisy runs beside the standard sweep's 120 plain runs, paired by key", () => {
+    const st = memn2n.studies!.find((s) => s.overrides.eta === 1)!;
+    const r = loadStudy(memn2n, st, () => {})!;
+    assert.equal(r.ownFinished, 120);
+    assert.equal(r.borrowed, 120);
+    assert.equal(r.planned, 240);
+    const setting = (x: RunRecord) => (x as unknown as { setting: string }).setting;
+    const settings = (rs: RunRecord[]) => [...new Set(rs.map(setting))].sort();
+    assert.deepEqual(settings(r.records), ["one-stage", "one-stage + noise", "two-stage", "two-stage + noise"]);
+    // The borrowed runs are the standard sweep's own records, untouched.
+    const base = new Map(loadSweep(planSweep(memn2n, "cpu"), () => {}).map((x) => [x.key, x]));
+    for (const x of r.records.filter((y) => !setting(y).endsWith("+ noise"))) assert.deepEqual(x, base.get(x.key));
+    for (const x of r.records.filter((y) => setting(y).endsWith("+ noise"))) assert.equal((x as unknown as { eta: number }).eta, 1);
+    // Summarised under the comparison's config: every one of the 20 tasks is a pair.
+    const cmp = (r.summary as unknown as { comparisons: { procedure: string; tasks: number }[] }).comparisons;
+    assert.ok(cmp.length >= 2 && cmp.every((c) => c.tasks === 20), JSON.stringify(cmp));
+  });
+
+  test("a study that declares no comparison borrows nothing", () => {
+    const st = deepMlp.studies!.find((s) => s.overrides.steps === 20000)!;
+    const r = loadStudy(deepMlp, st, () => {})!;
+    assert.equal(r.borrowed, 0);
+    assert.equal(r.records.length, r.ownFinished);
+    assert.ok(r.records.every((x) => (x as unknown as { steps: number }).steps === 20000));
+  });
+});
+
+describe("MemN2N fixed noise (--fixed-std)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "gn-studies-"));
+  const old = process.env[RESULTS_ENV];
+  // Set when this suite starts, not when it is declared (the suite above reads the committed results).
+  before(() => (process.env[RESULTS_ENV] = dir));
+  after(() => {
+    if (old === undefined) delete process.env[RESULTS_ENV];
+    else process.env[RESULTS_ENV] = old;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a smoke study of the noisy settings, completed by the plain smoke runs; the noise is constant and does act", async () => {
+    const overrides = { "fixed-std": 0.05, settings: ["one-stage + noise", "two-stage + noise"] };
+    assert.equal(path.basename(resultsFile(memn2n, "smoke", overrides)), "memn2n-smoke-std0.05-onestage+noise+twostage+noise.jsonl");
+    await runSweep(planSweep(memn2n, "smoke"), { warn: () => {} });
+    await runSweep(planSweep(memn2n, "smoke", overrides), { warn: () => {} });
+    const ex: AnyExperiment = { ...memn2n, studies: [{ title: "t", scale: "smoke", overrides, completes: { "fixed-std": 0.05 } }] };
+    const r = loadStudy(ex, ex.studies![0], () => {})!;
+    assert.equal(r.ownFinished, 2);
+    assert.equal(r.borrowed, 2);
+    const byKey = new Map(r.records.map((x) => [x.key, x as unknown as { fixedStd?: number; eta: number | null; gamma: number | null; curve: { loss: number[] } }]));
+    const noisy = byKey.get("task1/one-stage + noise/restart0")!;
+    const plain = byKey.get("task1/one-stage/restart0")!;
+    assert.equal(noisy.fixedStd, 0.05);
+    assert.equal(noisy.eta, null);
+    assert.equal(noisy.gamma, null);
+    assert.equal(plain.fixedStd, undefined);
+    // Same seed, same data order: only the noise differs, and it changes the losses.
+    assert.notDeepEqual(noisy.curve.loss, plain.curve.loss);
+  });
+
+  test("a constant std differs from Eq. 1's annealed noise of the same initial size, and eta with fixedStd is refused", async () => {
+    const data = prepareTask(1, { trainQuestions: 64 });
+    const run = async (o: { eta: number | null; fixedStd?: number }) => {
+      const m = memn2nFor(data, { positionEncoding: "reference" }, 7);
+      const h = await trainMemN2N(m, data.train, { seed: 7, epochs: 3, linearEpochs: 0, learningRate: 0.01, ...o });
+      m.dispose();
+      return h.loss;
+    };
+    // Eq. 1 at t = 0 has variance eta; a constant std sqrt(eta) matches it on the first step only.
+    const annealed = await run({ eta: 0.01 });
+    const fixed = await run({ eta: null, fixedStd: 0.1 });
+    assert.notDeepEqual(annealed, fixed);
+    assert.deepEqual(await run({ eta: null, fixedStd: 0.1 }), fixed, "same seed, same fixed-noise run");
+    await assert.rejects(run({ eta: 0.01, fixedStd: 0.1 }), /give eta or fixedStd, not both/);
+    await assert.rejects(run({ eta: null, fixedStd: -1 }), /fixedStd must be a positive number/);
+  });
+});
+
+describe("Table 1 rows (--settings)", () => {
+  test("only the named rows are planned, with the seeds of the full plan; the file is tagged; unknown rows are refused", () => {
+    const full = planSweep(deepMlp, "cpu", { experiments: ["exp1"] }).specs;
+    const part = planSweep(deepMlp, "cpu", { experiments: ["exp1"], settings: ["No Noise", "With Noise"] });
+    assert.deepEqual(part.specs, full.filter((s) => s.setting !== "No Noise + Dropout"));
+    assert.equal(path.basename(part.file), "deep-mlp-cpu-exp1-nonoise+withnoise.jsonl");
+    assert.throws(() => planSweep(deepMlp, "cpu", { settings: ["Noise"] }), /unknown Table 1 setting\(s\) Noise/);
+  });
+});
