@@ -9,8 +9,8 @@
 export * from "./noise";
 export { fillGaussian, gaussian, permutation, streamKey, uniformStream } from "./random";
 export type { SeedPart } from "./random";
-export { BACKEND_ENV, BACKENDS, describeDevice, deviceLine, fillMissingKernels, kernelsUsedBy, missingKernels, selectBackend } from "./engine";
-export type { BackendChoice, BackendName, BackendOptions, DeviceReport } from "./engine";
+export { BACKEND_ENV, BACKENDS, describeDevice, deviceLine, fillMissingKernels, kernelsUsedBy, missingKernels, prepareWebGPU, selectBackend, webgpuAdapter } from "./engine";
+export type { BackendChoice, BackendName, BackendOptions, DeviceReport, WebGPUAdapterReport } from "./engine";
 export * as models from "./models";
 export * as data from "./data";
 export * as train from "./train";

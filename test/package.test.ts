@@ -218,7 +218,7 @@ describe("the core entry point", () => {
 
   test("exports the public API by name and no internals", () => {
     const gn = require(path.join(REPO, "dist", "index.js")) as Record<string, unknown>;
-    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "uniformStream", "gaussian", "permutation", "models", "data", "train", "stats"]) {
+    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "flushFiniteChecks", "uniformStream", "gaussian", "permutation", "models", "data", "train", "stats"]) {
       assert.ok(name in gn, `gradnoise lacks ${name}`);
     }
     for (const name of ["experiments", "report", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "deriveSeed", "streamState", "repoRoot"]) {

@@ -9,5 +9,5 @@ export { clipByGlobalNorm, clipByNorm, clipByValue, globalNorm, scaleByRun } fro
 export { addGradientNoise } from "./gradient-noise";
 export type { GradientNoiseTransform, NoiseOptions } from "./gradient-noise";
 export { addWeightNoise } from "./weight-noise";
-export { NonFiniteGradientError, TransformedOptimizer, withGradientNoise, withTransforms } from "./optimizer";
-export type { NamedTensor, PaperNoiseOptions, TransformedOptimizerOptions } from "./optimizer";
+export { flushFiniteChecks, NonFiniteGradientError, TransformedOptimizer, withGradientNoise, withTransforms } from "./optimizer";
+export type { FiniteCheck, NamedTensor, PaperNoiseOptions, TransformedOptimizerOptions } from "./optimizer";

@@ -16,7 +16,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream, BpttWindow } from "../data/bptt";
-import type { Corpus, CorpusName } from "../data/corpus";
+import { Corpus, CorpusName, loadCorpus } from "../data/corpus";
+import { deviceLine } from "../engine/device";
 import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
 import { CellKind, disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
@@ -286,4 +287,43 @@ export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "tra
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Zaremba et al.'s "small" PTB model and protocol (2 x 200 LSTM, init ±0.1,
+ * SGD at lr 1 halved every epoch after the 4th, global-norm clip 5, 20 x 20
+ * BPTT windows, 13 epochs, loss summed over time): the shared base of Section
+ * 4.6, the noise comparison and, with its corpus swapped, NOISIN's Table 3.
+ */
+export const ZAREMBA_SMALL: LMSetup = {
+  corpus: "ptb", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
+  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 20, steps: 20, epochs: 13,
+  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
+};
+
+/** What an experiment's LM run needs from its sweep: a per-process cache (the corpus is loaded once) and progress. */
+export interface LMRunContext<Sc extends string> {
+  scale: Sc;
+  cache: Map<string, unknown>;
+  onStep?: (step: number, steps: number) => void;
+}
+
+/** What every language-model experiment records beside its spec. */
+export interface LMRunRecord<Sc extends string> extends LMOutcome {
+  fingerprint?: string;
+  scale: Sc;
+  setup: LMSetup;
+  seconds: number;
+  engine: string;
+  date: string;
+}
+
+/** One run of a registered language-model experiment: `setup` trained on its corpus with `seed`, recorded with spec, timing and engine. */
+export async function runLMRecord<S extends { seed: number }, Sc extends string>(spec: S, setup: LMSetup, ctx: LMRunContext<Sc>): Promise<S & LMRunRecord<Sc>> {
+  const key = `corpus:${setup.corpus}`;
+  let corpus = ctx.cache.get(key) as Corpus | undefined;
+  if (!corpus) ctx.cache.set(key, (corpus = loadCorpus(setup.corpus)));
+  const t0 = Date.now();
+  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
+  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
 }

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "../noise/clip";
 import { addGradientNoise, NoiseOptions } from "../noise/gradient-noise";
-import { TransformedOptimizer, withTransforms } from "../noise/optimizer";
+import { FiniteCheck, TransformedOptimizer, withTransforms } from "../noise/optimizer";
 import { GradientTransform } from "../noise/transform";
 
 export type OptimizerName = "sgd" | "momentum" | "adam" | "rmsprop" | "adagrad";
@@ -24,8 +24,8 @@ export interface OptimizerSpec {
   noise?: NoiseOptions | null;
   /** Population training: axis 0 of every parameter indexes this many independent runs (noise seeds: one per run). */
   runs?: number;
-  /** A diverging run is a result, not an error: pass false to record it instead of throwing (default true). */
-  checkFinite?: boolean;
+  /** A diverging run is a result, not an error: pass false to record it instead of throwing (default true: a per-step read on CPU backends, deferred on devices; "sync" / "deferred" choose). */
+  checkFinite?: FiniteCheck;
 }
 
 function inner(spec: OptimizerSpec): tf.Optimizer {

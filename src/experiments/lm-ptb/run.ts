@@ -22,9 +22,7 @@
  * run, 18 runs ~3.9 core-hours, ~2 h with 2 workers. The lr decay (after
  * epoch 4) does not start within 4 epochs: the cpu rows all run at lr 1.
  */
-import { loadCorpus } from "../../data/corpus";
-import { deviceLine } from "../../engine/device";
-import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
 
@@ -41,11 +39,6 @@ export interface LmPtbConfig {
   dropoutSettings: DropoutSetting[];
 }
 
-const ZAREMBA_SMALL: LMSetup = {
-  corpus: "ptb", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
-  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 20, steps: 20, epochs: 13,
-  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
-};
 
 const ETAS = [0, 0.001, 0.01];
 
@@ -66,14 +59,7 @@ export interface LmPtbSpec {
   seed: number;
 }
 
-export interface LmPtbRecord extends LmPtbSpec, LMOutcome {
-  fingerprint?: string;
-  scale: Scale;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-}
+export interface LmPtbRecord extends LmPtbSpec, LMRunRecord<Scale> {}
 
 export const conditionName = (d: DropoutSetting, eta: number) => `${d}, eta ${eta}`;
 
@@ -89,10 +75,5 @@ export function lmPtbSetup(spec: LmPtbSpec, c: LmPtbConfig): LMSetup {
 }
 
 export async function runLmPtb(spec: LmPtbSpec, c: LmPtbConfig, ctx: RunContext): Promise<LmPtbRecord> {
-  const setup = lmPtbSetup(spec, c);
-  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
-  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+  return runLMRecord(spec, lmPtbSetup(spec, c), ctx);
 }

@@ -16,9 +16,7 @@
  * tokens/s for this model, machine loaded): ~13 min per run, 4 rows x 3
  * seeds = 12 runs, ~2.6 core-hours, ~1.3 h with 2 workers.
  */
-import { loadCorpus } from "../../data/corpus";
-import { deviceLine } from "../../engine/device";
-import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
 
@@ -34,11 +32,6 @@ export interface NoiseComparisonConfig {
   seeds: number;
 }
 
-const ZAREMBA_SMALL: LMSetup = {
-  corpus: "ptb", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
-  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 20, steps: 20, epochs: 13,
-  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
-};
 const NOISE = { eta: 0.01, gradientGamma: 0.55, hiddenGamma: 0.1, settings: [...NOISE_SETTINGS] };
 
 export const NOISE_COMPARISON_CONFIGS: Record<Scale, NoiseComparisonConfig> = {
@@ -54,14 +47,7 @@ export interface NoiseComparisonSpec {
   seed: number;
 }
 
-export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMOutcome {
-  fingerprint?: string;
-  scale: Scale;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-}
+export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMRunRecord<Scale> {}
 
 export function planNoiseComparison(c: NoiseComparisonConfig): NoiseComparisonSpec[] {
   return c.settings.flatMap((s) => Array.from({ length: c.seeds }, (_, i) => ({ key: `${s.replace(/ /g, "-")}/seed${i + 1}`, condition: s, seed: i + 1 })));
@@ -74,10 +60,5 @@ export function noiseComparisonSetup(spec: Pick<NoiseComparisonSpec, "condition"
 }
 
 export async function runNoiseComparison(spec: NoiseComparisonSpec, c: NoiseComparisonConfig, ctx: RunContext): Promise<NoiseComparisonRecord> {
-  const setup = noiseComparisonSetup(spec, c);
-  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
-  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+  return runLMRecord(spec, noiseComparisonSetup(spec, c), ctx);
 }

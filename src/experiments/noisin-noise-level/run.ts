@@ -19,9 +19,7 @@
  * full splits (~67 s): ~9 min per run; 6 gammas x 3 seeds = 18 runs, ~2.7
  * core-hours, ~1.4 h with 2 workers.
  */
-import { loadCorpus } from "../../data/corpus";
-import { deviceLine } from "../../engine/device";
-import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
 
@@ -53,14 +51,7 @@ export interface NoiseLevelSpec {
   seed: number;
 }
 
-export interface NoiseLevelRecord extends NoiseLevelSpec, LMOutcome {
-  fingerprint?: string;
-  scale: Scale;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-}
+export interface NoiseLevelRecord extends NoiseLevelSpec, LMRunRecord<Scale> {}
 
 export const gammaCondition = (g: number) => (g === 0 ? "deterministic (gamma 0)" : `NOISIN gamma ${g}`);
 
@@ -73,10 +64,5 @@ export function noiseLevelSetup(spec: Pick<NoiseLevelSpec, "gamma">, c: NoiseLev
 }
 
 export async function runNoiseLevel(spec: NoiseLevelSpec, c: NoiseLevelConfig, ctx: RunContext): Promise<NoiseLevelRecord> {
-  const setup = noiseLevelSetup(spec, c);
-  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
-  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+  return runLMRecord(spec, noiseLevelSetup(spec, c), ctx);
 }

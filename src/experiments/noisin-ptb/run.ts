@@ -35,9 +35,7 @@
  * final perplexities on the full splits (~45 s): ~3.3 min per run, 72 runs
  * ~4 core-hours, ~2 h with 2 workers.
  */
-import { loadCorpus } from "../../data/corpus";
-import { deviceLine } from "../../engine/device";
-import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
 import { Activation, ACTIVATIONS, Regulariser, REGULARISERS } from "./paper";
@@ -78,14 +76,7 @@ export interface NoisinPtbSpec {
   seed: number;
 }
 
-export interface NoisinPtbRecord extends NoisinPtbSpec, LMOutcome {
-  fingerprint?: string;
-  scale: Scale;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-}
+export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord<Scale> {}
 
 export const noisinCondition = (layers: number, a: Activation, r: Regulariser) => `${layers}-layer ${a}, ${r}`;
 
@@ -106,10 +97,5 @@ export function noisinPtbSetup(spec: Pick<NoisinPtbSpec, "layers" | "activation"
 }
 
 export async function runNoisinPtb(spec: NoisinPtbSpec, c: NoisinPtbConfig, ctx: RunContext): Promise<NoisinPtbRecord> {
-  const setup = noisinPtbSetup(spec, c);
-  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
-  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+  return runLMRecord(spec, noisinPtbSetup(spec, c), ctx);
 }

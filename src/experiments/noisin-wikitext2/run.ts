@@ -18,9 +18,7 @@
  * rows x 3 seeds = 6 runs, ~3.6 core-hours, ~1.8 h with 2 workers. The lr
  * decay (after epoch 4) does not start within 4 epochs.
  */
-import { loadCorpus } from "../../data/corpus";
-import { deviceLine } from "../../engine/device";
-import { LMOutcome, LMSetup, runLMSetup } from "../../train/lm";
+import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
 import type { Scale } from "../framework/scale";
 
@@ -36,11 +34,8 @@ export interface Wt2Config {
   seeds: number;
 }
 
-const WT2: LMSetup = {
-  corpus: "wikitext2", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
-  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 32, steps: 20, epochs: 13,
-  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
-};
+// Zaremba's small protocol on WikiText-2 with NOISIN's batch of 32.
+const WT2: LMSetup = { ...ZAREMBA_SMALL, corpus: "wikitext2", batch: 32 };
 
 export const WT2_CONFIGS: Record<Scale, Wt2Config> = {
   smoke: { base: { ...WT2, hidden: 12, batch: 4, steps: 5, epochs: 2, trainFraction: 0.00004, curveValidTokens: 300, evalTokens: 300, evalBatch: 4, evalSteps: 10 }, gammaStart: 0.2, gammaFloor: 0.1, settings: [...WT2_SETTINGS], seeds: 2 },
@@ -58,14 +53,7 @@ export interface Wt2Spec {
   seed: number;
 }
 
-export interface Wt2Record extends Wt2Spec, LMOutcome {
-  fingerprint?: string;
-  scale: Scale;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-}
+export interface Wt2Record extends Wt2Spec, LMRunRecord<Scale> {}
 
 export function planWt2(c: Wt2Config): Wt2Spec[] {
   return c.settings.flatMap((s) => Array.from({ length: c.seeds }, (_, i) => ({ key: `${s}/seed${i + 1}`, condition: s, seed: i + 1 })));
@@ -76,10 +64,5 @@ export function wt2Setup(spec: Pick<Wt2Spec, "condition">, c: Wt2Config): LMSetu
 }
 
 export async function runWt2(spec: Wt2Spec, c: Wt2Config, ctx: RunContext): Promise<Wt2Record> {
-  const setup = wt2Setup(spec, c);
-  let corpus = ctx.cache.get(`corpus:${setup.corpus}`) as ReturnType<typeof loadCorpus> | undefined;
-  if (!corpus) ctx.cache.set(`corpus:${setup.corpus}`, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
+  return runLMRecord(spec, wt2Setup(spec, c), ctx);
 }
