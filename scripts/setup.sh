@@ -192,8 +192,11 @@ if want_lavapipe; then
     export DEBIAN_FRONTEND=noninteractive
     log="$(mktemp)"
     if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      say "adding bookworm-backports to /etc/apt/sources.list.d/gradnoise-backports.sources"
-      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      # The machine's own Debian mirror (its bookworm entry), else deb.debian.org.
+      mirror="$(grep -hs -m1 '^URIs:.*/debian/\?$' /etc/apt/sources.list.d/debian.sources | awk '{print $2}')"
+      mirror="${mirror:-http://deb.debian.org/debian}"
+      say "adding bookworm-backports ($mirror) to /etc/apt/sources.list.d/gradnoise-backports.sources"
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
         >/etc/apt/sources.list.d/gradnoise-backports.sources
     fi
     say "apt-get install -t bookworm-backports ${LAVAPIPE_DEBS[*]} (Mesa >= 25 lavapipe: webgpu without a GPU)"
