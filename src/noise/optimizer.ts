@@ -288,6 +288,8 @@ export class TransformedOptimizer extends tf.Optimizer {
     }
   }
 
+  // The "sync" mode only: chosen by default on host backends (cpu, wasm, tensorflow on CPU), whose kernels
+  // have already run when applyGradients does, so the read stalls nothing; devices get the deferred check.
   private assertFinite(grads: tf.NamedTensorMap, names: string[], step: number): void {
     // x * 0 is 0 for finite x and NaN for NaN or +-Inf, so one sum answers "any non-finite?".
     const probe = tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.mul(grads[n], 0)))));

@@ -50,11 +50,13 @@ export interface Table1Comparison {
   paperDifference: number;
 }
 
+/** Runs whose final accuracy left the one-class plateau. */
+const escapedCount = (accuracies: readonly number[]) => accuracies.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length;
+
 /** How many runs left the plateau in each setting, and whether the proportions differ (the rescue question). */
 function escapes(withNoise: number[], without: number[]): Pick<Table1Comparison, "escapedWith" | "escapedWithout" | "runsWith" | "runsWithout" | "pEscaped"> {
-  const left = (xs: number[]) => xs.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length;
-  const escapedWith = left(withNoise);
-  const escapedWithout = left(without);
+  const escapedWith = escapedCount(withNoise);
+  const escapedWithout = escapedCount(without);
   return { escapedWith, escapedWithout, runsWith: withNoise.length, runsWithout: without.length, pEscaped: fisherExact(escapedWith, withNoise.length, escapedWithout, without.length) };
 }
 
@@ -89,7 +91,7 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
         planned: planned?.filter((s) => s.experiment === e.id && s.setting === row.setting).length,
         diverged: rs.filter((r) => runDiverged(r, r.curve?.loss ?? [], MNIST_CLASSES)).length,
         best: Math.max(...xs), avg: mean(xs), avgLow: ci.low, avgHigh: ci.high, paperBest: row.paper.best, paperAvg: row.paper.avg,
-        escaped: xs.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length,
+        escaped: escapedCount(xs),
       });
     }
     const a = accs["With Noise"];

@@ -26,8 +26,12 @@ export interface StudyResults {
   summary: Summary;
 }
 
-/** One study's records (completed from the standard sweep if it says so) and their summary; null when it has no records yet. */
-export function loadStudy(ex: AnyExperiment, study: Study, warn?: (msg: string) => void): StudyResults | null {
+/**
+ * One study's records (completed from the standard sweep if it says so) and
+ * their summary; null when it has no records yet. `standard`: the standard
+ * sweep's records at the study's scale, when the caller has them loaded.
+ */
+export function loadStudy(ex: AnyExperiment, study: Study, warn?: (msg: string) => void, standard?: () => RunRecord[]): StudyResults | null {
   const own = planSweep(ex, study.scale, study.overrides);
   const mine = loadSweep(own, warn);
   if (mine.length === 0) return null;
@@ -40,7 +44,7 @@ export function loadStudy(ex: AnyExperiment, study: Study, warn?: (msg: string) 
     const ownKeys = new Set(own.specs.map((s) => s.key));
     const missing = whole.specs.filter((s) => !ownKeys.has(s.key)).map((s) => s.key);
     const fromBase = new Set(missing);
-    const base = loadSweep(planSweep(ex, study.scale), warn).filter((r) => fromBase.has(r.key));
+    const base = (standard ? standard() : loadSweep(planSweep(ex, study.scale), warn)).filter((r) => fromBase.has(r.key));
     records = [...mine, ...base];
     config = whole.config;
     planned = whole.specs.length;
@@ -60,9 +64,11 @@ export function loadStudy(ex: AnyExperiment, study: Study, warn?: (msg: string) 
   };
 }
 
-/** Every study of `ex` at `scale` that has records. */
-export function loadStudies(ex: AnyExperiment, scale: Scale, warn?: (msg: string) => void): StudyResults[] {
-  return (ex.studies ?? []).filter((s) => s.scale === scale).flatMap((s) => loadStudy(ex, s, warn) ?? []);
+/** Every study of `ex` at `scale` that has records; the standard sweep is read once, if a study needs it. */
+export function loadStudies(ex: AnyExperiment, scale: Scale, warn?: (msg: string) => void, standard?: RunRecord[]): StudyResults[] {
+  let base = standard;
+  const once = () => (base ??= loadSweep(planSweep(ex, scale), warn));
+  return (ex.studies ?? []).filter((s) => s.scale === scale).flatMap((s) => loadStudy(ex, s, warn, once) ?? []);
 }
 
 /** A one-line account of where a study's numbers come from. */
