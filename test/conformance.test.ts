@@ -220,7 +220,7 @@ describe("backend conformance", async () => {
       });
 
       for (const e of experiments()) {
-        test(`one smoke run of ${e.id} trains, finite, tensor count flat`, async (t) => {
+        test(`one smoke run of ${e.id} trains, finite${name === "cpu" ? "" : ", tensor count flat"}`, async (t) => {
           await selectBackend({ backend: name, requiredKernels: e.requiredKernels, allowSoftwareAdapter: true });
           const config = e.configs.smoke;
           const spec = e.plan(config)[0];
@@ -241,7 +241,10 @@ describe("backend conformance", async () => {
           const n0 = tf.memory().numTensors;
           for (const m of e.measures ?? []) assert.ok(Number.isFinite(record[m]), `${e.id} on ${name}: ${m} = ${String(record[m])}`);
           assert.match(String(record.engine), new RegExp(`backend ${name}`));
-          // A second run with the same cache adds no tensors (no leak per run).
+          // A second run with the same cache adds no tensors (no leak per run). Leaks are
+          // JavaScript-side (a missing tidy or dispose), the same on every backend, so the
+          // slow reference backend skips this second run (it cost ~50 s of CI).
+          if (name === "cpu") return;
           await e.run(spec, config, ctx);
           assert.equal(tf.memory().numTensors, n0, `${e.id} on ${name}: tensors left by a second run`);
         });

@@ -4,7 +4,8 @@
  * HTML post-processing, and the project's own kernelspec.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -56,11 +57,43 @@ test("every notebook has a parameters cell declaring scale, backend and options,
 
 test("npm run notebooks takes --scale, --backend and -p NAME VALUE (JSON where it parses)", () => {
   const a = parseNotebooksArgs(["--scale", "smoke", "01", "--backend", "wasm", "-p", "options", '{"seeds":[1]}', "-p", "label", "x y"], {});
-  assert.deepEqual(a, { names: ["01"], scale: "smoke", parameters: { backend: "wasm", options: { seeds: [1] }, label: "x y" }, keepNotebook: false });
+  assert.deepEqual(a, { names: ["01"], scale: "smoke", parameters: { backend: "wasm", options: { seeds: [1] }, label: "x y" }, keepNotebook: false, exports: [], help: false });
+  assert.deepEqual(parseNotebooksArgs(["--export", "a.ipynb", "--export", "b.ipynb"], {}).exports, ["a.ipynb", "b.ipynb"]);
+  assert.equal(parseNotebooksArgs(["--help"], {}).help, true);
+  assert.throws(() => parseNotebooksArgs(["--export"], {}), /--export needs a saved .ipynb file/);
   assert.equal(parseNotebooksArgs([], { GRADNOISE_SCALE: "paper" }).scale, "paper");
   assert.equal(parseNotebooksArgs([], {}).scale, undefined);
   assert.throws(() => parseNotebooksArgs(["--scale", "huge"], {}), /--scale must be one of/);
-  assert.throws(() => parseNotebooksArgs(["--bogus"], {}), /unknown option --bogus/);
+  assert.throws(() => parseNotebooksArgs(["--bogus"], {}), /unknown option --bogus \(npm run notebooks -- --help\)/);
+});
+
+test("npm run notebooks -- --help prints the options; --export writes a self-contained report of a saved notebook without executing it", { skip: findJupyterPython() ? false : "needs Jupyter (nbconvert)" }, () => {
+  const cli = path.join(REPO, "dist", "cli", "notebooks.js");
+  const help = spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" });
+  assert.equal(help.status, 0, help.stderr);
+  for (const flag of ["--scale", "--backend", "-p NAME VALUE", "--keep-notebook", "--export", "--help"]) assert.ok(help.stdout.includes(flag), `--help lacks ${flag}`);
+  // A notebook as a Jupyter client saves it: one cell with a saved output that executing would change.
+  const dir = mkdtempSync(path.join(tmpdir(), "gn-export-"));
+  const name = `gn-export-test-${process.pid}`;
+  const file = path.join(dir, `${name}.ipynb`);
+  const book = nb([{ source: "1 + 1" }]);
+  (book.cells[0] as { outputs: unknown[] }).outputs = [{ output_type: "stream", name: "stdout", text: "saved output 4242\n" }];
+  book.cells.unshift({ cell_type: "markdown", id: "m", source: "Equation $e^{i\\pi} + 1 = 0$", metadata: {} } as never);
+  writeFileSync(file, JSON.stringify(book));
+  const out = path.join(REPO, "reports", `${name}.html`);
+  try {
+    const r = spawnSync(process.execPath, [cli, "--export", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /nothing executed/);
+    const html = readFileSync(out, "utf8");
+    assert.ok(html.includes("saved output 4242"), "the saved output is in the report");
+    assert.deepEqual(externalReferences(html), [], "the report references nothing outside itself");
+    const bad = spawnSync(process.execPath, [cli, "--export", path.join(dir, "missing.ipynb")], { encoding: "utf8" });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /missing\.ipynb: not an \.ipynb file that exists/);
+  } finally {
+    rmSync(out, { force: true });
+  }
 });
 
 test("an export is made self-contained: local/CDN scripts dropped, MathJax 3 inlined, anything else external refused", () => {

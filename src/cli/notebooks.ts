@@ -9,21 +9,39 @@
  *   -p NAME VALUE        any parameter the notebooks' `parameters` cell declares; VALUE is JSON
  *                        where it parses (3, [1,2], {"seeds":[1]}), else a string
  *   --keep-notebook      also write the executed notebook, reports/<name>.ipynb
+ *   --export FILE.ipynb  export a notebook as saved (what you ran in Jupyter), executing
+ *                        nothing, to a self-contained reports/<name>.html (Jupyter's own
+ *                        File > Download as HTML links MathJax and require.js instead)
+ *   --help               this text
  *
  * Parameters follow papermill's convention: a cell tagged `parameters` holds
  * the defaults, and a cell injected after it sets the values given here.
  */
-import { mkdirSync } from "fs";
+import { existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import { parseScale, SCALE_ENV } from "../experiments/framework/scale";
-import { executeNotebook, listNotebooks, NotebookParameters, REPO } from "./jupyter";
+import { executeNotebook, exportNotebook, listNotebooks, NotebookParameters, REPO } from "./jupyter";
 
 export interface NotebooksArgs {
   names: string[];
   scale?: string;
   parameters: NotebookParameters;
   keepNotebook: boolean;
+  /** Saved notebooks to export without executing (--export). */
+  exports: string[];
+  help: boolean;
 }
+
+export const NOTEBOOKS_USAGE = `usage: npm run notebooks [-- options] [names...]
+Executes the notebooks (all, or those whose file name starts with a name) headless and
+writes self-contained HTML reports to reports/.
+
+  --scale S            the scale parameter: smoke | cpu | paper (default GRADNOISE_SCALE, else each notebook's own)
+  --backend B          the backend parameter: auto | tensorflow | webgpu | wasm | cpu
+  -p NAME VALUE        any parameter of a notebook's parameters cell; VALUE is JSON where it parses, else a string
+  --keep-notebook      also write the executed notebook, reports/<name>.ipynb
+  --export FILE.ipynb  export a saved notebook as it is (nothing executed) to a self-contained reports/<name>.html
+  --help               this text`;
 
 const jsonOrString = (v: string): unknown => {
   try {
@@ -34,7 +52,7 @@ const jsonOrString = (v: string): unknown => {
 };
 
 export function parseNotebooksArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): NotebooksArgs {
-  const out: NotebooksArgs = { names: [], parameters: {}, keepNotebook: false };
+  const out: NotebooksArgs = { names: [], parameters: {}, keepNotebook: false, exports: [], help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (what: string) => {
@@ -48,7 +66,9 @@ export function parseNotebooksArgs(argv: string[], env: NodeJS.ProcessEnv = proc
       const name = value("a name and a value");
       out.parameters[name] = jsonOrString(value("a value"));
     } else if (a === "--keep-notebook") out.keepNotebook = true;
-    else if (a.startsWith("-")) throw new Error(`unknown option ${a} (see the header of src/cli/notebooks.ts)`);
+    else if (a === "--export") out.exports.push(value("a saved .ipynb file"));
+    else if (a === "--help" || a === "-h") out.help = true;
+    else if (a.startsWith("-")) throw new Error(`unknown option ${a} (npm run notebooks -- --help)`);
     else out.names.push(a);
   }
   if (out.scale === undefined && env[SCALE_ENV]) out.scale = parseScale(env[SCALE_ENV]);
@@ -57,13 +77,26 @@ export function parseNotebooksArgs(argv: string[], env: NodeJS.ProcessEnv = proc
 
 function main(): void {
   const args = parseNotebooksArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(NOTEBOOKS_USAGE);
+    return;
+  }
+  const outDir = path.join(REPO, "reports");
+  if (args.exports.length > 0) {
+    mkdirSync(outDir, { recursive: true });
+    for (const file of args.exports) {
+      if (!existsSync(file) || !file.endsWith(".ipynb")) throw new Error(`--export ${file}: not an .ipynb file that exists`);
+      const r = exportNotebook(file, path.join(outDir, `${path.basename(file, ".ipynb")}.html`));
+      console.log(`${file} -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB, exported as saved; nothing executed)`);
+    }
+    return;
+  }
   const all = listNotebooks();
   const chosen = args.names.length ? args.names.map((w) => {
     const hit = all.find((n) => path.basename(n).startsWith(w) || n === path.resolve(w));
     if (!hit) throw new Error(`no notebook matches "${w}"; have: ${all.map((n) => path.basename(n)).join(", ")}`);
     return hit;
   }) : all;
-  const outDir = path.join(REPO, "reports");
   mkdirSync(outDir, { recursive: true });
   const given = [args.scale && `scale=${args.scale}`, ...Object.entries(args.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`)].filter(Boolean);
   console.log(`Executing ${chosen.length} notebook(s)${given.length ? ` with ${given.join(", ")}` : " with their own parameters"} -> ${path.relative(process.cwd(), outDir) || "."}/`);

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion } from "./device";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
-import { prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
+import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
 export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu", "webgl"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -144,6 +144,10 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
   const order: BackendName[] = n.loaded ? (n.gpu ? ["tensorflow", "webgpu", "wasm", "cpu"] : ["webgpu", "tensorflow", "wasm", "cpu"]) : ["webgpu", "wasm", "cpu"];
   if (!n.loaded) passedOver.push({ backend: "tensorflow", why: n.why });
   for (const name of order) {
+    if (name === "webgpu" && !software && !hasGpuDeviceNode()) {
+      passedOver.push({ backend: name, why: NO_GPU_NODE });
+      continue;
+    }
     const r = await prepare(name, kernels, fill, software);
     if (r.ok) {
       const reason =

@@ -18,6 +18,7 @@
  *   to one silently when no GPU driver is present.
  */
 import * as tf from "@tensorflow/tfjs";
+import { existsSync, readdirSync } from "node:fs";
 import { packageVersion } from "./device";
 
 export const WEBGPU_SOFTWARE_ENV = "GRADNOISE_WEBGPU_SOFTWARE";
@@ -155,6 +156,28 @@ function chunkAddN(): void {
 }
 
 let registeredSoftware: boolean | undefined;
+
+/**
+ * Whether a Linux machine has a GPU device node a Vulkan driver could use
+ * (DRM render nodes, NVIDIA's nodes, WSL's /dev/dxg). Without one Dawn can
+ * only find a software adapter, so the automatic choice need not load Dawn
+ * (which prints limit warnings on lavapipe and costs start-up time).
+ * Other platforms (Metal, D3D12) have no such nodes: true there.
+ */
+export function hasGpuDeviceNode(): boolean {
+  if (process.platform !== "linux") return true;
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return list("/dev/dri").some((f) => f.startsWith("renderD")) || existsSync("/dev/nvidia0") || existsSync("/dev/dxg");
+}
+
+/** Why the automatic choice passes WebGPU over without loading Dawn. */
+export const NO_GPU_NODE = `only a software adapter could be available here (no GPU device node: /dev/dri/renderD*, /dev/nvidia0, /dev/dxg); set ${WEBGPU_SOFTWARE_ENV}=1 to use one`;
 
 /**
  * Registers the "webgpu" backend with our device set-up, replacing tfjs's own

@@ -49,12 +49,12 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
   studies: [
     { title: "Zero init, 20,000 updates", scale: "cpu", overrides: { experiments: ["exp6"], steps: 20000, runs: 3, lrs: [0.1] } },
     { title: "Zero init, 40,000 updates", scale: "cpu", overrides: { experiments: ["exp6"], steps: 40000, runs: 2, lrs: [0.1] } },
-    // Issue 13: 2 vs 2 can never be significant. 10 pairs: 5 rescued runs against none already give p = 0.033
-    // (Fisher, two-sided), so if noise rescues at least 60% of runs and plain SGD none (0 of 13 so far),
-    // the test has power >= 0.83 (0.95 at 70%). Its first 2 pairs are the 2-pair study's runs (same seeds).
     // Issue 13: at what budget do noiseless Simple Init runs leave the plateau (noisy ones do at ~5,500 updates)?
     { title: "Simple Init without noise, 40,000 updates (budget search), experiment 1", scale: "cpu", overrides: { experiments: ["exp1"], settings: ["No Noise"], steps: 40000, runs: 1 } },
     { title: "Simple Init without noise, 40,000 updates (budget search), experiments 2 and 3 at lr 0.1", scale: "cpu", overrides: { experiments: ["exp2", "exp3"], settings: ["No Noise"], steps: 40000, runs: 1, lrs: [0.1] } },
+    // Issue 13: 2 vs 2 can never be significant. 10 pairs: 5 rescued runs against none already give p = 0.033
+    // (Fisher, two-sided), so if noise rescues at least 60% of runs and plain SGD none (0 of 13 so far),
+    // the test has power >= 0.83 (0.95 at 70%). Its first 2 pairs are the 2-pair study's runs (same seeds).
     { title: "Zero init, 40,000 updates, 10 pairs (power study)", scale: "cpu", overrides: { experiments: ["exp6"], steps: 40000, runs: 10, lrs: [0.1] } },
   ],
   measures: ["testAccuracy"],

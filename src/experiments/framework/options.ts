@@ -78,6 +78,7 @@ export function optionsHelp(options: readonly OptionSpec<unknown>[]): string[] {
     const kind = short ? o.choices!.join("|") : o.choices ? "CHOICE" : o.type === "string" ? "TEXT" : o.type === "int" ? "N" : "X";
     const flag = `  --${o.name} ${o.list ? `${kind}[,...]` : kind}`;
     const choices = o.choices && !short ? `; CHOICE: ${o.choices.map((c) => `"${c}"`).join(", ")}` : "";
-    return `${flag.padEnd(34)}${o.help}${choices}`;
+    // A flag as wide as the column still gets a space before its description.
+    return `${flag.padEnd(33)} ${o.help}${choices}`;
   });
 }
