@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { checkoutJupyterPath, declaredParameters, findJupyterPython, injectParameters, KERNEL_NAME, listNotebooks, registerKernel, REPO } from "../src/cli/jupyter";
+import { checkoutJupyterPath, declaredParameters, executeNotebook, findJupyterPython, injectParameters, KERNEL_NAME, listNotebooks, registerKernel, REPO } from "../src/cli/jupyter";
 import { parseNotebooksArgs } from "../src/cli/notebooks";
 import { figureDiv } from "../src/report/plotly";
 import { externalReferences, selfContainedHtml } from "../src/report/standalone";
@@ -139,4 +139,20 @@ test("npm run kernel registers for the user only (JUPYTER_DATA_DIR), not machine
     if (saved === undefined) delete process.env.JUPYTER_DATA_DIR;
     else process.env.JUPYTER_DATA_DIR = saved;
   }
+});
+
+test("a notebook that fails headless names the cell and shows the kernel's error text (tslab sends none in the error reply)", { skip: findJupyterPython() ? false : "needs Jupyter (nbconvert)" }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "gn-fail-"));
+  const file = path.join(dir, "fails.ipynb");
+  const book = { ...nb([{ source: "let x: number = 1;" }, { source: "let y: string = x;" }, { source: "console.log('never');" }]), metadata: { kernelspec: { name: KERNEL_NAME, display_name: "TypeScript (gradnoise)", language: "typescript" } } };
+  writeFileSync(file, JSON.stringify(book));
+  assert.throws(
+    () => executeNotebook(file, { outDir: dir, cellTimeout: 120 }),
+    (e: Error) => {
+      assert.match(e.message, /code cell 2 of the notebook failed:\nlet y: string = x;/);
+      assert.match(e.message, /Type 'number' is not assignable to type 'string'/);
+      assert.doesNotMatch(e.message, /<Error>:/);
+      return true;
+    },
+  );
 });

@@ -198,13 +198,23 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 a = json.loads(sys.stdin.read())
 nb = nbformat.reads(a["notebook"], as_version=4)
-client = NotebookClient(nb, timeout=a["timeout"], kernel_name=a["kernel"], resources={"metadata": {"path": a["cwd"]}})
+bad = []
+client = NotebookClient(nb, timeout=a["timeout"], kernel_name=a["kernel"], resources={"metadata": {"path": a["cwd"]}},
+                        on_cell_error=lambda cell, cell_index, **kw: bad.append(cell_index))
 failed = None
 if a["execute"]:
     try:
         client.execute()
     except CellExecutionError as e:
         failed = str(e)
+        # tslab reports errors on stderr with no ename/evalue, so nbclient's message ends in an empty
+        # "<Error>:"; the cell's own outputs hold the error text: report those.
+        if bad:
+            c = nb.cells[bad[-1]]
+            said = "".join(o.get("text", "") if o.get("output_type") == "stream" else "\\n".join(o.get("traceback", [])) + o.get("evalue", "")
+                           for o in c.outputs if o.get("output_type") == "error" or o.get("name") == "stderr")
+            failed = "code cell %d of the notebook failed:\\n%s\\n------------------\\n%s" % (
+                sum(1 for x in nb.cells[:bad[-1] + 1] if x.cell_type == "code"), c.source, said.strip() or failed)
 n = 0
 for c in nb.cells:
     if c.cell_type == "code" and c.source.strip() and (c.outputs or c.get("execution_count") is not None or (failed is None and a["execute"])):
