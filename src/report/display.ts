@@ -54,8 +54,12 @@ export function initNotebook(): void {
 /**
  * Shows a plotly figure as text/html (a div and a script; classic Notebook,
  * nbconvert) and as application/vnd.plotly.v1+json (JupyterLab with the plotly
- * extension renders that without running scripts). Without initNotebook() the
- * first figure of a kernel session carries the bundle.
+ * extension renders that without running scripts). The div holds a static SVG
+ * image of the figure (an <img> with a data: URI, which HTML sanitizers keep),
+ * so the HTML shows the figure where its script never runs: an untrusted
+ * notebook in JupyterLab, nbviewer, viewers without JavaScript; plotly replaces
+ * it where the script runs. Without initNotebook() the first figure of a kernel
+ * session carries the bundle.
  */
 export function showFigure(fig: Figure, opts?: { height?: number }): void {
   const k = kernel();

@@ -2,8 +2,12 @@
  * Plotly figures as self-contained HTML. Reports must render offline, so the
  * plotly.js bundle is inlined (never fetched from a CDN), and only once per
  * page or notebook session: a report carries the ~10 MB bundle once, not per figure.
+ * Each figure's div also holds a static SVG image of it (static-svg.ts), shown
+ * where scripts never run (untrusted JupyterLab outputs, nbviewer, viewers
+ * without JavaScript) and removed when plotly draws.
  */
 import { readFileSync } from "fs";
+import { FIGURE_MARGIN, staticImageHtml } from "./static-svg";
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -61,29 +65,33 @@ export const MISSING_PLOTLY_NOTE = "plotly.js is not loaded on this page: run th
 
 let figureCount = 0;
 
-/** A div and the Plotly.newPlot call that fills it (the bundle must be on the page first). */
+/**
+ * A div and the Plotly.newPlot call that fills it (the bundle must be on the page first). Until
+ * plotly draws, the div shows the figure's static image: plotly.js would draw beside it, so draw()
+ * removes it first.
+ */
 export function figureDiv(fig: Figure, opts: { id?: string; height?: number } = {}): string {
   const id = opts.id ?? `gn-fig-${process.pid}-${++figureCount}`;
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   const json = (v: unknown) => JSON.stringify(v ?? {}).replace(/</g, "\\u003c");
-  const layout = { margin: { t: 50, r: 20, b: 50, l: 60 }, ...fig.layout, height };
+  const layout = { margin: FIGURE_MARGIN, ...fig.layout, height };
   const config = { responsive: true, displaylogo: false, ...fig.config };
   // Draws at once when plotly.js is on the page, else waits in a queue the bundle flushes; after 3 s
-  // without it the div says how to get it (a notebook saved without its bundle output, issue 11).
+  // without it the div says how to get it, above the static image (a notebook saved without its bundle output, issue 11).
   const draw =
     `(function () { var id = ${JSON.stringify(id)};` +
-    ` function draw() { var el = document.getElementById(id); if (!el) return; var m = el.querySelector(".gn-missing"); if (m) m.remove();` +
+    ` function draw() { var el = document.getElementById(id); if (!el) return; el.querySelectorAll(".gn-missing, .gn-static").forEach(function (n) { n.remove(); });` +
     ` Plotly.newPlot(el, ${json(fig.data)}, ${json(layout)}, ${json(config)}); }` +
     ` if (window.Plotly) draw(); else { (window.__gnPending = window.__gnPending || []).push(draw);` +
     ` setTimeout(function () { var el = document.getElementById(id); if (!window.Plotly && el && !el.querySelector(".gn-missing"))` +
     ` el.insertAdjacentHTML("afterbegin", ${json(`<p class="gn-missing" style="color:#a00">${MISSING_PLOTLY_NOTE}</p>`)}); }, 3000); } })();`;
-  return `<div id="${id}" class="gn-figure" style="width:100%;height:${height}px"></div>\n<script>${draw}</script>\n`;
+  return `<div id="${id}" class="gn-figure" style="width:100%;height:${height}px">${staticImageHtml(fig, { height })}</div>\n<script>${draw}</script>\n`;
 }
 
 /** The figure as plotly's own mime bundle (application/vnd.plotly.v1+json), which JupyterLab's plotly extension renders without scripts. */
 export function plotlyMimeData(fig: Figure, opts: { height?: number } = {}): { data: unknown; layout: unknown; config: unknown } {
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
-  return { data: fig.data, layout: { margin: { t: 50, r: 20, b: 50, l: 60 }, ...fig.layout, height }, config: { displaylogo: false, ...fig.config } };
+  return { data: fig.data, layout: { margin: FIGURE_MARGIN, ...fig.layout, height }, config: { displaylogo: false, ...fig.config } };
 }
 
 /** A whole HTML page holding `parts` (figures, tables, text) with the bundle inlined once. */
