@@ -19,7 +19,8 @@ import { loadSweep, planSweep } from "../src/experiments/framework/sweep";
 import { positionEncodingFigure } from "../src/experiments/memn2n";
 import { scheduleFigure } from "../src/experiments/method";
 import { Figure, figureDiv, standalonePage } from "../src/report/plotly";
-import { escapeXml, figureSvg, niceStep } from "../src/report/static-svg";
+import { escapeMarkup } from "../src/report/escape";
+import { figureSvg, niceStep } from "../src/report/static-svg";
 
 type Trace = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
@@ -122,10 +123,10 @@ describe("static SVG of every registered experiment's figures", () => {
       assert.equal(count(svg, /class="gn-bar"/g), bars, `${name}: bars`);
       const layout = fig.layout ?? {};
       const title = titleText(layout.title);
-      if (title) assert.ok(svg.includes(`>${escapeXml(title)}</text>`), `${name}: the title`);
+      if (title) assert.ok(svg.includes(`>${escapeMarkup(title)}</text>`), `${name}: the title`);
       for (const [k, ax] of Object.entries(layout)) {
         const at = /^[xy]axis\d*$/.test(k) ? titleText((ax as { title?: unknown }).title) : "";
-        if (at) assert.ok(svg.includes(`>${escapeXml(at)}</text>`), `${name}: ${k} title "${at}"`);
+        if (at) assert.ok(svg.includes(`>${escapeMarkup(at)}</text>`), `${name}: ${k} title "${at}"`);
       }
     }
   });
@@ -203,7 +204,7 @@ describe("figureDiv embeds the static image", () => {
     const m = /<div id="f" class="gn-figure"[^>]*><img class="gn-static" alt="([^"]*)" style="[^"]*max-width:700px[^"]*" src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"><\/div>/.exec(html);
     assert.ok(m, "the img sits inside the figure div");
     assert.equal(Buffer.from(m[2], "base64").toString("utf8"), figureSvg(fig));
-    assert.equal(m[1], escapeXml(titleText(fig.layout!.title)));
+    assert.equal(m[1], escapeMarkup(titleText(fig.layout!.title)));
     assert.match(html, /querySelectorAll\("\.gn-missing, \.gn-static"\)\.forEach\(function \(n\) \{ n\.remove\(\); \}\); Plotly\.newPlot/);
     assert.match(html, /insertAdjacentHTML\("afterbegin"/, "the missing-plotly note goes above the image");
   });

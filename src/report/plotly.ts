@@ -7,6 +7,7 @@
  * without JavaScript) and removed when plotly draws.
  */
 import { readFileSync } from "fs";
+import { escapeMarkup } from "./escape";
 import { FIGURE_MARGIN, staticImageHtml } from "./static-svg";
 
 export interface Figure {
@@ -96,7 +97,7 @@ export function plotlyMimeData(fig: Figure, opts: { height?: number } = {}): { d
 
 /** A whole HTML page holding `parts` (figures, tables, text) with the bundle inlined once. */
 export function standalonePage(title: string, parts: string[]): string {
-  const esc = title.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const esc = escapeMarkup(title);
   return (
     `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${esc}</title>\n` +
     `<style>body{font-family:sans-serif;margin:16px;background:#fff}</style>\n${plotlyLoaderHtml()}</head>\n` +

@@ -13,6 +13,7 @@
  * shapes, text annotations, a horizontal or vertical legend, the title.
  */
 import type { Figure } from "./plotly";
+import { escapeMarkup } from "./escape";
 
 /** Margins a figure starts from unless its layout says otherwise (plotly's own 80 px leave small plots); figureDiv uses them too. */
 export const FIGURE_MARGIN = { t: 50, r: 20, b: 50, l: 60 };
@@ -36,8 +37,6 @@ const SCALES: Record<string, [number, string][]> = {
   RdBu: [[0, "rgb(5,10,172)"], [0.35, "rgb(106,137,247)"], [0.5, "rgb(190,190,190)"], [0.6, "rgb(220,170,132)"], [0.7, "rgb(230,145,90)"], [1, "rgb(178,10,28)"]],
 };
 
-export const escapeXml = (s: string) =>
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 /** Coordinates to 0.1 px; never "NaN" (callers drop non-finite points first: this is the last guard). */
 const f = (n: number) => (Number.isFinite(n) ? String(Math.round(n * 10) / 10) : "0");
 /** Text width estimate without a DOM: average glyph width ~0.55 em for sans-serif. */
@@ -55,7 +54,7 @@ function num(v: unknown): number | null {
 }
 function text(x: number, y: number, s: string, o: { size?: number; anchor?: string; color?: string; rotate?: number; cls?: string } = {}): string {
   const rot = o.rotate ? ` transform="rotate(${o.rotate} ${f(x)} ${f(y)})"` : "";
-  return `<text${o.cls ? ` class="${o.cls}"` : ""} x="${f(x)}" y="${f(y)}" font-size="${o.size ?? 12}" fill="${o.color ?? INK}"${o.anchor ? ` text-anchor="${o.anchor}"` : ""}${rot}>${escapeXml(s)}</text>`;
+  return `<text${o.cls ? ` class="${o.cls}"` : ""} x="${f(x)}" y="${f(y)}" font-size="${o.size ?? 12}" fill="${o.color ?? INK}"${o.anchor ? ` text-anchor="${o.anchor}"` : ""}${rot}>${escapeMarkup(s)}</text>`;
 }
 
 /** A readable number: trailing zeros trimmed, decimals from the tick step, k/M/B above 10^4, exponent below 10^-3. */
@@ -202,7 +201,7 @@ function markerSvg(sym: unknown, x: number, y: number, size: number, color: stri
 
 const traceType = (t: O) => String(t.type ?? "scatter");
 /** A colour attribute from a spec value (arrays and numbers, colorscale-mapped in plotly, fall back to `dflt`). */
-const col = (v: unknown, dflt: string) => escapeXml(typeof v === "string" ? v : dflt);
+const col = (v: unknown, dflt: string) => escapeMarkup(typeof v === "string" ? v : dflt);
 const traceColor = (t: O, i: number): string => col(traceType(t) === "bar" ? t.marker?.color : t.line?.color ?? t.marker?.color, COLORWAY[i % COLORWAY.length]);
 const scatterMode = (t: O) => String(t.mode ?? ((arr(t.y)?.length ?? 0) <= 20 ? "lines+markers" : "lines"));
 
@@ -563,5 +562,5 @@ export function staticImageHtml(fig: Figure, opts: { width?: number; height?: nu
   const width = opts.width ?? num(fig.layout?.width) ?? 700;
   const svg = figureSvg(fig, { ...opts, width });
   const alt = titleOf(fig.layout?.title) || "figure";
-  return `<img class="gn-static" alt="${escapeXml(alt)}" style="display:block;width:100%;max-width:${width}px;height:auto" src="data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}">`;
+  return `<img class="gn-static" alt="${escapeMarkup(alt)}" style="display:block;width:100%;max-width:${width}px;height:auto" src="data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")}">`;
 }

@@ -2,6 +2,7 @@
  * HTML tables from rows or from a danfo DataFrame (anything with `columns`
  * and `values`), for notebooks and reports.
  */
+import { escapeMarkup } from "./escape";
 export type Cell = string | number | boolean | null | undefined;
 export interface TableLike {
   columns: string[];
@@ -14,9 +15,6 @@ export interface TableOptions {
   digits?: number;
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 export function formatCell(v: Cell, digits = 4): string {
   if (v === null || v === undefined) return "";
@@ -49,11 +47,11 @@ export function tableHtml(t: TableLike | Record<string, Cell>[], opts: TableOpti
   const digits = opts.digits ?? 4;
   // One alignment per column, header included: right for numeric columns, left for the rest.
   const align = columnAlignments(table);
-  const head = table.columns.map((c, j) => `<th style="text-align:${align[j]}">${esc(String(c))}</th>`).join("");
+  const head = table.columns.map((c, j) => `<th style="text-align:${align[j]}">${escapeMarkup(String(c))}</th>`).join("");
   const body = table.values
-    .map((row) => `<tr>${row.map((v, j) => `<td style="text-align:${align[j]}">${esc(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .map((row) => `<tr>${row.map((v, j) => `<td style="text-align:${align[j]}">${escapeMarkup(formatCell(v, digits))}</td>`).join("")}</tr>`)
     .join("\n");
-  const caption = opts.caption ? `<caption style="caption-side:bottom;text-align:left">${esc(opts.caption)}</caption>` : "";
+  const caption = opts.caption ? `<caption style="caption-side:bottom;text-align:left">${escapeMarkup(opts.caption)}</caption>` : "";
   return `<table class="gn-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
