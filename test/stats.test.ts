@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gaussian } from "../src/random/rng";
-import { bootstrapCI, erfc, fisherExact, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
+import { bootstrapCI, erfc, fisherExact, formatP, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);
@@ -320,4 +320,15 @@ describe("Fisher's exact test", () => {
     assert.throws(() => fisherExact(1.5, 4, 0, 4), /a must be a non-negative integer/);
     assert.throws(() => fisherExact(0, 0, 0, 4), /at least one trial/);
   });
+});
+
+test("formatP never prints a p-value of zero", () => {
+  assert.equal(formatP(0.0342), "0.034");
+  assert.equal(formatP(0.0342, 4), "0.0342");
+  assert.equal(formatP(1.1e-5), "< 0.001");
+  assert.equal(formatP(1.1e-5, 4), "< 0.0001");
+  assert.equal(formatP(0.0004), "< 0.001");
+  assert.equal(formatP(0.0005), "0.001", "rounds up to the floor: printed as is");
+  assert.equal(formatP(1), "1.000");
+  assert.equal(formatP(NaN), "n/a");
 });

@@ -1,6 +1,6 @@
 /** Statistics for comparing training runs: summaries, bootstrap intervals and two-sample tests. */
 export { bootstrapCI, mean, median, quantile, std } from "./summary";
 export type { BootstrapCI, BootstrapOptions } from "./summary";
-export { erfc, fisherExact, mannWhitneyU, normalCdf, pairedPermutationTest, permutationTest } from "./tests";
+export { erfc, fisherExact, formatP, mannWhitneyU, normalCdf, pairedPermutationTest, permutationTest } from "./tests";
 export type { Alternative, MannWhitneyOptions, MannWhitneyResult, PairedPermutationOptions, PermutationTestOptions, PermutationTestResult } from "./tests";
 export { leftPlateau, PLATEAU_MARGIN } from "./plateau";

@@ -326,3 +326,13 @@ function logFactorial(x: number): number {
   for (let i = 2; i <= x; i++) s += Math.log(i);
   return s;
 }
+
+/**
+ * A p-value for a table: `digits` decimals, and "< 0.001" (for 3 digits) where
+ * rounding would print zero, since a test never gives p = 0.
+ */
+export function formatP(p: number, digits = 3): string {
+  if (!Number.isFinite(p)) return "n/a";
+  const floor = 10 ** -digits;
+  return p < floor / 2 ? `< ${floor.toFixed(digits)}` : p.toFixed(digits);
+}

@@ -12,6 +12,7 @@
 import type { Figure } from "../report/plotly";
 import type { Cell } from "../report/table";
 import { pairedTTest, tInterval } from "../stats/ttest";
+import { formatP } from "../stats";
 
 export interface LMRecordLike {
   key: string;
@@ -124,7 +125,7 @@ export function lmRowsTable(rows: readonly LMConditionRow[], label: (condition: 
 }
 
 export function lmComparisonTable(cs: readonly LMComparison[]): Record<string, Cell>[] {
-  return cs.map((c) => ({ comparison: `${c.a} minus ${c.b}`, measure: c.measure === "testPerplexity" ? "test ppl" : "valid ppl", pairs: c.pairs, difference: c.difference.toFixed(2), "95% CI": `[${c.low.toFixed(2)}, ${c.high.toFixed(2)}]`, "p (paired t)": c.p.toFixed(3) }));
+  return cs.map((c) => ({ comparison: `${c.a} minus ${c.b}`, measure: c.measure === "testPerplexity" ? "test ppl" : "valid ppl", pairs: c.pairs, difference: c.difference.toFixed(2), "95% CI": `[${c.low.toFixed(2)}, ${c.high.toFixed(2)}]`, "p (paired t)": formatP(c.p, 3) }));
 }
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

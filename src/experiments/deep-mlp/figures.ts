@@ -3,7 +3,7 @@
  * them inline; `npm run figures -- deep-mlp` renders the same specs to PNG.
  */
 import { Figure } from "../../report/plotly";
-import { median } from "../../stats";
+import { formatP, median } from "../../stats";
 import { Cell } from "../../report/table";
 import { TABLE1 } from "./paper";
 import type { RunRecord } from "./run";
@@ -117,9 +117,9 @@ export function table1ComparisonRows(cs: Table1Comparison[]): Record<string, Cel
     "runs per setting": c.runs,
     "avg difference, ours (points)": (100 * c.difference).toFixed(1),
     "avg difference, paper (points)": (100 * c.paperDifference).toFixed(1),
-    "p, permutation": c.pPermutation.toFixed(4),
-    "p, Mann-Whitney": c.pMannWhitney.toFixed(4),
+    "p, permutation": formatP(c.pPermutation, 4),
+    "p, Mann-Whitney": formatP(c.pMannWhitney, 4),
     "left the plateau, with / without noise": `${c.escapedWith}/${c.runsWith} vs ${c.escapedWithout}/${c.runsWithout}`,
-    "p, Fisher (left the plateau)": c.pEscaped.toFixed(4),
+    "p, Fisher (left the plateau)": formatP(c.pEscaped, 4),
   }));
 }

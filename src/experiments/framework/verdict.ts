@@ -5,6 +5,7 @@
  * come without intervals). The paper's effect counts only when it is at
  * least `negligible` in size; otherwise the paper is read as "no difference".
  */
+import { formatP } from "../../stats";
 export type VerdictLabel =
   | "agrees"
   | "same direction, not significant"
@@ -62,11 +63,11 @@ const fmt = (x: number, unit: "points" | "raw") => (unit === "points" ? `${x >= 
 /** One markdown bullet per verdict. */
 export function verdictMarkdown(vs: readonly Verdict[]): string {
   return vs
-    .map((v) => `* **${v.claim}:** paper ${fmt(v.paper, v.unit)}; ours ${fmt(v.ours, v.unit)} (p = ${v.p.toFixed(3)}, n = ${v.n}) — **${v.verdict}**.`)
+    .map((v) => `* **${v.claim}:** paper ${fmt(v.paper, v.unit)}; ours ${fmt(v.ours, v.unit)} (p = ${formatP(v.p, 3)}, n = ${v.n}) — **${v.verdict}**.`)
     .join("\n");
 }
 
 /** Verdicts as table rows. */
 export function verdictRows(vs: readonly Verdict[]): Record<string, string>[] {
-  return vs.map((v) => ({ claim: v.claim, paper: fmt(v.paper, v.unit), ours: fmt(v.ours, v.unit), p: v.p.toFixed(3), n: String(v.n), verdict: v.verdict }));
+  return vs.map((v) => ({ claim: v.claim, paper: fmt(v.paper, v.unit), ours: fmt(v.ours, v.unit), p: formatP(v.p, 3), n: String(v.n), verdict: v.verdict }));
 }

@@ -9,6 +9,7 @@ import { Cell } from "../../report/table";
 import { TABLE2_SETTINGS, Table2Setting } from "./paper";
 import type { AttentionPicture, MemN2NRunRecord } from "./run";
 import type { Table2Comparison, Table2Row, Table2Selected } from "./summary";
+import { formatP } from "../../stats";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -40,10 +41,10 @@ export function table2ComparisonRows(cs: Table2Comparison[]): Record<string, Cel
     "tasks (pairs)": c.tasks,
     "train: noise - none, ours (points)": (100 * c.trainDifference).toFixed(1),
     "train, paper": (100 * c.paperTrainDifference).toFixed(1),
-    "p (paired permutation)": c.pTrain.toFixed(4),
+    "p (paired permutation)": formatP(c.pTrain, 4),
     "validation: noise - none, ours": (100 * c.validationDifference).toFixed(1),
     "validation, paper": (100 * c.paperValidationDifference).toFixed(1),
-    "p (paired permutation) ": c.pValidation.toFixed(4),
+    "p (paired permutation) ": formatP(c.pValidation, 4),
   }));
 }
 
@@ -59,7 +60,7 @@ export function noiseVariantRows(variants: readonly { label: string; comparisons
       procedure: c.stages,
       "tasks (pairs)": c.tasks,
       "validation: noise - none (points)": (100 * c.validationDifference).toFixed(1),
-      "p (paired permutation)": c.pValidation.toFixed(4),
+      "p (paired permutation)": formatP(c.pValidation, 4),
       "train: noise - none (points)": (100 * c.trainDifference).toFixed(1),
       "paper, validation (annealed)": (100 * c.paperValidationDifference).toFixed(1),
     })),

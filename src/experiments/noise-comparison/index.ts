@@ -10,6 +10,7 @@ import { defineExperiment } from "../framework/contract";
 import { verdictRows } from "../framework/verdict";
 import { NOISE_COMPARISON_CONFIGS, NOISE_SETTINGS, NoiseComparisonConfig, NoiseComparisonRecord, NoiseComparisonSpec, NoiseSetting, planNoiseComparison, runNoiseComparison } from "./run";
 import { NoiseComparisonSummary, summarizeNoiseComparison } from "./summary";
+import { formatP } from "../../stats";
 
 export * from "./run";
 export * from "./summary";
@@ -38,7 +39,7 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
       caption: "Differences in test perplexity, paired by seed (paired t test); the interaction is (both - hidden) - (gradient - neither), 0 when the two effects add:",
       rows: [
         ...lmComparisonTable(s.comparisons),
-        ...(s.interaction ? [{ comparison: "interaction", measure: "test ppl", pairs: s.interaction.pairs, difference: s.interaction.difference.toFixed(2), "95% CI": `[${s.interaction.low.toFixed(2)}, ${s.interaction.high.toFixed(2)}]`, "p (paired t)": s.interaction.p.toFixed(3) }] : []),
+        ...(s.interaction ? [{ comparison: "interaction", measure: "test ppl", pairs: s.interaction.pairs, difference: s.interaction.difference.toFixed(2), "95% CI": `[${s.interaction.low.toFixed(2)}, ${s.interaction.high.toFixed(2)}]`, "p (paired t)": formatP(s.interaction.p, 3) }] : []),
       ],
     },
     { caption: "Each paper's claim carried to this model (a paper difference under 1 perplexity point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },

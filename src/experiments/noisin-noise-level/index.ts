@@ -10,6 +10,7 @@ import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../framework/contract";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec, planNoiseLevel, runNoiseLevel } from "./run";
 import { NoiseLevelSummary, summarizeNoiseLevel } from "./summary";
+import { formatP } from "../../stats";
 
 export * from "./run";
 export * from "./summary";
@@ -55,7 +56,7 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
       caption: `Best gamma by mean validation perplexity (${s.bestGamma ?? "none"}) minus gamma 0, paired by seed:`,
       rows: [
         ...lmComparisonTable(s.comparisons),
-        ...(s.riseComparison ? [{ comparison: `rise above best, gamma ${s.bestGamma} minus gamma 0`, measure: "valid ppl", pairs: s.riseComparison.pairs, difference: s.riseComparison.difference.toFixed(2), "95% CI": `[${s.riseComparison.low.toFixed(2)}, ${s.riseComparison.high.toFixed(2)}]`, "p (paired t)": s.riseComparison.p.toFixed(3) }] : []),
+        ...(s.riseComparison ? [{ comparison: `rise above best, gamma ${s.bestGamma} minus gamma 0`, measure: "valid ppl", pairs: s.riseComparison.pairs, difference: s.riseComparison.difference.toFixed(2), "95% CI": `[${s.riseComparison.low.toFixed(2)}, ${s.riseComparison.high.toFixed(2)}]`, "p (paired t)": formatP(s.riseComparison.p, 3) }] : []),
       ],
     },
   ],
