@@ -1,5 +1,5 @@
 /**
- * The static SVG image every figure's HTML carries (src/report/static-svg.ts):
+ * The static SVG image every figure's HTML carries (src/report/static-svg/):
  * well-formed for every registered experiment's figures, with what each trace
  * should draw; points where the data says; embedded by figureDiv; and, in
  * Chromium, shown with JavaScript off or after a sanitizer, gone once plotly

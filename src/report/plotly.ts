@@ -2,7 +2,7 @@
  * Plotly figures as self-contained HTML. Reports must render offline, so the
  * plotly.js bundle is inlined (never fetched from a CDN), and only once per
  * page or notebook session: a report carries the ~10 MB bundle once, not per figure.
- * Each figure's div also holds a static SVG image of it (static-svg.ts), shown
+ * Each figure's div also holds a static SVG image of it (static-svg/), shown
  * where scripts never run (untrusted JupyterLab outputs, nbviewer, viewers
  * without JavaScript) and removed when plotly draws.
  */
