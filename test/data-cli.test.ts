@@ -5,7 +5,7 @@
  * from the local copy, so no internet is needed.
  */
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
@@ -49,6 +49,13 @@ describe("data CLI arguments", () => {
     assert.throws(() => parseDataArgs(["babi", "--dri", "x"]), /unknown option "--dri"/);
     assert.throws(() => parseDataArgs(["babi", "--dir"]), /--dir needs a value/);
     assert.throws(() => parseDataArgs(["babi", "--dir", "--download"]), /--dir needs a value/);
+  });
+
+  test("--help prints the usage and where data is looked for, and exits 0", () => {
+    const r = spawnSync(process.execPath, [CLI, "--help"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^usage: npm run data -- babi\|ptb\|wikitext2/);
+    assert.match(r.stdout, /GRADNOISE_PTB_DIR/);
   });
 });
 

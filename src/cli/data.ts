@@ -16,6 +16,9 @@ import { BABI_ARCHIVE_URLS, downloadBabi, findBabiDir } from "../data/babi";
 import { checkCorpusFiles, CORPORA, CorpusName, downloadCorpus, findCorpusDir } from "../data/corpus";
 
 const USAGE = "usage: npm run data -- babi|ptb|wikitext2 [--download] [--dir DIR] [--url URL]";
+const HELP = `${USAGE}
+Finds the data set (DIR, else its environment variable GRADNOISE_BABI_DIR / GRADNOISE_PTB_DIR / GRADNOISE_WIKITEXT2_DIR, else data/) and checks it;
+downloads it (from URL, a mirror, where given) when absent or with --download.`;
 
 export interface DataArgs {
   what: "babi" | CorpusName;
@@ -62,6 +65,10 @@ async function corpus(name: CorpusName, args: DataArgs): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (["--help", "-h"].includes(process.argv[2] ?? "")) {
+    console.log(HELP);
+    return;
+  }
   const args = parseDataArgs(process.argv.slice(2));
   if (args.what !== "babi") return corpus(args.what, args);
   // A GRADNOISE_BABI_DIR that points nowhere is where the user wants the data: download there.
