@@ -63,6 +63,12 @@ function figureTable(): string[] {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.length > 0) {
+    const usage = "usage: npm run environment: regenerates environment.md from this machine's engine report and figures/manifest.json (no options)";
+    if (args.every((a) => a === "--help" || a === "-h")) return console.log(usage);
+    throw new Error(`unknown argument ${args[0]}; ${usage}`);
+  }
   const choice = await selectBackend({ requiredKernels: [...new Set(experiments().flatMap((e) => e.requiredKernels))] });
   const d = describeDevice();
   const lines = [

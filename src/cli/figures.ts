@@ -116,9 +116,21 @@ interface Loaded {
   records: RunRecord[];
 }
 
+const USAGE = `usage: npm run figures [-- ids...]
+For each registered experiment named (default: every one whose sweep at GRADNOISE_SCALE, default cpu, is
+complete) writes figures/<figure>-<scale>.png and .json, figures/<id>-<scale>.md (tables, verdicts, studies,
+provenance) and figures/manifest.json. Sweeps are not run here: npm run experiment -- <id> first.
+ids: ${experiments().map((e) => e.id).join(", ")}`;
+
 async function main(): Promise<void> {
   const scale = currentScale();
   const named = process.argv.slice(2);
+  if (named.some((a) => a === "--help" || a === "-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const flag = named.find((a) => a.startsWith("-"));
+  if (flag) throw new Error(`unknown option ${flag}\n${USAGE}`);
   const load = (ex: AnyExperiment): Loaded => {
     const plan = planSweep(ex, scale);
     return { ex, plan, records: loadSweep(plan) };
@@ -140,7 +152,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(`figures: ${(e as Error).stack ?? e}`);
+    // Bad input (an unknown id or option) says so in one line; anything else keeps its stack.
+    const err = e as Error;
+    console.error(`figures: ${err instanceof RangeError || /^unknown option/.test(err.message) ? err.message : (err.stack ?? err)}`);
     process.exit(1);
   });
 }
