@@ -69,6 +69,28 @@ describe("kernel gaps", () => {
     assert.deepEqual(gradOf(), expected);
   });
 
+  test("WASM's Slice (engine/wasm-slice.ts) gives cpu's values: rows, column blocks, interiors, -1 sizes, int32, rank 3", async () => {
+    const cases: [number[], "float32" | "int32", number[], number[]][] = [
+      [[7], "float32", [2], [4]],
+      [[6, 5], "float32", [2, 0], [3, 5]],
+      [[6, 5], "float32", [0, 1], [6, 2]],
+      [[6, 5], "int32", [1, 2], [4, -1]],
+      [[6, 5], "float32", [5, 4], [1, 1]],
+      [[3, 4, 5], "float32", [1, 1, 2], [2, 3, 2]],
+    ];
+    const run = () => cases.map(([shape, dtype, begin, size]) => tf.tidy(() => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      // A tensor allocated before and one after: the view is taken after the output's allocation.
+      const x = tf.tensor(Array.from({ length: n }, (_, i) => i * 1.5 - 7), shape, dtype);
+      return Array.from(tf.slice(x, begin, size).dataSync());
+    }));
+    await selectBackend({ backend: "cpu" });
+    const onCpu = run();
+    await selectBackend({ backend: "wasm" });
+    assert.deepEqual(run(), onCpu);
+    await selectBackend({ backend: "cpu" });
+  });
+
   test("kernelsUsedBy lists kernels, not op scopes", async () => {
     await selectBackend({ backend: "cpu" });
     const x = tf.tensor2d([[1, 2]]);

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion } from "./device";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
+import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
 export const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu", "webgl"] as const;
@@ -115,6 +116,7 @@ async function prepare(name: BackendName, kernels: readonly string[], fill: bool
   } else if (name === "wasm") {
     const why = await loadWasm();
     if (why) return { ok: false, why, filled: [], gpu };
+    installWasmSlice();
   }
   if (tf.findBackendFactory(name) === null) return { ok: false, why: `backend '${name}' is not registered`, filled: [], gpu };
   const filled = fill ? fillMissingKernels(name, kernels) : [];

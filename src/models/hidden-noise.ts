@@ -98,6 +98,12 @@ export class HiddenStateNoise {
     return this.kind === "additive" ? tf.add(h, noise) : tf.mul(h, tf.add(1, noise));
   }
 
+  /** apply()'s per-element term for a whole window: gamma eps (additive) or 1 + gamma eps (multiplicative), the same values apply() forms step by step. */
+  term(layer: number, eps: tf.Tensor): tf.Tensor {
+    const noise = tf.mul(this.gamma(layer), eps);
+    return this.kind === "additive" ? noise : tf.add(1, noise);
+  }
+
   dispose(): void {
     this.rho.forEach((v) => v.dispose());
   }

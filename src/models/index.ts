@@ -9,6 +9,8 @@ export { encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, PA
 export type { EncodedExample, MemN2NBatch, MemN2NOptions, MemN2NOutput, PositionEncoding } from "./memn2n";
 export { applyDropout, CELL_KINDS, disposeState, RnnLM, timeMajor } from "./rnn-lm";
 export type { CellKind, ForwardOptions, LMState, RnnLMConfig } from "./rnn-lm";
+export { recurrentLayer } from "./recurrent-layer";
+export type { RecurrentLayerOptions } from "./recurrent-layer";
 export { dropoutMask, HiddenStateNoise } from "./hidden-noise";
 export type { DropoutConfig, DropoutKind, HiddenNoiseConfig } from "./hidden-noise";
 export { embeddingLookup, fusedSoftmaxCrossEntropy, lmKernels, softmaxCrossEntropy, tfjsSoftmaxCrossEntropy } from "./lm-ops";

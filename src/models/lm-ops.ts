@@ -99,7 +99,7 @@ export function softmaxCrossEntropy(how: SoftmaxFormulation, h: tf.Tensor2D, W: 
 
 /** Kernels (beyond elementwise math and matMul) each formulation's training step needs: for selectBackend. */
 export function lmKernels(lookup: EmbeddingLookup): string[] {
-  const base = ["BatchMatMul", "GatherV2", "OneHot", "Max", "Exp", "Log", "Sum", "Tanh", "Sigmoid", "Relu", "Concat", "SplitV", "Slice", "Transpose", "Range"];
+  const base = ["BatchMatMul", "GatherV2", "OneHot", "Max", "Exp", "Log", "Sum", "Tanh", "Sigmoid", "Relu", "Concat", "SplitV", "Slice", "PadV2", "Transpose", "Range"];
   if (lookup === "gather") return [...base, "UnsortedSegmentSum"];
   if (lookup === "scatter") return [...base, "ScatterNd"];
   return base;

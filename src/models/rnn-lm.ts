@@ -10,7 +10,9 @@
  * 0.1 small, 0.05 medium), biases zero; weights drawn from seeded JS streams.
  *
  * Computation, time-major: a layer's input projection for all T steps is one
- * [T*B, in] x [in, G*H] product; only h_{t-1} Wh runs per step. Products use
+ * [T*B, in] x [in, G*H] product; only h_{t-1} Wh runs per step. By default a
+ * layer's window runs as one custom-gradient op (recurrent-layer.ts);
+ * `recurrence: "taped"` records every cell op instead. Products use
  * matMul2d (explicit-transpose backward, fast on WASM). Regularisers
  * (hidden-noise.ts) apply only with `training: true` and a step key.
  *
@@ -23,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
+import { recurrentLayer } from "./recurrent-layer";
 import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation } from "./lm-ops";
 
 export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
@@ -48,6 +51,8 @@ export interface RnnLMConfig {
   lookup?: EmbeddingLookup;
   /** Default "fused" (WASM: 633 vs 581 tokens/s for tfjs's softmaxCrossEntropy, 2x200 LSTM). */
   softmax?: SoftmaxFormulation;
+  /** "fused" (default): each layer's window as one custom-gradient op (recurrent-layer.ts); "taped": every cell op recorded (the reference). */
+  recurrence?: "fused" | "taped";
   seed: SeedPart;
   /** Variable-name prefix (unique per model; default derived from a counter). */
   name?: string;
@@ -120,6 +125,7 @@ export class RnnLM {
       initScale: cfg.initScale ?? 0.1,
       lookup: cfg.lookup ?? "scatter",
       softmax: cfg.softmax ?? "fused",
+      recurrence: cfg.recurrence ?? "fused",
       seed: cfg.seed,
       dropout: cfg.dropout ?? null,
       hiddenNoise: cfg.hiddenNoise ?? null,
@@ -235,8 +241,12 @@ export class RnnLM {
       const p = this.layerParams[l];
       if (dropping) x = applyDropout(x, T, B, c.dropout!, c.seed, key, `in${l}`);
       const xp = tf.add(matMul2d(x, p.Wx as unknown as tf.Tensor2D), p.b) as tf.Tensor2D;
-      const xs = T === 1 ? [xp] : (tf.split(xp, T, 0) as tf.Tensor2D[]);
       const recMask = dropping && c.dropout!.kind === "variational" ? tf.tensor2d(dropoutMask(B * H, 1 - c.dropout!.rate, c.seed, "vdropout", ...key, `rec${l}`), [B, H]) : null;
+      if (c.recurrence === "fused") {
+        x = this.fusedLayer(l, xp, state, next, recMask, noisy ? this.noise!.eps([T * B, H], l, key) : null);
+        continue;
+      }
+      const xs = T === 1 ? [xp] : (tf.split(xp, T, 0) as tf.Tensor2D[]);
       const eps = noisy ? (tf.split(this.noise!.eps([T * B, H], l, key), T, 0) as tf.Tensor2D[]) : null;
       let h = state.h[l];
       let cell: tf.Tensor2D | null = c.cell === "lstm" ? state.c[l] : null;
@@ -255,6 +265,19 @@ export class RnnLM {
     }
     if (dropping) x = applyDropout(x, T, B, c.dropout!, c.seed, key, "out");
     return { top: x, state: next };
+  }
+
+  /** Layer `l`'s window as one op (recurrent-layer.ts); pushes its final state to `next` and returns its outputs [T*B, H]. */
+  private fusedLayer(l: number, xp: tf.Tensor2D, state: LMState, next: LMState, recMask: tf.Tensor2D | null, eps: tf.Tensor | null): tf.Tensor2D {
+    const [B, H] = state.h[l].shape;
+    const T = xp.shape[0] / B;
+    const lstm = this.config.cell === "lstm";
+    const noise = eps ? { kind: this.noise!.kind, term: this.noise!.term(l, eps) as tf.Tensor2D } : null;
+    const out = recurrentLayer(xp, this.layerParams[l].Wh as unknown as tf.Tensor2D, state.h[l], lstm ? state.c[l] : null, { cell: this.config.cell, noise, recMask });
+    next.h.push(tf.slice(out, [(T - 1) * B, 0], [B, H]));
+    if (!lstm) return out;
+    next.c.push(tf.slice(out, [T * B, 0], [B, H]));
+    return tf.slice(out, [0, 0], [T * B, H]);
   }
 
   dispose(): void {
