@@ -61,6 +61,7 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     // Issue 13: fixed noise. The first version (000_*, 4.2) tuned a fixed *standard deviation* to 0.001; the
     // revised text (001_*, 4.6) speaks of a fixed "eta = 0.001", which in Eq. 1's terms is a variance (std 0.0316).
     { title: "Fixed noise std 0.001 (the first version's words), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.001, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.001 } },
+    { title: "Fixed noise std 0.0316 (the revised text's 0.001 read as a variance), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.0316 } },
   ],
   measures: ["trainError", "validationError", "testError"],
   legacyMismatch: (r, c) => {
