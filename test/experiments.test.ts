@@ -4,7 +4,7 @@
  * as a user types it, plug-in discovery, and sharded sweeps merging exactly.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -16,7 +16,7 @@ import { applyOverrides, parseOptionValue } from "../src/experiments/framework/o
 import { experiments, getExperiment } from "../src/experiments/framework/registry";
 import { appendRecord } from "../src/experiments/framework/results";
 import { SCALES } from "../src/experiments/framework/scale";
-import { loadSweep, planSweep, resultsFile, runSweep } from "../src/experiments/framework/sweep";
+import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../src/experiments/framework/sweep";
 import { judge } from "../src/experiments/framework/verdict";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
@@ -372,4 +372,12 @@ describe("sharded sweeps", () => {
       rmSync(three, { recursive: true, force: true });
     }
   });
+});
+
+test("sweepCommand gives a command a shell reads back word for word (settings with spaces are quoted)", () => {
+  const cmd = sweepCommand("memn2n", "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
+  assert.equal(cmd, "npm run experiment -- memn2n --scale cpu --fixed-std 0.0316 --settings 'one-stage + noise,two-stage + noise'");
+  const words = execFileSync("sh", ["-c", `for w in ${cmd.replace(/^npm run experiment -- /, "")}; do printf '%s\\n' "$w"; done`], { encoding: "utf8" }).trimEnd().split("\n");
+  assert.deepEqual(words, ["memn2n", "--scale", "cpu", "--fixed-std", "0.0316", "--settings", "one-stage + noise,two-stage + noise"]);
+  assert.match(sweepCommand("deep-mlp", "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
 });

@@ -9,13 +9,16 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { getExperiment } from "../src/experiments/framework/registry";
-import { loadStudy } from "../src/experiments/framework/studies";
+import { loadStudies, loadStudy, studySlug } from "../src/experiments/framework/studies";
 import { loadSweep, planSweep, resultsFile, runSweep } from "../src/experiments/framework/sweep";
 import type { AnyExperiment, RunRecord } from "../src/experiments/framework/contract";
 import { RESULTS_ENV } from "../src/experiments/framework/paths";
 import { prepareTask } from "../src/experiments/memn2n/run";
 import { trainMemN2N } from "../src/train/memn2n";
 import { memn2nFor } from "../src/experiments/memn2n/run";
+import { MNIST_PLATEAU } from "../src/experiments/deep-mlp/paper";
+import { TABLE2 } from "../src/experiments/memn2n/paper";
+import type { Table2Summary } from "../src/experiments/memn2n/summary";
 
 const memn2n = getExperiment("memn2n");
 const deepMlp = getExperiment("deep-mlp");
@@ -45,6 +48,77 @@ describe("studies completed by the standard sweep", () => {
     assert.equal(r.borrowed, 0);
     assert.equal(r.records.length, r.ownFinished);
     assert.ok(r.records.every((x) => (x as unknown as { steps: number }).steps === 20000));
+  });
+});
+
+describe("study figures from the committed cpu results", () => {
+  type Trace = { name?: string; x: number[]; y: number[]; line?: { color?: string; dash?: string }; error_y?: { array: number[]; arrayminus: number[] }; showlegend?: boolean };
+  const standard = (ex: AnyExperiment) => {
+    const plan = planSweep(ex, "cpu");
+    const records = loadSweep(plan, () => {});
+    return { config: plan.config, records, summary: ex.summarize(records, plan.config) };
+  };
+
+  test("deep-mlp: one accuracy-curve figure per study, one line per run coloured by setting, the plateau dashed", async () => {
+    const base = standard(deepMlp);
+    const studies = loadStudies(deepMlp, "cpu", () => {}, base.records);
+    assert.equal(studies.length, 5);
+    const blocks = await deepMlp.studyFigures!(studies, base.config, base);
+    assert.equal(blocks.length, 5);
+    assert.deepEqual(blocks.map((b) => b.name), studies.map((r) => studySlug(r.study)));
+    assert.equal(new Set(blocks.map((b) => b.name)).size, 5);
+    assert.ok(blocks.some((b) => b.name === "study-zero-init-40000-updates-10-pairs-power-study"), blocks.map((b) => b.name).join());
+    for (const [i, b] of blocks.entries()) {
+      const r = studies[i];
+      assert.match(b.title, new RegExp(`^${r.study.title.replace(/[()]/g, "\\$&")}`));
+      assert.ok(b.source?.includes(path.relative(process.cwd(), r.file)) && b.source.includes(r.command), b.source);
+      const data = b.fig.data as Trace[];
+      const plateau = data.filter((t) => t.name?.includes("plateau"));
+      assert.equal(plateau.length, 1);
+      assert.equal(plateau[0].line?.dash, "dash");
+      assert.deepEqual(plateau[0].y, [MNIST_PLATEAU, MNIST_PLATEAU]);
+      const runs = data.filter((t) => !t.name?.includes("plateau"));
+      assert.equal(runs.length, r.records.length, "one trace per run");
+      const recs = r.records as unknown as { key: string; setting: string; evalStep: number[]; evalAccuracy: number[] }[];
+      for (const x of recs) {
+        const t = runs.find((u) => (u as unknown as { text: string[] }).text[0].startsWith(x.key))!;
+        assert.ok(t, x.key);
+        assert.deepEqual(t.x, x.evalStep);
+        assert.deepEqual(t.y, x.evalAccuracy);
+        assert.ok(t.y.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
+        assert.equal(t.line?.color, x.setting === "No Noise" ? "#d62728" : "#1f77b4");
+      }
+      // One legend entry per setting (and experiment), not per run.
+      assert.equal(runs.filter((t) => t.showlegend).length, new Set(runs.map((t) => t.name)).size);
+    }
+  });
+
+  test("memn2n: one figure over the noise variants, the standard sweep's annealed noise first, means inside their intervals", async () => {
+    const base = standard(memn2n);
+    const studies = loadStudies(memn2n, "cpu", () => {}, base.records);
+    const variants = studies.filter((r) => r.study.completes);
+    assert.equal(variants.length, 3);
+    const blocks = await memn2n.studyFigures!(studies, base.config, base);
+    assert.deepEqual(blocks.map((b) => b.name), ["study-memn2n-noise-variants"]);
+    for (const r of variants) assert.ok(blocks[0].source?.includes(r.command), r.command);
+    const data = blocks[0].fig.data as Trace[];
+    const sets = [base.summary as Table2Summary, ...variants.map((r) => r.summary as Table2Summary)];
+    for (const stages of ["one-stage", "two-stage"] as const) {
+      const ours = data.find((t) => t.name?.startsWith(`${stages}: noise - none`))!;
+      const paper = data.find((t) => t.name?.startsWith(`${stages}: paper`))!;
+      assert.equal(ours.y.length, 4);
+      ours.y.forEach((y, k) => {
+        // The mean is the summary's paired comparison (points) and lies inside its interval.
+        const cmp = sets[k].comparisons.find((c) => c.stages === stages)!;
+        assert.equal(cmp.tasks, 20);
+        assert.ok(Math.abs(y - 100 * cmp.validationDifference) < 1e-9, `${stages} ${k}: ${y} vs ${cmp.validationDifference}`);
+        const [up, down] = [ours.error_y!.array[k], ours.error_y!.arrayminus[k]];
+        assert.ok(Number.isFinite(y) && Number.isFinite(up) && Number.isFinite(down), `${up} ${down}`);
+        assert.ok(up >= 0 && down >= 0 && up + down > 0, `interval [${y - down}, ${y + up}]`);
+      });
+      const want = 100 * (TABLE2[`${stages} + noise`].validation - TABLE2[stages].validation);
+      assert.ok(paper.y.every((v) => Math.abs(v - want) < 1e-9), JSON.stringify(paper.y));
+    }
   });
 });
 

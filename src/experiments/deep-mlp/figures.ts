@@ -5,7 +5,7 @@
 import { Figure } from "../../report/plotly";
 import { formatP, median } from "../../stats";
 import { Cell } from "../../report/table";
-import { TABLE1 } from "./paper";
+import { MNIST_PLATEAU, TABLE1 } from "./paper";
 import type { RunRecord } from "./run";
 import type { Table1Comparison, Table1RowSummary } from "./summary";
 
@@ -93,6 +93,57 @@ export function table1LossFigure(records: RunRecord[], lr = 0.1): Figure {
     }
   });
   return { data, layout };
+}
+
+/**
+ * An extension study's runs during training: test accuracy at every
+ * evaluation (evalStep / evalAccuracy), one line per run coloured by setting
+ * (a second experiment dotted, a third dash-dotted), with the one-class
+ * plateau as a dashed line. Null when no run has evaluations.
+ */
+export function studyCurvesFigure(records: RunRecord[], title: string): Figure | null {
+  const runs = records.filter((r) => r.evalStep?.length && r.evalStep.length === r.evalAccuracy?.length);
+  if (!runs.length) return null;
+  const experiments = TABLE1.map((e) => e.id).filter((id) => runs.some((r) => r.experiment === id));
+  const dashes = ["solid", "dot", "dashdot", "longdash", "longdashdot", "solid"];
+  const group = (r: RunRecord) => (experiments.length > 1 ? `${r.experiment} ${r.setting}` : r.setting);
+  const order = (r: RunRecord) => [Object.keys(SETTING_COLORS).indexOf(r.setting), experiments.indexOf(r.experiment), r.lr === 0.1 ? 0 : 1, r.run];
+  const sorted = [...runs].sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x.map((v, i) => v - y[i]).find((d) => d !== 0) ?? 0;
+  });
+  const shown = new Set<string>();
+  const data: Record<string, unknown>[] = sorted.map((r) => {
+    const g = group(r);
+    const first = !shown.has(g);
+    shown.add(g);
+    const n = sorted.filter((x) => group(x) === g).length;
+    return {
+      type: "scatter", mode: "lines+markers", x: r.evalStep, y: r.evalAccuracy,
+      name: `${g} (${n} run${n === 1 ? "" : "s"})`, legendgroup: g, showlegend: first,
+      text: r.evalStep.map(() => `${r.key}${r.diverged ? " (diverged)" : ""}`),
+      hovertemplate: "%{text}<br>update %{x}: %{y:.1%}<extra></extra>",
+      line: { color: SETTING_COLORS[r.setting] ?? "#000", width: 1.3, dash: dashes[experiments.indexOf(r.experiment)] },
+      marker: { size: 3, color: SETTING_COLORS[r.setting] ?? "#000" },
+      opacity: 0.8,
+    };
+  });
+  const maxStep = Math.max(...runs.map((r) => r.evalStep[r.evalStep.length - 1]));
+  data.push({
+    type: "scatter", mode: "lines", name: `one-class plateau (${(100 * MNIST_PLATEAU).toFixed(2)}%)`, x: [0, maxStep], y: [MNIST_PLATEAU, MNIST_PLATEAU],
+    line: { color: "#555", width: 1.5, dash: "dash" }, hoverinfo: "skip",
+  });
+  return {
+    data,
+    layout: {
+      title: { text: title },
+      xaxis: { title: { text: "SGD updates" }, range: [0, maxStep * 1.02], zeroline: false },
+      yaxis: { title: { text: "test accuracy" }, range: [0, 1.02], tickformat: ".0%" },
+      legend: { orientation: "h", x: 0, y: -0.18 },
+      margin: { t: 60, b: 110 },
+      height: 460,
+    },
+  };
 }
 
 /** Table 1 rows formatted for display: ours beside the paper's. */

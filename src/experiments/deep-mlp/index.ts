@@ -5,9 +5,10 @@
  */
 import { MLP_TRAINING_KERNELS } from "../../models/mlp";
 import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment, recordMismatch } from "../framework/contract";
+import { defineExperiment, FigureBlock, recordMismatch } from "../framework/contract";
+import { studiesSource, studySlug } from "../framework/studies";
 import { verdictRows } from "../framework/verdict";
-import { table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
+import { studyCurvesFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
 import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
 import { DEEP_MLP_CONFIGS, DeepMlpConfig, mnistFor, planRuns, RunRecord, RunSpec, trainRun } from "./run";
 import { summarizeTable1, Table1Summary } from "./summary";
@@ -84,6 +85,14 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
       { name: "table1-accuracy", title: "Table 1: final test accuracy of every run beside the paper's best and average", fig: table1AccuracyFigure(records), height: 620 },
       { name: "table1-loss", title: `Table 1: median training loss at lr ${c.learningRates[0]}, with and without noise`, fig: table1LossFigure(records, c.learningRates[0]), height: 660 },
     ];
+  },
+  // One figure per study whose runs recorded their test accuracy during training.
+  async studyFigures(studies) {
+    return studies.flatMap((r): FigureBlock[] => {
+      const title = `${r.study.title}: test accuracy during training`;
+      const fig = studyCurvesFigure(r.records as RunRecord[], title);
+      return fig ? [{ name: studySlug(r.study), title, fig, height: 460, source: studiesSource([r]) }] : [];
+    });
   },
   provenance: (c) =>
     `MNIST, ${c.depth}x${c.width} ReLU MLP, plain SGD at lr ${c.learningRates.join(" and ")}, ${c.runsPerLr} runs per lr (${c.learningRates.length * c.runsPerLr} per row), ` +

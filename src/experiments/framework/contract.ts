@@ -9,6 +9,7 @@ import type { Figure } from "../../report/plotly";
 import type { Cell } from "../../report/table";
 import type { OptionSpec, Overrides } from "./options";
 import type { Scale } from "./scale";
+import type { StudyResults } from "./studies";
 import type { Verdict } from "./verdict";
 
 /** One planned run: `key` is unique within a sweep and names the run in files and progress lines. */
@@ -111,6 +112,15 @@ export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends 
   tables(summary: Sum, config: C): TableBlock[];
   /** Figures from finished records; may train a small model of its own (progress through `onProgress`). */
   figures(records: R[], summary: Sum, config: C, onProgress?: (fraction: number, detail?: string) => void): Promise<FigureBlock[]>;
+  /**
+   * Figures of the extension studies: `studies` are those at the standard
+   * sweep's scale whose results exist (framework/studies.ts, loadStudies), and
+   * `standard` is that sweep (its records, summary and `config`), for studies
+   * drawn beside it. Each block's `source` names the studies' results files
+   * and commands. The figures CLI renders them with the others; notebooks
+   * show the same blocks.
+   */
+  studyFigures?(studies: StudyResults[], config: C, standard: { records: R[]; summary: Sum }): Promise<FigureBlock[]>;
   /** One paragraph: data, model, protocol, seeds, at this config. */
   provenance(config: C): string;
 }

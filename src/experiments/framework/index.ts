@@ -1,5 +1,5 @@
 export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Study, Summary, TableBlock } from "./contract";
-export { loadStudies, loadStudy, studySource, studyTables } from "./studies";
+export { loadStudies, loadStudy, studiesSource, studySlug, studySource, studyTables } from "./studies";
 export type { StudyResults } from "./studies";
 export { defineExperiment, recordMismatch } from "./contract";
 export { experiments, getExperiment } from "./registry";

@@ -78,6 +78,17 @@ export function studySource(r: StudyResults, root = process.cwd()): string {
   return r.borrowed ? `${own}; the settings it does not rerun: ${r.borrowed} runs of the standard sweep` : own;
 }
 
+/** A stable file-name stem for a figure of `study`: "study-" and its title in lower case, words joined by "-" ("Zero init, 40,000 updates" -> "study-zero-init-40000-updates"). */
+export function studySlug(study: Study): string {
+  const words = study.title.toLowerCase().replace(/(\d),(\d)/g, "$1$2").replace(/[^a-z0-9.]+/g, "-").replace(/\.(?!\d)|(?<!\d)\./g, "-");
+  return `study-${words.replace(/-+/g, "-").replace(/^-|-$/g, "")}`;
+}
+
+/** Where a study figure's numbers come from: each study's title, source (studySource) and command. */
+export function studiesSource(rs: readonly StudyResults[], root?: string): string {
+  return rs.map((r) => `${r.study.title}: ${studySource(r, root)} (\`${r.command}\`)`).join("; ");
+}
+
 /** The experiment's tables for a study, captions prefixed with the study's title and source. */
 export function studyTables(ex: AnyExperiment, r: StudyResults, root?: string): TableBlock[] {
   return ex.tables(r.summary, r.config).map((t: TableBlock) => ({ ...t, caption: `${r.study.title} (${studySource(r, root)}): ${t.caption}` }));

@@ -257,11 +257,16 @@ async function disposingNewVariables<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The command line that runs (or resumes) this sweep. */
+/** A word a POSIX shell reads back unchanged: single-quoted where it holds anything but safe characters. */
+function shellWord(w: string): string {
+  return /^[A-Za-z0-9_.,:=@%+\/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 export function sweepCommand(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}): string {
   const ex = experimentOf(id);
   const flags = ex.options.filter((o) => o.name in overrides).map((o) => {
     const v = overrides[o.name];
-    return `--${o.name} ${Array.isArray(v) ? v.join(",") : v}`;
+    return `--${o.name} ${shellWord(Array.isArray(v) ? v.join(",") : String(v))}`;
   });
   return ["npm run experiment --", ex.id, "--scale", scale, ...flags].join(" ");
 }

@@ -9,7 +9,8 @@ import { Cell } from "../../report/table";
 import { TABLE2_SETTINGS, Table2Setting } from "./paper";
 import type { AttentionPicture, MemN2NRunRecord } from "./run";
 import type { Table2Comparison, Table2Row, Table2Selected } from "./summary";
-import { formatP } from "../../stats";
+import { bootstrapCI, formatP, mean } from "../../stats";
+import { TABLE2 } from "./paper";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -65,6 +66,86 @@ export function noiseVariantRows(variants: readonly { label: string; comparisons
       "paper, validation (annealed)": (100 * c.paperValidationDifference).toFixed(1),
     })),
   );
+}
+
+/** One noise's comparison with the same restarts without noise, for one procedure: per-task differences and their mean's 95% interval. */
+export interface NoiseVariantInterval {
+  label: string;
+  stages: "one-stage" | "two-stage";
+  tasks: number;
+  /** Validation error with noise minus without, per task (kept restarts), in task order. */
+  differences: number[];
+  /** Their mean (the comparison's validationDifference) and its 95% paired bootstrap interval over tasks. */
+  mean: number;
+  low: number;
+  high: number;
+  /** The paper's difference (annealed noise, revised version). */
+  paper: number;
+}
+
+/**
+ * For each noise and procedure: validation error with noise minus without, per
+ * task, and a 95% percentile-bootstrap interval of the mean over tasks
+ * (resampling tasks, so the pairs stay together; seeded by noise and procedure).
+ */
+export function noiseVariantIntervals(variants: readonly { label: string; selected: readonly Table2Selected[] }[], seed: string | number = 2016): NoiseVariantInterval[] {
+  const out: NoiseVariantInterval[] = [];
+  for (const v of variants) {
+    for (const stages of ["one-stage", "two-stage"] as const) {
+      const of = (setting: Table2Setting) => new Map(v.selected.filter((x) => x.setting === setting).map((x) => [x.task, x.validationError]));
+      const [plain, noisy] = [of(stages), of(`${stages} + noise`)];
+      const tasks = [...noisy.keys()].filter((t) => plain.has(t)).sort((a, b) => a - b);
+      if (tasks.length < 2) continue;
+      const differences = tasks.map((t) => noisy.get(t)! - plain.get(t)!);
+      const ci = bootstrapCI(differences, { seed: `${seed}/noise-variants/${v.label}/${stages}` });
+      out.push({
+        label: v.label, stages, tasks: tasks.length, differences, mean: mean(differences), low: ci.low, high: ci.high,
+        paper: TABLE2[`${stages} + noise`].validation - TABLE2[stages].validation,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Each noise against the same restarts without noise: the mean validation-error
+ * difference over tasks (points; negative: noise helps) with its 95% bootstrap
+ * interval, one-stage and two-stage side by side, the paper's (annealed)
+ * difference as an open star, and a line at zero.
+ */
+export function noiseVariantFigure(intervals: readonly NoiseVariantInterval[], title: string): Figure {
+  const labels = [...new Set(intervals.map((x) => x.label))];
+  const offset = { "one-stage": -0.14, "two-stage": 0.14 } as const;
+  const data: Record<string, unknown>[] = [];
+  for (const stages of ["one-stage", "two-stage"] as const) {
+    const xs = intervals.filter((x) => x.stages === stages);
+    if (!xs.length) continue;
+    const color = TABLE2_COLORS[`${stages} + noise`];
+    const at = xs.map((x) => labels.indexOf(x.label) + offset[stages]);
+    data.push({
+      type: "scatter", mode: "markers", name: `${stages}: noise - none, mean over tasks [95% bootstrap CI]`, x: at, y: xs.map((x) => 100 * x.mean),
+      error_y: { type: "data", symmetric: false, array: xs.map((x) => 100 * (x.high - x.mean)), arrayminus: xs.map((x) => 100 * (x.mean - x.low)), color, thickness: 1.5, width: 6 },
+      text: xs.map((x) => `${x.label}, ${stages}: ${(100 * x.mean).toFixed(1)} [${(100 * x.low).toFixed(1)}, ${(100 * x.high).toFixed(1)}] points over ${x.tasks} tasks`),
+      hoverinfo: "text", marker: { color, size: 10 },
+    });
+    data.push({
+      type: "scatter", mode: "markers", name: `${stages}: paper (annealed, eta 0.01)`, x: at.map((a) => a + 0.07), y: xs.map((x) => 100 * x.paper),
+      hoverinfo: "y", marker: { symbol: "star-open", size: 12, color, line: { width: 2 } },
+    });
+  }
+  const wrap = (s: string) => s.replace(/(.{1,28})(\s+|$)/g, "$1<br>").replace(/<br>$/, "");
+  return {
+    data,
+    layout: {
+      title: { text: title },
+      xaxis: { tickvals: labels.map((_, i) => i), ticktext: labels.map(wrap), range: [-0.5, labels.length - 0.5], zeroline: false },
+      yaxis: { title: { text: "validation error, noise - none (points)" }, zeroline: true, zerolinecolor: "#444", zerolinewidth: 1.5 },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1.5 } }],
+      legend: { orientation: "h", x: 0, y: -0.3 },
+      margin: { t: 60, b: 170 },
+      height: 520,
+    },
+  };
 }
 
 /** One row per task: test error of the kept restart in each setting, and the reference implementation's. */

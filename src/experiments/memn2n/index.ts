@@ -6,8 +6,9 @@
 import { MEMN2N_TRAINING_KERNELS } from "../../models/memn2n";
 import { DIVERGED_RULE } from "../../train/divergence";
 import { defineExperiment, recordMismatch } from "../framework/contract";
+import { studiesSource } from "../framework/studies";
 import { verdictRows } from "../framework/verdict";
-import { attentionFigure, curvesFigure, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "./figures";
+import { attentionFigure, curvesFigure, noiseVariantFigure, noiseVariantIntervals, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "./figures";
 import { TABLE2_SETTINGS } from "./paper";
 import { attentionDemo, MEMN2N_CONFIGS, MemN2NConfig, MemN2NRunRecord, MemN2NRunSpec, planMemN2NRuns, prepareTask, TaskData, trainMemN2NRun } from "./run";
 import { summarizeTable2, Table2Summary } from "./summary";
@@ -102,6 +103,21 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
         source: `task 2, two-stage, no noise, seed 201, ${c.epochs}+${c.linearEpochs} epochs; test question 4; this model's test error ${(100 * demo.testError).toFixed(1)}%`,
       },
     ];
+  },
+  // The noise variants (studies that complete the standard sweep) beside the sweep's own annealed noise.
+  async studyFigures(studies, c, standard) {
+    const variants = studies.filter((r) => r.study.completes);
+    if (!variants.length) return [];
+    const annealed = `annealed, eta ${c.eta} (standard sweep)`;
+    const intervals = noiseVariantIntervals([
+      { label: annealed, selected: standard.summary.selected },
+      ...variants.map((r) => ({ label: r.study.title.replace(/, noisy settings$/, ""), selected: (r.summary as Table2Summary).selected })),
+    ]);
+    const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% bootstrap CI";
+    return [{
+      name: "study-memn2n-noise-variants", title, fig: noiseVariantFigure(intervals, title), height: 520,
+      source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: percentile bootstrap over tasks (10,000 resamples, seeded)`,
+    }];
   },
   provenance: (c) =>
     `bAbI 1k tasks ${c.tasks.join(",")}, MemN2N 3 hops d 20 (PE ${c.positionEncoding === "reference" ? "as coded" : "as printed"}, TE, RN, adjacent tying), ` +
