@@ -94,11 +94,11 @@ export class HiddenStateNoise {
 
   /** z = h + gamma eps (additive) or h (1 + gamma eps) (multiplicative); `eps` from `eps()`, same shape as h. */
   apply(h: tf.Tensor, layer: number, eps: tf.Tensor): tf.Tensor {
-    const noise = tf.mul(this.gamma(layer), eps);
-    return this.kind === "additive" ? tf.add(h, noise) : tf.mul(h, tf.add(1, noise));
+    const t = this.term(layer, eps);
+    return this.kind === "additive" ? tf.add(h, t) : tf.mul(h, t);
   }
 
-  /** apply()'s per-element term for a whole window: gamma eps (additive) or 1 + gamma eps (multiplicative), the same values apply() forms step by step. */
+  /** The per-element noise term: gamma eps (additive) or 1 + gamma eps (multiplicative); apply() uses it step by step, the fused layer for a whole window. */
   term(layer: number, eps: tf.Tensor): tf.Tensor {
     const noise = tf.mul(this.gamma(layer), eps);
     return this.kind === "additive" ? noise : tf.add(1, noise);

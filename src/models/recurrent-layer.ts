@@ -32,7 +32,9 @@ export interface RecurrentLayerOptions {
 const sigmoidGrad = (y: tf.Tensor, dy: tf.Tensor) => tf.mul(dy, tf.mul(y, tf.sub(1, y)));
 const tanhGrad = (y: tf.Tensor, dy: tf.Tensor) => tf.mul(tf.sub(1, tf.square(y)), dy);
 
-function activation(cell: CellKind, x: tf.Tensor): tf.Tensor {
+/** A plain RNN cell's nonlinearity (RnnLM's taped path uses it too). */
+export function activation(cell: CellKind, x: tf.Tensor): tf.Tensor {
+  if (cell === "lstm") throw new Error("activation(): not a plain RNN cell: lstm");
   return cell === "tanh" ? tf.tanh(x) : cell === "sigmoid" ? tf.sigmoid(x) : tf.relu(x);
 }
 

@@ -25,7 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
-import { recurrentLayer } from "./recurrent-layer";
+import { activation, recurrentLayer } from "./recurrent-layer";
 import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation } from "./lm-ops";
 
 export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
@@ -188,22 +188,9 @@ export class RnnLM {
     return { h: this.layerParams.map(z), c: this.config.cell === "lstm" ? this.layerParams.map(z) : [] };
   }
 
-  private activation(x: tf.Tensor): tf.Tensor {
-    switch (this.config.cell) {
-      case "tanh":
-        return tf.tanh(x);
-      case "sigmoid":
-        return tf.sigmoid(x);
-      case "relu":
-        return tf.relu(x);
-      default:
-        throw new Error(`activation(): not a plain RNN cell: ${this.config.cell}`);
-    }
-  }
-
   /** One cell step from pre-activations `pre` [B, G*H]: new h (before noise) and c. */
   cellStep(pre: tf.Tensor2D, cPrev: tf.Tensor2D | null): { h: tf.Tensor2D; c: tf.Tensor2D | null } {
-    if (this.config.cell !== "lstm") return { h: this.activation(pre) as tf.Tensor2D, c: null };
+    if (this.config.cell !== "lstm") return { h: activation(this.config.cell, pre) as tf.Tensor2D, c: null };
     const [i, f, g, o] = tf.split(pre, 4, 1);
     const c = tf.add(tf.mul(tf.sigmoid(f), cPrev!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
     return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D, c };
