@@ -73,6 +73,16 @@ describe("per-condition rows and comparisons", () => {
     assert.deepEqual([rows[1].test, rows[1].testLow, rows[1].testHigh, rows[1].testMedian], [90, 90, 90, 90]);
   });
 
+  test("rows refuse records trained with different model formulations, naming the groups", () => {
+    const fused = { formulation: { recurrence: "fused", softmax: "fused", lookup: "scatter" } };
+    const taped = { formulation: { recurrence: "taped", softmax: "fused", lookup: "scatter" } };
+    const conds = [{ condition: "a" }];
+    assert.equal(lmConditionRows([rec("a", 1, 100, fused), rec("a", 2, 104, fused)], conds)[0].runs, 2);
+    assert.equal(lmConditionRows([rec("a", 1, 100), rec("a", 2, 104)], conds)[0].runs, 2, "older records, all unrecorded: one group");
+    assert.throws(() => lmConditionRows([rec("a", 1, 100, fused), rec("a", 2, 104, taped)], conds), /mix model formulations.*recurrence fused.*1 run\(s\), e\.g\. a\/1.*recurrence taped.*a\/2/);
+    assert.throws(() => lmConditionRows([rec("a", 1, 100, fused), rec("a", 2, 104)], conds), /not recorded: 1 run\(s\), e\.g\. a\/2/);
+  });
+
   test("comparisons pair by seed and leave out diverged and unpaired runs", () => {
     const rs = [rec("x", 1, 1), rec("x", 2, 2), rec("x", 3, 3), rec("x", 4, 4.5), rec("y", 1, 0), rec("y", 2, 0.5), rec("y", 3, 0), rec("y", 4, 0), rec("y", 5, 7), rec("x", 6, null), rec("y", 6, 1)];
     const c = lmCompare(rs, "x", "y")!;
@@ -135,6 +145,7 @@ describe("runLMSetup: one run as the experiments describe it", () => {
     const a = await runLMSetup(s, corpus, 5);
     // 4000 tokens in 4 rows of 1000: 99 windows of 10 steps; a quarter is 24 windows of 40 tokens.
     assert.deepEqual([a.windowsPerEpoch, a.tokensPerEpoch, a.epoch], [24, 960, [1, 2, 3]]);
+    assert.deepEqual(a.formulation, { recurrence: "fused", softmax: "fused", lookup: "scatter" }, "the model's formulations are recorded");
     assert.equal(a.learnedGamma.length, 3, "learned gamma per epoch");
     assert.ok(a.learnedGamma.every((g) => g[0] > 0.1), "above its floor");
     assert.ok(a.validCurve[2]! < a.validCurve[0]!, `learns: ${a.validCurve}`);

@@ -24,6 +24,8 @@ export interface LMRecordLike {
   epoch: number[];
   validCurve: (number | null)[];
   trainCurve?: (number | null)[];
+  /** The model's formulations (train/lm.ts); absent in records written before it was recorded. */
+  formulation?: { recurrence: string; softmax: string; lookup: string };
 }
 
 export type LMMeasure = "validPerplexity" | "testPerplexity";
@@ -66,7 +68,26 @@ function interval(xs: number[]): { mean: number; low: number; high: number } {
 }
 
 /** One row per condition that has records, in `conditions`' order. */
+/**
+ * Throws when the records were trained with different model formulations (or
+ * some name none): the fused and taped recurrences agree per step within
+ * 1e-6 but drift ~1% in perplexity over a run, which is the size of the
+ * effects these tables compare.
+ */
+export function assertOneFormulation(records: readonly LMRecordLike[]): void {
+  const byForm = new Map<string, string[]>();
+  for (const r of records) {
+    const f = r.formulation ? `recurrence ${r.formulation.recurrence}, softmax ${r.formulation.softmax}, lookup ${r.formulation.lookup}` : "not recorded";
+    byForm.set(f, [...(byForm.get(f) ?? []), r.key]);
+  }
+  if (byForm.size > 1) {
+    const parts = [...byForm].map(([f, keys]) => `${f}: ${keys.length} run(s), e.g. ${keys.slice(0, 3).join(", ")}`);
+    throw new Error(`language-model records mix model formulations, so their differences are not comparable; rerun one group. ${parts.join("; ")}`);
+  }
+}
+
 export function lmConditionRows(records: readonly LMRecordLike[], conditions: readonly LMConditionSpec[], planned?: readonly { condition: string }[]): LMConditionRow[] {
+  assertOneFormulation(records);
   const rows: LMConditionRow[] = [];
   for (const c of conditions) {
     const rs = records.filter((r) => r.condition === c.condition);

@@ -254,6 +254,12 @@ export interface LMOutcome {
   tokensPerEpoch: number;
   parameters: number;
   trainSeconds: number;
+  /**
+   * The model's formulations (rnn-lm.ts). Not part of a run's fingerprint,
+   * but the fused and taped recurrences drift apart over a run (~1% in
+   * perplexity), so a table must not mix them; summaries check this.
+   */
+  formulation: { recurrence: string; softmax: string; lookup: string };
 }
 
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
@@ -283,6 +289,7 @@ export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "tra
       trainCurve: h.trainPerplexity.map(finiteOrNull), validCurve: h.validPerplexity.map(finiteOrNull),
       learnedGamma: h.gamma, windowsPerEpoch: perEpoch, tokensPerEpoch: perEpoch * s.batch * s.steps,
       parameters: model.parameterCount, trainSeconds: h.seconds,
+      formulation: { recurrence: model.config.recurrence, softmax: model.config.softmax, lookup: model.config.lookup },
     };
   } finally {
     model.dispose();
