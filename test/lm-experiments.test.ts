@@ -19,7 +19,7 @@ import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/nois
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
 import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
-import { LMSetup, perplexity, runLMSetup, trainLM } from "../src/train/lm";
+import { evaluationWindows, LMSetup, perplexity, runLMSetup, trainLM } from "../src/train/lm";
 import { lmCompare, lmConditionRows, LMRecordLike, overfitting } from "../src/train/lm-report";
 
 before(async () => {
@@ -142,7 +142,17 @@ describe("runLMSetup: one run as the experiments describe it", () => {
       optimizer: "adam", lr: 0.01, lrDecay: null, decayAfter: 0, clip: 5, loss: "mean", batch: 4, steps: 10, epochs: 3,
       trainFraction: 0.25, curveValidTokens: 200, evalTokens: 500, evalBatch: 2, evalSteps: 7,
     };
-    const a = await runLMSetup(s, corpus, 5);
+    const ticks: [number, number][] = [];
+    const a = await runLMSetup(s, corpus, 5, (done, total) => ticks.push([done, total]));
+    // Progress after every window, each evaluation window at a third of a training window: 3 x 24 training
+    // windows; per epoch the 200-token curve in 2 rows of 100 (99 targets, ceil(99 / 7) = 15 windows); then
+    // the first 500 tokens of valid and of test (2 rows of 250: ceil(249 / 7) = 36 windows each).
+    const evalWindows = 3 * 15 + 36 + 36;
+    assert.equal(evaluationWindows(corpus.valid.subarray(0, 500), 2, 7), 36);
+    assert.equal(ticks.length, 72 + evalWindows);
+    close(ticks[0][1], 72 + evalWindows / 3, 1e-9);
+    assert.ok(ticks.every(([d, t], i) => t === ticks[0][1] && (i === 0 || d > ticks[i - 1][0])), "one total, done strictly increasing");
+    close(ticks[ticks.length - 1][0], ticks[0][1], 1e-9);
     // 4000 tokens in 4 rows of 1000: 99 windows of 10 steps; a quarter is 24 windows of 40 tokens.
     assert.deepEqual([a.windowsPerEpoch, a.tokensPerEpoch, a.epoch], [24, 960, [1, 2, 3]]);
     assert.deepEqual(a.formulation, { recurrence: "fused", softmax: "fused", lookup: "scatter" }, "the model's formulations are recorded");

@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine";
 import { RnnLM } from "../src/models/rnn-lm";
 import { perplexity, trainLM, zarembaLearningRate } from "../src/train/lm";
+import { InterruptedError } from "../src/train/interrupt";
 
 before(async () => {
   await selectBackend({ backend: "cpu" });
@@ -34,6 +35,25 @@ describe("schedule and evaluation", () => {
     assert.ok(Math.abs(r.perplexity - 37) < 1e-3, `perplexity ${r.perplexity}`);
     // Rows of floor(503 / 4) = 125 tokens: 124 predicted per row.
     assert.equal(r.tokens, 4 * 124);
+    m.dispose();
+  });
+
+  test("evaluation stops when its signal aborts (Kernel > Interrupt), mid-split, releasing its tensors", async () => {
+    const m = new RnnLM({ vocabSize: 37, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
+    const ids = Int32Array.from({ length: 4000 }, (_, i) => (i * 7) % 37);
+    const before = tf.memory().numTensors;
+    const c = new AbortController();
+    let seen = 0;
+    await assert.rejects(perplexity(m, ids, { batch: 4, steps: 9, signal: c.signal, onWindow: () => { if (++seen === 5) c.abort(new InterruptedError()); } }), InterruptedError);
+    assert.equal(seen, 5, "no window after the abort");
+    assert.equal(tf.memory().numTensors, before, "the carried state is disposed");
+    // An abort from outside (a SIGINT handler) is seen too: evaluation yields to the event loop while it runs.
+    const c2 = new AbortController();
+    let windows = 0;
+    const run = perplexity(m, Int32Array.from({ length: 200000 }, (_, i) => (i * 7) % 37), { batch: 4, steps: 9, signal: c2.signal, onWindow: () => { windows++; } });
+    setTimeout(() => c2.abort(new InterruptedError()), 300);
+    await assert.rejects(run, InterruptedError);
+    assert.ok(windows < 5556, `stopped early (${windows} of 5556 windows)`);
     m.dispose();
   });
 });

@@ -115,6 +115,12 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
     const left = (fraction >= 0.01 || secs >= 10) && fraction > 0 && fraction < 1 ? ` (~${((secs / fraction) * (1 - fraction)).toFixed(0)}s left)` : "";
     return `${label} ${bar(fraction)} ${secs.toFixed(0)}s${left}${detail ? ` ${detail}` : ""}`;
   };
+  // Drawn at once: the first update can be minutes away (one LM epoch), and a blank output reads as a hang.
+  if (d || tty) {
+    if (d) d.text(render(0, ""));
+    else process.stderr.write(`\r${render(0, "")}`);
+    last = Date.now();
+  }
   return {
     update(fraction, detail = "") {
       lastFraction = fraction;

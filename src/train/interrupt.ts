@@ -69,7 +69,7 @@ export function installKernelInterrupt(): void {
     let said = false;
     process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
-      if (/^(Error: Interrupted asynchronously|Error: Script execution interrupted)/.test(text)) {
+      if (/^(Error: Interrupted asynchronously|Error: Script execution (was )?interrupted)/.test(text)) {
         if (said) return true;
         said = true;
         return write.call(process.stderr, `${INTERRUPTED_LINE}\n`);

@@ -22,6 +22,7 @@ import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
 import { CellKind, disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
+import { interruptSignal, throwIfInterrupted } from "./interrupt";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -40,15 +41,21 @@ export interface PerplexityResult {
 /**
  * Perplexity of `ids` under `model` with regularisers off: exp of the mean
  * per-token cross-entropy over every window (the last shorter one included),
- * the state carried from window to window from zero.
+ * the state carried from window to window from zero. A full PTB split takes
+ * minutes on one WASM thread, so like runSteps it yields every ~200 ms (a
+ * notebook redraws; Kernel > Interrupt is seen and stops it) and reports
+ * each window to `onWindow`.
  */
-export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: number; steps?: number } = {}): Promise<PerplexityResult> {
+export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: number; steps?: number; onWindow?: () => void; signal?: AbortSignal } = {}): Promise<PerplexityResult> {
   const stream = new BpttStream(ids, o.batch ?? 10, o.steps ?? 35, true);
+  const signal = o.signal ?? interruptSignal();
   let state: LMState = model.zeroState(stream.batch);
   let total = 0;
   let tokens = 0;
+  let lastYield = Date.now();
   try {
     for (const w of stream) {
+      throwIfInterrupted(signal);
       const out = tf.tidy(() => {
         const r = model.forward(w.inputs, w.targets, w.batch, state, { training: false });
         return { sum: tf.mul(r.loss, w.inputs.length) as tf.Scalar, state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) } };
@@ -58,12 +65,23 @@ export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: num
       total += (await out.sum.data())[0];
       out.sum.dispose();
       tokens += w.inputs.length;
+      o.onWindow?.();
+      if (Date.now() - lastYield > 200) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
     }
   } finally {
     disposeState(state);
   }
+  throwIfInterrupted(signal);
   const crossEntropy = total / tokens;
   return { perplexity: Math.exp(crossEntropy), crossEntropy, tokens };
+}
+
+/** Windows `perplexity` makes of `ids` (for progress totals). */
+export function evaluationWindows(ids: Int32Array, batch = 10, steps = 35): number {
+  return new BpttStream(ids, batch, steps, true).windows;
 }
 
 /**
@@ -114,6 +132,8 @@ export interface LMTrainOptions {
   evalBatch?: number;
   evalSteps?: number;
   onEpoch?: (epoch: number, h: LMHistory) => void;
+  /** After every window: a training window, or one of the per-epoch validation pass. */
+  onWindow?: (kind: "train" | "eval") => void;
 }
 
 export interface LMHistory {
@@ -176,6 +196,7 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     }
     lossSum += v;
     counted++;
+    o.onWindow?.("train");
   };
 
   const endEpoch = async (at: number) => {
@@ -185,7 +206,7 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     h.trainPerplexity.push(counted > 0 && !h.diverged ? Math.exp(lossSum / counted) : NaN);
     lossSum = 0;
     counted = 0;
-    if (o.valid) h.validPerplexity.push(h.diverged ? NaN : (await perplexity(model, o.valid, { batch: o.evalBatch, steps: o.evalSteps })).perplexity);
+    if (o.valid) h.validPerplexity.push(h.diverged ? NaN : (await perplexity(model, o.valid, { batch: o.evalBatch, steps: o.evalSteps, onWindow: o.onWindow && (() => o.onWindow!("eval")) })).perplexity);
     if (model.noise?.learned) h.gamma.push(await model.noise.gammas());
     o.onEpoch?.(h.epoch[h.epoch.length - 1], h);
   };
@@ -265,21 +286,37 @@ export interface LMOutcome {
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 const head = (ids: Int32Array, n: number | null) => (n === null || n >= ids.length ? ids : ids.subarray(0, n));
 
-/** Trains a fresh model as `s` says from `seed` on `corpus` and evaluates it. */
-export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onEpoch?: (epoch: number, epochs: number) => void): Promise<LMOutcome> {
+/**
+ * What one evaluation window costs in training windows, for progress and its
+ * time estimate only: forward-only over 10 x 35 tokens against a training
+ * step's forward and backward over 20 x 20 (measured on WASM, 2x200 LSTM:
+ * 1,863 evaluation vs 687 training tokens/s, README "CPU speed beside PyTorch").
+ */
+const EVAL_WINDOW_COST = 1 / 3;
+
+/**
+ * Trains a fresh model as `s` says from `seed` on `corpus` and evaluates it.
+ * `onProgress(done, total)` follows every training and evaluation window, in
+ * units of training windows (an evaluation window counts EVAL_WINDOW_COST).
+ */
+export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number) => void): Promise<LMOutcome> {
   if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new RangeError(`runLMSetup: trainFraction must be in (0, 1], got ${s.trainFraction}`);
   const model = new RnnLM({ vocabSize: corpus.vocab.length, hidden: s.hidden, layers: s.layers, cell: s.cell, initScale: s.initScale, dropout: s.dropout, hiddenNoise: s.hiddenNoise, seed });
   try {
     const windows = new BpttStream(corpus.train, s.batch, s.steps).windows;
     const perEpoch = Math.max(1, Math.floor(s.trainFraction * windows));
+    const curve = head(corpus.valid, s.curveValidTokens);
+    const evalWindows = (ids: Int32Array) => evaluationWindows(ids, s.evalBatch, s.evalSteps);
+    const total = s.epochs * perEpoch + EVAL_WINDOW_COST * (s.epochs * evalWindows(curve) + evalWindows(head(corpus.valid, s.evalTokens)) + evalWindows(head(corpus.test, s.evalTokens)));
+    let done = 0;
+    const onWindow = onProgress && ((kind: "train" | "eval") => onProgress((done += kind === "train" ? 1 : EVAL_WINDOW_COST), total));
     const h = await trainLM(model, corpus.train, {
       seed, epochs: s.epochs, batch: s.batch, steps: s.steps, optimizer: s.optimizer, lr: s.lr,
       lrDecay: s.lrDecay ?? undefined, decayAfter: s.decayAfter, clipGlobalNorm: s.clip,
       gradientNoise: s.gradientNoise, loss: s.loss, maxWindowsPerEpoch: perEpoch,
-      valid: head(corpus.valid, s.curveValidTokens), evalBatch: s.evalBatch, evalSteps: s.evalSteps,
-      onEpoch: onEpoch && ((e) => onEpoch(e, s.epochs)),
+      valid: curve, evalBatch: s.evalBatch, evalSteps: s.evalSteps, onWindow,
     });
-    const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps })).perplexity));
+    const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps, onWindow: onWindow && (() => onWindow("eval")) })).perplexity));
     const validPerplexity = await evaluate(corpus.valid);
     const testPerplexity = await evaluate(corpus.test);
     return {

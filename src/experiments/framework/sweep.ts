@@ -227,6 +227,11 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
       const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache }))) as RunRecord;
       return { ...rec, fingerprint: plan.expected.get(spec.key)! };
     });
+  // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
+  // SIGINT listeners (train/interrupt.ts), so work begun there (a corpus load, a first step)
+  // would meet Kernel > Interrupt as a V8 stack instead of the abort signal.
+  await new Promise((r) => setImmediate(r));
+  throwIfInterrupted(signal);
   if (opts.worker) return pending();
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const release = acquireLock(plan.file, { warn });
