@@ -20,7 +20,7 @@ import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../
 import { RnnLM } from "../src/models/rnn-lm";
 import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
 import { evaluationWindows, LMSetup, perplexity, runLMSetup, trainLM } from "../src/train/lm";
-import { lmCompare, lmConditionRows, LMRecordLike, overfitting } from "../src/train/lm-report";
+import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../src/train/lm-report";
 
 before(async () => {
   await selectBackend({ backend: "wasm" });
@@ -90,6 +90,21 @@ describe("per-condition rows and comparisons", () => {
     close(c.p, 0.05078186628649378, 1e-9);
     close(c.difference, 2.5, 1e-12);
     assert.equal(lmCompare([rec("x", 1, 1), rec("y", 1, 2)], "x", "y"), undefined, "one pair is no test");
+  });
+
+  test("relative-difference figure: per seed a / b - 1 in %, diverged and unpaired runs out, the paper's ratio, t interval over seeds", () => {
+    const rs = [rec("x", 1, 110), rec("x", 2, 99), rec("x", 3, null), rec("x", 4, 120), rec("y", 1, 100), rec("y", 2, 100), rec("y", 3, 100), rec("z", 1, 50)];
+    const f = lmDifferenceFigure(rs, [{ a: "x", b: "y", label: "x vs y", paper: { a: 98, b: 95 } }, { a: "z", b: "y" }]);
+    const [dots, means, paper] = f.data as { x: string[]; y: (number | null)[]; error_y?: { array: number[]; arrayminus: number[] } }[];
+    assert.deepEqual(dots.x, ["x vs y", "x vs y", "z vs y"]);
+    dots.y.forEach((v, i) => close(v!, [10, -1, -50][i], 1e-9));
+    close(means.y[0]!, 4.5, 1e-9);
+    // Two seeds: half-width t(0.975, 1) x sd / sqrt(2) = 12.706 x 7.778 / 1.414.
+    close(means.error_y!.array[0], 12.706204736 * Math.sqrt(((10 - 4.5) ** 2 + (-1 - 4.5) ** 2) / 1) / Math.sqrt(2), 1e-4);
+    assert.equal(means.y[1], -50, "one pair: its value, no interval");
+    assert.deepEqual(means.error_y!.array.slice(1), [0]);
+    close(paper.y[0]!, 100 * (98 / 95 - 1), 1e-9);
+    assert.equal(paper.y[1], null);
   });
 
   test("overfitting: best epoch and the last epoch's rise above it", () => {

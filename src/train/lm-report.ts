@@ -189,6 +189,57 @@ export function lmPaperFigure(records: readonly LMRecordLike[], rows: readonly L
   };
 }
 
+/** One paired comparison for `lmDifferenceFigure`: a against b, with the paper's two numbers where it gives them. */
+export interface LMDifferenceSpec {
+  a: string;
+  b: string;
+  label?: string;
+  paper?: { a: number; b: number };
+}
+
+/**
+ * The paired comparisons as the verdicts read them, on a scale that carries
+ * across budgets: per seed, a's perplexity relative to b's (%), the mean with
+ * its 95% t interval over seeds, and the paper's relative difference. A
+ * difference of 3 points means little at perplexity 400 and much at 95; the
+ * ratio is comparable between our short runs and the paper's converged ones.
+ */
+export function lmDifferenceFigure(records: readonly LMRecordLike[], specs: readonly LMDifferenceSpec[], measure: LMMeasure = "testPerplexity", title = "Each comparison, paired by seed: relative difference in perplexity", yTitle?: string): Figure {
+  const of = (c: string) => new Map(records.filter((r) => r.condition === c && !r.diverged && finite(r[measure])).map((r) => [r.seed, r[measure] as number]));
+  const dots = { x: [] as string[], y: [] as number[], text: [] as string[] };
+  const x: string[] = [], mean: (number | null)[] = [], lo: number[] = [], hi: number[] = [], paper: (number | null)[] = [];
+  for (const sp of specs) {
+    const [ma, mb] = [of(sp.a), of(sp.b)];
+    const label = sp.label ?? `${sp.a} vs ${sp.b}`;
+    const rel = [...ma.keys()].filter((k) => mb.has(k)).sort((u, v) => u - v).map((k) => ({ seed: k, d: 100 * (ma.get(k)! / mb.get(k)! - 1) }));
+    for (const r of rel) {
+      dots.x.push(label);
+      dots.y.push(r.d);
+      dots.text.push(`seed ${r.seed}`);
+    }
+    const t = rel.length >= 2 ? tInterval(rel.map((r) => r.d)) : undefined;
+    x.push(label);
+    mean.push(t ? t.mean : rel.length ? rel[0].d : null);
+    lo.push(t ? t.mean - t.low : 0);
+    hi.push(t ? t.high - t.mean : 0);
+    paper.push(sp.paper ? 100 * (sp.paper.a / sp.paper.b - 1) : null);
+  }
+  const which = measure === "testPerplexity" ? "test" : "validation";
+  return {
+    data: [
+      { x: dots.x, y: dots.y, text: dots.text, mode: "markers", name: "our seeds", marker: { color: "#9ecae1", size: 7 } },
+      { x, y: mean, mode: "markers", name: "ours: mean, 95% t interval over seeds", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
+      ...(paper.some((v) => v !== null) ? [{ x, y: paper, mode: "markers", name: "paper", marker: { color: "#d62728", size: 12, symbol: "x" } }] : []),
+    ],
+    layout: {
+      title: { text: title },
+      yaxis: { title: { text: yTitle ?? `${which} perplexity, % above the baseline (same seed)` }, zeroline: true, zerolinewidth: 2 },
+      xaxis: { automargin: true },
+      legend: { orientation: "h", y: -0.3 },
+    },
+  };
+}
+
 /**
  * Overfitting of one run from its validation curve: the epoch with the
  * lowest validation perplexity and how far the last epoch's sits above it

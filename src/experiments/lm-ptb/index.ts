@@ -4,12 +4,12 @@
  * 06-discussion.ipynb (its PTB part).
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../framework/contract";
 import { verdictRows } from "../framework/verdict";
 import { LM_PTB_CONFIGS, LmPtbConfig, LmPtbRecord, LmPtbSpec, planLmPtb, runLmPtb, DROPOUT_SETTINGS, DropoutSetting } from "./run";
-import { lmPtbConditions, LmPtbSummary, summarizeLmPtb } from "./summary";
+import { lmPtbConditions, lmPtbDifferences, LmPtbSummary, summarizeLmPtb } from "./summary";
 
 export * from "./paper";
 export * from "./run";
@@ -50,6 +50,7 @@ export const experiment = defineExperiment<LmPtbConfig, LmPtbSpec, LmPtbRecord, 
     return [
       { name: "lm-ptb-curves", title: "Section 4.6: validation perplexity per epoch", fig: lmCurvesFigure(records, conds, "Validation perplexity per epoch (thin: runs; thick: mean over seeds)"), height: 520 },
       { name: "lm-ptb-perplexity", title: "Section 4.6: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows, "testPerplexity", "Test perplexity: ours beside the paper's 95 / 95 / 98 (dropout rows)"), height: 520 },
+      { name: "lm-ptb-noise-effect", title: "Section 4.6: each noisy row against eta 0, relative, beside the paper's", fig: lmDifferenceFigure(records, lmPtbDifferences(c), "testPerplexity", "Gradient noise's effect: test perplexity relative to eta 0 of the same seed (paper: +0% and +3.2%)", "test perplexity, % above eta 0 (same seed)"), height: 520 },
     ];
   },
   provenance: (c) =>

@@ -4,7 +4,7 @@
  * seed), and the verdicts.
  */
 import { judge, Verdict } from "../framework/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
 import { NEGLIGIBLE_PPL, SECTION46_PERPLEXITY } from "./paper";
 import { conditionName, LmPtbConfig, LmPtbRecord, LmPtbSpec } from "./run";
 
@@ -17,6 +17,16 @@ export interface LmPtbSummary {
 /** Rows in plan order; the paper's number goes beside the dropout rows (the model the paper reports). */
 export function lmPtbConditions(c: LmPtbConfig): LMConditionSpec[] {
   return c.dropoutSettings.flatMap((d) => c.etas.map((eta) => ({ condition: conditionName(d, eta), paper: d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? { test: SECTION46_PERPLEXITY[String(eta)] } : undefined })));
+}
+
+/** Each noisy row against its eta = 0 row, with the paper's two numbers for the dropout rows. */
+export function lmPtbDifferences(c: LmPtbConfig): LMDifferenceSpec[] {
+  return c.dropoutSettings.flatMap((d) =>
+    c.etas.filter((e) => e > 0).map((eta) => ({
+      a: conditionName(d, eta), b: conditionName(d, 0), label: `${d}: eta ${eta} vs 0`,
+      paper: d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? { a: SECTION46_PERPLEXITY[String(eta)], b: SECTION46_PERPLEXITY["0"] } : undefined,
+    })),
+  );
 }
 
 export function summarizeLmPtb(records: LmPtbRecord[], c: LmPtbConfig, planned?: readonly LmPtbSpec[]): LmPtbSummary {
