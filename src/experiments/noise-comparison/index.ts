@@ -4,7 +4,7 @@
  * Notebook: 07-noisin.ipynb.
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../framework/contract";
 import { verdictRows } from "../framework/verdict";
@@ -48,6 +48,7 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
     return [
       { name: "noise-comparison-curves", title: "Noise comparison: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 480 },
       { name: "noise-comparison-perplexity", title: "Noise comparison: test perplexity per setting", fig: lmPaperFigure(records, s.rows, "testPerplexity", "Test perplexity per setting (no paper numbers exist for this comparison)"), height: 460 },
+      { name: "noise-comparison-effect", title: "Noise comparison: each noise against neither, relative", fig: lmDifferenceFigure(records, c.settings.includes("neither") ? c.settings.filter((x) => x !== "neither").map((x) => ({ a: x, b: "neither", label: `${x} vs neither` })) : [], "testPerplexity", "Each noise's effect: test perplexity relative to neither, same seed", "test perplexity, % above neither (same seed)"), height: 460 },
     ];
   },
   provenance: (c) =>

@@ -4,13 +4,13 @@
  * regulariser. Notebook: 07-noisin.ipynb.
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../framework/contract";
 import { verdictRows } from "../framework/verdict";
 import { Activation, ACTIVATIONS, Regulariser, REGULARISERS } from "./paper";
 import { noisinCondition, NOISIN_PTB_CONFIGS, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec, planNoisinPtb, runNoisinPtb } from "./run";
-import { bestRegulariserCounts, noisinPtbConditions, NoisinPtbSummary, summarizeNoisinPtb } from "./summary";
+import { bestRegulariserCounts, noisinPtbConditions, noisinPtbDifferences, NoisinPtbSummary, summarizeNoisinPtb } from "./summary";
 
 export * from "./paper";
 export * from "./run";
@@ -59,6 +59,7 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
     return [
       ...figs,
       { name: "noisin-ptb-perplexity", title: "NOISIN Table 2: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows.filter((r) => noisinPtbConditions(c).some((x) => x.condition === r.condition))), height: 620 },
+      { name: "noisin-ptb-effect", title: "NOISIN Table 2: each regulariser against none, relative, beside the paper's", fig: lmDifferenceFigure(records, noisinPtbDifferences(c), "testPerplexity", "Each regulariser's effect: test perplexity relative to none of the same architecture and seed", "test perplexity, % above none (same seed)"), height: 620 },
     ];
   },
   provenance: (c) =>

@@ -3,7 +3,7 @@
  * against "none" in the same architecture (paired by seed), verdicts.
  */
 import { judge, Verdict } from "../framework/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
 import { NEGLIGIBLE_PPL, NOISIN_TABLE2 } from "./paper";
 import { noisinCondition, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec } from "./run";
 
@@ -15,6 +15,15 @@ export interface NoisinPtbSummary {
 
 export function noisinPtbConditions(c: NoisinPtbConfig): LMConditionSpec[] {
   return c.layers.flatMap((l) => c.activations.flatMap((a) => c.regularisers.map((r) => ({ condition: noisinCondition(l, a, r), paper: NOISIN_TABLE2[l]?.[a] ? { test: NOISIN_TABLE2[l][a][r] } : undefined }))));
+}
+
+/** Each regulariser against none in the same architecture, with the paper's two numbers. */
+export function noisinPtbDifferences(c: NoisinPtbConfig): LMDifferenceSpec[] {
+  if (!c.regularisers.includes("none")) return [];
+  return c.layers.flatMap((l) => c.activations.flatMap((a) => c.regularisers.filter((r) => r !== "none").map((r) => {
+    const p = NOISIN_TABLE2[l]?.[a];
+    return { a: noisinCondition(l, a, r), b: noisinCondition(l, a, "none"), label: `${l}L ${a}: ${r}`, paper: p ? { a: p[r], b: p.none } : undefined };
+  })));
 }
 
 export function summarizeNoisinPtb(records: NoisinPtbRecord[], c: NoisinPtbConfig, planned?: readonly NoisinPtbSpec[]): NoisinPtbSummary {

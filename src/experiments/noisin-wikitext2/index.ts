@@ -3,7 +3,7 @@
  * with and without NOISIN (learned std + 0.1). Notebook: 07-noisin.ipynb.
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmConditionRows, lmCurvesFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment, Summary } from "../framework/contract";
 import { judge, verdictRows } from "../framework/verdict";
@@ -54,6 +54,7 @@ export const experiment = defineExperiment<Wt2Config, Wt2Spec, Wt2Record, Wt2Sum
     return [
       { name: "noisin-wikitext2-curves", title: "NOISIN Table 3: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 460 },
       { name: "noisin-wikitext2-perplexity", title: "NOISIN Table 3: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows), height: 460 },
+      { name: "noisin-wikitext2-effect", title: "NOISIN Table 3: NOISIN against none, relative, beside the paper's", fig: lmDifferenceFigure(records, [{ a: "NOISIN", b: "none", label: "NOISIN vs none", paper: { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none } }], "testPerplexity", "NOISIN's effect: test perplexity relative to none of the same seed (paper: -1.0%)", "test perplexity, % above none (same seed)"), height: 460 },
     ];
   },
   provenance: (c) =>
