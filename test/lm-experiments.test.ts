@@ -19,7 +19,7 @@ import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/nois
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
 import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
-import { evaluationWindows, LMSetup, perplexity, runLMSetup, trainLM } from "../src/train/lm";
+import { evaluationWindows, identicalLMRun, LMSetup, perplexity, runLMSetup, trainLM, ZAREMBA_SMALL } from "../src/train/lm";
 import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../src/train/lm-report";
 
 before(async () => {
@@ -217,4 +217,54 @@ describe("smoke sweeps: plan, run, resume, summarize, tables, figures", () => {
       assert.match(e.provenance(plan.config), /seeds 1-/);
     });
   }
+
+  test("a run identical to a finished one of another sweep (same setup, seed, formulation) is copied, and training it again gives the same record", async () => {
+    // The noise comparison's "neither" and "gradient noise" rows are Section 4.6's no-dropout rows (eta 0 and its eta).
+    const nc = loadRecords<LMRecordLike & { key: string; reusedFrom?: string; eta?: number }>(path.join(dir, "noise-comparison-smoke.jsonl"));
+    const lm = loadRecords<LMRecordLike & { key: string; eta: number; dropoutSetting: string }>(path.join(dir, "lm-ptb-smoke.jsonl"));
+    const eta = (getExperiment("noise-comparison").configs.smoke as { eta: number }).eta;
+    for (const [cond, lmEta] of [["neither", 0], ["gradient noise", eta]] as const) {
+      for (const r of nc.filter((x) => x.condition === cond)) {
+        const twin = lm.find((x) => x.dropoutSetting === "no dropout" && x.eta === lmEta && x.seed === r.seed)!;
+        assert.match(r.reusedFrom ?? "", /^lm-ptb-smoke\.jsonl:\d+$/, `${r.key} was trained again`);
+        assert.equal(r.testPerplexity, twin.testPerplexity);
+        assert.deepEqual(r.validCurve, twin.validCurve);
+      }
+    }
+    for (const r of nc.filter((x) => x.condition === "hidden-state noise" || x.condition === "both")) assert.equal(r.reusedFrom, undefined, `${r.key}: no identical run exists`);
+    // The copy is what training gives: the "neither" row trained from scratch in an empty folder.
+    const fresh = mkdtempSync(path.join(os.tmpdir(), "gradnoise-lm-fresh-"));
+    try {
+      const e = getExperiment("noise-comparison");
+      const file = path.join(fresh, "noise-comparison-smoke.jsonl");
+      await runSweep(planSweep(e, "smoke", { settings: ["neither"] }, file));
+      const trained = loadRecords<LMRecordLike & { key: string; reusedFrom?: string; trainCurve: number[] }>(file);
+      assert.equal(trained.length, 2);
+      for (const t of trained) {
+        const copy = nc.find((x) => x.key === t.key)! as LMRecordLike & { trainCurve?: unknown };
+        assert.equal(t.reusedFrom, undefined);
+        assert.deepEqual([t.validPerplexity, t.testPerplexity, t.validCurve, t.trainCurve], [copy.validPerplexity, copy.testPerplexity, copy.validCurve, copy.trainCurve]);
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("identicalLMRun", () => {
+  const setup: LMSetup = { ...ZAREMBA_SMALL, hidden: 8 };
+  const outcome = { validPerplexity: 1, testPerplexity: 1, diverged: false, epoch: [], lr: [], trainCurve: [], validCurve: [], learnedGamma: [], windowsPerEpoch: 1, tokensPerEpoch: 1, parameters: 1, trainSeconds: 1 };
+  const fused = { recurrence: "fused", softmax: "fused", lookup: "scatter" };
+  const found = (recs: Record<string, unknown>[]) => (m: (r: Record<string, unknown>) => boolean) => recs.filter(m).map((record, i) => ({ record, where: `f.jsonl:${i + 1}` }));
+  test("matches setup (any key order), seed and formulation; not a copy of a copy, not a record missing outcome fields", () => {
+    const reordered = Object.fromEntries(Object.entries(JSON.parse(JSON.stringify(setup))).reverse());
+    assert.ok(identicalLMRun(setup, 1, found([{ seed: 1, setup: reordered, formulation: fused, ...outcome }])));
+    assert.equal(identicalLMRun(setup, 2, found([{ seed: 1, setup, formulation: fused, ...outcome }])), undefined, "other seed");
+    assert.equal(identicalLMRun({ ...setup, epochs: 2 }, 1, found([{ seed: 1, setup, formulation: fused, ...outcome }])), undefined, "other setup");
+    assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, formulation: { ...fused, recurrence: "taped" }, ...outcome }])), undefined, "other recurrence");
+    assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, ...outcome }])), undefined, "formulation not recorded");
+    assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, formulation: fused, ...outcome, reusedFrom: "x.jsonl:1" }])), undefined, "a copy");
+    const { testPerplexity: _, ...partial } = outcome;
+    assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, formulation: fused, ...partial }])), undefined, "fields missing");
+  });
 });

@@ -14,12 +14,13 @@
  * works on every backend, and the optimiser's own NaN probe (a dataSync) is
  * off; a non-finite loss marks the run diverged and ends its training.
  */
+import { isDeepStrictEqual } from "util";
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream, BpttWindow } from "../data/bptt";
 import { Corpus, CorpusName, loadCorpus } from "../data/corpus";
 import { deviceLine } from "../engine/device";
 import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
-import { CellKind, disposeState, LMState, RnnLM } from "../models/rnn-lm";
+import { CellKind, DEFAULT_FORMULATION, disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
@@ -345,11 +346,13 @@ export const ZAREMBA_SMALL: LMSetup = {
   trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
 };
 
-/** What an experiment's LM run needs from its sweep: a per-process cache (the corpus is loaded once) and progress. */
+/** What an experiment's LM run needs from its sweep: a per-process cache (the corpus is loaded once), progress, and finished records to reuse. */
 export interface LMRunContext<Sc extends string> {
   scale: Sc;
   cache: Map<string, unknown>;
   onStep?: (step: number, steps: number) => void;
+  /** Finished records of this scale in any results file (framework/results.ts findRecords); absent: always train. */
+  findRecords?: (match: (r: Record<string, unknown>) => boolean) => { record: Record<string, unknown>; where: string }[];
 }
 
 /** What every language-model experiment records beside its spec. */
@@ -360,10 +363,44 @@ export interface LMRunRecord<Sc extends string> extends LMOutcome {
   seconds: number;
   engine: string;
   date: string;
+  /**
+   * Set when the run was not trained again but copied from an identical
+   * finished one (same setup, seed and formulation; "lm-ptb-cpu.jsonl:7"):
+   * a run is a function of these, so training it again would give the same
+   * record. `seconds`, `engine` and `date` are the original's.
+   */
+  reusedFrom?: string;
 }
 
-/** One run of a registered language-model experiment: `setup` trained on its corpus with `seed`, recorded with spec, timing and engine. */
+const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [
+  "validPerplexity", "testPerplexity", "diverged", "epoch", "lr", "trainCurve", "validCurve", "learnedGamma",
+  "windowsPerEpoch", "tokensPerEpoch", "parameters", "trainSeconds", "formulation",
+];
+
+/**
+ * A finished record of the same setup, seed and model formulation at this
+ * scale, trained by any sweep (Section 4.6's no-dropout rows are the noise
+ * comparison's "neither" and "gradient noise" rows), or undefined.
+ */
+export function identicalLMRun(setup: LMSetup, seed: number, find: NonNullable<LMRunContext<string>["findRecords"]>): { record: Record<string, unknown>; where: string } | undefined {
+  // As the record stores it (JSON drops undefined fields); key order does not matter to the comparison.
+  const want = JSON.parse(JSON.stringify(setup)) as unknown;
+  const form = { ...DEFAULT_FORMULATION };
+  return find((r) => r.seed === seed && !r.reusedFrom && isDeepStrictEqual(r.setup, want) && isDeepStrictEqual(r.formulation, form) && OUTCOME_KEYS.every((k) => k in r))[0];
+}
+
+/**
+ * One run of a registered language-model experiment: `setup` trained on its
+ * corpus with `seed`, recorded with spec, timing and engine; or, where the
+ * sweep offers finished records, an identical finished run copied.
+ */
 export async function runLMRecord<S extends { seed: number }, Sc extends string>(spec: S, setup: LMSetup, ctx: LMRunContext<Sc>): Promise<S & LMRunRecord<Sc>> {
+  const same = ctx.findRecords && identicalLMRun(setup, spec.seed, ctx.findRecords);
+  if (same) {
+    const r = same.record;
+    const outcome = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, r[k]])) as unknown as LMOutcome;
+    return { ...spec, scale: ctx.scale, setup, ...outcome, seconds: r.seconds as number, engine: r.engine as string, date: r.date as string, reusedFrom: same.where };
+  }
   const key = `corpus:${setup.corpus}`;
   let corpus = ctx.cache.get(key) as Corpus | undefined;
   if (!corpus) ctx.cache.set(key, (corpus = loadCorpus(setup.corpus)));

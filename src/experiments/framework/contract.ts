@@ -33,6 +33,21 @@ export interface RunContext {
   onStep?: (step: number, steps: number) => void;
   /** Per-process cache for what runs share (a data set, the current task): kept for the whole sweep. */
   cache: Map<string, unknown>;
+  /**
+   * Finished records of this scale in any results file that `match` accepts,
+   * with the file and line each came from (results.ts findRecords). An
+   * experiment whose run can be identical to another sweep's (same setup,
+   * same seed: the language models) reuses it instead of training it again;
+   * the experiment decides what "identical" means.
+   */
+  findRecords?: (match: (r: Record<string, unknown>) => boolean) => FoundRecord[];
+}
+
+/** A finished record found in a results file, and where. */
+export interface FoundRecord {
+  record: Record<string, unknown>;
+  /** Relative to the results folder, with the line: "lm-ptb-cpu.jsonl:7". */
+  where: string;
 }
 
 /** A captioned table for a notebook, a report file or the terminal. */

@@ -54,6 +54,26 @@ export function resultFiles(file: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/**
+ * Every parsed record in `dir`'s results files of `scale` (`<id>-<scale>.jsonl`,
+ * `<id>-<scale>-<tags>.jsonl` and their worker shards, not the side files of
+ * set-aside lines) that `match` accepts. Unreadable lines are skipped: their
+ * own sweeps report them.
+ */
+export function findRecords(dir: string, scale: string, match: (r: Record<string, unknown>) => boolean): { record: Record<string, unknown>; where: string }[] {
+  if (!existsSync(dir)) return [];
+  const ofScale = new RegExp(`-${scale.replace(/[^a-z0-9]/gi, "")}(-[^/]*)?(\\.shard\\d+)?\\.jsonl$`);
+  const out: { record: Record<string, unknown>; where: string }[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (!ofScale.test(f) || f.endsWith(".rejected.jsonl")) continue;
+    for (const l of readResultLines(path.join(dir, f))) {
+      const v = l.value;
+      if (l.error === undefined && v !== null && typeof v === "object" && !Array.isArray(v) && (v as { scale?: unknown }).scale === scale && match(v as Record<string, unknown>)) out.push({ record: v as Record<string, unknown>, where: `${f}:${l.line}` });
+    }
+  }
+  return out;
+}
+
 /** One non-blank line of a results file, parsed if it can be. */
 export { readResultLines } from "./jsonl";
 export type { ResultLine } from "./jsonl";

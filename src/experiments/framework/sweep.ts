@@ -12,7 +12,7 @@ import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
 import { getExperiment } from "./registry";
-import { readResultLines, ResultLine, resultFiles, runPending } from "./results";
+import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 import { interruptSignal, throwIfInterrupted } from "../../train/interrupt";
@@ -224,7 +224,10 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   const pending = () =>
     runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord) }, async (spec, onStep) => {
       throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
-      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache }))) as RunRecord;
+      const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
+      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords }))) as RunRecord;
+      const copied = (rec as { reusedFrom?: unknown }).reusedFrom;
+      if (typeof copied === "string") (opts.warn ?? ((m: string) => console.warn(m)))(`${spec.key}: identical to the finished run at ${copied} (same setup and seed): copied, not trained again`);
       return { ...rec, fingerprint: plan.expected.get(spec.key)! };
     });
   // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back

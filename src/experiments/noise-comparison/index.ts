@@ -24,7 +24,7 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
   configs: NOISE_COMPARISON_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
-    { name: "eta", type: "number", help: "gradient noise eta (default 0.01)", apply: (c, v) => ({ ...c, eta: v as number }) },
+    { name: "eta", type: "number", help: "gradient noise eta (default 0.001)", apply: (c, v) => ({ ...c, eta: v as number }) },
     { name: "gamma", type: "number", help: "hidden-state noise gamma (default 0.1)", apply: (c, v) => ({ ...c, hiddenGamma: v as number }) },
     { name: "settings", type: "string", list: true, choices: NOISE_SETTINGS, help: "rows (default all four)", apply: (c, v) => ({ ...c, settings: v as NoiseSetting[] }), tag: (v) => (v as string[]).join("+") },
     { name: "seeds", type: "int", help: "seeds per row (cpu: 3)", apply: (c, v) => ({ ...c, seeds: v as number }) },
