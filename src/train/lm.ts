@@ -24,6 +24,7 @@ import { CellKind, DEFAULT_FORMULATION, disposeState, LMState, RnnLM } from "../
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
+import { disposeSnapshot, loadLMCheckpoint, saveLMCheckpoint } from "./lm-checkpoint";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -135,6 +136,15 @@ export interface LMTrainOptions {
   onEpoch?: (epoch: number, h: LMHistory) => void;
   /** After every window: a training window, or one of the per-epoch validation pass. */
   onWindow?: (kind: "train" | "eval") => void;
+  /**
+   * Snapshots of the run in `file` (lm-checkpoint.ts): at every epoch's end
+   * and every `everySeconds` (default 300) of training; a snapshot of the same
+   * `identity` found at the start is resumed from. The caller removes the
+   * file once the run's result is safe.
+   */
+  checkpoint?: { file: string; identity: string; everySeconds?: number };
+  /** Called once when the run resumes from a snapshot: training steps and epochs already done. */
+  onResume?: (steps: number, epochs: number) => void;
 }
 
 export interface LMHistory {
@@ -148,6 +158,19 @@ export interface LMHistory {
   steps: number;
   diverged: boolean;
   seconds: number;
+}
+
+/**
+ * Optimizer state that getWeights leaves out but a bit-exact resume needs:
+ * tfjs's Adam keeps beta1^t and beta2^t as running products and its
+ * setWeights recomputes them with pow(), which differs in the last bits
+ * (a resumed run drifted by ~1e-8 relative within an epoch). Saved beside
+ * the weights under EXACT_PREFIX and assigned back after setWeights.
+ */
+const EXACT_PREFIX = "gradnoise/exact/";
+function exactState(opt: tf.Optimizer): tf.Variable[] {
+  const inner = ((opt as { inner?: tf.Optimizer }).inner ?? opt) as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+  return inner.accBeta1 instanceof tf.Variable && inner.accBeta2 instanceof tf.Variable ? [inner.accBeta1, inner.accBeta2] : [];
 }
 
 export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions): Promise<LMHistory> {
@@ -172,6 +195,42 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
   let lossSum = 0;
   let counted = 0;
   let lr = o.lr;
+  let start = 0;
+  let earlier = 0; // training seconds of the processes before a resume
+  const ck = o.checkpoint;
+  const snap = ck ? loadLMCheckpoint(ck.file, ck.identity) : undefined;
+  if (snap) {
+    try {
+      const p = snap.position;
+      const fits = snap.variables.length === vars.length && snap.variables.every((t, i) => t.shape.join() === vars[i].shape.join()) && snap.state.h.length === state.h.length && snap.state.c.length === state.c.length;
+      if (!fits) throw new Error(`${ck!.file}: the snapshot's tensors do not fit this model; delete it to start the run afresh`);
+      vars.forEach((v, i) => v.assign(snap.variables[i]));
+      const saved = snap.optimizerNames.map((name, i) => ({ name, tensor: snap.optimizer[i] }));
+      await opt.setWeights(saved.filter((w) => !w.name.startsWith(EXACT_PREFIX)));
+      for (const [i, v] of exactState(opt).entries()) v.assign(saved.find((w) => w.name === `${EXACT_PREFIX}${i}`)?.tensor ?? v);
+      disposeState(state);
+      state = { h: snap.state.h.splice(0) as tf.Tensor2D[], c: snap.state.c.splice(0) as tf.Tensor2D[] };
+      ({ step: start, lr, lossSum, counted, seconds: earlier } = p);
+      Object.assign(h, { epoch: p.epoch, lr: p.lrs, trainPerplexity: p.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.validPerplexity.map((x) => x ?? NaN), gamma: p.gamma, diverged: p.diverged });
+      if (sgd) setLearningRate(opt, lr);
+      o.onResume?.(start, h.epoch.length);
+    } finally {
+      disposeSnapshot(snap);
+    }
+  }
+  let lastSave = Date.now();
+  const save = async (done: number) => {
+    if (!ck) return;
+    const weights = [...(await opt.getWeights()), ...exactState(opt).map((v, i) => ({ name: `${EXACT_PREFIX}${i}`, tensor: v as tf.Tensor }))];
+    try {
+      const position = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, diverged: h.diverged, epoch: h.epoch, lrs: h.lr, trainPerplexity: h.trainPerplexity, validPerplexity: h.validPerplexity, gamma: h.gamma };
+      await saveLMCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: weights, state });
+    } finally {
+      // getWeights hands out fresh scalars (the counts) and the optimizer's own variables (Adam's moments): free only the former.
+      for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    }
+    lastSave = Date.now();
+  };
 
   const step = async (i: number) => {
     if (h.diverged) return;
@@ -198,6 +257,8 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     lossSum += v;
     counted++;
     o.onWindow?.("train");
+    // Between epoch ends, by time; not on an epoch's last step, whose snapshot follows its evaluation.
+    if (ck && (i + 1) % perEpoch !== 0 && Date.now() - lastSave > (ck.everySeconds ?? 300) * 1000) await save(i + 1);
   };
 
   const endEpoch = async (at: number) => {
@@ -209,17 +270,18 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     counted = 0;
     if (o.valid) h.validPerplexity.push(h.diverged ? NaN : (await perplexity(model, o.valid, { batch: o.evalBatch, steps: o.evalSteps, onWindow: o.onWindow && (() => o.onWindow!("eval")) })).perplexity);
     if (model.noise?.learned) h.gamma.push(await model.noise.gammas());
+    await save(at);
     o.onEpoch?.(h.epoch[h.epoch.length - 1], h);
   };
 
   try {
-    await runSteps(o.epochs * perEpoch, perEpoch, step, endEpoch);
+    await runSteps(o.epochs * perEpoch, perEpoch, step, endEpoch, undefined, start);
   } finally {
     disposeState(state);
     opt.dispose();
   }
   h.steps = o.epochs * perEpoch;
-  h.seconds = (Date.now() - started) / 1000;
+  h.seconds = earlier + (Date.now() - started) / 1000;
   return h;
 }
 
@@ -300,7 +362,7 @@ const EVAL_WINDOW_COST = 1 / 3;
  * `onProgress(done, total)` follows every training and evaluation window, in
  * units of training windows (an evaluation window counts EVAL_WINDOW_COST).
  */
-export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number) => void): Promise<LMOutcome> {
+export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number) => void, checkpoint?: LMTrainOptions["checkpoint"]): Promise<LMOutcome> {
   if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new RangeError(`runLMSetup: trainFraction must be in (0, 1], got ${s.trainFraction}`);
   const model = new RnnLM({ vocabSize: corpus.vocab.length, hidden: s.hidden, layers: s.layers, cell: s.cell, initScale: s.initScale, dropout: s.dropout, hiddenNoise: s.hiddenNoise, seed });
   try {
@@ -315,7 +377,8 @@ export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "tra
       seed, epochs: s.epochs, batch: s.batch, steps: s.steps, optimizer: s.optimizer, lr: s.lr,
       lrDecay: s.lrDecay ?? undefined, decayAfter: s.decayAfter, clipGlobalNorm: s.clip,
       gradientNoise: s.gradientNoise, loss: s.loss, maxWindowsPerEpoch: perEpoch,
-      valid: curve, evalBatch: s.evalBatch, evalSteps: s.evalSteps, onWindow,
+      valid: curve, evalBatch: s.evalBatch, evalSteps: s.evalSteps, onWindow, checkpoint,
+      onResume: (steps, epochs) => { done += steps + EVAL_WINDOW_COST * epochs * evalWindows(curve); },
     });
     const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps, onWindow: onWindow && (() => onWindow("eval")) })).perplexity));
     const validPerplexity = await evaluate(corpus.valid);
@@ -353,6 +416,8 @@ export interface LMRunContext<Sc extends string> {
   onStep?: (step: number, steps: number) => void;
   /** Finished records of this scale in any results file (framework/results.ts findRecords); absent: always train. */
   findRecords?: (match: (r: Record<string, unknown>) => boolean) => { record: Record<string, unknown>; where: string }[];
+  /** Where this run keeps its snapshot, and whose it is (trainLM's `checkpoint`); absent: none. */
+  checkpoint?: { file: string; identity: string };
 }
 
 /** What every language-model experiment records beside its spec. */
@@ -405,6 +470,6 @@ export async function runLMRecord<S extends { seed: number }, Sc extends string>
   let corpus = ctx.cache.get(key) as Corpus | undefined;
   if (!corpus) ctx.cache.set(key, (corpus = loadCorpus(setup.corpus)));
   const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep);
+  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep, ctx.checkpoint);
   return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
 }

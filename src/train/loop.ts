@@ -9,10 +9,15 @@ import { interruptSignal, throwIfInterrupted } from "./interrupt";
  * redraw its progress display (and a kernel can see an interrupt). `signal`
  * (default: interruptSignal(), tripped by Kernel > Interrupt) is checked
  * before every step and evaluation: an aborted run throws InterruptedError.
+ * `from` skips the steps a resumed run has done (and, at `steps`, the final
+ * evaluation too: a snapshot at the end is taken after it).
  */
-export async function runSteps(steps: number, evalEvery: number, step: (i: number) => void | Promise<void>, evaluate: (at: number) => void | Promise<void>, signal: AbortSignal = interruptSignal()): Promise<void> {
+export async function runSteps(steps: number, evalEvery: number, step: (i: number) => void | Promise<void>, evaluate: (at: number) => void | Promise<void>, signal: AbortSignal = interruptSignal(), from = 0): Promise<void> {
+  // A run resumed from a snapshot (lm-checkpoint.ts) starts at `from`: its evaluations up to there are done.
+  if (!(Number.isInteger(from) && from >= 0 && from <= steps)) throw new RangeError(`runSteps: from must be an integer in [0, ${steps}], got ${from}`);
+  if (from === steps && steps > 0) return;
   let lastYield = Date.now();
-  for (let i = 0; i < steps; i++) {
+  for (let i = from; i < steps; i++) {
     throwIfInterrupted(signal);
     await step(i);
     if (evalEvery > 0 && (i + 1) % evalEvery === 0 && i + 1 < steps) {

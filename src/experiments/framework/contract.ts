@@ -41,6 +41,12 @@ export interface RunContext {
    * the experiment decides what "identical" means.
    */
   findRecords?: (match: (r: Record<string, unknown>) => boolean) => FoundRecord[];
+  /**
+   * Where a long run may keep a snapshot to resume from after a kill, and an
+   * identity (the run's fingerprint) that says whose it is. The sweep removes
+   * the file once the run's record is written.
+   */
+  checkpoint?: { file: string; identity: string };
 }
 
 /** A finished record found in a results file, and where. */

@@ -136,6 +136,8 @@ export interface PendingRunOptions {
   shards?: number;
   /** ran: runs finished by this call; todo: runs this call has to do; step/steps: within the current run. */
   onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
+  /** After a run's record is appended (its snapshot, if any, can go). */
+  onRecorded?: (spec: RunRecordBase) => void;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function runPending<S extends RunRecordBase, R extends RunRecordBas
   for (const spec of todo) {
     const rec = await train(spec, (step, steps) => opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step, steps }));
     appendRecord(out, rec);
+    opts.onRecorded?.(spec);
     ran++;
     opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1 });
   }

@@ -222,10 +222,11 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   const cache = new Map<string, unknown>();
   const signal = opts.signal ?? interruptSignal();
   const pending = () =>
-    runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord) }, async (spec, onStep) => {
+    runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord), onRecorded: (spec) => removeCheckpoint(checkpointFile(plan.file, spec.key)) }, async (spec, onStep) => {
       throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
       const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
-      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords }))) as RunRecord;
+      const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: plan.expected.get(spec.key)! };
+      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
       const copied = (rec as { reusedFrom?: unknown }).reusedFrom;
       if (typeof copied === "string") (opts.warn ?? ((m: string) => console.warn(m)))(`${spec.key}: identical to the finished run at ${copied} (same setup and seed): copied, not trained again`);
       return { ...rec, fingerprint: plan.expected.get(spec.key)! };
@@ -246,6 +247,18 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   } finally {
     release();
   }
+}
+
+/**
+ * Where a run of the sweep writing `file` keeps its snapshot (RunContext.checkpoint):
+ * results/.checkpoints/<file's name>/<key, URI-encoded>.ckpt. Ignored by git with results/.
+ */
+export function checkpointFile(file: string, key: string): string {
+  return path.join(path.dirname(file), ".checkpoints", path.basename(file, ".jsonl"), `${encodeURIComponent(key)}.ckpt`);
+}
+
+function removeCheckpoint(file: string): void {
+  if (existsSync(file)) unlinkSync(file);
 }
 
 /**
