@@ -12,15 +12,14 @@
  * with the state carried across windows (Zaremba's test pass uses 1 row:
  * ours loses context only at the 10 row starts).
  *
- * Cost, measured (20:45 UTC, the machine loaded by a background sweep at
- * nice 10, load ~2.4 on 2 cores; /tmp measure script, 12 steps after
- * loading PTB): 2x200 LSTM training 481 tokens/s, evaluation 1,346
- * tokens/s on one WASM thread. cpu scale: 4 epochs over the same first 8% of
- * PTB's training windows (74k tokens per epoch, ~155 s), the per-epoch
- * validation curve on the first 20,000 validation tokens (~15 s), final
- * validation and test perplexity on the full splits (~115 s): ~13 min per
- * run, 18 runs ~3.9 core-hours, ~2 h with 2 workers. The lr decay (after
- * epoch 4) does not start within 4 epochs: the cpu rows all run at lr 1.
+ * Cost: cpu scale trains 4 epochs over the same first 8% of PTB's training
+ * windows (74k tokens, 185 updates per epoch), the per-epoch validation
+ * curve on the first 20,000 validation tokens, final validation and test
+ * perplexity on the full splits. Measured for the committed sweep
+ * (2026-11-23, fused recurrence, WASM one thread, 2 workers on 2 cores with
+ * other work beside them): 15-21 min per run with dropout, 8-17 without,
+ * 276 CPU-minutes for the 18 runs, ~2.5 h wall. The lr decay (after epoch 4)
+ * does not start within 4 epochs: the cpu rows all run at lr 1.
  */
 import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
 import type { RunContext } from "../framework/contract";
