@@ -163,7 +163,11 @@ test("a sweep interrupted mid-run resumes that run from its snapshot; the record
   const ck = checkpointFile(file, key);
   assert.ok(existsSync(ck), "a snapshot was left for the interrupted run");
   assert.equal(loadRecords(file).length, 0, "no record yet");
-  await runSweep(planSweep(e, "smoke", opts, file));
+  const seen: { step: number; steps: number; free: number }[] = [];
+  await runSweep(planSweep(e, "smoke", opts, file), { onProgress: (p) => seen.push(p) });
+  // The restored part is reported first, as free progress (time estimates leave it out).
+  assert.ok(seen[0].free > 0 && seen[0].free < 1 && seen[0].free === seen[0].step / seen[0].steps, `first report ${JSON.stringify(seen[0])}`);
+  assert.equal(seen[seen.length - 1].free, seen[0].free);
   const [a] = loadRecords<{ key: string } & Record<string, unknown>>(plain);
   const [b] = loadRecords<{ key: string } & Record<string, unknown>>(file);
   for (const k of ["validPerplexity", "testPerplexity", "trainCurve", "validCurve", "epoch", "lr", "fingerprint"]) assert.deepEqual(b[k], a[k], k);

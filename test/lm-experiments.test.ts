@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../src/engine";
 import { getExperiment } from "../src/experiments/framework/registry";
-import { loadRecords } from "../src/experiments/framework/results";
+import { loadRecords, SweepProgress } from "../src/experiments/framework/results";
 import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/noise-comparison";
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
@@ -232,6 +232,12 @@ describe("smoke sweeps: plan, run, resume, summarize, tables, figures", () => {
       }
     }
     for (const r of nc.filter((x) => x.condition === "hidden-state noise" || x.condition === "both")) assert.equal(r.reusedFrom, undefined, `${r.key}: no identical run exists`);
+    // Copies are progress that took no training: the sweep reports them as free (time estimates leave them out).
+    const seen: SweepProgress[] = [];
+    const again = path.join(dir, "noise-comparison-smoke-copies.jsonl");
+    await runSweep(planSweep(getExperiment("noise-comparison"), "smoke", { settings: ["neither", "gradient noise"] }, again), { onProgress: (p) => seen.push(p) });
+    assert.deepEqual(seen.map((p) => [p.ran, p.free]), [[1, 1], [2, 2], [3, 3], [4, 4]]);
+    assert.ok(loadRecords<{ key: string; reusedFrom?: string }>(again).every((r) => /^lm-ptb-smoke\.jsonl:/.test(r.reusedFrom ?? "")), "copied from the original, never from a copy");
     // The copy is what training gives: the "neither" row trained from scratch in an empty folder.
     const fresh = mkdtempSync(path.join(os.tmpdir(), "gradnoise-lm-fresh-"));
     try {

@@ -41,3 +41,23 @@ test("in a log a line per tenth, nothing before the first update", () => {
   });
   assert.deepEqual(w.map((l) => l.match(/\s(\d+)%/)![1]), ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"]);
 });
+
+test("the time estimate leaves out progress that took no time (copied runs, restored snapshots)", () => {
+  const real = Date.now;
+  let now = 1_000_000;
+  Date.now = () => now;
+  try {
+    const left = (free: number) =>
+      capture(true, () => {
+        const p = progress("job", 0);
+        now += 100_000; // 100 s of work
+        p.update(0.6, "", free);
+      })[1].match(/~(\d+)s left/)?.[1];
+    assert.equal(left(0), "67", "100 s for 60%: 67 s for the other 40%");
+    assert.equal(left(0.5), "400", "half of it was free: 100 s bought 10%, so 400 s for 40%");
+    assert.equal(left(0.6), undefined, "nothing worked for yet: no estimate");
+  } finally {
+    Date.now = real;
+  }
+});
+

@@ -23,6 +23,7 @@ import { acquireLock } from "../experiments/framework/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/framework/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/framework/shard";
 import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan } from "../experiments/framework/sweep";
+import type { SweepProgress } from "../experiments/framework/results";
 import { verdictMarkdown } from "../experiments/framework/verdict";
 import { progress } from "../report/display";
 import { tableText } from "../report/table";
@@ -156,7 +157,7 @@ function help(e?: AnyExperiment): void {
   }
 }
 
-type Msg = { ran: number; todo: number; key: string; step: number; steps: number };
+type Msg = SweepProgress;
 
 async function worker(a: Args, plan: SweepPlan): Promise<void> {
   // A worker lives only for its parent: when the parent is gone (killed, or exited after Ctrl-C),
@@ -257,7 +258,8 @@ async function main(): Promise<void> {
               state[i] = m;
               const ran = state.reduce((sum, x) => sum + (x ? x.ran + x.step / x.steps : 0), 0);
               const finished = state.reduce((sum, x) => sum + (x ? x.ran : 0), 0);
-              bar.update(ran / todo, `${finished}/${todo} runs; ${m.key}`);
+              const free = state.reduce((sum, x) => sum + (x ? x.free : 0), 0);
+              bar.update(ran / todo, `${finished}/${todo} runs; ${m.key}`, free / todo);
             });
             c.on("exit", (code, signal) => {
               if (code === 0) return resolve();

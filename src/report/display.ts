@@ -96,9 +96,11 @@ function bar(fraction: number, width = 30): string {
 /**
  * A progress line that redraws in place: in a notebook one display entry, in a
  * terminal one line on stderr (carriage return), in a log (no TTY) a line now
- * and then. Updates are throttled to `intervalMs`.
+ * and then. Updates are throttled to `intervalMs`. `free` (a fraction of the
+ * whole, like `fraction`) is progress that took no time, left out of the
+ * time estimate.
  */
-export function progress(label: string, intervalMs = 250): { update(fraction: number, detail?: string): void; done(detail?: string): void } {
+export function progress(label: string, intervalMs = 250): { update(fraction: number, detail?: string, free?: number): void; done(detail?: string): void } {
   const k = kernel();
   const d = k?.newDisplay();
   const t0 = Date.now();
@@ -109,10 +111,13 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   // The bar says so when Kernel > Interrupt stops the work it tracks.
   const signal = k ? interruptSignal() : undefined;
   signal?.addEventListener("abort", () => d?.text(`${render(lastFraction, "")} (interrupted)`), { once: true });
+  let credited = 0;
   const render = (fraction: number, detail: string) => {
     const secs = (Date.now() - t0) / 1000;
+    // The rate counts only work done here: progress that took none (`free`: copied or restored runs) is left out.
+    const worked = fraction - credited;
     // An estimate from the first moments of a long job is noise: wait for 1% or 10 s.
-    const left = (fraction >= 0.01 || secs >= 10) && fraction > 0 && fraction < 1 ? ` (~${((secs / fraction) * (1 - fraction)).toFixed(0)}s left)` : "";
+    const left = (worked >= 0.01 || secs >= 10) && worked > 0 && fraction < 1 ? ` (~${((secs / worked) * (1 - fraction)).toFixed(0)}s left)` : "";
     return `${label} ${bar(fraction)} ${secs.toFixed(0)}s${left}${detail ? ` ${detail}` : ""}`;
   };
   // Drawn at once: the first update can be minutes away (one LM epoch), and a blank output reads as a hang.
@@ -122,8 +127,9 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
     last = Date.now();
   }
   return {
-    update(fraction, detail = "") {
+    update(fraction, detail = "", free = 0) {
       lastFraction = fraction;
+      credited = Math.min(free, fraction);
       if (signal?.aborted) return;
       const now = Date.now();
       if (now - last < intervalMs && fraction < 1) return;

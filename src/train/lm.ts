@@ -360,9 +360,10 @@ const EVAL_WINDOW_COST = 1 / 3;
 /**
  * Trains a fresh model as `s` says from `seed` on `corpus` and evaluates it.
  * `onProgress(done, total)` follows every training and evaluation window, in
- * units of training windows (an evaluation window counts EVAL_WINDOW_COST).
+ * units of training windows (an evaluation window counts EVAL_WINDOW_COST);
+ * a resumed run first reports where its snapshot stood, with `restored` true.
  */
-export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number) => void, checkpoint?: LMTrainOptions["checkpoint"]): Promise<LMOutcome> {
+export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number, restored?: boolean) => void, checkpoint?: LMTrainOptions["checkpoint"]): Promise<LMOutcome> {
   if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new RangeError(`runLMSetup: trainFraction must be in (0, 1], got ${s.trainFraction}`);
   const model = new RnnLM({ vocabSize: corpus.vocab.length, hidden: s.hidden, layers: s.layers, cell: s.cell, initScale: s.initScale, dropout: s.dropout, hiddenNoise: s.hiddenNoise, seed });
   try {
@@ -378,7 +379,10 @@ export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "tra
       lrDecay: s.lrDecay ?? undefined, decayAfter: s.decayAfter, clipGlobalNorm: s.clip,
       gradientNoise: s.gradientNoise, loss: s.loss, maxWindowsPerEpoch: perEpoch,
       valid: curve, evalBatch: s.evalBatch, evalSteps: s.evalSteps, onWindow, checkpoint,
-      onResume: (steps, epochs) => { done += steps + EVAL_WINDOW_COST * epochs * evalWindows(curve); },
+      onResume: (steps, epochs) => {
+        done += steps + EVAL_WINDOW_COST * epochs * evalWindows(curve);
+        onProgress?.(done, total, true);
+      },
     });
     const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps, onWindow: onWindow && (() => onWindow("eval")) })).perplexity));
     const validPerplexity = await evaluate(corpus.valid);
@@ -413,7 +417,7 @@ export const ZAREMBA_SMALL: LMSetup = {
 export interface LMRunContext<Sc extends string> {
   scale: Sc;
   cache: Map<string, unknown>;
-  onStep?: (step: number, steps: number) => void;
+  onStep?: (step: number, steps: number, restored?: boolean) => void;
   /** Finished records of this scale in any results file (framework/results.ts findRecords); absent: always train. */
   findRecords?: (match: (r: Record<string, unknown>) => boolean) => { record: Record<string, unknown>; where: string }[];
   /** Where this run keeps its snapshot, and whose it is (trainLM's `checkpoint`); absent: none. */

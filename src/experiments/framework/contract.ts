@@ -29,8 +29,8 @@ export interface RunRecord extends RunSpec {
 /** What a run may use besides its spec and config. */
 export interface RunContext {
   scale: Scale;
-  /** Progress within the run (steps or epochs). */
-  onStep?: (step: number, steps: number) => void;
+  /** Progress within the run (steps or epochs); `restored`: this jump took no training (resumed from a snapshot). */
+  onStep?: (step: number, steps: number, restored?: boolean) => void;
   /** Per-process cache for what runs share (a data set, the current task): kept for the whole sweep. */
   cache: Map<string, unknown>;
   /**

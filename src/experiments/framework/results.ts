@@ -126,6 +126,16 @@ export function loadRecords<T extends RunRecordBase>(file: string, warn: (msg: s
   return [...byKey.values()];
 }
 
+/** Where a sweep stands (PendingRunOptions.onProgress). */
+export interface SweepProgress {
+  ran: number;
+  todo: number;
+  key: string;
+  step: number;
+  steps: number;
+  free: number;
+}
+
 export interface PendingRunOptions {
   /** Results file; specs with a finished record in it (or its shards) are skipped. */
   file: string;
@@ -134,8 +144,12 @@ export interface PendingRunOptions {
   /** Take only specs with index % shards === shard, appending to the shard's own file. */
   shard?: number;
   shards?: number;
-  /** ran: runs finished by this call; todo: runs this call has to do; step/steps: within the current run. */
-  onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
+  /**
+   * ran: runs finished by this call; todo: runs this call has to do; step/steps: within the current run;
+   * free: runs' worth of that progress that took no training (runs copied from an identical finished
+   * one, the part of a run restored from its snapshot), for time estimates.
+   */
+  onProgress?: (p: SweepProgress) => void;
   /** After a run's record is appended (its snapshot, if any, can go). */
   onRecorded?: (spec: RunRecordBase) => void;
 }
@@ -148,19 +162,25 @@ export interface PendingRunOptions {
 export async function runPending<S extends RunRecordBase, R extends RunRecordBase>(
   specs: readonly S[],
   opts: PendingRunOptions,
-  train: (spec: S, onStep: (step: number, steps: number) => void) => Promise<R>,
+  train: (spec: S, onStep: (step: number, steps: number, restored?: boolean) => void) => Promise<R>,
 ): Promise<S[]> {
   const done = new Set(loadRecords<R>(opts.file).filter((r) => opts.isDone?.(r) ?? true).map((r) => r.key));
   const shards = opts.shards ?? 1;
   const todo = specs.filter((s, i) => i % shards === (opts.shard ?? 0) && !done.has(s.key));
   const out = shardPath(opts.file, shards > 1 ? opts.shard : undefined);
   let ran = 0;
+  let free = 0;
   for (const spec of todo) {
-    const rec = await train(spec, (step, steps) => opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step, steps }));
+    let restored = 0;
+    const rec = await train(spec, (step, steps, wasRestored) => {
+      if (wasRestored) restored = step / steps;
+      opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step, steps, free: free + restored });
+    });
     appendRecord(out, rec);
     opts.onRecorded?.(spec);
     ran++;
-    opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1 });
+    free += typeof (rec as { reusedFrom?: unknown }).reusedFrom === "string" ? 1 : restored;
+    opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1, free });
   }
   return todo;
 }

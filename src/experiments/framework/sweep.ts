@@ -12,7 +12,7 @@ import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
 import { getExperiment } from "./registry";
-import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending } from "./results";
+import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 import { interruptSignal, throwIfInterrupted } from "../../train/interrupt";
@@ -204,7 +204,8 @@ export interface RunSweepOptions {
    * and leaves settling the file to it.
    */
   worker?: { index: number; count: number };
-  onProgress?: (p: { ran: number; todo: number; key: string; step: number; steps: number }) => void;
+  /** After every step of a run and after each run (see SweepProgress: `free` is progress that took no training). */
+  onProgress?: (p: SweepProgress) => void;
   /** Where lines set aside and lock notes are reported (default console.warn). */
   warn?: (msg: string) => void;
   /** Stops the sweep between and within runs (default: interruptSignal(), Kernel > Interrupt); finished runs stay in the file. */
