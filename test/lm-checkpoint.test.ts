@@ -137,6 +137,13 @@ describe("a killed run resumes from its snapshot and ends where an uninterrupted
     const whole = readFileSync(ck.file);
     writeFileSync(ck.file, whole.subarray(0, whole.length - 10));
     assert.throws(() => loadLMCheckpoint(ck.file, "run-e"), /cut\.ckpt: .*bytes of tensors, the header says/);
+    // A snapshot of a differently shaped model under the same identity: refused, naming the file, nothing left behind.
+    writeFileSync(ck.file, whole);
+    const before = tf.memory().numTensors;
+    const wide = new RnnLM({ ...cfg, hidden: 9 });
+    await assert.rejects(trainLM(wide, ids, { seed: 7, epochs: 1, batch: 4, steps: 5, optimizer: "sgd", lr: 1, maxWindowsPerEpoch: 4, checkpoint: ck }), /cut\.ckpt: the snapshot's tensors do not fit this model; delete it/);
+    wide.dispose();
+    assert.equal(tf.memory().numTensors, before);
   });
 });
 

@@ -214,6 +214,10 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
       Object.assign(h, { epoch: p.epoch, lr: p.lrs, trainPerplexity: p.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.validPerplexity.map((x) => x ?? NaN), gamma: p.gamma, diverged: p.diverged });
       if (sgd) setLearningRate(opt, lr);
       o.onResume?.(start, h.epoch.length);
+    } catch (e) {
+      disposeState(state);
+      opt.dispose();
+      throw e;
     } finally {
       disposeSnapshot(snap);
     }
