@@ -92,8 +92,10 @@ async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, da
   }
   const summary = ex.summarize(records, plan.config);
   const engines = [...new Set(records.map((r) => r.engine))].join("; ");
-  const minutes = records.reduce((s, r) => s + r.seconds, 0) / 60;
-  const source = `${ex.provenance(plan.config)}; ${path.relative(REPO, plan.file)} (${minutes.toFixed(0)} CPU-minutes of training)`;
+  // A run copied from an identical finished one (RunRecord.reusedFrom) cost this sweep nothing: its time is its source's.
+  const copied = records.filter((r) => typeof r.reusedFrom === "string").length;
+  const minutes = records.filter((r) => typeof r.reusedFrom !== "string").reduce((s, r) => s + r.seconds, 0) / 60;
+  const source = `${ex.provenance(plan.config)}; ${path.relative(REPO, plan.file)} (${minutes.toFixed(0)} CPU-minutes of training${copied ? `; ${copied} run(s) copied from identical finished runs of another sweep` : ""})`;
   const bar = progress(`${ex.id} figures`);
   const blocks = await ex.figures(records, summary, plan.config, (f, d) => bar.update(f, d));
   bar.done();

@@ -24,6 +24,8 @@ export interface RunRecord extends RunSpec {
   seconds: number;
   engine: string;
   date: string;
+  /** Set when the record was copied from an identical finished run ("file.jsonl:line"), not trained (RunContext.findRecords). */
+  reusedFrom?: string;
 }
 
 /** What a run may use besides its spec and config. */
