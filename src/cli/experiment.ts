@@ -157,7 +157,6 @@ function help(e?: AnyExperiment): void {
   }
 }
 
-type Msg = SweepProgress;
 
 async function worker(a: Args, plan: SweepPlan): Promise<void> {
   // A worker lives only for its parent: when the parent is gone (killed, or exited after Ctrl-C),
@@ -169,7 +168,7 @@ async function worker(a: Args, plan: SweepPlan): Promise<void> {
   // parent pid (we were re-parented) is seen at the next step. With a callback, a send to a
   // parent that just died is dropped instead of raising EPIPE.
   const parent = process.ppid;
-  const send = (p: Msg) => {
+  const send = (p: SweepProgress) => {
     if (process.ppid !== parent) orphaned();
     if (process.connected) process.send?.(p, () => undefined);
   };
@@ -245,7 +244,7 @@ async function main(): Promise<void> {
   for (const n of cluster?.notes ?? []) console.warn(`note: ${n}`);
   if (todo > 0) {
     const bar = progress(a.experiment.id);
-    const state: Msg[] = [];
+    const state: SweepProgress[] = [];
     const forward = [a.experiment.id, "--scale", a.scale, "--out", base, ...(cluster ? ["--shard", formatShard(cluster)] : []), ...a.optionArgs];
     children = Array.from({ length: workers }, (_, i) =>
       fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
@@ -254,7 +253,7 @@ async function main(): Promise<void> {
       children.map(
         (c, i) =>
           new Promise<void>((resolve, reject) => {
-            c.on("message", (m: Msg) => {
+            c.on("message", (m: SweepProgress) => {
               state[i] = m;
               const ran = state.reduce((sum, x) => sum + (x ? x.ran + x.step / x.steps : 0), 0);
               const finished = state.reduce((sum, x) => sum + (x ? x.ran : 0), 0);

@@ -96,6 +96,13 @@ export function timeMajor(ids: Int32Array, batch: number, steps: number): Int32A
 /** The formulations a model gets unless its config names others (the fastest measured; README "CPU speed beside PyTorch"). */
 export const DEFAULT_FORMULATION = { lookup: "scatter", softmax: "fused", recurrence: "fused" } as const;
 
+/** The formulations a trained model used, as run records name them (train/lm.ts LMOutcome). */
+export interface LMFormulation {
+  recurrence: string;
+  softmax: string;
+  lookup: string;
+}
+
 /**
  * Drops x [T*B, d] (time-major). Standard: an independent mask entry per
  * element and time step. Variational: one [B, d] mask, the same at every

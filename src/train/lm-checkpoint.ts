@@ -16,11 +16,12 @@
  * header order. It is written to a temporary file and renamed, so a kill
  * leaves the old snapshot or the new one, never half of one.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import type { LMHistory } from "./lm";
 
-const MAGIC = "gradnoise-lm-checkpoint 1\n";
+const MAGIC = "gradnoise-lm-checkpoint 2\n";
 
 /** Where a run stands between steps, besides its tensors. */
 export interface LMRunPosition {
@@ -32,13 +33,8 @@ export interface LMRunPosition {
   counted: number;
   /** Training seconds spent before this snapshot (over every process that worked on the run). */
   seconds: number;
-  diverged: boolean;
-  epoch: number[];
-  lrs: number[];
-  /** NaN (a diverged epoch) is stored as null by JSON. */
-  trainPerplexity: (number | null)[];
-  validPerplexity: (number | null)[];
-  gamma: number[][];
+  /** The run's history so far; JSON stores a NaN perplexity (a diverged epoch) as null. */
+  history: Pick<LMHistory, "epoch" | "lr" | "gamma" | "diverged"> & { trainPerplexity: (number | null)[]; validPerplexity: (number | null)[] };
 }
 
 export interface LMSnapshot {
@@ -132,11 +128,6 @@ export function loadLMCheckpoint(file: string, identity: string): LMSnapshot | u
     } else snap.state[e.group].push(t);
   }
   return snap;
-}
-
-/** Removes a run's snapshot (its record is written: nothing left to resume). */
-export function removeLMCheckpoint(file: string): void {
-  if (existsSync(file)) unlinkSync(file);
 }
 
 /** Disposes a loaded snapshot's tensors. */

@@ -9,6 +9,7 @@
  * (train/divergence.ts) has no perplexity: it is counted in "diverged" and
  * left out of the mean, and out of every pair it belongs to.
  */
+import type { LMFormulation } from "../models/rnn-lm";
 import type { Figure } from "../report/plotly";
 import type { Cell } from "../report/table";
 import { pairedTTest, tInterval } from "../stats/ttest";
@@ -25,7 +26,7 @@ export interface LMRecordLike {
   validCurve: (number | null)[];
   trainCurve?: (number | null)[];
   /** The model's formulations (train/lm.ts); absent in records written before it was recorded. */
-  formulation?: { recurrence: string; softmax: string; lookup: string };
+  formulation?: LMFormulation;
 }
 
 export type LMMeasure = "validPerplexity" | "testPerplexity";

@@ -20,7 +20,7 @@ import { BpttStream, BpttWindow } from "../data/bptt";
 import { Corpus, CorpusName, loadCorpus } from "../data/corpus";
 import { deviceLine } from "../engine/device";
 import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
-import { CellKind, DEFAULT_FORMULATION, disposeState, LMState, RnnLM } from "../models/rnn-lm";
+import { CellKind, DEFAULT_FORMULATION, disposeState, LMFormulation, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
@@ -211,7 +211,7 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
       disposeState(state);
       state = { h: snap.state.h.splice(0) as tf.Tensor2D[], c: snap.state.c.splice(0) as tf.Tensor2D[] };
       ({ step: start, lr, lossSum, counted, seconds: earlier } = p);
-      Object.assign(h, { epoch: p.epoch, lr: p.lrs, trainPerplexity: p.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.validPerplexity.map((x) => x ?? NaN), gamma: p.gamma, diverged: p.diverged });
+      Object.assign(h, p.history, { trainPerplexity: p.history.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.history.validPerplexity.map((x) => x ?? NaN) });
       if (sgd) setLearningRate(opt, lr);
       o.onResume?.(start, h.epoch.length);
     } catch (e) {
@@ -227,7 +227,8 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
     if (!ck) return;
     const weights = [...(await opt.getWeights()), ...exactState(opt).map((v, i) => ({ name: `${EXACT_PREFIX}${i}`, tensor: v as tf.Tensor }))];
     try {
-      const position = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, diverged: h.diverged, epoch: h.epoch, lrs: h.lr, trainPerplexity: h.trainPerplexity, validPerplexity: h.validPerplexity, gamma: h.gamma };
+      const { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } = h;
+      const position = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, history: { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } };
       await saveLMCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: weights, state });
     } finally {
       // getWeights hands out fresh scalars (the counts) and the optimizer's own variables (Adam's moments): free only the former.
@@ -347,7 +348,7 @@ export interface LMOutcome {
    * but the fused and taped recurrences drift apart over a run (~1% in
    * perplexity), so a table must not mix them; summaries check this.
    */
-  formulation: { recurrence: string; softmax: string; lookup: string };
+  formulation: LMFormulation;
 }
 
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
@@ -417,13 +418,16 @@ export const ZAREMBA_SMALL: LMSetup = {
   trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
 };
 
+/** A finished record and where it was found (the shape of framework/contract.ts FoundRecord; training code does not import the framework). */
+export type FoundLMRecord = { record: Record<string, unknown>; where: string };
+
 /** What an experiment's LM run needs from its sweep: a per-process cache (the corpus is loaded once), progress, and finished records to reuse. */
 export interface LMRunContext<Sc extends string> {
   scale: Sc;
   cache: Map<string, unknown>;
   onStep?: (step: number, steps: number, restored?: boolean) => void;
   /** Finished records of this scale in any results file (framework/results.ts findRecords); absent: always train. */
-  findRecords?: (match: (r: Record<string, unknown>) => boolean) => { record: Record<string, unknown>; where: string }[];
+  findRecords?: (match: (r: Record<string, unknown>) => boolean) => FoundLMRecord[];
   /** Where this run keeps its snapshot, and whose it is (trainLM's `checkpoint`); absent: none. */
   checkpoint?: { file: string; identity: string };
 }
@@ -455,7 +459,7 @@ const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [
  * scale, trained by any sweep (Section 4.6's no-dropout rows are the noise
  * comparison's "neither" and "gradient noise" rows), or undefined.
  */
-export function identicalLMRun(setup: LMSetup, seed: number, find: NonNullable<LMRunContext<string>["findRecords"]>): { record: Record<string, unknown>; where: string } | undefined {
+export function identicalLMRun(setup: LMSetup, seed: number, find: NonNullable<LMRunContext<string>["findRecords"]>): FoundLMRecord | undefined {
   // As the record stores it (JSON drops undefined fields); key order does not matter to the comparison.
   const want = JSON.parse(JSON.stringify(setup)) as unknown;
   const form = { ...DEFAULT_FORMULATION };

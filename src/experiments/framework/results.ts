@@ -9,6 +9,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from "fs";
 import * as path from "path";
+import type { FoundRecord } from "./contract";
 import { readResultLines, ResultLine } from "./jsonl";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 
@@ -60,10 +61,10 @@ export function resultFiles(file: string): string[] {
  * set-aside lines) that `match` accepts. Unreadable lines are skipped: their
  * own sweeps report them.
  */
-export function findRecords(dir: string, scale: string, match: (r: Record<string, unknown>) => boolean): { record: Record<string, unknown>; where: string }[] {
+export function findRecords(dir: string, scale: string, match: (r: Record<string, unknown>) => boolean): FoundRecord[] {
   if (!existsSync(dir)) return [];
   const ofScale = new RegExp(`-${scale.replace(/[^a-z0-9]/gi, "")}(-[^/]*)?(\\.shard\\d+)?\\.jsonl$`);
-  const out: { record: Record<string, unknown>; where: string }[] = [];
+  const out: FoundRecord[] = [];
   for (const f of readdirSync(dir).sort()) {
     if (!ofScale.test(f) || f.endsWith(".rejected.jsonl")) continue;
     for (const l of readResultLines(path.join(dir, f))) {

@@ -222,15 +222,16 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   const ex = plan.experiment;
   const cache = new Map<string, unknown>();
   const signal = opts.signal ?? interruptSignal();
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
   const pending = () =>
     runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord), onRecorded: (spec) => removeCheckpoint(checkpointFile(plan.file, spec.key)) }, async (spec, onStep) => {
       throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
       const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
-      const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: plan.expected.get(spec.key)! };
+      const fingerprint = plan.expected.get(spec.key)!;
+      const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: fingerprint };
       const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
-      const copied = (rec as { reusedFrom?: unknown }).reusedFrom;
-      if (typeof copied === "string") (opts.warn ?? ((m: string) => console.warn(m)))(`${spec.key}: identical to the finished run at ${copied} (same setup and seed): copied, not trained again`);
-      return { ...rec, fingerprint: plan.expected.get(spec.key)! };
+      if (typeof rec.reusedFrom === "string") warn(`${spec.key}: identical to the finished run at ${rec.reusedFrom} (same setup and seed): copied, not trained again`);
+      return { ...rec, fingerprint };
     });
   // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
   // SIGINT listeners (train/interrupt.ts), so work begun there (a corpus load, a first step)
@@ -238,7 +239,6 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   await new Promise((r) => setImmediate(r));
   throwIfInterrupted(signal);
   if (opts.worker) return pending();
-  const warn = opts.warn ?? ((m: string) => console.warn(m));
   const release = acquireLock(plan.file, { warn });
   try {
     settleSweep(plan, warn);
