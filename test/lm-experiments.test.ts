@@ -16,6 +16,7 @@ import { getExperiment } from "../src/experiments/framework/registry";
 import { loadRecords, SweepProgress } from "../src/experiments/framework/results";
 import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/noise-comparison";
+import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelRecord, summarizeNoiseLevel } from "../src/experiments/noisin-noise-level";
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
 import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
@@ -111,6 +112,29 @@ describe("per-condition rows and comparisons", () => {
     assert.deepEqual(overfitting({ epoch: [1, 2, 3, 4], validCurve: [300, 200, 210, 230] }), { bestEpoch: 2, best: 200, last: 230, rise: 30 });
     assert.deepEqual(overfitting({ epoch: [1, 2], validCurve: [300, 250] }), { bestEpoch: 2, best: 250, last: 250, rise: 0 });
     assert.equal(overfitting({ epoch: [1, 2], validCurve: [300, null] }), undefined, "a last epoch without a number");
+  });
+
+  test("noise level: per-seed slopes over gamma, a t test over seeds, monotone seeds; too few gammas give no trend", () => {
+    const c = { ...NOISE_LEVEL_CONFIGS.smoke, gammas: [0, 0.1, 0.4], seeds: 3 };
+    // Validation perplexity 100 + k gamma; seed s has k = 10 s, so slopes per +0.1 are 1, 2, 3 (mean 2, sd 1).
+    // Its curve ends `rise` above its best epoch: 6, 4, 0 as gamma grows on seeds 1 and 2; seed 3's goes back up at 0.4.
+    const r = (gamma: number, seed: number, rise: number): NoiseLevelRecord =>
+      ({ ...rec(gammaCondition(gamma), seed, 100 + 10 * seed * gamma - 5, { epoch: [1, 2], validCurve: [200, 200 + rise] }), gamma }) as unknown as NoiseLevelRecord;
+    const rises: Record<number, number[]> = { 1: [6, 4, 0], 2: [6, 4, 0], 3: [6, 0, 4] };
+    const rs = [1, 2, 3].flatMap((s) => c.gammas.map((g, i) => r(g, s, rises[s][i])));
+    rs.push({ ...r(0.1, 4, 1), diverged: true } as NoiseLevelRecord);
+    const t = summarizeNoiseLevel(rs, c).trends;
+    const valid = t.find((x) => x.measure === "valid ppl")!;
+    assert.equal(valid.seeds, 3, "the diverged run is left out");
+    close(valid.slope, 2, 1e-9);
+    // t = 2 / (1 / sqrt 3) = 3.4641 on 2 df; half-width 4.3027 / sqrt 3.
+    close(valid.p, studentTTwoSided(2 * Math.sqrt(3), 2), 1e-12);
+    close(valid.high - valid.slope, 4.302652729749462 / Math.sqrt(3), 1e-7);
+    assert.equal(valid.monotone, 3);
+    const rise = t.find((x) => x.measure === "rise above best")!;
+    assert.ok(rise.slope < 0);
+    assert.equal(rise.monotone, 2, "seed 3's rise goes back up at the largest gamma");
+    assert.deepEqual(summarizeNoiseLevel(rs.filter((x) => x.gamma !== 0.4), c).trends, [], "two gammas per seed: no trend");
   });
 
   test("the 2 x 2 interaction: (both - hidden) - (gradient - neither) per complete seed", () => {

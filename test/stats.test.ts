@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gaussian } from "../src/random/rng";
-import { bootstrapCI, erfc, fisherExact, formatP, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, std } from "../src/stats";
+import { bootstrapCI, erfc, fisherExact, formatP, mannWhitneyU, mean, median, normalCdf, permutationTest, quantile, slope, std } from "../src/stats";
 
 const close = (actual: number, expected: number, tol: number, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);
@@ -44,6 +44,18 @@ describe("summary statistics", () => {
     assert.equal(mean(stuck), 0.1135);
     assert.equal(std(stuck), 0);
     assert.equal(median(stuck), 0.1135);
+  });
+
+  test("least-squares slope by hand, exact far from zero, and its errors", () => {
+    // x mean 1.5, y = 2 + 3x exactly: slope 3.
+    assert.equal(slope([0, 1, 2, 3], [2, 5, 8, 11]), 3);
+    // x 0 1 2, y 1 3 2: sxy = (-1)(-1) + 0 + (1)(0) = 1, sxx = 2.
+    assert.equal(slope([0, 1, 2], [1, 3, 2]), 0.5);
+    // Centring first: values near 1e8 rising 0.5 per 0.1 still give 5 (sum(xy) - n mx my would lose ~1e-8 x 3e7).
+    close(slope([0, 0.1, 0.2], [1e8, 1e8 + 0.5, 1e8 + 1]), 5, 1e-9);
+    assert.throws(() => slope([1, 1], [2, 3]), /two distinct xs/);
+    assert.throws(() => slope([1, 2], [2]), /2 xs vs 1 ys/);
+    assert.throws(() => slope([1, 2], [2, NaN]), /ys\[1\] is NaN/);
   });
 
   test("errors name the argument", () => {

@@ -1,5 +1,5 @@
 /** Statistics for comparing training runs: summaries, bootstrap intervals and two-sample tests. */
-export { bootstrapCI, mean, median, quantile, std } from "./summary";
+export { bootstrapCI, mean, median, quantile, slope, std } from "./summary";
 export type { BootstrapCI, BootstrapOptions } from "./summary";
 export { erfc, fisherExact, formatP, mannWhitneyU, normalCdf, pairedPermutationTest, permutationTest } from "./tests";
 export type { Alternative, MannWhitneyOptions, MannWhitneyResult, PairedPermutationOptions, PermutationTestOptions, PermutationTestResult } from "./tests";

@@ -45,6 +45,26 @@ export function meanUnchecked(xs: ArrayLike<number>): number {
   return x0 + s / xs.length;
 }
 
+/**
+ * Least-squares slope of ys on xs (the b of y = a + b x). Centring on the
+ * means first keeps it exact for nearby values. Needs two or more distinct xs.
+ */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  checkSample(xs, "xs");
+  checkSample(ys, "ys");
+  if (xs.length !== ys.length) throw new RangeError(`slope: ${xs.length} xs vs ${ys.length} ys`);
+  const mx = meanUnchecked(xs);
+  const my = meanUnchecked(ys);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  if (sxx === 0) throw new RangeError("slope: needs at least two distinct xs");
+  return sxy / sxx;
+}
+
 /** Median: the type-7 quantile at 0.5 (the mean of the middle two for even n). */
 export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);

@@ -51,13 +51,17 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
   summarize: (records, c) => summarizeNoiseLevel(records, c, planNoiseLevel(c)),
   tables: (s, c) => [
     { caption: `Perplexity per noise level: mean over ${c.seeds} seed(s) [95% t interval]. The paper gives Figure 2 as curves, without numbers or its gamma. "diverged": ${DIVERGED_RULE}.`, rows: lmRowsTable(s.rows).map(({ ["paper valid"]: _v, ["paper test"]: _t, ...r }) => r) },
-    { caption: "Overfitting per gamma: mean epoch of the lowest validation perplexity, mean rise of the last epoch above it, and runs ending more than 1% above their best (the paper: the deterministic RNN overfits after about five epochs, NOISIN does not).", rows: s.overfit.map((o) => ({ gamma: o.gamma, runs: o.runs, "best epoch": o.bestEpoch.toFixed(1), "rise (ppl)": o.rise.toFixed(2), "overfit runs": o.overfit })) },
+    { caption: "Overfitting per gamma: mean epoch of the lowest validation perplexity, mean rise of the last epoch above it, and runs ending more than 1% above their best (the paper: the deterministic RNN overfits after about five epochs, NOISIN does not).", rows: s.overfit.map((o) => ({ gamma: String(o.gamma), runs: o.runs, "best epoch": o.bestEpoch.toFixed(1), "rise (ppl)": o.rise.toFixed(2), "overfit runs": o.overfit })) },
     {
       caption: `Best gamma by mean validation perplexity (${s.bestGamma ?? "none"}) minus gamma 0, paired by seed:`,
       rows: [
         ...lmComparisonTable(s.comparisons),
         ...(s.riseComparison ? [{ comparison: `rise above best, gamma ${s.bestGamma} minus gamma 0`, measure: "valid ppl", pairs: s.riseComparison.pairs, difference: s.riseComparison.difference.toFixed(2), "95% CI": `[${s.riseComparison.low.toFixed(2)}, ${s.riseComparison.high.toFixed(2)}]`, "p (paired t)": formatP(s.riseComparison.p, 3) }] : []),
       ],
+    },
+    {
+      caption: "Trend over the whole gamma grid: per seed, the least-squares slope of each measure on gamma (per +0.1); mean over seeds [95% t interval], one-sample t test against 0, and the seeds on which the measure moves one way only as gamma grows.",
+      rows: s.trends.map((t) => ({ measure: t.measure, seeds: t.seeds, "slope per +0.1 gamma": t.slope.toFixed(2), "95% CI": `[${t.low.toFixed(2)}, ${t.high.toFixed(2)}]`, "p (t)": formatP(t.p, 3), "monotone seeds": `${t.monotone} of ${t.seeds}` })),
     },
   ],
   async figures(records, s, c) {

@@ -17,7 +17,9 @@
  * training set overfits sooner, which is what Figure 2 is about), the curve
  * on 20,000 validation tokens (~9 s per epoch), final perplexities on the
  * full splits (~67 s): ~9 min per run; 6 gammas x 3 seeds = 18 runs, ~2.7
- * core-hours, ~1.4 h with 2 workers.
+ * core-hours, ~1.4 h with 2 workers. Measured over the 18 cpu runs
+ * (2026-11-23, 2 workers, other work beside them): 7-13 min per run, 158
+ * CPU-minutes.
  */
 import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
 import type { RunContext } from "../framework/contract";

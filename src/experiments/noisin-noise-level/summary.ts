@@ -3,10 +3,12 @@
  * intervals over seeds; per gamma the overfitting of its runs (how far the
  * last epoch's validation perplexity sits above the run's best); and the
  * best gamma (lowest mean final validation perplexity) against gamma 0,
- * paired by seed, on test perplexity and on that rise.
+ * paired by seed, on test perplexity and on that rise; and the trend of each
+ * measure over the whole gamma grid (a dose-response reading: the paper's
+ * Figure 2 claims noise curbs overfitting, which should grow with gamma).
  */
 import { pairedTTest } from "../../stats/ttest";
-import { mean } from "../../stats";
+import { mean, slope } from "../../stats";
 import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, overfitting } from "../../train/lm-report";
 import type { Verdict } from "../framework/verdict";
 import { gammaCondition, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec } from "./run";
@@ -21,6 +23,23 @@ export interface OverfitRow {
   overfit: number;
 }
 
+/**
+ * One measure's trend over gamma: per seed, the least-squares slope over the
+ * gammas that seed finished; the mean over seeds with a 95% t interval and a
+ * one-sample t test against 0 (seeds are the independent units).
+ */
+export interface GammaTrend {
+  measure: "valid ppl" | "test ppl" | "rise above best";
+  seeds: number;
+  /** Change per +0.1 of gamma. */
+  slope: number;
+  low: number;
+  high: number;
+  p: number;
+  /** Seeds on which the measure never moves against the mean slope's sign as gamma grows. */
+  monotone: number;
+}
+
 export interface NoiseLevelSummary {
   rows: LMConditionRow[];
   overfit: OverfitRow[];
@@ -29,6 +48,7 @@ export interface NoiseLevelSummary {
   comparisons: LMComparison[];
   /** Best gamma's rise minus gamma 0's, paired by seed. */
   riseComparison?: { pairs: number; difference: number; low: number; high: number; p: number };
+  trends: GammaTrend[];
   /** Figure 2 gives curves without numbers: no claim is judged (see the notebook's qualitative reading). */
   verdicts: Verdict[];
 }
@@ -59,5 +79,29 @@ export function summarizeNoiseLevel(records: NoiseLevelRecord[], c: NoiseLevelCo
       riseComparison = { pairs: seeds.length, difference: t.difference, low: t.low, high: t.high, p: t.p };
     }
   }
-  return { rows, overfit, bestGamma, comparisons, riseComparison, verdicts: [] };
+  const trends = (["valid ppl", "test ppl", "rise above best"] as const).map((m) => gammaTrend(records, m)).filter((t): t is GammaTrend => t !== undefined);
+  return { rows, overfit, bestGamma, comparisons, riseComparison, trends, verdicts: [] };
+}
+
+const TREND_VALUE: Record<GammaTrend["measure"], (r: NoiseLevelRecord) => number | null | undefined> = {
+  "valid ppl": (r) => r.validPerplexity,
+  "test ppl": (r) => r.testPerplexity,
+  "rise above best": (r) => overfitting(r)?.rise,
+};
+
+/** Undefined until 2 seeds each have 3 or more gammas (a slope through two points has no check on its shape). */
+function gammaTrend(records: readonly NoiseLevelRecord[], measure: GammaTrend["measure"]): GammaTrend | undefined {
+  const bySeed = new Map<number, { gamma: number; y: number }[]>();
+  for (const r of records) {
+    const y = TREND_VALUE[measure](r);
+    if (r.diverged || typeof y !== "number" || !Number.isFinite(y)) continue;
+    bySeed.set(r.seed, [...(bySeed.get(r.seed) ?? []), { gamma: r.gamma, y }]);
+  }
+  const series = [...bySeed.values()].filter((p) => new Set(p.map((x) => x.gamma)).size >= 3).map((p) => [...p].sort((a, b) => a.gamma - b.gamma));
+  if (series.length < 2) return undefined;
+  const slopes = series.map((p) => 0.1 * slope(p.map((x) => x.gamma), p.map((x) => x.y)));
+  const t = pairedTTest(slopes, slopes.map(() => 0));
+  const sign = Math.sign(t.difference);
+  const monotone = series.filter((p) => p.every((x, i) => i === 0 || sign * (x.y - p[i - 1].y) >= 0)).length;
+  return { measure, seeds: series.length, slope: t.difference, low: t.low, high: t.high, p: t.p, monotone };
 }
