@@ -38,7 +38,7 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
   tables: (s, c) => [
     {
       caption:
-        `Ours: mean over ${c.seeds} seed(s) per row [95% t interval over seeds], hidden ${c.base.hidden}, ${c.base.epochs} epochs over ${(100 * c.base.trainFraction).toPrecision(2)}% of PTB's training windows; paper: test perplexity, one number per row (its hidden size and budget are not stated). ` +
+        `Ours: mean over ${c.seeds} seed(s) per row [95% t interval over seeds], hidden ${c.base.hidden}, batch ${c.base.batch} x ${c.base.steps}, ${c.base.epochs} epochs over ${(100 * c.base.trainFraction).toPrecision(2)}% of PTB's training windows; paper: test perplexity, one number per row (its hidden size and budget are not stated). ` +
         `"diverged": ${DIVERGED_RULE}; left out of the means.`,
       rows: lmRowsTable(s.rows, (cond) => {
         const [arch, reg] = cond.split(", ");
