@@ -222,7 +222,9 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
           await menu(page, "#kernellink", "#int_kernel");
           await waitIdle(page, 10000);
           const idleMs = Date.now() - t0;
-          assert.ok(idleMs < 2500, `${file}: kernel idle ${idleMs} ms after Kernel > Interrupt`);
+          // The regression this guards against is waiting out an epoch or a whole evaluation (minutes);
+          // one LM training window is ~0.5 s alone but took 3.3 s once with two sweep workers beside CI, hence 5 s.
+          assert.ok(idleMs < 5000, `${file}: kernel idle ${idleMs} ms after Kernel > Interrupt`);
           // Work stopped, not merely abandoned: the kernel's CPU goes quiet and the bar stops.
           await page.waitForTimeout(500);
           const c0 = cpuSeconds(pid);
