@@ -14,7 +14,7 @@ import { AnyExperiment } from "../src/experiments/framework/contract";
 import { diffRecordFiles } from "../src/experiments/framework/merge";
 import { applyOverrides, parseOptionValue } from "../src/experiments/framework/options";
 import { experiments, getExperiment } from "../src/experiments/framework/registry";
-import { appendRecord } from "../src/experiments/framework/results";
+import { appendRecord, trainingCost } from "../src/experiments/framework/results";
 import { SCALES } from "../src/experiments/framework/scale";
 import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../src/experiments/framework/sweep";
 import { judge } from "../src/experiments/framework/verdict";
@@ -63,6 +63,11 @@ describe("registry", () => {
 describe("options and results files", () => {
   const deep = () => getExperiment("deep-mlp");
   const mem = () => getExperiment("memn2n");
+
+  test("training cost counts trained runs' seconds and leaves copies out, counting them", () => {
+    assert.deepEqual(trainingCost([{ seconds: 120 }, { seconds: 60, reusedFrom: "a.jsonl:3" }, { seconds: 240 }]), { minutes: 6, copied: 1 });
+    assert.deepEqual(trainingCost([]), { minutes: 0, copied: 0 });
+  });
 
   test("the tag names what changed, in option order: the committed extension files keep their names", () => {
     const name = (e: AnyExperiment, o: Record<string, never> | object) => path.basename(resultsFile(e, "cpu", o as never));

@@ -157,7 +157,6 @@ function help(e?: AnyExperiment): void {
   }
 }
 
-
 async function worker(a: Args, plan: SweepPlan): Promise<void> {
   // A worker lives only for its parent: when the parent is gone (killed, or exited after Ctrl-C),
   // stop quietly. Its finished runs are already on disk; the run in flight is redone on resume.

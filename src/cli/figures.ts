@@ -16,6 +16,7 @@ import type { AnyExperiment, RunRecord } from "../experiments/framework/contract
 import { experiments, getExperiment } from "../experiments/framework/registry";
 import { currentScale, Scale } from "../experiments/framework/scale";
 import { loadStudies, studiesSource, studyTables } from "../experiments/framework/studies";
+import { trainingCost } from "../experiments/framework/results";
 import { loadSweep, planSweep, SweepPlan } from "../experiments/framework/sweep";
 import { progress } from "../report/display";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
@@ -92,9 +93,7 @@ async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, da
   }
   const summary = ex.summarize(records, plan.config);
   const engines = [...new Set(records.map((r) => r.engine))].join("; ");
-  // A run copied from an identical finished one (RunRecord.reusedFrom) cost this sweep nothing: its time is its source's.
-  const copied = records.filter((r) => typeof r.reusedFrom === "string").length;
-  const minutes = records.filter((r) => typeof r.reusedFrom !== "string").reduce((s, r) => s + r.seconds, 0) / 60;
+  const { minutes, copied } = trainingCost(records);
   const source = `${ex.provenance(plan.config)}; ${path.relative(REPO, plan.file)} (${minutes.toFixed(0)} CPU-minutes of training${copied ? `; ${copied} run(s) copied from identical finished runs of another sweep` : ""})`;
   const bar = progress(`${ex.id} figures`);
   const blocks = await ex.figures(records, summary, plan.config, (f, d) => bar.update(f, d));

@@ -17,3 +17,4 @@ export type { EffectClaim, Verdict, VerdictLabel } from "./verdict";
 export { currentScale, parseScale, SCALE_ENV, SCALES } from "./scale";
 export type { Scale } from "./scale";
 export { resultsDir, RESULTS_ENV } from "./paths";
+export { trainingCost } from "./results";

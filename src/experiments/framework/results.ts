@@ -9,7 +9,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from "fs";
 import * as path from "path";
-import type { FoundRecord } from "./contract";
+import type { FoundRecord, RunRecord } from "./contract";
 import { readResultLines, ResultLine } from "./jsonl";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 
@@ -184,4 +184,14 @@ export async function runPending<S extends RunRecordBase, R extends RunRecordBas
     opts.onProgress?.({ ran, todo: todo.length, key: spec.key, step: 0, steps: 1, free });
   }
   return todo;
+}
+
+/**
+ * What a results file's runs cost to train, in minutes, and how many of them
+ * were copied from an identical finished run (RunRecord.reusedFrom): a copy
+ * cost this sweep nothing, its time is its source's.
+ */
+export function trainingCost(records: readonly Pick<RunRecord, "seconds" | "reusedFrom">[]): { minutes: number; copied: number } {
+  const trained = records.filter((r) => typeof r.reusedFrom !== "string");
+  return { minutes: trained.reduce((s, r) => s + r.seconds, 0) / 60, copied: records.length - trained.length };
 }
