@@ -17,7 +17,7 @@ import { loadRecords, SweepProgress } from "../src/experiments/framework/results
 import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/noise-comparison";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelRecord, summarizeNoiseLevel } from "../src/experiments/noisin-noise-level";
-import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary } from "../src/experiments/noisin-ptb";
+import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary, planNoisinPtb } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
 import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
 import { evaluationWindows, identicalLMRun, LMSetup, perplexity, runLMSetup, trainLM, ZAREMBA_SMALL } from "../src/train/lm";
@@ -150,6 +150,21 @@ describe("per-condition rows and comparisons", () => {
     assert.deepEqual(bestRegulariserCounts(s, c), [{ regulariser: "NOISIN", ours: 0, paper: 1 }, { regulariser: "NOISIN*", ours: 1, paper: 0 }, { regulariser: "dropout", ours: 0, paper: 0 }, { regulariser: "none", ours: 0, paper: 0 }]);
     const all = bestRegulariserCounts({ rows: [], comparisons: [], verdicts: [] }, NOISIN_PTB_CONFIGS.cpu);
     assert.deepEqual(all.map((x) => x.paper), [2, 2, 1, 1]);
+  });
+});
+
+describe("Table 2's plan", () => {
+  test("seed outermost: every prefix of whole seeds covers every row of the table, each run once", () => {
+    const c = NOISIN_PTB_CONFIGS.cpu;
+    const specs = planNoisinPtb(c);
+    const rows = c.layers.length * c.activations.length * c.regularisers.length;
+    assert.equal(specs.length, rows * c.seeds);
+    assert.equal(new Set(specs.map((s) => s.key)).size, specs.length);
+    for (let s = 1; s <= c.seeds; s++) {
+      const block = specs.slice((s - 1) * rows, s * rows);
+      assert.ok(block.every((x) => x.seed === s), `runs ${(s - 1) * rows}-${s * rows - 1} are seed ${s}'s`);
+      assert.equal(new Set(block.map((x) => x.condition)).size, rows);
+    }
   });
 });
 

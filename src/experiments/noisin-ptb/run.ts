@@ -98,9 +98,14 @@ export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord<Scale> {}
 
 export const noisinCondition = (layers: number, a: Activation, r: Regulariser) => `${layers}-layer ${a}, ${r}`;
 
+/**
+ * Seed outermost: a sweep stopped part-way (72 runs at cpu scale) leaves the
+ * whole table at fewer seeds, paired across rows, rather than half its rows at
+ * every seed and the rest empty.
+ */
 export function planNoisinPtb(c: NoisinPtbConfig): NoisinPtbSpec[] {
   const out: NoisinPtbSpec[] = [];
-  for (const layers of c.layers) for (const a of c.activations) for (const r of c.regularisers) for (let s = 1; s <= c.seeds; s++) {
+  for (let s = 1; s <= c.seeds; s++) for (const layers of c.layers) for (const a of c.activations) for (const r of c.regularisers) {
     out.push({ key: `L${layers}/${a}/${r === "NOISIN*" ? "NOISIN-learned" : r}/seed${s}`, condition: noisinCondition(layers, a, r), layers, activation: a, regulariser: r, seed: s });
   }
   return out;
