@@ -94,7 +94,7 @@ async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, da
   const summary = ex.summarize(records, plan.config);
   const engines = [...new Set(records.map((r) => r.engine))].join("; ");
   const { minutes, copied } = trainingCost(records);
-  const source = `${ex.provenance(plan.config)}; ${path.relative(REPO, plan.file)} (${minutes.toFixed(0)} CPU-minutes of training${copied ? `; ${copied} run(s) copied from identical finished runs of another sweep` : ""})`;
+  const source = `${ex.provenance(plan.config).replace(/\.$/, "")}; ${path.relative(REPO, plan.file)} (${minutes.toFixed(0)} CPU-minutes of training${copied ? `; ${copied} run(s) copied from identical finished runs of another sweep` : ""})`;
   const bar = progress(`${ex.id} figures`);
   const blocks = await ex.figures(records, summary, plan.config, (f, d) => bar.update(f, d));
   bar.done();
