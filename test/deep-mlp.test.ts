@@ -133,7 +133,7 @@ describe("sweeps", () => {
     assert.match(r.stdout, /smoke scale, 26 of 26 planned runs/);
     assert.match(r.stdout, /Bad Init \(Zero Init\) \+ Gradient Clip = 10 +With Noise .*94\.5%/);
     assert.match(r.stdout, /p, permutation/);
-    assert.match(r.stdout, /\*\*(agrees|same direction, not significant|disagrees|opposite direction, not significant|agrees: no difference|disagrees: we see a difference)\*\*/);
+    assert.match(r.stdout, /\*\*(agrees|same direction, not significant|disagrees|opposite direction, not significant|agrees: no difference|inconclusive: interval too wide|disagrees: we see a difference)\*\*/);
     const again = run("deep-mlp", "--scale", "smoke", "--out", out, "--workers", "1");
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /26 runs, 26 already in .*, 0 to do/);

@@ -17,7 +17,7 @@ import { experiments, getExperiment } from "../src/experiments/framework/registr
 import { appendRecord, trainingCost } from "../src/experiments/framework/results";
 import { SCALES } from "../src/experiments/framework/scale";
 import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../src/experiments/framework/sweep";
-import { judge } from "../src/experiments/framework/verdict";
+import { judge, verdictMarkdown, verdictRows } from "../src/experiments/framework/verdict";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -94,7 +94,7 @@ describe("options and results files", () => {
 });
 
 describe("the verdict rule", () => {
-  const v = (paper: number, ours: number, p: number) => judge({ claim: "c", paper, ours, p, n: 6, negligible: 0.01 }).verdict;
+  const v = (paper: number, ours: number, p: number, interval: [number, number] = [ours - 0.005, ours + 0.005]) => judge({ claim: "c", paper, ours, p, n: 6, negligible: 0.01, interval }).verdict;
   test("a paper effect: agreement needs the same sign and p < 0.05", () => {
     assert.equal(v(0.1, 0.05, 0.01), "agrees");
     assert.equal(v(0.1, 0.05, 0.2), "same direction, not significant");
@@ -102,14 +102,29 @@ describe("the verdict rule", () => {
     assert.equal(v(-0.03, 0.02, 0.3), "opposite direction, not significant");
     assert.equal(v(0.1, 0, 0.9), "not reproduced: no difference");
   });
-  test("a paper difference under the threshold reads as none", () => {
-    assert.equal(v(0.005, 0.2, 0.3), "agrees: no difference");
+  test("a paper difference under the threshold reads as none; agreeing with it needs our interval inside the margin", () => {
+    assert.equal(v(0.005, 0.002, 0.6, [-0.009, 0.009]), "agrees: no difference");
+    assert.equal(v(0.005, 0.002, 0.6, [-0.01, 0.009]), "inconclusive: interval too wide", "the margin itself is outside");
+    // A large p with a wide interval is absence of evidence, not agreement (1-layer tanh NOISIN* at cpu scale: -548 [-2977, +1881]).
+    assert.equal(v(-0.005, -5.48, 0.43, [-29.77, 18.81]), "inconclusive: interval too wide");
     assert.equal(v(-0.001, -0.011, 0.019), "disagrees: we see a difference");
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0.1, p: 0.5, n: 3, negligible: 0.01 }), /judge\(x\): the paper's difference 0 is under negligible \(0.01\), so agreement needs our interval/);
     assert.equal(v(0.01, 0.01, 0.01), "agrees", "the threshold itself counts as an effect");
   });
   test("bad input is refused with the claim named", () => {
     assert.throws(() => judge({ claim: "x", paper: NaN, ours: 0, p: 0.5, n: 1, negligible: 0.01 }), /judge\(x\): paper must be a finite number/);
     assert.throws(() => judge({ claim: "x", paper: 0, ours: 0, p: 1.5, n: 1, negligible: 0.01 }), /p must be in \[0, 1\]/);
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0, p: 0.5, n: 1, negligible: 0.01, interval: [0.1, -0.1] }), /interval must be two numbers, low <= high/);
+    assert.equal(v(0, 0, 1, [-Infinity, Infinity]), "inconclusive: interval too wide", "one run a side bounds nothing");
+  });
+  test("tables and bullets show our interval beside ours", () => {
+    const one = judge({ claim: "c", paper: 0.02, ours: -0.044, p: 0.185, n: 6, negligible: 0.01, interval: [-0.12, 0.021] });
+    assert.equal(verdictRows([one])[0].ours, "-4.4 points [-12.0, +2.1]");
+    assert.match(verdictMarkdown([one]), /ours -4\.4 points \[-12\.0, \+2\.1\] \(p = 0\.185, n = 6\)/);
+    const raw = judge({ claim: "c", paper: 1.5, ours: 22.6, p: 0.4, n: 3, negligible: 1, unit: "raw" });
+    assert.equal(verdictRows([raw])[0].ours, "+22.6", "no interval, no brackets");
+    const open = judge({ claim: "c", paper: 0, ours: 0.01, p: 1, n: 2, negligible: 0.01, interval: [-Infinity, Infinity] });
+    assert.equal(verdictRows([open])[0].ours, "+1.0 points [−∞, +∞]", "an interval from one run a side prints as unbounded");
   });
 });
 

@@ -7,7 +7,8 @@
  * of each that plans, runs, resumes, summarizes and draws.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,9 +18,11 @@ import { loadRecords, SweepProgress } from "../src/experiments/framework/results
 import { planSweep, runSweep } from "../src/experiments/framework/sweep";
 import { interactionTerms, NoiseComparisonRecord } from "../src/experiments/noise-comparison";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelRecord, summarizeNoiseLevel } from "../src/experiments/noisin-noise-level";
-import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, NoisinPtbSummary, planNoisinPtb } from "../src/experiments/noisin-ptb";
+import { REPO } from "../src/cli/jupyter";
+import { loadCorpus } from "../src/data/corpus";
+import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, noisinPtbSetup, NoisinPtbSummary, planNoisinPtb } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
-import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval } from "../src/stats/ttest";
+import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval, welchTTest } from "../src/stats/ttest";
 import { evaluationWindows, identicalLMRun, LMSetup, perplexity, runLMSetup, trainLM, ZAREMBA_SMALL } from "../src/train/lm";
 import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../src/train/lm-report";
 
@@ -55,6 +58,25 @@ describe("t tests (reference values from scipy.stats 1.17)", () => {
     assert.deepEqual([pairedTTest([2, 3], [1, 2]).p, pairedTTest([1, 2], [1, 2]).p], [0, 1]);
     assert.throws(() => pairedTTest([1], [2]), /at least 2 pairs/);
     assert.throws(() => pairedTTest([1, 2], [2]), /pairs must match/);
+  });
+
+  test("Welch's two-sample t test: unequal sizes and variances, fractional df", () => {
+    // scipy.stats.ttest_ind(a, b, equal_var=False) and its confidence_interval(0.95).
+    const r = welchTTest([1, 2, 3, 4], [0.5, 0.7]);
+    close(r.difference, 1.9, 1e-12, "difference");
+    close(r.t, 2.9087690695550243, 1e-9, "t");
+    close(r.df, 3.14030155890621, 1e-9, "df");
+    close(r.p, 0.05870413600545286, 1e-8, "p");
+    close(r.low, -0.12719916829921107, 1e-7, "low");
+    close(r.high, 3.927199168299211, 1e-7, "high");
+    // Bimodal accuracies (runs stuck at 11% or trained to ~95%), as in Table 1.
+    const s = welchTTest([0.93, 0.95, 0.11, 0.94, 0.96, 0.11], [0.11, 0.11, 0.12, 0.11, 0.5, 0.11]);
+    close(s.p, 0.03811340590581024, 1e-8, "p");
+    close(s.low, 0.036656012085005185, 1e-7, "low");
+    close(s.high, 0.9433439879149947, 1e-7, "high");
+    assert.deepEqual([welchTTest([3, 3], [1, 1, 1]).p, welchTTest([3, 3], [3, 3]).p], [0, 1]);
+    assert.throws(() => welchTTest([1], [2, 3]), /at least 2 values in each sample, got 1 and 2/);
+    assert.throws(() => welchTTest([1, NaN], [2, 3]), /finite/);
   });
 });
 
@@ -311,5 +333,40 @@ describe("identicalLMRun", () => {
     assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, formulation: fused, ...outcome, reusedFrom: "x.jsonl:1" }])), undefined, "a copy");
     const { testPerplexity: _, ...partial } = outcome;
     assert.equal(identicalLMRun(setup, 1, found([{ seed: 1, setup, formulation: fused, ...partial }])), undefined, "fields missing");
+  });
+});
+
+describe("scripts/diagnostics/noisin-ptb-state.js, from a shell", () => {
+  const script = path.join(REPO, "scripts", "diagnostics", "noisin-ptb-state.js");
+  test("logs every window without changing the run: its training losses give the record's training perplexities", async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), "gn-diag-"));
+    try {
+      const r = spawnSync(process.execPath, [script, "2", "tanh", "none", "1", "--scale", "smoke", "--out", out], { cwd: REPO, encoding: "utf8", timeout: 120000 });
+      assert.equal(r.status, 0, r.stderr);
+      const d = JSON.parse(readFileSync(path.join(out, "noisin-ptb-smoke-L2-tanh-none-1.json"), "utf8"));
+      const setup = noisinPtbSetup({ layers: 2, activation: "tanh", regulariser: "none" }, NOISIN_PTB_CONFIGS.smoke);
+      const direct = await runLMSetup(setup, loadCorpus("ptb"), 1);
+      assert.equal(d.validPerplexity, direct.validPerplexity, "watching the forward passes must not change the run");
+      assert.equal(d.testPerplexity, direct.testPerplexity);
+      const train = (d.windows as { training: boolean; loss: number; layers: { meanAbs: number; saturated: number }[] }[]).filter((w) => w.training);
+      assert.equal(train.length, direct.windowsPerEpoch * direct.epoch.length);
+      direct.trainCurve.forEach((ppl, i) => {
+        const ws = train.slice(i * direct.windowsPerEpoch, (i + 1) * direct.windowsPerEpoch);
+        const fromLog = Math.exp(ws.reduce((a, w) => a + w.loss, 0) / ws.length);
+        assert.ok(Math.abs(fromLog / ppl! - 1) < 1e-3, `epoch ${i + 1}: ${fromLog} from the log, ${ppl} recorded`);
+      });
+      for (const w of d.windows) {
+        assert.equal(w.layers.length, 2);
+        for (const l of w.layers) assert.ok(l.meanAbs >= 0 && l.meanAbs <= 1 && l.saturated >= 0 && l.saturated <= 1, JSON.stringify(l));
+      }
+      assert.equal(d.epochs.length, direct.epoch.length);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+  test("bad arguments: usage and exit code 2", () => {
+    const r = spawnSync(process.execPath, [script, "3", "tanh", "none", "1"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /usage: noisin-ptb-state\.js <layers 1\|2>/);
   });
 });

@@ -74,7 +74,7 @@ export function studentTQuantile(p: number, df: number): number {
 }
 
 export interface TTestResult {
-  /** Mean difference (a - b). */
+  /** Mean difference (a - b); for Welch's test, mean(a) - mean(b). */
   difference: number;
   t: number;
   df: number;
@@ -83,6 +83,7 @@ export interface TTestResult {
   /** Confidence interval of the difference at `level`. */
   low: number;
   high: number;
+  /** Pairs (paired test) or the smaller sample's size (Welch). */
   n: number;
 }
 
@@ -117,4 +118,29 @@ export function tInterval(xs: readonly number[], level = 0.95): { mean: number; 
   const se = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (n - 1) / n);
   const q = studentTQuantile(1 - level, n - 1);
   return { mean: m, low: m - q * se, high: m + q * se, n };
+}
+
+/**
+ * Welch's two-sample t test of mean(a) - mean(b) = 0 without assuming equal
+ * variances (Welch 1947; df by the Welch-Satterthwaite approximation),
+ * two-sided, with a `level` (default 0.95) confidence interval. Needs 2 or
+ * more values in each sample; when both samples are constant the interval is
+ * the difference itself and p is 1 (no difference) or 0.
+ */
+export function welchTTest(a: readonly number[], b: readonly number[], level = 0.95): TTestResult {
+  if (a.length < 2 || b.length < 2) throw new RangeError(`welchTTest: needs at least 2 values in each sample, got ${a.length} and ${b.length}`);
+  if ([...a, ...b].some((x) => !Number.isFinite(x))) throw new RangeError("welchTTest: values must be finite");
+  const moments = (xs: readonly number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return { m, v: xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1) / xs.length };
+  };
+  const [A, B] = [moments(a), moments(b)];
+  const d = A.m - B.m;
+  const n = Math.min(a.length, b.length);
+  const se = Math.sqrt(A.v + B.v);
+  if (se === 0 || se < 1e-12 * Math.abs(d)) return { difference: d, t: d === 0 ? 0 : Math.sign(d) * Infinity, df: a.length + b.length - 2, p: d === 0 ? 1 : 0, low: d, high: d, n };
+  const df = (A.v + B.v) ** 2 / (A.v ** 2 / (a.length - 1) + B.v ** 2 / (b.length - 1));
+  const t = d / se;
+  const q = studentTQuantile(1 - level, df);
+  return { difference: d, t, df, p: studentTTwoSided(t, df), low: d - q * se, high: d + q * se, n };
 }

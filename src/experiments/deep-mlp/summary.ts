@@ -2,6 +2,7 @@
  * Table 1 from records: best and average per row with a bootstrap interval,
  * with-noise vs without tests per experiment, and the verdicts.
  */
+import { welchTTest } from "../../stats/ttest";
 import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
@@ -37,6 +38,9 @@ export interface Table1Comparison {
   runs: number;
   /** Average with noise minus average without. */
   difference: number;
+  /** 95% Welch t interval of `difference` (the permutation test below gives p). */
+  low: number;
+  high: number;
   /** Two-sided permutation test of the difference of means (10,000 relabellings). */
   pPermutation: number;
   /** Two-sided Mann-Whitney U (normal approximation with tie correction). */
@@ -48,6 +52,13 @@ export interface Table1Comparison {
   runsWithout: number;
   pEscaped: number;
   paperDifference: number;
+}
+
+/** Welch's 95% interval of mean(a) - mean(b); a single run on a side bounds nothing, so the ends are infinite. */
+function lowHigh(a: readonly number[], b: readonly number[]): { low: number; high: number } {
+  if (a.length < 2 || b.length < 2) return { low: -Infinity, high: Infinity };
+  const t = welchTTest(a, b);
+  return { low: t.low, high: t.high };
 }
 
 /** Runs whose final accuracy left the one-class plateau. */
@@ -101,6 +112,7 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
       comparisons.push({
         experiment: e.id, title: e.title, runs: Math.min(a.length, b.length),
         difference: mean(a) - mean(b),
+        ...lowHigh(a, b),
         pPermutation: permutationTest(a, b, { seed: `${seed}/${e.id}/perm`, permutations: 10000 }).pValue,
         pMannWhitney: mannWhitneyU(a, b).pValue,
         ...escapes(a, b),
@@ -109,7 +121,7 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
     }
   }
   const verdicts = comparisons.map((c) =>
-    judge({ claim: `${c.title}: average accuracy, with noise minus without`, paper: c.paperDifference, ours: c.difference, p: c.pPermutation, n: c.runs, negligible: NEGLIGIBLE }),
+    judge({ claim: `${c.title}: average accuracy, with noise minus without`, paper: c.paperDifference, ours: c.difference, interval: [c.low, c.high], p: c.pPermutation, n: c.runs, negligible: NEGLIGIBLE }),
   );
   return { rows, comparisons, verdicts };
 }

@@ -40,7 +40,7 @@ export function summarizeLmPtb(records: LmPtbRecord[], c: LmPtbConfig, planned?:
       comparisons.push(cmp);
       // With dropout the paper gives numbers; without, "the same" lack of improvement: no difference.
       const paper = d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? SECTION46_PERPLEXITY[String(eta)] - SECTION46_PERPLEXITY["0"] : 0;
-      verdicts.push(judge({ claim: `${d}: test perplexity, eta ${eta} minus eta 0`, paper, ours: cmp.difference, p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
+      verdicts.push(judge({ claim: `${d}: test perplexity, eta ${eta} minus eta 0`, paper, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
     }
   }
   return { rows, comparisons, verdicts };

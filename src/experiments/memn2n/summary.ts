@@ -4,6 +4,7 @@
  * start comparison, and the verdicts.
  */
 import { bootstrapCI, mean, pairedPermutationTest } from "../../stats";
+import { pairedTTest } from "../../stats/ttest";
 import { judge, Verdict } from "../framework/verdict";
 import { REFERENCE_TEST_ERROR, TABLE2, Table2Setting, TABLE2_SETTINGS } from "./paper";
 import { runDiverged } from "../../train/divergence";
@@ -57,6 +58,11 @@ export interface Table2Comparison {
   /** Average error with noise minus without, over tasks (negative: noise helps). */
   trainDifference: number;
   validationDifference: number;
+  /** 95% paired t intervals of the differences, over tasks. */
+  trainLow: number;
+  trainHigh: number;
+  validationLow: number;
+  validationHigh: number;
   /** Paired sign-flip permutation test over tasks, two-sided. */
   pTrain: number;
   pValidation: number;
@@ -73,6 +79,12 @@ export interface Table2Summary {
   rows: Table2Row[];
   comparisons: Table2Comparison[];
   verdicts: Verdict[];
+}
+
+/** The 95% paired t interval of mean(a[i] - b[i]) (the paired permutation test gives p). */
+function pairedInterval(a: readonly number[], b: readonly number[]): [number, number] {
+  const t = pairedTTest(a, b);
+  return [t.low, t.high];
 }
 
 /** Validation errors of the kept restarts per task, for the tasks both settings have. */
@@ -92,8 +104,8 @@ function pairedValidation(selected: Table2Selected[], a: Table2Setting, b: Table
 function table2Verdicts(selected: Table2Selected[], comparisons: Table2Comparison[], seed: string | number): Verdict[] {
   const out: Verdict[] = [];
   for (const c of comparisons) {
-    out.push(judge({ claim: `${c.stages}: training error, with noise minus without`, paper: c.paperTrainDifference, ours: c.trainDifference, p: c.pTrain, n: c.tasks, negligible: NEGLIGIBLE }));
-    out.push(judge({ claim: `${c.stages}: validation error, with noise minus without`, paper: c.paperValidationDifference, ours: c.validationDifference, p: c.pValidation, n: c.tasks, negligible: NEGLIGIBLE }));
+    out.push(judge({ claim: `${c.stages}: training error, with noise minus without`, paper: c.paperTrainDifference, ours: c.trainDifference, interval: [c.trainLow, c.trainHigh], p: c.pTrain, n: c.tasks, negligible: NEGLIGIBLE }));
+    out.push(judge({ claim: `${c.stages}: validation error, with noise minus without`, paper: c.paperValidationDifference, ours: c.validationDifference, interval: [c.validationLow, c.validationHigh], p: c.pValidation, n: c.tasks, negligible: NEGLIGIBLE }));
   }
   const warm = pairedValidation(selected, "two-stage", "one-stage");
   if (warm.tasks.length >= 2) {
@@ -101,6 +113,7 @@ function table2Verdicts(selected: Table2Selected[], comparisons: Table2Compariso
       claim: "warm start: validation error, two-stage minus one-stage (no noise)",
       paper: TABLE2["two-stage"].validation - TABLE2["one-stage"].validation,
       ours: mean(warm.a) - mean(warm.b),
+      interval: pairedInterval(warm.a, warm.b),
       p: pairedPermutationTest(warm.a, warm.b, { seed: `${seed}/warm-start` }).pValue,
       n: warm.tasks.length, negligible: NEGLIGIBLE,
     }));
@@ -115,6 +128,7 @@ function table2Verdicts(selected: Table2Selected[], comparisons: Table2Compariso
     out.push(judge({
       claim: "noise's validation effect, one-stage minus two-stage (negative: noise helps more without the warm start)",
       paper, ours: mean(d),
+      interval: pairedInterval(d, d.map(() => 0)),
       p: pairedPermutationTest(d, d.map(() => 0), { seed: `${seed}/gain-gap` }).pValue,
       n: tasks.length, negligible: NEGLIGIBLE,
     }));
@@ -168,10 +182,13 @@ export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | num
     const pick = (xs: Table2Selected[], f: (x: Table2Selected) => number) => tasks.map((t) => f(xs.find((x) => x.task === t)!));
     const [nt, pt] = [pick(noisy, (x) => x.trainError), pick(plain, (x) => x.trainError)];
     const [nv, pv] = [pick(noisy, (x) => x.validationError), pick(plain, (x) => x.validationError)];
+    const [trainLow, trainHigh] = pairedInterval(nt, pt);
+    const [validationLow, validationHigh] = pairedInterval(nv, pv);
     comparisons.push({
       stages, tasks: tasks.length,
       trainDifference: mean(nt) - mean(pt),
       validationDifference: mean(nv) - mean(pv),
+      trainLow, trainHigh, validationLow, validationHigh,
       pTrain: pairedPermutationTest(nt, pt, { seed: `${seed}/${stages}/train` }).pValue,
       pValidation: pairedPermutationTest(nv, pv, { seed: `${seed}/${stages}/validation` }).pValue,
       paperTrainDifference: TABLE2[`${stages} + noise`].train - TABLE2[stages].train,

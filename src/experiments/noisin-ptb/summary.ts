@@ -37,7 +37,7 @@ export function summarizeNoisinPtb(records: NoisinPtbRecord[], c: NoisinPtbConfi
       if (!cmp) continue;
       comparisons.push(cmp);
       const p = NOISIN_TABLE2[l]?.[a];
-      if (p) verdicts.push(judge({ claim: `${l}-layer ${a}: test perplexity, ${r} minus none`, paper: p[r] - p.none, ours: cmp.difference, p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
+      if (p) verdicts.push(judge({ claim: `${l}-layer ${a}: test perplexity, ${r} minus none`, paper: p[r] - p.none, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
     }
   }
   return { rows, comparisons, verdicts };

@@ -25,7 +25,7 @@ export function summarizeWt2(records: Wt2Record[], c: Wt2Config, planned?: reado
   const learnedGamma = g.length ? g[0].map((_, l) => g.reduce((s, x) => s + x[l], 0) / g.length) : [];
   return {
     rows, comparisons: cmp ? [cmp] : [], learnedGamma,
-    verdicts: cmp ? [judge({ claim: "WikiText-2 2x200 LSTM: test perplexity, NOISIN minus none", paper: NOISIN_TABLE3.NOISIN - NOISIN_TABLE3.none, ours: cmp.difference, p: cmp.p, n: cmp.pairs, negligible: 1, unit: "raw" })] : [],
+    verdicts: cmp ? [judge({ claim: "WikiText-2 2x200 LSTM: test perplexity, NOISIN minus none", paper: NOISIN_TABLE3.NOISIN - NOISIN_TABLE3.none, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: 1, unit: "raw" })] : [],
   };
 }
 
