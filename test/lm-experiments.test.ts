@@ -368,5 +368,7 @@ describe("scripts/diagnostics/noisin-ptb-state.js, from a shell", () => {
     const r = spawnSync(process.execPath, [script, "3", "tanh", "none", "1"], { cwd: REPO, encoding: "utf8" });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /usage: noisin-ptb-state\.js <layers 1\|2>/);
+    const lr = spawnSync(process.execPath, [script, "1", "tanh", "none", "1", "--lr", "0"], { cwd: REPO, encoding: "utf8" });
+    assert.equal(lr.status, 2, "a learning rate must be positive");
   });
 });

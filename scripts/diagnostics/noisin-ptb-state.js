@@ -6,9 +6,10 @@
 // --streams it also evaluates the final model on each 4,000-token stream of
 // the validation head alone (the 1-layer tanh "latched" runs).
 //
-//   npm run build && node scripts/diagnostics/noisin-ptb-state.js 2 tanh none 3 [--scale cpu] [--streams] [--out DIR]
+//   npm run build && node scripts/diagnostics/noisin-ptb-state.js 2 tanh none 3 [--scale cpu] [--streams] [--lr X] [--out DIR]
 //
-// Writes DIR (default results/diagnostics)/noisin-ptb-<scale>-L<layers>-<act>-<reg>-<seed>.json.
+// Writes DIR (default results/diagnostics)/noisin-ptb-<scale>-L<layers>-<act>-<reg>-<seed>[-lrX].json.
+// --lr replaces the scale's learning rate (then no committed record matches).
 // A diagnostic, not a training path: it reads with dataSync (WASM backend).
 "use strict";
 const fs = require("node:fs");
@@ -21,10 +22,11 @@ const flag = (name) => rest.includes(name);
 const option = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
 const scale = option("--scale", "cpu");
 const outDir = path.resolve(option("--out", path.join(ROOT, "results", "diagnostics")));
+const lr = rest.includes("--lr") ? Number(option("--lr")) : undefined;
 const layers = Number(layersArg), seed = Number(seedArg);
 const { ACTIVATIONS, REGULARISERS } = dist("experiments/noisin-ptb");
-if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISERS.includes(regulariser) || !Number.isInteger(seed)) {
-  console.error("usage: noisin-ptb-state.js <layers 1|2> <tanh|sigmoid|relu> <NOISIN|NOISIN*|dropout|none> <seed> [--scale cpu] [--streams] [--out DIR]");
+if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISERS.includes(regulariser) || !Number.isInteger(seed) || (lr !== undefined && !(lr > 0))) {
+  console.error("usage: noisin-ptb-state.js <layers 1|2> <tanh|sigmoid|relu> <NOISIN|NOISIN*|dropout|none> <seed> [--scale cpu] [--streams] [--lr X] [--out DIR]");
   process.exit(2);
 }
 
@@ -35,7 +37,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   const P = dist("experiments/noisin-ptb");
   const config = P.NOISIN_PTB_CONFIGS[scale];
   if (!config) throw new Error(`no noisin-ptb scale ${scale}`);
-  const setup = P.noisinPtbSetup({ layers, activation, regulariser }, config);
+  const setup = { ...P.noisinPtbSetup({ layers, activation, regulariser }, config), ...(lr === undefined ? {} : { lr }) };
   const corpus = dist("data/corpus").loadCorpus("ptb");
 
   // Keep the trained model (runLMSetup disposes it) and watch every forward pass.
@@ -66,7 +68,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   const recordFile = path.join(ROOT, "results", `noisin-ptb-${scale}.jsonl`);
   const record = fs.existsSync(recordFile)
     ? fs.readFileSync(recordFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
-        .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed)
+        .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed && r.setup.lr === setup.lr)
     : undefined;
   const reproduced = record ? record.testPerplexity === out.testPerplexity && record.validPerplexity === out.validPerplexity : null;
 
@@ -89,9 +91,9 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   RnnLM.prototype.dispose = dispose;
   model.dispose();
 
-  const result = { scale, layers, activation, regulariser, seed, reproduced, validPerplexity: out.validPerplexity, testPerplexity: out.testPerplexity, epochs, streams, windows };
+  const result = { scale, layers, activation, regulariser, seed, lr: setup.lr, reproduced, validPerplexity: out.validPerplexity, testPerplexity: out.testPerplexity, epochs, streams, windows };
   fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `noisin-ptb-${scale}-L${layers}-${activation}-${regulariser.replace("*", "star")}-${seed}.json`);
+  const file = path.join(outDir, `noisin-ptb-${scale}-L${layers}-${activation}-${regulariser.replace("*", "star")}-${seed}${lr === undefined ? "" : `-lr${lr}`}.json`);
   fs.writeFileSync(file, JSON.stringify(result) + "\n");
   console.log(JSON.stringify({ ...result, windows: `${windows.length} windows in ${file}` }, null, 1));
 })().catch((e) => { console.error(e); process.exit(1); });
