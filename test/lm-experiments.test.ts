@@ -338,10 +338,10 @@ describe("identicalLMRun", () => {
 
 describe("scripts/diagnostics/noisin-ptb-state.js, from a shell", () => {
   const script = path.join(REPO, "scripts", "diagnostics", "noisin-ptb-state.js");
-  test("logs every window without changing the run: its training losses give the record's training perplexities", async () => {
+  test("logs every window without changing the run: its training losses give the record's training perplexities, its streams the validation perplexity", async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "gn-diag-"));
     try {
-      const r = spawnSync(process.execPath, [script, "2", "tanh", "none", "1", "--scale", "smoke", "--out", out], { cwd: REPO, encoding: "utf8", timeout: 120000 });
+      const r = spawnSync(process.execPath, [script, "2", "tanh", "none", "1", "--scale", "smoke", "--streams", "--out", out], { cwd: REPO, encoding: "utf8", timeout: 120000 });
       assert.equal(r.status, 0, r.stderr);
       const d = JSON.parse(readFileSync(path.join(out, "noisin-ptb-smoke-L2-tanh-none-1.json"), "utf8"));
       const setup = noisinPtbSetup({ layers: 2, activation: "tanh", regulariser: "none" }, NOISIN_PTB_CONFIGS.smoke);
@@ -360,6 +360,10 @@ describe("scripts/diagnostics/noisin-ptb-state.js, from a shell", () => {
         for (const l of w.layers) assert.ok(l.meanAbs >= 0 && l.meanAbs <= 1 && l.saturated >= 0 && l.saturated <= 1, JSON.stringify(l));
       }
       assert.equal(d.epochs.length, direct.epoch.length);
+      // --streams: the record's validation evaluation row by row; together they give its perplexity.
+      assert.equal(d.streams.length, setup.evalBatch);
+      const logMean = (d.streams as number[]).reduce((a, p) => a + Math.log(p), 0) / d.streams.length;
+      assert.ok(Math.abs(logMean - Math.log(direct.validPerplexity!)) < 1e-5, `${Math.exp(logMean)} vs ${direct.validPerplexity}`);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -38,6 +38,29 @@ describe("schedule and evaluation", () => {
     m.dispose();
   });
 
+  test("perStream: each row's perplexity is that row evaluated alone; together they give the split's", async () => {
+    const m = new RnnLM({ vocabSize: 37, hidden: 6, layers: 2, cell: "lstm", seed: 2 });
+    // Row 2 of 4 repeats one token: the model's loss there differs from the mixed rows.
+    const ids = Int32Array.from({ length: 503 }, (_, i) => (Math.floor(i / 125) === 2 ? 5 : (i * 7) % 37));
+    const before = tf.memory().numTensors;
+    const whole = await perplexity(m, ids, { batch: 4, steps: 9 });
+    const rows = await perplexity(m, ids, { batch: 4, steps: 9, perStream: true });
+    assert.equal(tf.memory().numTensors, before, "nothing left behind");
+    assert.equal(whole.streams, undefined, "only when asked");
+    assert.equal(rows.streams!.length, 4);
+    assert.ok(Math.abs(rows.perplexity / whole.perplexity - 1) < 1e-5, `${rows.perplexity} vs ${whole.perplexity}`);
+    for (let r = 0; r < 4; r++) {
+      // Row r is tokens [125 r, 125 (r + 1)); alone, at batch 1, it predicts the same 124 tokens from the same zero state.
+      const alone = await perplexity(m, ids.subarray(125 * r, 125 * (r + 1)), { batch: 1, steps: 9 });
+      assert.ok(Math.abs(rows.streams![r] / alone.perplexity - 1) < 1e-5, `row ${r}: ${rows.streams![r]} vs ${alone.perplexity}`);
+    }
+    assert.ok(new Set(rows.streams!.map((p) => p.toFixed(3))).size > 1, "rows differ, so the test can tell them apart");
+    // The split's cross-entropy is the mean of the rows' (every row predicts the same number of tokens).
+    const meanLog = rows.streams!.reduce((a, p) => a + Math.log(p), 0) / 4;
+    assert.ok(Math.abs(meanLog - rows.crossEntropy) < 1e-9);
+    m.dispose();
+  });
+
   test("evaluation stops when its signal aborts (Kernel > Interrupt), mid-split, releasing its tensors", async () => {
     const m = new RnnLM({ vocabSize: 37, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
     const ids = Int32Array.from({ length: 4000 }, (_, i) => (i * 7) % 37);

@@ -3,8 +3,8 @@
 // its seed (the committed record must come back exactly) and log, after
 // every window, the mean cross-entropy and how saturated each layer's
 // carried state is (mean |h|, share of units with |h| > 0.99). With
-// --streams it also evaluates the final model on each 4,000-token stream of
-// the validation head alone (the 1-layer tanh "latched" runs).
+// --streams it also gives the final validation perplexity of each evaluation
+// stream (row) separately (the 1-layer tanh "latched" runs).
 //
 //   npm run build && node scripts/diagnostics/noisin-ptb-state.js 2 tanh none 3 [--scale cpu] [--streams] [--lr X] [--out DIR]
 //
@@ -85,8 +85,9 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   });
   const streams = [];
   if (flag("--streams")) {
+    // The record's validation evaluation, row by row (each row a contiguous stream with its own state).
     const ids = corpus.valid.subarray(0, setup.evalTokens ?? corpus.valid.length);
-    for (let i = 0; i + 4000 <= ids.length; i += 4000) streams.push((await lm.perplexity(model, ids.subarray(i, i + 4000), { batch: 1, steps: setup.evalSteps })).perplexity);
+    streams.push(...(await lm.perplexity(model, ids, { batch: setup.evalBatch, steps: setup.evalSteps, perStream: true })).streams);
   }
   RnnLM.prototype.dispose = dispose;
   model.dispose();

@@ -13,5 +13,5 @@ export { recurrentLayer } from "./recurrent-layer";
 export type { RecurrentLayerOptions } from "./recurrent-layer";
 export { dropoutMask, HiddenStateNoise } from "./hidden-noise";
 export type { DropoutConfig, DropoutKind, HiddenNoiseConfig } from "./hidden-noise";
-export { embeddingLookup, fusedSoftmaxCrossEntropy, lmKernels, softmaxCrossEntropy, tfjsSoftmaxCrossEntropy } from "./lm-ops";
+export { embeddingLookup, fusedSoftmaxCrossEntropy, lmKernels, softmaxCrossEntropy, tfjsSoftmaxCrossEntropy, tokenCrossEntropy } from "./lm-ops";
 export type { EmbeddingLookup, SoftmaxFormulation } from "./lm-ops";

@@ -85,6 +85,20 @@ export function fusedSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.T
   return f(h, W, b);
 }
 
+/**
+ * Cross-entropy (nats) of each target [N] under softmax(h W + b): for
+ * evaluation that needs the loss per token (per evaluation stream, say), so
+ * no custom gradient. Log-sum-exp minus the target's logit, as in the fused op.
+ */
+export function tokenCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, targets: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logits = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
+    const [N, V] = logits.shape;
+    const at = tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), targets);
+    return tf.sub(tf.logSumExp(logits, 1), tf.gather(tf.reshape(logits, [-1]), at)) as tf.Tensor1D;
+  });
+}
+
 /** The same loss through tfjs's own ops (the reference formulation). */
 export function tfjsSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {
   const logits = tf.add(matMul2d(h, W), b) as tf.Tensor2D;

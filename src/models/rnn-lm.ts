@@ -26,7 +26,7 @@ import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
 import { activation, recurrentLayer } from "./recurrent-layer";
-import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation } from "./lm-ops";
+import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation, tokenCrossEntropy } from "./lm-ops";
 
 export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
 export const CELL_KINDS: readonly CellKind[] = ["lstm", "tanh", "sigmoid", "relu"];
@@ -218,6 +218,20 @@ export class RnnLM {
     const tgt = tf.tensor1d(timeMajor(targets, batch, steps), "int32");
     const loss = softmaxCrossEntropy(this.config.softmax, top, this.softmaxW as unknown as tf.Tensor2D, this.softmaxB as unknown as tf.Tensor1D, tgt);
     return { loss, state: next };
+  }
+
+  /**
+   * Cross-entropy (nats) of every target, row-major [B, T] like `targets`, and
+   * the final state: `forward` without the mean, for per-stream evaluation.
+   * Call inside tf.tidy and tf.keep the returned state.
+   */
+  tokenLosses(inputs: Int32Array, targets: Int32Array, batch: number, state: LMState, o: ForwardOptions): { losses: tf.Tensor2D; state: LMState } {
+    const steps = inputs.length / batch;
+    if (!Number.isInteger(steps) || targets.length !== inputs.length) throw new RangeError(`RnnLM.tokenLosses(): ${inputs.length} inputs / ${targets.length} targets do not form [${batch}, T]`);
+    const { top, state: next } = this.run(inputs, batch, state, o);
+    const tgt = tf.tensor1d(timeMajor(targets, batch, steps), "int32");
+    const perToken = tokenCrossEntropy(top, this.softmaxW as unknown as tf.Tensor2D, this.softmaxB as unknown as tf.Tensor1D, tgt);
+    return { losses: tf.transpose(tf.reshape(perToken, [steps, batch])) as tf.Tensor2D, state: next };
   }
 
   /** The top layer's outputs [T*B, H] (time-major, after output dropout) and the final state. */

@@ -38,6 +38,12 @@ export interface PerplexityResult {
   /** Mean cross-entropy per predicted token (nats). */
   crossEntropy: number;
   tokens: number;
+  /**
+   * With `perStream`: the perplexity of each of the `batch` contiguous rows
+   * the text is cut into (each carries its own state), in text order. One row
+   * far above the rest is a model that fell into a state it never left.
+   */
+  streams?: number[];
 }
 
 /**
@@ -46,26 +52,36 @@ export interface PerplexityResult {
  * the state carried from window to window from zero. A full PTB split takes
  * minutes on one WASM thread, so like runSteps it yields every ~200 ms (a
  * notebook redraws; Kernel > Interrupt is seen and stops it) and reports
- * each window to `onWindow`.
+ * each window to `onWindow`. `perStream` also gives each row's perplexity
+ * (per-token losses: the same number up to float summation order).
  */
-export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: number; steps?: number; onWindow?: () => void; signal?: AbortSignal } = {}): Promise<PerplexityResult> {
+export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: number; steps?: number; perStream?: boolean; onWindow?: () => void; signal?: AbortSignal } = {}): Promise<PerplexityResult> {
   const stream = new BpttStream(ids, o.batch ?? 10, o.steps ?? 35, true);
   const signal = o.signal ?? interruptSignal();
   let state: LMState = model.zeroState(stream.batch);
   let total = 0;
   let tokens = 0;
+  // Per row: summed nats (only with perStream; every row predicts the same number of tokens).
+  const rowSums = o.perStream ? new Float64Array(stream.batch) : null;
   let lastYield = Date.now();
   try {
     for (const w of stream) {
       throwIfInterrupted(signal);
       const out = tf.tidy(() => {
+        const keep = (s: LMState) => ({ h: s.h.map((t) => tf.keep(t)), c: s.c.map((t) => tf.keep(t)) });
+        if (rowSums) {
+          const r = model.tokenLosses(w.inputs, w.targets, w.batch, state, { training: false });
+          return { sum: tf.sum(r.losses, 1) as tf.Tensor, state: keep(r.state) };
+        }
         const r = model.forward(w.inputs, w.targets, w.batch, state, { training: false });
-        return { sum: tf.mul(r.loss, w.inputs.length) as tf.Scalar, state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) } };
+        return { sum: tf.mul(r.loss, w.inputs.length) as tf.Tensor, state: keep(r.state) };
       });
       disposeState(state);
       state = out.state;
-      total += (await out.sum.data())[0];
+      const sums = await out.sum.data();
       out.sum.dispose();
+      if (rowSums) sums.forEach((v, r) => (rowSums[r] += v));
+      else total += sums[0];
       tokens += w.inputs.length;
       o.onWindow?.();
       if (Date.now() - lastYield > 200) {
@@ -77,8 +93,10 @@ export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: num
     disposeState(state);
   }
   throwIfInterrupted(signal);
+  if (rowSums) total = rowSums.reduce((a, v) => a + v, 0);
   const crossEntropy = total / tokens;
-  return { perplexity: Math.exp(crossEntropy), crossEntropy, tokens };
+  const perRow = tokens / stream.batch;
+  return { perplexity: Math.exp(crossEntropy), crossEntropy, tokens, ...(rowSums ? { streams: Array.from(rowSums, (v) => Math.exp(v / perRow)) } : {}) };
 }
 
 /** Windows `perplexity` makes of `ids` (for progress totals). */
