@@ -225,5 +225,6 @@ describe("the core entry point", () => {
       assert.ok(!(name in gn), `gradnoise exports internal ${name}`);
     }
     assert.ok(!("repoRoot" in (gn.data as object)) && !("untar" in (gn.data as object)), "gradnoise.data exports internals");
+    for (const name of ["pairedTTest", "welchTTest", "tInterval", "bootstrapCI"]) assert.equal(typeof (gn.stats as Record<string, unknown>)[name], "function", `gradnoise.stats lacks ${name}`);
   });
 });

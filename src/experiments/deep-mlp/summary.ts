@@ -2,8 +2,7 @@
  * Table 1 from records: best and average per row with a bootstrap interval,
  * with-noise vs without tests per experiment, and the verdicts.
  */
-import { welchTTest } from "../../stats/ttest";
-import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest } from "../../stats";
+import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest, welchTTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
 import { runDiverged } from "../../train/divergence";

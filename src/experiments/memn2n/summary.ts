@@ -3,8 +3,7 @@
  * tasks with bootstrap intervals, paired with/without-noise tests, the warm
  * start comparison, and the verdicts.
  */
-import { bootstrapCI, mean, pairedPermutationTest } from "../../stats";
-import { pairedTTest } from "../../stats/ttest";
+import { bootstrapCI, mean, pairedPermutationTest, pairedTTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { REFERENCE_TEST_ERROR, TABLE2, Table2Setting, TABLE2_SETTINGS } from "./paper";
 import { runDiverged } from "../../train/divergence";

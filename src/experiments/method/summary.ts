@@ -3,8 +3,7 @@
  * plateau, and the verdict against Table 1's Experiment 6 (the paper's
  * version of this claim, on MNIST with 20 layers).
  */
-import { leftPlateau, mean, permutationTest } from "../../stats";
-import { welchTTest } from "../../stats/ttest";
+import { leftPlateau, mean, permutationTest, welchTTest } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import type { PlateauResult } from "./figures";
 import { runDiverged } from "../../train/divergence";
