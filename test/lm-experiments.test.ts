@@ -22,7 +22,7 @@ import { REPO } from "../src/cli/jupyter";
 import { loadCorpus } from "../src/data/corpus";
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, noisinPtbSetup, NoisinPtbSummary, planNoisinPtb } from "../src/experiments/noisin-ptb";
 import { RnnLM } from "../src/models/rnn-lm";
-import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval, welchTTest } from "../src/stats/ttest";
+import { pairedTTest, regularizedBeta, studentTQuantile, studentTTwoSided, tInterval, welchInterval, welchTTest } from "../src/stats/ttest";
 import { evaluationWindows, identicalLMRun, LMSetup, perplexity, runLMSetup, trainLM, ZAREMBA_SMALL } from "../src/train/lm";
 import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../src/train/lm-report";
 
@@ -72,6 +72,8 @@ describe("t tests (reference values from scipy.stats 1.17)", () => {
     // Bimodal accuracies (runs stuck at 11% or trained to ~95%), as in Table 1.
     const s = welchTTest([0.93, 0.95, 0.11, 0.94, 0.96, 0.11], [0.11, 0.11, 0.12, 0.11, 0.5, 0.11]);
     close(s.p, 0.03811340590581024, 1e-8, "p");
+    assert.deepEqual(welchInterval([1, 2, 3, 4], [0.5, 0.7]), [r.low, r.high], "welchInterval is the test's interval");
+    assert.deepEqual(welchInterval([1], [0.5, 0.7]), [-Infinity, Infinity], "one value on a side bounds nothing");
     close(s.low, 0.036656012085005185, 1e-7, "low");
     close(s.high, 0.9433439879149947, 1e-7, "high");
     assert.deepEqual([welchTTest([3, 3], [1, 1, 1]).p, welchTTest([3, 3], [3, 3]).p], [0, 1]);

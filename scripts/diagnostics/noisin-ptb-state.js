@@ -65,11 +65,10 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   process.stderr.write("\n");
   RnnLM.prototype.forward = forward;
 
-  const recordFile = path.join(ROOT, "results", `noisin-ptb-${scale}.jsonl`);
-  const record = fs.existsSync(recordFile)
-    ? fs.readFileSync(recordFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
-        .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed && r.setup.lr === setup.lr)
-    : undefined;
+  // The scale's standard sweep file, read as sweeps read it (worker shards included).
+  const { resultsFile } = dist("experiments/framework/sweep");
+  const record = dist("experiments/framework/results").loadRecords(resultsFile("noisin-ptb", scale))
+    .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed && r.setup.lr === setup.lr);
   const reproduced = record ? record.testPerplexity === out.testPerplexity && record.validPerplexity === out.validPerplexity : null;
 
   // Training windows per epoch: the first point each layer is >= 99% saturated, and its state at the epoch's end.

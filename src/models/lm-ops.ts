@@ -67,9 +67,7 @@ export function fusedSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.T
     const s = tf.sum(e, 1, true);
     const p = tf.div(e, s);
     // -log p[target] = log s - shifted[target]; the picked entries by a flat gather (no [N, V] one-hot in the forward).
-    const flat = tf.reshape(shifted, [-1]);
-    const at = tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), targets);
-    const picked = tf.gather(flat, at);
+    const picked = pickTargets(shifted as tf.Tensor2D, targets);
     const loss = tf.mean(tf.sub(tf.log(tf.reshape(s, [-1])), picked));
     // Targets saved with the rest: a tensor only closed over is freed before the backward runs.
     save([hx, Wx, p, targets]);
@@ -85,6 +83,12 @@ export function fusedSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.T
   return f(h, W, b);
 }
 
+/** x[i, targets[i]] for every row i of x [N, V], by one gather on the flattened x. */
+function pickTargets(x: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [N, V] = x.shape;
+  return tf.gather(tf.reshape(x, [-1]), tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), targets)) as tf.Tensor1D;
+}
+
 /**
  * Cross-entropy (nats) of each target [N] under softmax(h W + b): for
  * evaluation that needs the loss per token (per evaluation stream, say), so
@@ -93,9 +97,7 @@ export function fusedSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.T
 export function tokenCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, targets: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
     const logits = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
-    const [N, V] = logits.shape;
-    const at = tf.add(tf.mul(tf.range(0, N, 1, "int32"), tf.scalar(V, "int32")), targets);
-    return tf.sub(tf.logSumExp(logits, 1), tf.gather(tf.reshape(logits, [-1]), at)) as tf.Tensor1D;
+    return tf.sub(tf.logSumExp(logits, 1), pickTargets(logits, targets)) as tf.Tensor1D;
   });
 }
 

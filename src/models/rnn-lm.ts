@@ -212,10 +212,7 @@ export class RnnLM {
    * tf.tidy / variableGrads and tf.keep the returned state.
    */
   forward(inputs: Int32Array, targets: Int32Array, batch: number, state: LMState, o: ForwardOptions): { loss: tf.Scalar; state: LMState } {
-    const steps = inputs.length / batch;
-    if (!Number.isInteger(steps) || targets.length !== inputs.length) throw new RangeError(`RnnLM.forward(): ${inputs.length} inputs / ${targets.length} targets do not form [${batch}, T]`);
-    const { top, state: next } = this.run(inputs, batch, state, o);
-    const tgt = tf.tensor1d(timeMajor(targets, batch, steps), "int32");
+    const { top, targets: tgt, state: next } = this.outputs("forward", inputs, targets, batch, state, o);
     const loss = softmaxCrossEntropy(this.config.softmax, top, this.softmaxW as unknown as tf.Tensor2D, this.softmaxB as unknown as tf.Tensor1D, tgt);
     return { loss, state: next };
   }
@@ -226,12 +223,17 @@ export class RnnLM {
    * Call inside tf.tidy and tf.keep the returned state.
    */
   tokenLosses(inputs: Int32Array, targets: Int32Array, batch: number, state: LMState, o: ForwardOptions): { losses: tf.Tensor2D; state: LMState } {
-    const steps = inputs.length / batch;
-    if (!Number.isInteger(steps) || targets.length !== inputs.length) throw new RangeError(`RnnLM.tokenLosses(): ${inputs.length} inputs / ${targets.length} targets do not form [${batch}, T]`);
-    const { top, state: next } = this.run(inputs, batch, state, o);
-    const tgt = tf.tensor1d(timeMajor(targets, batch, steps), "int32");
+    const { top, targets: tgt, steps, state: next } = this.outputs("tokenLosses", inputs, targets, batch, state, o);
     const perToken = tokenCrossEntropy(top, this.softmaxW as unknown as tf.Tensor2D, this.softmaxB as unknown as tf.Tensor1D, tgt);
     return { losses: tf.transpose(tf.reshape(perToken, [steps, batch])) as tf.Tensor2D, state: next };
+  }
+
+  /** What both losses start from: the top layer's outputs and the targets, both time-major, checked as [B, T]. */
+  private outputs(caller: string, inputs: Int32Array, targets: Int32Array, batch: number, state: LMState, o: ForwardOptions): { top: tf.Tensor2D; targets: tf.Tensor1D; steps: number; state: LMState } {
+    const steps = inputs.length / batch;
+    if (!Number.isInteger(steps) || targets.length !== inputs.length) throw new RangeError(`RnnLM.${caller}(): ${inputs.length} inputs / ${targets.length} targets do not form [${batch}, T]`);
+    const { top, state: next } = this.run(inputs, batch, state, o);
+    return { top, targets: tf.tensor1d(timeMajor(targets, batch, steps), "int32"), steps, state: next };
   }
 
   /** The top layer's outputs [T*B, H] (time-major, after output dropout) and the final state. */

@@ -4,5 +4,5 @@ export type { BootstrapCI, BootstrapOptions } from "./summary";
 export { erfc, fisherExact, formatP, mannWhitneyU, normalCdf, pairedPermutationTest, permutationTest } from "./tests";
 export type { Alternative, MannWhitneyOptions, MannWhitneyResult, PairedPermutationOptions, PermutationTestOptions, PermutationTestResult } from "./tests";
 export { leftPlateau, PLATEAU_MARGIN } from "./plateau";
-export { pairedTTest, studentTQuantile, studentTTwoSided, tInterval, welchTTest } from "./ttest";
+export { pairedTTest, studentTQuantile, studentTTwoSided, tInterval, welchInterval, welchTTest } from "./ttest";
 export type { TTestResult } from "./ttest";

@@ -144,3 +144,14 @@ export function welchTTest(a: readonly number[], b: readonly number[], level = 0
   const q = studentTQuantile(1 - level, df);
   return { difference: d, t, df, p: studentTTwoSided(t, df), low: d - q * se, high: d + q * se, n };
 }
+
+/**
+ * Welch's `level` interval of mean(a) - mean(b) as [low, high]. With fewer
+ * than 2 values on a side it bounds nothing, so the ends are infinite (the
+ * verdict rule then reads it as too wide) instead of an error.
+ */
+export function welchInterval(a: readonly number[], b: readonly number[], level = 0.95): [number, number] {
+  if (a.length < 2 || b.length < 2) return [-Infinity, Infinity];
+  const t = welchTTest(a, b, level);
+  return [t.low, t.high];
+}

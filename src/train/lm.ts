@@ -68,13 +68,12 @@ export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: num
     for (const w of stream) {
       throwIfInterrupted(signal);
       const out = tf.tidy(() => {
-        const keep = (s: LMState) => ({ h: s.h.map((t) => tf.keep(t)), c: s.c.map((t) => tf.keep(t)) });
         if (rowSums) {
           const r = model.tokenLosses(w.inputs, w.targets, w.batch, state, { training: false });
-          return { sum: tf.sum(r.losses, 1) as tf.Tensor, state: keep(r.state) };
+          return { sum: tf.sum(r.losses, 1) as tf.Tensor, state: keepState(r.state) };
         }
         const r = model.forward(w.inputs, w.targets, w.batch, state, { training: false });
-        return { sum: tf.mul(r.loss, w.inputs.length) as tf.Tensor, state: keep(r.state) };
+        return { sum: tf.mul(r.loss, w.inputs.length) as tf.Tensor, state: keepState(r.state) };
       });
       disposeState(state);
       state = out.state;
@@ -99,6 +98,11 @@ export async function perplexity(model: RnnLM, ids: Int32Array, o: { batch?: num
   return { perplexity: Math.exp(crossEntropy), crossEntropy, tokens, ...(rowSums ? { streams: Array.from(rowSums, (v) => Math.exp(v / perRow)) } : {}) };
 }
 
+/** `s` kept past the enclosing tf.tidy (the state a window hands to the next). */
+function keepState(s: LMState) {
+  return { h: s.h.map((t) => tf.keep(t)), c: s.c.map((t) => tf.keep(t)) };
+}
+
 /** Windows `perplexity` makes of `ids` (for progress totals). */
 export function evaluationWindows(ids: Int32Array, batch = 10, steps = 35): number {
   return new BpttStream(ids, batch, steps, true).windows;
@@ -116,7 +120,7 @@ export function lmTrainStep(model: RnnLM, opt: tf.Optimizer, win: BpttWindow, st
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const r = model.forward(win.inputs, win.targets, win.batch, state, { training: true, key });
-      next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
+      next = keepState(r.state);
       return tf.mul(r.loss, scale) as tf.Scalar;
     }, vars);
     opt.applyGradients(grads);

@@ -2,7 +2,7 @@
  * Table 1 from records: best and average per row with a bootstrap interval,
  * with-noise vs without tests per experiment, and the verdicts.
  */
-import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest, welchTTest } from "../../stats";
+import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest, welchInterval } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
 import { runDiverged } from "../../train/divergence";
@@ -53,13 +53,6 @@ export interface Table1Comparison {
   paperDifference: number;
 }
 
-/** Welch's 95% interval of mean(a) - mean(b); a single run on a side bounds nothing, so the ends are infinite. */
-function lowHigh(a: readonly number[], b: readonly number[]): { low: number; high: number } {
-  if (a.length < 2 || b.length < 2) return { low: -Infinity, high: Infinity };
-  const t = welchTTest(a, b);
-  return { low: t.low, high: t.high };
-}
-
 /** Runs whose final accuracy left the one-class plateau. */
 const escapedCount = (accuracies: readonly number[]) => accuracies.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length;
 
@@ -108,10 +101,10 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
     const b = accs["No Noise"];
     if (a && b && a.length > 0 && b.length > 0) {
       const paper = (s: Table1Setting) => e.rows.find((r) => r.setting === s)!.paper.avg;
+      const [low, high] = welchInterval(a, b);
       comparisons.push({
         experiment: e.id, title: e.title, runs: Math.min(a.length, b.length),
-        difference: mean(a) - mean(b),
-        ...lowHigh(a, b),
+        difference: mean(a) - mean(b), low, high,
         pPermutation: permutationTest(a, b, { seed: `${seed}/${e.id}/perm`, permutations: 10000 }).pValue,
         pMannWhitney: mannWhitneyU(a, b).pValue,
         ...escapes(a, b),

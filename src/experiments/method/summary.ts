@@ -3,7 +3,7 @@
  * plateau, and the verdict against Table 1's Experiment 6 (the paper's
  * version of this claim, on MNIST with 20 layers).
  */
-import { leftPlateau, mean, permutationTest, welchTTest } from "../../stats";
+import { leftPlateau, mean, permutationTest, welchInterval } from "../../stats";
 import { judge, Verdict } from "../framework/verdict";
 import type { PlateauResult } from "./figures";
 import { runDiverged } from "../../train/divergence";
@@ -39,7 +39,7 @@ export function summarizePlateau(records: PlateauRecord[], cfg: PlateauConfig): 
           claim: "zero init: average test accuracy, with noise minus without (paper: Table 1, Experiment 6)",
           paper: PAPER_EXP6.withNoise - PAPER_EXP6.noNoise,
           ours: mean(yes) - mean(no),
-          ...(no.length > 1 && yes.length > 1 ? { interval: ((t) => [t.low, t.high] as [number, number])(welchTTest(yes, no)) } : {}),
+          ...(no.length > 1 && yes.length > 1 ? { interval: welchInterval(yes, no) } : {}),
           p: permutationTest(yes, no, { seed: "2016/plateau", permutations: 10000 }).pValue,
           n: Math.min(no.length, yes.length),
           negligible: 0.01,
