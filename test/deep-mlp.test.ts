@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { REPO } from "../src/cli/jupyter";
 import { selectBackend } from "../src/engine";
-import { DEEP_MLP_CONFIGS, planRuns, RunRecord, summarizeTable1, TABLE1 } from "../src/experiments/deep-mlp";
-import { loadRecords } from "../src/experiments/framework/results";
-import { planSweep, runSweep } from "../src/experiments/framework/sweep";
+import { DEEP_MLP_CONFIGS, planRuns, RunRecord, summarizeTable1, TABLE1 } from "../src/sections/deep-mlp";
+import { loadRecords } from "../src/experiments/results";
+import { planSweep, runSweep } from "../src/experiments/sweep";
 import { MLP, MLP_TRAINING_KERNELS } from "../src/models/mlp";
 
 before(async () => {

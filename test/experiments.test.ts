@@ -10,24 +10,24 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { REPO } from "../src/cli/jupyter";
-import { AnyExperiment } from "../src/experiments/framework/contract";
-import { diffRecordFiles } from "../src/experiments/framework/merge";
-import { applyOverrides, parseOptionValue } from "../src/experiments/framework/options";
-import { experiments, getExperiment } from "../src/experiments/framework/registry";
-import { appendRecord, trainingCost } from "../src/experiments/framework/results";
-import { SCALES } from "../src/experiments/framework/scale";
-import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../src/experiments/framework/sweep";
-import { judge, verdictMarkdown, verdictRows } from "../src/experiments/framework/verdict";
+import { AnyExperiment } from "../src/experiments/contract";
+import { diffRecordFiles } from "../src/experiments/merge";
+import { applyOverrides, parseOptionValue } from "../src/experiments/options";
+import { experiments, getExperiment } from "../src/experiments/registry";
+import { appendRecord, trainingCost } from "../src/experiments/results";
+import { SCALES } from "../src/experiments/scale";
+import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../src/experiments/sweep";
+import { judge, verdictMarkdown, verdictRows } from "../src/experiments/verdict";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
 
 describe("registry", () => {
-  test("every folder under src/experiments is a registered section, in paper order", () => {
+  test("every folder under src/sections is a registered section, in paper order", () => {
     const ids = experiments().map((e) => e.id);
     assert.deepEqual(ids, ["method", "deep-mlp", "memn2n", "lm-ptb", "noisin-noise-level", "noisin-ptb", "noisin-wikitext2", "noise-comparison"]);
-    const folders = readdirSync(path.join(REPO, "src", "experiments"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "framework").map((d) => d.name);
+    const folders = readdirSync(path.join(REPO, "src", "sections"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
     assert.deepEqual([...folders].sort(), [...ids].sort());
     assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n, lm-ptb, noisin-noise-level, noisin-ptb, noisin-wikitext2, noise-comparison/);
   });
@@ -49,10 +49,10 @@ describe("registry", () => {
     for (const file of walk(path.join(REPO, "src"))) {
       const text = readFileSync(file, "utf8");
       for (const e of experiments()) {
-        if (file.startsWith(path.join(REPO, "src", "experiments", e.id) + path.sep)) continue;
-        // Other folders reach it as ".../experiments/<id>"; siblings under src/experiments/ as "../<id>".
-        const inExperiments = file.startsWith(path.join(REPO, "src", "experiments") + path.sep);
-        const re = new RegExp(`from "[^"]*experiments/${e.id}(/[^"]*)?"` + (inExperiments ? `|from "\\.\\./${e.id}(/[^"]*)?"` : ""));
+        if (file.startsWith(path.join(REPO, "src", "sections", e.id) + path.sep)) continue;
+        // Other folders reach it as ".../sections/<id>"; siblings under src/sections/ as "../<id>".
+        const inSections = file.startsWith(path.join(REPO, "src", "sections") + path.sep);
+        const re = new RegExp(`from "[^"]*sections/${e.id}(/[^"]*)?"` + (inSections ? `|from "\\.\\./${e.id}(/[^"]*)?"` : ""));
         if (re.test(text)) offenders.push(`${path.relative(REPO, file)} imports ${e.id}`);
       }
     }
@@ -334,8 +334,8 @@ describe("stopping a sweep", { skip: !existsSync("/proc/self/stat") && "reads pr
 });
 
 describe("a new section is one folder", () => {
-  test("a folder dropped under experiments/ is listed and runs from the CLI", () => {
-    const dir = path.join(REPO, "build", "src", "experiments", "toy");
+  test("a folder dropped under sections/ is listed and runs from the CLI", () => {
+    const dir = path.join(REPO, "build", "src", "sections", "toy");
     const results = mkdtempSync(path.join(tmpdir(), "gn-toy-"));
     mkdirSync(dir, { recursive: true });
     writeFileSync(

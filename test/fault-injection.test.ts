@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { REPO } from "../src/cli/jupyter";
-import { diffRecordFiles, rejectedPath } from "../src/experiments/framework/merge";
+import { diffRecordFiles, rejectedPath } from "../src/experiments/merge";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
 const ARGS = ["deep-mlp", "--scale", "smoke", "--workers", "2"];

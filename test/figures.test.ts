@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { loadSweep, planSweep } from "../src/experiments/framework/sweep";
-import { RunRecord, summarizeTable1, table1AccuracyFigure, table1LossFigure, table1Rows, TABLE1 } from "../src/experiments/deep-mlp";
-import { attentionFigure, curvesFigure, MemN2NRunRecord, perTaskFigure, perTaskRows, positionEncodingFigure, summarizeTable2, table2Rows } from "../src/experiments/memn2n";
-import { PLATEAU_CONFIGS, plateauFigures, PlateauRecord, plateauRows } from "../src/experiments/method";
+import { loadSweep, planSweep } from "../src/experiments/sweep";
+import { RunRecord, summarizeTable1, table1AccuracyFigure, table1LossFigure, table1Rows, TABLE1 } from "../src/sections/deep-mlp";
+import { attentionFigure, curvesFigure, MemN2NRunRecord, perTaskFigure, perTaskRows, positionEncodingFigure, summarizeTable2, table2Rows } from "../src/sections/memn2n";
+import { PLATEAU_CONFIGS, plateauFigures, PlateauRecord, plateauRows } from "../src/sections/method";
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; name?: string };
 const traces = (f: { data: Record<string, unknown>[] }) => f.data as Trace[];

@@ -11,9 +11,9 @@ import * as path from "node:path";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine/backend";
-import { planSweep, runSweep } from "../src/experiments/framework/sweep";
-import { experiment as deepMlp } from "../src/experiments/deep-mlp";
-import { experiment as method } from "../src/experiments/method";
+import { planSweep, runSweep } from "../src/experiments/sweep";
+import { experiment as deepMlp } from "../src/sections/deep-mlp";
+import { experiment as method } from "../src/sections/method";
 import { runSteps } from "../src/train/loop";
 import { interrupt, InterruptedError, interruptSignal } from "../src/train/interrupt";
 

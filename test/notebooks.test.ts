@@ -12,7 +12,7 @@ import { describe, test } from "node:test";
 import { findChromium, inspectFigures, withChromium } from "../src/cli/browser";
 import { executeNotebook, findJupyterPython, listNotebooks, REPO } from "../src/cli/jupyter";
 import { figureDiv, standalonePage } from "../src/report/plotly";
-import { scheduleFigure } from "../src/experiments/method";
+import { scheduleFigure } from "../src/sections/method";
 
 const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1";
 const python = findJupyterPython();

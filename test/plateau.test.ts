@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { selectBackend } from "../src/engine";
-import { PLATEAU_CONFIGS, plateauData, planPlateau, trainPlateauRun } from "../src/experiments/method";
+import { PLATEAU_CONFIGS, plateauData, planPlateau, trainPlateauRun } from "../src/sections/method";
 import { MLP_TRAINING_KERNELS } from "../src/models/mlp";
 
 before(async () => {

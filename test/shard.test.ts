@@ -5,8 +5,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
-import { canonicalJson, fingerprint, runFingerprint } from "../src/experiments/framework/fingerprint";
-import { diffRecordFiles, mergeShardFiles, MergeRefusedError, rejectedPath, writeFileAtomic } from "../src/experiments/framework/merge";
+import { canonicalJson, fingerprint, runFingerprint } from "../src/experiments/fingerprint";
+import { diffRecordFiles, mergeShardFiles, MergeRefusedError, rejectedPath, writeFileAtomic } from "../src/experiments/merge";
 import {
   formatShard,
   listShardFiles,
@@ -18,8 +18,8 @@ import {
   Shard,
   shardFile,
   shardFromEnv,
-} from "../src/experiments/framework/shard";
-import { loadRecords } from "../src/experiments/framework/results";
+} from "../src/experiments/shard";
+import { loadRecords } from "../src/experiments/results";
 
 /** The checkout (deploy/ is not compiled, so look for it above the compiled test, then in the working directory). */
 const ROOT = ((): string => {

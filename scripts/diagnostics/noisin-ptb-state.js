@@ -24,7 +24,7 @@ const scale = option("--scale", "cpu");
 const outDir = path.resolve(option("--out", path.join(ROOT, "results", "diagnostics")));
 const lr = rest.includes("--lr") ? Number(option("--lr")) : undefined;
 const layers = Number(layersArg), seed = Number(seedArg);
-const { ACTIVATIONS, REGULARISERS } = dist("experiments/noisin-ptb");
+const { ACTIVATIONS, REGULARISERS } = dist("sections/noisin-ptb");
 if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISERS.includes(regulariser) || !Number.isInteger(seed) || (lr !== undefined && !(lr > 0))) {
   console.error("usage: noisin-ptb-state.js <layers 1|2> <tanh|sigmoid|relu> <NOISIN|NOISIN*|dropout|none> <seed> [--scale cpu] [--streams] [--lr X] [--out DIR]");
   process.exit(2);
@@ -34,7 +34,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   await dist("engine").selectBackend({ backend: "wasm" });
   const lm = dist("train/lm");
   const { RnnLM } = dist("models/rnn-lm");
-  const P = dist("experiments/noisin-ptb");
+  const P = dist("sections/noisin-ptb");
   const config = P.NOISIN_PTB_CONFIGS[scale];
   if (!config) throw new Error(`no noisin-ptb scale ${scale}`);
   const setup = { ...P.noisinPtbSetup({ layers, activation, regulariser }, config), ...(lr === undefined ? {} : { lr }) };
@@ -66,8 +66,8 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   RnnLM.prototype.forward = forward;
 
   // The scale's standard sweep file, read as sweeps read it (worker shards included).
-  const { resultsFile } = dist("experiments/framework/sweep");
-  const record = dist("experiments/framework/results").loadRecords(resultsFile("noisin-ptb", scale))
+  const { resultsFile } = dist("experiments/sweep");
+  const record = dist("experiments/results").loadRecords(resultsFile("noisin-ptb", scale))
     .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed && r.setup.lr === setup.lr);
   const reproduced = record ? record.testPerplexity === out.testPerplexity && record.validPerplexity === out.validPerplexity : null;
 

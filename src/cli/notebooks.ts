@@ -19,7 +19,7 @@
  */
 import { existsSync, mkdirSync } from "fs";
 import * as path from "path";
-import { parseScale, SCALE_ENV } from "../experiments/framework/scale";
+import { parseScale, SCALE_ENV } from "../experiments/scale";
 import { executeNotebook, exportNotebook, listNotebooks, NotebookParameters, REPO } from "./jupyter";
 
 export interface NotebooksArgs {

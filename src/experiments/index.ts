@@ -1,6 +1,20 @@
-/**
- * Paper sections as plug-ins: the framework (contract, registry, sweeps,
- * results files, verdicts) and, through the registry, every section under
- * this folder. A notebook imports its own section's folder for its details.
- */
-export * from "./framework";
+export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Study, Summary, TableBlock } from "./contract";
+export { loadStudies, loadStudy, studiesSource, studySlug, studySource, studyTables } from "./studies";
+export type { StudyResults } from "./studies";
+export { defineExperiment, recordMismatch } from "./contract";
+export { experiments, getExperiment } from "./registry";
+export { auditSweep, belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, settleSweep, shardPlan, sweepCommand, whyNotCounted } from "./sweep";
+export type { SetAside, SweepAudit } from "./sweep";
+export { acquireLock, LockHeldError, lockPath } from "./lock";
+export { parseShard, resolveShard, selectShard, shardFile, shardFromEnv } from "./shard";
+export type { Shard } from "./shard";
+export { mergeShardFiles } from "./merge";
+export type { RunSweepOptions, SweepPlan } from "./sweep";
+export type { OptionSpec, OptionValue, Overrides } from "./options";
+export { applyOverrides, optionsHelp, overridesTag, parseOptionValue } from "./options";
+export { judge, verdictMarkdown, verdictRows } from "./verdict";
+export type { EffectClaim, Verdict, VerdictLabel } from "./verdict";
+export { currentScale, parseScale, SCALE_ENV, SCALES } from "./scale";
+export type { Scale } from "./scale";
+export { resultsDir, RESULTS_ENV } from "./paths";
+export { trainingCost } from "./results";

@@ -1,0 +1,171 @@
+/**
+ * What a paper section is to the rest of the project: one `Experiment`, in
+ * its own folder under src/experiments/. The CLI (`experiment`, `figures`),
+ * the environment report and the notebooks only ever go through this
+ * contract and the registry, so adding a section is one folder + one
+ * notebook (see README, "Adding a section").
+ */
+import type { Figure } from "../report/plotly";
+import type { Cell } from "../report/table";
+import type { OptionSpec, Overrides } from "./options";
+import type { Scale } from "./scale";
+import type { StudyResults } from "./studies";
+import type { Verdict } from "./verdict";
+
+/** One planned run: `key` is unique within a sweep and names the run in files and progress lines. */
+export interface RunSpec {
+  key: string;
+}
+
+/** What every run leaves in its results file besides its own measurements. */
+export interface RunRecord extends RunSpec {
+  /** Hash of what the run was trained with (experiment, schema, resolved config, spec); absent in records from before it existed. */
+  fingerprint?: string;
+  seconds: number;
+  engine: string;
+  date: string;
+  /** Set when the record was copied from an identical finished run ("file.jsonl:line"), not trained (RunContext.findRecords). */
+  reusedFrom?: string;
+}
+
+/** What a run may use besides its spec and config. */
+export interface RunContext {
+  scale: Scale;
+  /** Progress within the run (steps or epochs); `restored`: this jump took no training (resumed from a snapshot). */
+  onStep?: (step: number, steps: number, restored?: boolean) => void;
+  /** Per-process cache for what runs share (a data set, the current task): kept for the whole sweep. */
+  cache: Map<string, unknown>;
+  /**
+   * Finished records of this scale in any results file that `match` accepts,
+   * with the file and line each came from (results.ts findRecords). An
+   * experiment whose run can be identical to another sweep's (same setup,
+   * same seed: the language models) reuses it instead of training it again;
+   * the experiment decides what "identical" means.
+   */
+  findRecords?: (match: (r: Record<string, unknown>) => boolean) => FoundRecord[];
+  /**
+   * Where a long run may keep a snapshot to resume from after a kill, and an
+   * identity (the run's fingerprint) that says whose it is. The sweep removes
+   * the file once the run's record is written.
+   */
+  checkpoint?: { file: string; identity: string };
+}
+
+/** A finished record found in a results file, and where. */
+export interface FoundRecord {
+  record: Record<string, unknown>;
+  /** Relative to the results folder, with the line: "lm-ptb-cpu.jsonl:7". */
+  where: string;
+}
+
+/** A captioned table for a notebook, a report file or the terminal. */
+export interface TableBlock {
+  caption: string;
+  rows: Record<string, Cell>[];
+}
+
+/** A figure with what a reader needs to trust it. */
+export interface FigureBlock {
+  /** File stem under figures/ (the scale is appended by the figures CLI). */
+  name: string;
+  title: string;
+  fig: Figure;
+  height?: number;
+  /** What produced it, in words (data, seeds), when it differs from the experiment's provenance. */
+  source?: string;
+}
+
+/** Every summary says, claim by claim, whether we reproduce the paper. */
+export interface Summary {
+  verdicts: Verdict[];
+}
+
+/** An extension study: part of a plan rerun under other options, with its own results file. */
+export interface Study {
+  title: string;
+  scale: Scale;
+  overrides: Overrides;
+  /**
+   * The overrides of the whole comparison the study belongs to, when it reruns
+   * only part of it (e.g. only the noisy settings, with eta 1.0). The rest of
+   * that plan is taken from the standard sweep at the same scale: the same keys
+   * and seeds, runs the changed option does not touch, so both sides stay
+   * paired. The experiment vouches for that when it declares the study.
+   */
+  completes?: Overrides;
+}
+
+export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary> {
+  /** CLI name and results-file stem, e.g. "deep-mlp". */
+  readonly id: string;
+  /** Paper section, e.g. "4.1". */
+  readonly section: string;
+  readonly title: string;
+  /** The notebook that reads like this section, under notebooks/. */
+  readonly notebook: string;
+  /** Bumped when a change makes old records incomparable (it is part of every fingerprint). */
+  readonly schema: number;
+  readonly configs: Readonly<Record<Scale, C>>;
+  /** Kernels a run needs (the engine passes over backends that lack one). */
+  readonly requiredKernels: readonly string[];
+  /** Typed CLI flags that narrow or extend a scale's sweep; each gives the results file a tag. */
+  readonly options: readonly OptionSpec<C>[];
+  /** Extension studies whose results are committed: shown by notebooks, `experiment list` and `npm run figures`. */
+  readonly studies?: readonly Study[];
+  /**
+   * Record fields that must hold finite numbers (what the tables average, e.g.
+   * "testAccuracy"): a record where one is missing or is not a finite number is
+   * incomplete or damaged, and is set aside rather than counted.
+   */
+  readonly measures?: readonly string[];
+  /**
+   * Records from before fingerprints existed are matched by key, scale and
+   * spec; this says, from the fields such a record carries, why it was not
+   * trained with `config` (e.g. "steps 120, the plan's 8000"), or undefined.
+   */
+  legacyMismatch?(record: R, config: C): string | undefined;
+  plan(config: C): S[];
+  run(spec: S, config: C, ctx: RunContext): Promise<R>;
+  /**
+   * The tables' numbers from finished records. Each row says how many runs it
+   * holds of how many the plan (at `config`) has, and how many of them
+   * diverged (train/divergence.ts); captions say how averages treat those.
+   */
+  summarize(records: R[], config: C): Sum;
+  tables(summary: Sum, config: C): TableBlock[];
+  /** Figures from finished records; may train a small model of its own (progress through `onProgress`). */
+  figures(records: R[], summary: Sum, config: C, onProgress?: (fraction: number, detail?: string) => void): Promise<FigureBlock[]>;
+  /**
+   * Figures of the extension studies: `studies` are those at the standard
+   * sweep's scale whose results exist (framework/studies.ts, loadStudies), and
+   * `standard` is that sweep (its records, summary and `config`), for studies
+   * drawn beside it. Each block's `source` names the studies' results files
+   * and commands. The figures CLI renders them with the others; notebooks
+   * show the same blocks.
+   */
+  studyFigures?(studies: StudyResults[], config: C, standard: { records: R[]; summary: Sum }): Promise<FigureBlock[]>;
+  /** One paragraph: data, model, protocol, seeds, at this config. */
+  provenance(config: C): string;
+}
+
+/** Any registered experiment, as the CLI and registry see it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExperiment = Experiment<any, any, any, any>;
+
+/** Identity with type inference: `export const experiment = defineExperiment({...})`. */
+export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum extends Summary>(e: Experiment<C, S, R, Sum>): Experiment<C, S, R, Sum> {
+  return e;
+}
+
+/**
+ * For legacyMismatch: the first field of `record` that differs from `want`
+ * ("steps 120, the plan's 8000"), or undefined. A field the record lacks is
+ * passed over: such records can only be judged by what they carry.
+ */
+export function recordMismatch(record: object, want: Record<string, unknown>): string | undefined {
+  const r = record as Record<string, unknown>;
+  for (const [field, v] of Object.entries(want)) {
+    if (field in r && JSON.stringify(r[field]) !== JSON.stringify(v)) return `${field} ${JSON.stringify(r[field])}, the plan's ${JSON.stringify(v)}`;
+  }
+  return undefined;
+}

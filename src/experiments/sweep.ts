@@ -1,0 +1,294 @@
+/**
+ * Planning, running and loading a sweep of any registered experiment. One
+ * function names results files, so the CLI, figures and notebooks always
+ * agree on where a sweep's records are.
+ */
+import { existsSync, readFileSync, unlinkSync } from "fs";
+import * as path from "path";
+import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
+import { runFingerprint as fingerprintRun } from "./fingerprint";
+import { acquireLock } from "./lock";
+import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
+import { applyOverrides, Overrides, overridesTag } from "./options";
+import { resultsDir } from "./paths";
+import { getExperiment } from "./registry";
+import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
+import { parseScale, Scale } from "./scale";
+import { selectShard, Shard } from "./shard";
+import { interruptSignal, throwIfInterrupted } from "../train/interrupt";
+import * as tf from "@tensorflow/tfjs";
+
+const experimentOf = (e: string | AnyExperiment): AnyExperiment => (typeof e === "string" ? getExperiment(e) : e);
+
+/** results/<id>-<scale><tag>.jsonl: the tag names the overrides (none for the scale's standard sweep). */
+export function resultsFile(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}, dir = resultsDir()): string {
+  const ex = experimentOf(id);
+  parseScale(scale, "scale");
+  return path.join(dir, `${ex.id}-${scale}${overridesTag(ex.options, overrides)}.jsonl`);
+}
+
+export interface SweepPlan<C = unknown, S extends RunSpec = RunSpec> {
+  experiment: AnyExperiment;
+  scale: Scale;
+  overrides: Overrides;
+  config: C;
+  specs: S[];
+  /** key -> fingerprint of what that run is trained with. */
+  expected: Map<string, string>;
+  file: string;
+}
+
+/** What a run is trained with, hashed: a record counts for a plan only if its fingerprint matches. */
+export function runFingerprint(ex: AnyExperiment, config: unknown, spec: RunSpec): string {
+  return fingerprintRun({ experiment: ex.id, schema: ex.schema, config, spec });
+}
+
+/** The runs of `id` at `scale` with `overrides`, each with the fingerprint its record must carry, and the results file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function planSweep<C = unknown, S extends RunSpec = RunSpec>(id: string | Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
+  const ex = experimentOf(id as string | AnyExperiment);
+  const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides) as C;
+  const specs = ex.plan(config) as S[];
+  if (specs.length === 0) throw new RangeError(`${ex.id}: the plan at scale "${scale}" with these options has no runs`);
+  const expected = new Map<string, string>();
+  for (const s of specs) {
+    if (expected.has(s.key)) throw new Error(`${ex.id}: two planned runs share the key "${s.key}"`);
+    expected.set(s.key, runFingerprint(ex, config, s));
+  }
+  return { experiment: ex, scale, overrides, config, specs, expected, file: file ?? resultsFile(ex, scale, overrides) };
+}
+
+/** The part of `plan` that cluster shard `shard` runs (a fixed 1/n of the plan; the rest belongs to other array tasks). */
+export function shardPlan(plan: SweepPlan, shard: Shard): SweepPlan {
+  const specs = selectShard(plan.specs, shard);
+  return { ...plan, specs, expected: new Map(specs.map((s) => [s.key, plan.expected.get(s.key)!])) };
+}
+
+/** A line of a results file that does not count for a plan, and why. */
+export interface SetAside {
+  file: string;
+  /** 1-based line number in `file`. */
+  line: number;
+  key?: string;
+  reason: string;
+  /** The line as read, kept verbatim in the side file. */
+  raw: string;
+}
+
+const show = (v: unknown): string => {
+  const text = v === undefined ? "missing" : JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+};
+
+/**
+ * Why `value` (a parsed results line) is not a finished run of `plan`, or
+ * undefined when it is one. It counts only when it is a run record whose key
+ * is planned; whose fingerprint is the plan's (records from before
+ * fingerprints existed: whose `scale`, where recorded, is the plan's, and
+ * whose other fields the experiment's legacyMismatch accepts); whose spec
+ * fields (seed, setting, task...) equal the planned run's; and whose
+ * `seconds` and measured values (the experiment's `measures`) are finite
+ * numbers. So a record of another scale, step count, experiment or code
+ * version, a hand-edited or half-written one, never passes for a done run.
+ */
+export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { key?: unknown }).key !== "string") {
+    return 'not a run record (a JSON object with a string "key")';
+  }
+  const r = value as Record<string, unknown> & { key: string };
+  const ex = plan.experiment;
+  const want = plan.expected.get(r.key);
+  if (want === undefined) return `no such run in the plan (${ex.id} at scale "${plan.scale}" with these options)`;
+  if (r.fingerprint !== undefined) {
+    if (r.fingerprint !== want) return `fingerprint ${show(r.fingerprint)} is not the plan's ${want} (trained with another config, scale or code version)`;
+  } else {
+    if (r.scale !== undefined && r.scale !== plan.scale) return `recorded at scale ${show(r.scale)}, the plan's is "${plan.scale}"`;
+    const legacy = ex.legacyMismatch?.(r, plan.config);
+    if (legacy) return `not trained with the plan's config: ${legacy}`;
+  }
+  const spec = plan.specs.find((s) => s.key === r.key) as unknown as Record<string, unknown>;
+  for (const [field, planned] of Object.entries(spec)) {
+    if (!(field in r)) return `incomplete record: no "${field}"`;
+    if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
+  }
+  for (const field of ["seconds", ...(ex.measures ?? [])]) {
+    const v = r[field];
+    if (v === undefined) return `incomplete record: no "${field}"`;
+    if (typeof v !== "number" || !Number.isFinite(v)) return `${field} is ${show(v)}, not a finite number`;
+  }
+  return undefined;
+}
+
+/** Does `r` count as the finished run of its key (see whyNotCounted)? */
+export function belongs(plan: SweepPlan, r: RunRecord): boolean {
+  return whyNotCounted(plan, r) === undefined;
+}
+
+export interface SweepAudit<R extends RunRecord = RunRecord> {
+  /** The finished runs, one per key, in plan order. */
+  records: R[];
+  /** Their lines as written (kept byte for byte when the file is rewritten). */
+  lines: string[];
+  /** Everything else in the files, with reasons; exact repeats of a counted line are not listed (nothing is lost by dropping them). */
+  setAside: SetAside[];
+  /** The files read: the results file and its local worker files. */
+  files: string[];
+}
+
+/** Reads the plan's file and its worker files and sorts every line into counted or set aside (nothing is changed). */
+export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): SweepAudit<R> {
+  const files = resultFiles(plan.file);
+  const kept = new Map<string, ResultLine>();
+  const setAside: SetAside[] = [];
+  for (const file of files) {
+    for (const l of readResultLines(file)) {
+      if (l.error !== undefined) {
+        setAside.push({ file, line: l.line, raw: l.raw, reason: l.unterminatedLast ? `unreadable last line, a write cut off (${l.error})` : `unreadable line (${l.error})` });
+        continue;
+      }
+      const key = (l.value as { key?: unknown })?.key;
+      const reason = whyNotCounted(plan, l.value);
+      if (reason) {
+        setAside.push({ file, line: l.line, key: typeof key === "string" ? key : undefined, raw: l.raw, reason });
+        continue;
+      }
+      const prev = kept.get(key as string);
+      // The later record of a run wins (as in loadRecords); an earlier one that differs is kept aside.
+      if (prev && prev.raw !== l.raw) setAside.push({ file: prev.file, line: prev.line, key: key as string, raw: prev.raw, reason: `replaced by ${file}:${l.line}, a later record of the same run` });
+      kept.set(key as string, l);
+    }
+  }
+  const ordered = plan.specs.filter((s) => kept.has(s.key)).map((s) => kept.get(s.key)!);
+  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files };
+}
+
+/** One warning line per set-aside line, naming file, line, run key and reason (at most `limit`, then a count). */
+function warnSetAside(items: readonly SetAside[], tail: string, warn: (msg: string) => void, limit = 10): void {
+  for (const s of items.slice(0, limit)) warn(`${s.file}:${s.line}: ${s.key === undefined ? "" : `${JSON.stringify(s.key)}: `}${s.reason}; ${tail}`);
+  if (items.length > limit) warn(`... and ${items.length - limit} more line(s) that ${tail.startsWith("set aside") ? "were" : "are"} ${tail}`);
+}
+
+/** The plan's finished records in `file` (and its local worker files), in plan order; warns, without changing anything, about lines that do not count. */
+export function loadSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): R[] {
+  const a = auditSweep<R>(plan);
+  warnSetAside(a.setAside, `not counted (a sweep on ${path.basename(plan.file)} moves it to ${path.basename(rejectedPath(plan.file))})`, warn);
+  return a.records;
+}
+
+/**
+ * Makes the plan's results file hold exactly its finished runs, in plan
+ * order: every other line (see whyNotCounted) is first appended to the side
+ * file `<file>.rejected.jsonl` (never deleted) with its origin and reason,
+ * one warning line each; then the file is rewritten atomically from the
+ * counted lines as written and the worker files are removed. Call it while
+ * holding the file's lock. Returns the audit.
+ */
+export function settleSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): SweepAudit<R> {
+  const a = auditSweep<R>(plan);
+  if (a.setAside.length) {
+    const side = rejectedPath(plan.file);
+    appendRejected(side, a.setAside); // before the rewrite: a crash in between loses nothing
+    warnSetAside(a.setAside, `set aside in ${side}`, warn);
+  }
+  const body = a.lines.length ? a.lines.join("\n") + "\n" : "";
+  const current = existsSync(plan.file) ? readFileSync(plan.file, "utf8") : undefined;
+  if (current !== body && (current !== undefined || body)) writeFileAtomic(plan.file, body);
+  for (const f of a.files) if (path.resolve(f) !== path.resolve(plan.file)) unlinkSync(f);
+  return a;
+}
+
+export interface RunSweepOptions {
+  /**
+   * Take only specs with index % count === index (local worker processes),
+   * writing to the worker's own file. A worker runs under its parent's lock
+   * and leaves settling the file to it.
+   */
+  worker?: { index: number; count: number };
+  /** After every step of a run and after each run (see SweepProgress: `free` is progress that took no training). */
+  onProgress?: (p: SweepProgress) => void;
+  /** Where lines set aside and lock notes are reported (default console.warn). */
+  warn?: (msg: string) => void;
+  /** Stops the sweep between and within runs (default: interruptSignal(), Kernel > Interrupt); finished runs stay in the file. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains every planned run not yet in the plan's file (this worker's share),
+ * appending each record as it ends. Outside a worker it holds the file's lock
+ * throughout (a second sweep on the file stops at once, naming this one) and
+ * settles the file before and after (settleSweep).
+ */
+export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Promise<RunSpec[]> {
+  const ex = plan.experiment;
+  const cache = new Map<string, unknown>();
+  const signal = opts.signal ?? interruptSignal();
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const pending = () =>
+    runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord), onRecorded: (spec) => removeCheckpoint(checkpointFile(plan.file, spec.key)) }, async (spec, onStep) => {
+      throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
+      const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
+      const fingerprint = plan.expected.get(spec.key)!;
+      const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: fingerprint };
+      const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
+      if (typeof rec.reusedFrom === "string") warn(`${spec.key}: identical to the finished run at ${rec.reusedFrom} (same setup and seed): copied, not trained again`);
+      return { ...rec, fingerprint };
+    });
+  // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
+  // SIGINT listeners (train/interrupt.ts), so work begun there (a corpus load, a first step)
+  // would meet Kernel > Interrupt as a V8 stack instead of the abort signal.
+  await new Promise((r) => setImmediate(r));
+  throwIfInterrupted(signal);
+  if (opts.worker) return pending();
+  const release = acquireLock(plan.file, { warn });
+  try {
+    settleSweep(plan, warn);
+    const ran = await pending();
+    settleSweep(plan, warn);
+    return ran;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Where a run of the sweep writing `file` keeps its snapshot (RunContext.checkpoint):
+ * results/.checkpoints/<file's name>/<key, URI-encoded>.ckpt. Ignored by git with results/.
+ */
+export function checkpointFile(file: string, key: string): string {
+  return path.join(path.dirname(file), ".checkpoints", path.basename(file, ".jsonl"), `${encodeURIComponent(key)}.ckpt`);
+}
+
+function removeCheckpoint(file: string): void {
+  if (existsSync(file)) unlinkSync(file);
+}
+
+/**
+ * Runs `fn`; if it throws (an interrupt, a failure), disposes the tf.Variables
+ * created meanwhile, so a run whose trainer has no `finally` for its model and
+ * optimizer still leaves no weights behind in a notebook kernel.
+ */
+async function disposingNewVariables<T>(fn: () => Promise<T>): Promise<T> {
+  const vars = tf.engine().state.registeredVariables;
+  const before = new Set(Object.keys(vars));
+  try {
+    return await fn();
+  } catch (e) {
+    for (const [name, v] of Object.entries(vars)) if (!before.has(name) && !v.isDisposed) v.dispose();
+    throw e;
+  }
+}
+
+/** The command line that runs (or resumes) this sweep. */
+/** A word a POSIX shell reads back unchanged: single-quoted where it holds anything but safe characters. */
+function shellWord(w: string): string {
+  return /^[A-Za-z0-9_.,:=@%+\/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+export function sweepCommand(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}): string {
+  const ex = experimentOf(id);
+  const flags = ex.options.filter((o) => o.name in overrides).map((o) => {
+    const v = overrides[o.name];
+    return `--${o.name} ${shellWord(Array.isArray(v) ? v.join(",") : String(v))}`;
+  });
+  return ["npm run experiment --", ex.id, "--scale", scale, ...flags].join(" ");
+}

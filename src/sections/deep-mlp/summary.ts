@@ -1,0 +1,119 @@
+/**
+ * Table 1 from records: best and average per row with a bootstrap interval,
+ * with-noise vs without tests per experiment, and the verdicts.
+ */
+import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean, permutationTest, welchInterval } from "../../stats";
+import { judge, Verdict } from "../../experiments/verdict";
+import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
+import { runDiverged } from "../../train/divergence";
+
+/** MNIST's digits: the softmax's classes, for the divergence rule. */
+const MNIST_CLASSES = 10;
+import type { RunRecord, RunSpec } from "./run";
+
+export interface Table1RowSummary {
+  experiment: string;
+  title: string;
+  setting: Table1Setting;
+  runs: number;
+  /** Runs the plan has for this row (undefined when the summary was made without a plan). */
+  planned?: number;
+  /** Runs that diverged (train/divergence.ts); they stay in best and average with the accuracy they ended with. */
+  diverged: number;
+  best: number;
+  avg: number;
+  /** 95% percentile-bootstrap interval of the average. */
+  avgLow: number;
+  avgHigh: number;
+  paperBest: number;
+  paperAvg: number;
+  /** Runs that left the plateau (stats.leftPlateau with MNIST_PLATEAU). */
+  escaped: number;
+}
+
+export interface Table1Comparison {
+  experiment: string;
+  title: string;
+  runs: number;
+  /** Average with noise minus average without. */
+  difference: number;
+  /** 95% Welch t interval of `difference` (the permutation test below gives p). */
+  low: number;
+  high: number;
+  /** Two-sided permutation test of the difference of means (10,000 relabellings). */
+  pPermutation: number;
+  /** Two-sided Mann-Whitney U (normal approximation with tie correction). */
+  pMannWhitney: number;
+  /** Runs that left the plateau with and without noise, out of each setting's runs, and Fisher's exact test of the two proportions. */
+  escapedWith: number;
+  escapedWithout: number;
+  runsWith: number;
+  runsWithout: number;
+  pEscaped: number;
+  paperDifference: number;
+}
+
+/** Runs whose final accuracy left the one-class plateau. */
+const escapedCount = (accuracies: readonly number[]) => accuracies.filter((x) => leftPlateau(x, MNIST_PLATEAU)).length;
+
+/** How many runs left the plateau in each setting, and whether the proportions differ (the rescue question). */
+function escapes(withNoise: number[], without: number[]): Pick<Table1Comparison, "escapedWith" | "escapedWithout" | "runsWith" | "runsWithout" | "pEscaped"> {
+  const escapedWith = escapedCount(withNoise);
+  const escapedWithout = escapedCount(without);
+  return { escapedWith, escapedWithout, runsWith: withNoise.length, runsWithout: without.length, pEscaped: fisherExact(escapedWith, withNoise.length, escapedWithout, without.length) };
+}
+
+/** Paper differences under 1 point on the average count as "no difference". */
+export const NEGLIGIBLE = 0.01;
+
+export interface Table1Summary {
+  rows: Table1RowSummary[];
+  comparisons: Table1Comparison[];
+  verdicts: Verdict[];
+}
+
+/**
+ * Table 1 from `unordered` records; with `planned` (the plan's specs) each
+ * row also says how many runs the plan has for it.
+ */
+export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016, planned?: readonly RunSpec[]): Table1Summary {
+  // Resampling tests depend on input order: fix it, so the file's order (shards, resumes) cannot.
+  const records = [...unordered].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const rows: Table1RowSummary[] = [];
+  const comparisons: Table1Comparison[] = [];
+  for (const e of TABLE1) {
+    const accs: Partial<Record<Table1Setting, number[]>> = {};
+    for (const row of e.rows) {
+      const rs = records.filter((r) => r.experiment === e.id && r.setting === row.setting);
+      if (rs.length === 0) continue;
+      const xs = rs.map((r) => r.testAccuracy);
+      accs[row.setting] = xs;
+      const ci = bootstrapCI(xs, { seed: `${seed}/${e.id}/${row.setting}`, resamples: 2000 });
+      rows.push({
+        experiment: e.id, title: e.title, setting: row.setting, runs: xs.length,
+        planned: planned?.filter((s) => s.experiment === e.id && s.setting === row.setting).length,
+        diverged: rs.filter((r) => runDiverged(r, r.curve?.loss ?? [], MNIST_CLASSES)).length,
+        best: Math.max(...xs), avg: mean(xs), avgLow: ci.low, avgHigh: ci.high, paperBest: row.paper.best, paperAvg: row.paper.avg,
+        escaped: escapedCount(xs),
+      });
+    }
+    const a = accs["With Noise"];
+    const b = accs["No Noise"];
+    if (a && b && a.length > 0 && b.length > 0) {
+      const paper = (s: Table1Setting) => e.rows.find((r) => r.setting === s)!.paper.avg;
+      const [low, high] = welchInterval(a, b);
+      comparisons.push({
+        experiment: e.id, title: e.title, runs: Math.min(a.length, b.length),
+        difference: mean(a) - mean(b), low, high,
+        pPermutation: permutationTest(a, b, { seed: `${seed}/${e.id}/perm`, permutations: 10000 }).pValue,
+        pMannWhitney: mannWhitneyU(a, b).pValue,
+        ...escapes(a, b),
+        paperDifference: paper("With Noise") - paper("No Noise"),
+      });
+    }
+  }
+  const verdicts = comparisons.map((c) =>
+    judge({ claim: `${c.title}: average accuracy, with noise minus without`, paper: c.paperDifference, ours: c.difference, interval: [c.low, c.high], p: c.pPermutation, n: c.runs, negligible: NEGLIGIBLE }),
+  );
+  return { rows, comparisons, verdicts };
+}

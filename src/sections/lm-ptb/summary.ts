@@ -1,0 +1,47 @@
+/**
+ * Section 4.6 from records: mean validation and test perplexity per row with
+ * t intervals over seeds, each noisy row against its eta = 0 row (paired by
+ * seed), and the verdicts.
+ */
+import { judge, Verdict } from "../../experiments/verdict";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
+import { NEGLIGIBLE_PPL, SECTION46_PERPLEXITY } from "./paper";
+import { conditionName, LmPtbConfig, LmPtbRecord, LmPtbSpec } from "./run";
+
+export interface LmPtbSummary {
+  rows: LMConditionRow[];
+  comparisons: LMComparison[];
+  verdicts: Verdict[];
+}
+
+/** Rows in plan order; the paper's number goes beside the dropout rows (the model the paper reports). */
+export function lmPtbConditions(c: LmPtbConfig): LMConditionSpec[] {
+  return c.dropoutSettings.flatMap((d) => c.etas.map((eta) => ({ condition: conditionName(d, eta), paper: d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? { test: SECTION46_PERPLEXITY[String(eta)] } : undefined })));
+}
+
+/** Each noisy row against its eta = 0 row, with the paper's two numbers for the dropout rows. */
+export function lmPtbDifferences(c: LmPtbConfig): LMDifferenceSpec[] {
+  return c.dropoutSettings.flatMap((d) =>
+    c.etas.filter((e) => e > 0).map((eta) => ({
+      a: conditionName(d, eta), b: conditionName(d, 0), label: `${d}: eta ${eta} vs 0`,
+      paper: d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? { a: SECTION46_PERPLEXITY[String(eta)], b: SECTION46_PERPLEXITY["0"] } : undefined,
+    })),
+  );
+}
+
+export function summarizeLmPtb(records: LmPtbRecord[], c: LmPtbConfig, planned?: readonly LmPtbSpec[]): LmPtbSummary {
+  const rows = lmConditionRows(records, lmPtbConditions(c), planned);
+  const comparisons: LMComparison[] = [];
+  const verdicts: Verdict[] = [];
+  for (const d of c.dropoutSettings) {
+    for (const eta of c.etas.filter((e) => e > 0)) {
+      const cmp = lmCompare(records, conditionName(d, eta), conditionName(d, 0), "testPerplexity");
+      if (!cmp) continue;
+      comparisons.push(cmp);
+      // With dropout the paper gives numbers; without, "the same" lack of improvement: no difference.
+      const paper = d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? SECTION46_PERPLEXITY[String(eta)] - SECTION46_PERPLEXITY["0"] : 0;
+      verdicts.push(judge({ claim: `${d}: test perplexity, eta ${eta} minus eta 0`, paper, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
+    }
+  }
+  return { rows, comparisons, verdicts };
+}
