@@ -33,6 +33,11 @@
 // whose fingerprint is not the plan's, are left untouched and listed.
 // Idempotent: a second run stamps nothing.
 //
+// The legacy path has since been deleted (the commit after the stamped
+// results): whyNotCounted now refuses every record without a fingerprint, so
+// on today's code the script stamps nothing and lists any such record. To
+// redo the migration, run it at the commit that stamped the results.
+//
 // --check: report what would be stamped, write nothing.
 // Exit status: 0 when (after stamping; with --check: already) every record
 // of every results file carries its plan's fingerprint; 1 otherwise; 2 on a

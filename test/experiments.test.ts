@@ -143,7 +143,7 @@ describe("committed results", () => {
     test(`${file} loads whole and gives the pinned tables`, () => {
       const plan = planSweep(id, "cpu", overrides as never);
       assert.equal(path.basename(plan.file), file);
-      // Every line counts (legacy records by key, scale and config), so nothing would be set aside.
+      // Every line counts, so nothing would be set aside.
       const records = loadSweep(plan, (w) => assert.fail(`a committed line does not count: ${w}`));
       assert.equal(records.length, plan.specs.length, "every planned run is in the committed file");
       const summary = plan.experiment.summarize(records, plan.config) as Record<string, unknown[]>;

@@ -69,16 +69,16 @@ describe("the results store counts only a plan's finished runs", () => {
     const lines: [unknown, RegExp | null][] = [
       [record(plan, a), null],
       [`{"key":"${b.key}","testAcc`, /:2: unreadable line \(/],
-      [{ key: b.key }, /:3: "exp6\/With Noise\/lr=0\.1\/run0": incomplete record: no "experiment"/],
+      [{ key: b.key, fingerprint: plan.expected.get(b.key) }, /:3: "exp6\/With Noise\/lr=0\.1\/run0": incomplete record: no "experiment"/],
       [{ key: "task1/one-stage/restart0", task: 1, setting: "one-stage", restart: 0, seed: 101, seconds: 1 }, /:4: "task1\/one-stage\/restart0": no such run in the plan \(deep-mlp at scale "cpu"/],
       [record(plan, b, { fingerprint: smoke.expected.get(b.key) }), /:5: .*fingerprint "[0-9a-f]{16}" is not the plan's [0-9a-f]{16} \(trained with another config, scale or code version\)/],
-      [legacy(plan, b, { scale: "smoke" }), /:6: .*recorded at scale "smoke", the plan's is "cpu"/],
-      [legacy(plan, b, { steps: 120 }), /:7: .*not trained with the plan's config: steps 120, the plan's 8000/],
-      [legacy(plan, b, { seed: 99 }), /:8: .*seed is 99, the planned run's is 1/],
+      [legacy(plan, b), /:6: .*fingerprint missing is not the plan's [0-9a-f]{16}/],
+      [record(plan, b, { experiment: "exp5" }), /:7: .*experiment is "exp5", the planned run's is "exp6"/],
+      [record(plan, b, { seed: 99 }), /:8: .*seed is 99, the planned run's is 1/],
       [record(plan, b, { testAccuracy: "high" }), /:9: "exp6\/With Noise\/lr=0\.1\/run0": testAccuracy is "high", not a finite number/],
       [record(plan, b, { testAccuracy: null }), /:10: .*testAccuracy is null, not a finite number/],
       ["[1,2]", /:11: not a run record/],
-      [legacy(plan, b), null],
+      [record(plan, b), null],
     ];
     writeFileSync(file, jsonl(lines.map(([v]) => v)));
     const before = readFileSync(file, "utf8");
@@ -86,7 +86,7 @@ describe("the results store counts only a plan's finished runs", () => {
     // Reading (notebooks, figures) warns and counts, and changes nothing.
     const warned: string[] = [];
     const records = loadSweep<Table1Record>(plan, (w) => warned.push(w));
-    assert.deepEqual(records.map((r) => [r.key, "fingerprint" in r]), [[a.key, true], [b.key, false]], "the fingerprinted record and the matching legacy one count");
+    assert.deepEqual(records.map((r) => [r.key, "fingerprint" in r]), [[a.key, true], [b.key, true]], "the two fingerprinted records of planned runs count");
     const bad = lines.filter(([, re]) => re);
     assert.equal(warned.length, bad.length, warned.join("\n"));
     bad.forEach(([, re], i) => {

@@ -118,12 +118,6 @@ export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends 
    * incomplete or damaged, and is set aside rather than counted.
    */
   readonly measures?: readonly string[];
-  /**
-   * Records from before fingerprints existed are matched by key, scale and
-   * spec; this says, from the fields such a record carries, why it was not
-   * trained with `config` (e.g. "steps 120, the plan's 8000"), or undefined.
-   */
-  legacyMismatch?(record: R, config: C): string | undefined;
   plan(config: C): S[];
   run(spec: S, config: C, ctx: RunContext): Promise<R>;
   /**
@@ -155,17 +149,4 @@ export type AnyExperiment = Experiment<any, any, any, any>;
 /** Identity with type inference: `export const experiment = defineExperiment({...})`. */
 export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum extends Summary>(e: Experiment<C, S, R, Sum>): Experiment<C, S, R, Sum> {
   return e;
-}
-
-/**
- * For legacyMismatch: the first field of `record` that differs from `want`
- * ("steps 120, the plan's 8000"), or undefined. A field the record lacks is
- * passed over: such records can only be judged by what they carry.
- */
-export function recordMismatch(record: object, want: Record<string, unknown>): string | undefined {
-  const r = record as Record<string, unknown>;
-  for (const [field, v] of Object.entries(want)) {
-    if (field in r && JSON.stringify(r[field]) !== JSON.stringify(v)) return `${field} ${JSON.stringify(r[field])}, the plan's ${JSON.stringify(v)}`;
-  }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Study, Summary, TableBlock } from "./contract";
 export { loadStudies, loadStudy, studiesSource, studySlug, studySource, studyTables } from "./studies";
 export type { StudyResults } from "./studies";
-export { defineExperiment, recordMismatch } from "./contract";
+export { defineExperiment } from "./contract";
 export { experiments, getExperiment } from "./registry";
 export { auditSweep, belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, settleSweep, shardPlan, sweepCommand, whyNotCounted } from "./sweep";
 export type { SetAside, SweepAudit } from "./sweep";

@@ -83,9 +83,7 @@ const show = (v: unknown): string => {
 /**
  * Why `value` (a parsed results line) is not a finished run of `plan`, or
  * undefined when it is one. It counts only when it is a run record whose key
- * is planned; whose fingerprint is the plan's (records from before
- * fingerprints existed: whose `scale`, where recorded, is the plan's, and
- * whose other fields the experiment's legacyMismatch accepts); whose spec
+ * is planned; whose fingerprint is the plan's; whose spec
  * fields (seed, setting, task...) equal the planned run's; and whose
  * `seconds` and measured values (the experiment's `measures`) are finite
  * numbers. So a record of another scale, step count, experiment or code
@@ -99,13 +97,7 @@ export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefin
   const ex = plan.experiment;
   const want = plan.expected.get(r.key);
   if (want === undefined) return `no such run in the plan (${ex.id} at scale "${plan.scale}" with these options)`;
-  if (r.fingerprint !== undefined) {
-    if (r.fingerprint !== want) return `fingerprint ${show(r.fingerprint)} is not the plan's ${want} (trained with another config, scale or code version)`;
-  } else {
-    if (r.scale !== undefined && r.scale !== plan.scale) return `recorded at scale ${show(r.scale)}, the plan's is "${plan.scale}"`;
-    const legacy = ex.legacyMismatch?.(r, plan.config);
-    if (legacy) return `not trained with the plan's config: ${legacy}`;
-  }
+  if (r.fingerprint !== want) return `fingerprint ${show(r.fingerprint)} is not the plan's ${want} (trained with another config, scale or code version)`;
   const spec = plan.specs.find((s) => s.key === r.key) as unknown as Record<string, unknown>;
   for (const [field, planned] of Object.entries(spec)) {
     if (!(field in r)) return `incomplete record: no "${field}"`;

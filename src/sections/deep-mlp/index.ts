@@ -5,7 +5,7 @@
  */
 import { MLP_TRAINING_KERNELS } from "../../models/mlp";
 import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment, FigureBlock, recordMismatch } from "../../experiments/contract";
+import { defineExperiment, FigureBlock } from "../../experiments/contract";
 import { studiesSource, studySlug } from "../../experiments/studies";
 import { verdictRows } from "../../experiments/verdict";
 import { studyCurvesFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
@@ -59,10 +59,6 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
     { title: "Zero init, 40,000 updates, 10 pairs (power study)", scale: "cpu", overrides: { experiments: ["exp6"], steps: 40000, runs: 10, lrs: [0.1] } },
   ],
   measures: ["testAccuracy"],
-  legacyMismatch: (r, c) => {
-    const noisy = r.setting === "With Noise";
-    return recordMismatch(r, { steps: c.steps, batchSize: c.batchSize, eta: noisy ? c.eta : null, gamma: noisy ? c.gamma : null, dropout: r.setting === "No Noise + Dropout" ? c.dropout : 0 });
-  },
   plan: planRuns,
   async run(spec, config, ctx) {
     let data = ctx.cache.get("mnist") as ReturnType<typeof mnistFor> | undefined;

@@ -5,7 +5,7 @@
  */
 import { MEMN2N_TRAINING_KERNELS } from "../../models/memn2n";
 import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment, recordMismatch } from "../../experiments/contract";
+import { defineExperiment } from "../../experiments/contract";
 import { studiesSource } from "../../experiments/studies";
 import { verdictRows } from "../../experiments/verdict";
 import { attentionFigure, curvesFigure, noiseVariantFigure, noiseVariantIntervals, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "./figures";
@@ -65,14 +65,6 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     { title: "Fixed noise std 0.0316 (the revised text's 0.001 read as a variance), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.0316 } },
   ],
   measures: ["trainError", "validationError", "testError"],
-  legacyMismatch: (r, c) => {
-    const twoStage = r.setting.startsWith("two-stage");
-    const noisy = r.setting.endsWith("+ noise");
-    return recordMismatch({ ...r, positionEncoding: r.positionEncoding ?? "paper" }, {
-      epochs: c.epochs, linearEpochs: twoStage ? c.linearEpochs : 0, learningRate: twoStage ? c.learningRate.twoStage : c.learningRate.oneStage,
-      eta: noisy ? c.eta : null, gamma: noisy ? c.gamma : null, positionEncoding: c.positionEncoding,
-    });
-  },
   plan: planMemN2NRuns,
   async run(spec, config, ctx) {
     // Specs come task by task: keep one task's data at a time.
