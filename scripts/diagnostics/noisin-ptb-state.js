@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Diagnostic behind README's Table 2 notes: retrain one noisin-ptb run from
+// Diagnostic behind the Table 2 notes of docs/analysis/noisin-ptb.md: retrain one noisin-ptb run from
 // its seed (the committed record must come back exactly) and log, after
 // every window, the mean cross-entropy and how saturated each layer's
 // carried state is (mean |h|, share of units with |h| > 0.99). With

@@ -1,5 +1,5 @@
 """PyTorch cross-check of the noisin-ptb `cpu` setup's 2-layer tanh collapse
-(README, Table 2 notes): is the saturation a property of the model and
+(docs/analysis/noisin-ptb.md, Table 2 notes): is the saturation a property of the model and
 optimiser, or of our TypeScript implementation? Same recipe, independent
 code: PTB, embedding 128 -> L tanh RNN layers of 128 -> 10k softmax, every
 parameter uniform +-0.05, Adam lr 0.001, global-norm clip 5, mean per-token

@@ -63,7 +63,7 @@ export function tableText(t: TableLike | Record<string, Cell>[], digits = 4): st
   return cells.map((r) => r.map((c, j) => c.padEnd(widths[j])).join("  ")).join("\n");
 }
 
-/** A GitHub-flavoured markdown table (README, figures/*.md). */
+/** A GitHub-flavoured markdown table (README, docs/results/*.md). */
 export function tableMarkdown(t: TableLike | Record<string, Cell>[], digits = 4): string {
   const table = Array.isArray(t) ? fromRows(t) : t;
   const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;

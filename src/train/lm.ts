@@ -380,7 +380,7 @@ const head = (ids: Int32Array, n: number | null) => (n === null || n >= ids.leng
  * What one evaluation window costs in training windows, for progress and its
  * time estimate only: forward-only over 10 x 35 tokens against a training
  * step's forward and backward over 20 x 20 (measured on WASM, 2x200 LSTM:
- * 1,863 evaluation vs 687 training tokens/s, README "CPU speed beside PyTorch").
+ * 1,863 evaluation vs 687 training tokens/s, docs/performance.md "CPU speed beside PyTorch").
  */
 const EVAL_WINDOW_COST = 1 / 3;
 

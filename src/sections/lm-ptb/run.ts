@@ -15,10 +15,8 @@
  * Cost: cpu scale trains 4 epochs over the same first 8% of PTB's training
  * windows (74k tokens, 185 updates per epoch), the per-epoch validation
  * curve on the first 20,000 validation tokens, final validation and test
- * perplexity on the full splits. Measured for the committed sweep
- * (2026-11-23, fused recurrence, WASM one thread, 2 workers on 2 cores with
- * other work beside them): 15-21 min per run with dropout, 8-17 without,
- * 276 CPU-minutes for the 18 runs, ~2.5 h wall. The lr decay (after epoch 4)
+ * perplexity on the full splits: the full model and all 18 runs within a
+ * few hours on 2 cores (measured: docs/performance.md). The lr decay (after epoch 4)
  * does not start within 4 epochs: the cpu rows all run at lr 1.
  */
 import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";

@@ -21,9 +21,8 @@
  * 370 -> 680), which would swamp both the hidden-state noise and any
  * interplay; `--eta 0.01` runs that version.
  *
- * Cost: as lm-ptb's cpu scale (~17 min per run on a free core, fused
- * recurrence, 2026-11-23): 6 runs trained (2 rows x 3 seeds), the other 6
- * copied, ~1 h with 2 workers.
+ * Cost: as lm-ptb's cpu scale per run; 6 runs trained (2 rows x 3 seeds),
+ * the other 6 copied (measured: docs/performance.md).
  */
 import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
 import type { RunContext } from "../../experiments/contract";

@@ -10,16 +10,11 @@
  * Protocol as Table 2's (Adam lr 0.001, fixed; BPTT 20 x 35; init +-0.05;
  * clip 5; see ../noisin-ptb/run.ts for the choices), the size Figure 2's.
  *
- * Cost, measured (20:45 UTC, machine loaded by a background sweep at nice
- * 10, load ~2.4): the 1x256 sigmoid RNN trains at 745 tokens/s and evaluates
- * at 2,331 tokens/s on one WASM thread. cpu: 8 epochs over the same first
- * 4% of PTB's training windows (37k tokens per epoch, ~50 s: a small
- * training set overfits sooner, which is what Figure 2 is about), the curve
- * on 20,000 validation tokens (~9 s per epoch), final perplexities on the
- * full splits (~67 s): ~9 min per run; 6 gammas x 3 seeds = 18 runs, ~2.7
- * core-hours, ~1.4 h with 2 workers. Measured over the 18 cpu runs
- * (2026-11-23, 2 workers, other work beside them): 7-13 min per run, 158
- * CPU-minutes.
+ * cpu: 8 epochs over the same first 4% of PTB's training windows (37k
+ * tokens per epoch: a small training set overfits sooner, which is what
+ * Figure 2 is about), the curve on 20,000 validation tokens, final
+ * perplexities on the full splits; 6 gammas x 3 seeds = 18 runs, sized to
+ * finish in hours on 2 cores (measured speeds and costs: docs/performance.md).
  */
 import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
 import type { RunContext } from "../../experiments/contract";

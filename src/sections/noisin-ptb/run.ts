@@ -16,17 +16,11 @@
  * epochs (paper scale 20). The loss is the mean per token (Adam is scale
  * invariant up to its epsilon).
  *
- * Init +-0.05, not Zaremba's +-0.1: in a pilot (2-layer ReLU, no
- * regulariser, hidden 128, 2 epochs over 1% of PTB, seed 1) +-0.1 blew up in
- * the second epoch (training perplexity 4e8, validation 3e49) with clip 5
- * and with clip 0.25, while +-0.05 with clip 5 trained (validation 1,418).
- * The ReLU RNN stays fragile under Adam at 0.001 (each step moves every
- * recurrent weight by up to ~lr, and nothing saturates): with seed 2 the same
- * pilot's 2-layer run passed through validation perplexity 2e21 after epoch 1
- * before recovering (1,482), and the 1-layer run diverged (a non-finite loss).
- * We keep the paper's optimiser and report this: diverged runs are counted,
- * and since a run can blow up without crossing the divergence rule (1000 x
- * ln 10,000 nats), the table also gives medians.
+ * Init +-0.05, not Zaremba's +-0.1: +-0.1 blew up in a pilot (2-layer
+ * ReLU). The ReLU RNN stays fragile under Adam at 0.001; we keep the paper's
+ * optimiser and report this: diverged runs are counted, and since a run can
+ * blow up without crossing the divergence rule (1000 x ln 10,000 nats), the
+ * table also gives medians. The pilots: docs/analysis/noisin-ptb.md.
  *
  * The cpu scale: batch 10 x 35, 3 epochs over the first 8% of the training
  * windows (74k tokens per epoch, 212 updates), the per-epoch curve on 20,000
@@ -34,24 +28,11 @@
  * split. Batch 10 rather than 20 because at this budget the number of Adam
  * updates, not tokens, is what runs out: on one WASM thread a token costs
  * the same at batch 5, 10 or 20 (the 10k-way softmax dominates), so halving
- * the batch doubles the updates for free. The first design (batch 20, 3
- * epochs over 5%: 198 updates) left every model at the unigram plateau: in
- * its first 11 runs (1-layer tanh, 2026-11-23) validation perplexity sat at
- * 860-890 and rose each epoch while training perplexity stalled at ~650, so
- * no regulariser had anything to act on; those runs were discarded. Pilots
- * (seed 1, no regulariser, validation on 20,000 tokens per epoch):
- *   1x128 tanh, batch 20, 8 epochs over 4% (424 updates): 871 879 910 798
- *     802 779 805 819 (a training spike at epoch 4, then overfitting);
- *   1x128 tanh, batch 10, 4 epochs over 4% (424): 885 911 26592 736;
- *   1x128 tanh, batch 5, 4 epochs over 4% (848): 8442 1636 690 673;
- *   1x128 tanh, batch 10, 3 epochs over 8% (636): 1609 655 564 (chosen);
- *   2x128 ReLU, the same: 767 720 680; 2x128 sigmoid: 782 700 667.
- * The tanh RNN under Adam at 0.001 passes through spikes early; the paper's
- * optimiser is kept and the rows are paired by seed.
- *
- * Cost, measured (2026-11-23, two pilots at a time on the 2 cores, nothing
- * else running): 210-233 s per run at hidden 128, 1 or 2 layers; 72 runs
- * ~4.3 core-hours, ~2.2 h with 2 workers.
+ * the batch doubles the updates for free. A first design (batch 20, 3
+ * epochs over 5%) left every model at the unigram plateau; this one was
+ * chosen from pilots (docs/analysis/noisin-ptb.md). The tanh RNN under Adam
+ * at 0.001 passes through spikes early; the paper's optimiser is kept and
+ * the rows are paired by seed. Measured cost: docs/performance.md.
  */
 import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
 import type { RunContext } from "../../experiments/contract";

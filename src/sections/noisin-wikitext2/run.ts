@@ -8,14 +8,11 @@
  * (0.2: softplus(rho) starts at 0.1 above the floor), the epochs (paper
  * scale 13, Zaremba small's). Loss summed over time steps (Zaremba).
  *
- * Cost, measured (20:47 UTC, machine loaded by a background sweep at nice
- * 10, load ~2.4): with WikiText-2's 33,278-word softmax the 2x200 LSTM
- * trains at 178 tokens/s and evaluates at 687 tokens/s on one WASM thread.
  * cpu: 4 epochs over the same first 4% of the training windows (83k tokens
- * per epoch, ~470 s), the curve on 20,000 validation tokens (~30 s), the
- * final perplexities on the first 50,000 tokens of validation and of test
- * (~150 s; the full splits would add ~10 min per run): ~36 min per run; 2
- * rows x 3 seeds = 6 runs, ~3.6 core-hours, ~1.8 h with 2 workers. The lr
+ * per epoch), the curve on 20,000 validation tokens, the final perplexities
+ * on the first 50,000 tokens of validation and of test (the full splits
+ * would add ~10 min per run, with WikiText-2's 33,278-word softmax); 2 rows x
+ * 3 seeds = 6 runs (measured speeds and costs: docs/performance.md). The lr
  * decay (after epoch 4) does not start within 4 epochs.
  */
 import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
