@@ -28,14 +28,12 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { findChromium, withChromium } from "../../src/cli/browser";
 import { executeNotebook, findJupyterPython, listNotebooks } from "../../src/cli/jupyter";
+import { chromiumTool, jupyterTool, needTools } from "../support/tools";
 import { jupyterLabVersions, notebookOutputs, type NbOutput, renderOutputsInJupyterLab, type RenderedOutput } from "../support/jupyterlab-outputs";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
-const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1";
-const python = findJupyterPython();
-const chromium = findChromium();
-const why = [!python && "Jupyter (nbconvert)", !chromium && "Chromium"].filter(Boolean).join(" and ");
-const skip = why && !required ? `needs ${why}; see README` : false;
+const tools = needTools("notebook outputs in JupyterLab's output area (e2e/jupyterlab-outputs)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(findJupyterPython()), chromiumTool(findChromium())]);
+const skip = tools.skip;
 
 const wanted = (process.env.GRADNOISE_JUPYTERLAB_NOTEBOOKS ?? "00").split(",").map((s) => s.trim()).filter(Boolean);
 const chosen = listNotebooks().filter((nb) => wanted.includes("all") || wanted.some((w) => path.basename(nb).startsWith(w)));
@@ -50,8 +48,7 @@ for (const nb of chosen) {
   describe(`${name}'s outputs in JupyterLab's output area (${Object.entries(jupyterLabVersions()).map(([p, v]) => `${p.replace("@jupyterlab/", "")} ${v}`).join(", ")})`, { skip }, () => {
     let cells: NbOutput[][] = [];
     before(() => {
-      assert.ok(python, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but no Python with Jupyter was found");
-      assert.ok(chromium, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but Chromium was not found");
+      tools.assertPresent();
       const outDir = mkdtempSync(path.join(tmpdir(), "gn-jupyterlab-"));
       executeNotebook(nb, { outDir, scale: "smoke", cellTimeout: 600, keepNotebook: true, env: { GRADNOISE_RESULTS_DIR: path.join(outDir, "results") } });
       cells = notebookOutputs(path.join(outDir, `${name}.ipynb`));

@@ -14,7 +14,7 @@
  * GRADNOISE_REQUIRE_NOTEBOOKS=1 turns the skip into a failure.
  */
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,13 +24,11 @@ import type { Browser, Page } from "playwright-core";
 import { findChromium, withChromium } from "../../src/cli/browser";
 import { checkoutJupyterEnv, exportNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { INTERRUPTED_LINE } from "../../src/train/interrupt";
+import { chromiumTool, needTools, notebookServerTool } from "../support/tools";
 
-const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1";
 const python = findJupyterPython();
-const hasServer = python !== null && spawnSync(python, ["-c", "import notebook"], { stdio: "ignore" }).status === 0;
-const chromium = findChromium();
-const why = [!hasServer && "Jupyter Notebook (Debian: jupyter-notebook)", !chromium && "Chromium"].filter(Boolean).join(" and ");
-const skip = why && !required ? `needs ${why}; see README` : false;
+const tools = needTools("the real-client notebook test (e2e/notebook-client)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [notebookServerTool(python), chromiumTool(findChromium())]);
+const skip = tools.skip;
 
 
 /** A progress bar line as report/display.ts draws it. */
@@ -151,8 +149,7 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
   const token = `gn${Date.now()}`;
 
   before(async () => {
-    assert.ok(hasServer, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but no Jupyter Notebook server (python3 -m notebook) was found");
-    assert.ok(chromium, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but Chromium was not found");
+    tools.assertPresent();
     // Copies of the notebooks (the test saves them), beside links to this checkout's build and packages.
     work = mkdtempSync(path.join(tmpdir(), "gn-client-"));
     for (const d of ["dist", "node_modules", "data"]) symlinkSync(path.join(REPO, d), path.join(work, d));

@@ -14,6 +14,10 @@ import { parseNotebooksArgs } from "../../src/cli/notebooks";
 import { figureDiv } from "../../src/report/plotly";
 import { externalReferences, selfContainedHtml } from "../../src/report/standalone";
 import { columnAlignments, tableHtml } from "../../src/report/table";
+import { jupyterTool, needTools } from "../support/tools";
+
+const python = findJupyterPython();
+const tools = needTools("the notebook CLI, kernel and export tests (e2e/notebook-reports)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(python)]);
 
 test("tables align each column, header included, by the type of its cells", () => {
   const rows = [{ setting: "with noise", accuracy: 0.91, share: "12.5%", ci: "0.91 ± 0.02", note: "" }, { setting: "no noise", accuracy: 0.2, share: "3%", ci: "0.2 ± 0.1", note: "diverged" }];
@@ -67,7 +71,8 @@ test("npm run notebooks takes --scale, --backend and -p NAME VALUE (JSON where i
   assert.throws(() => parseNotebooksArgs(["--bogus"], {}), /unknown option --bogus \(npm run notebooks -- --help\)/);
 });
 
-test("npm run notebooks -- --help prints the options; --export writes a self-contained report of a saved notebook without executing it", { skip: findJupyterPython() ? false : "needs Jupyter (nbconvert)" }, () => {
+test("npm run notebooks -- --help prints the options; --export writes a self-contained report of a saved notebook without executing it", { skip: tools.skip }, () => {
+  tools.assertPresent();
   const cli = path.join(REPO, "dist", "cli", "notebooks.js");
   const help = spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0, help.stderr);
@@ -123,8 +128,8 @@ test("the kernelspec points at this checkout's tslab, under the project's name",
   assert.equal(spec.interrupt_mode, "signal");
 });
 
-const python = findJupyterPython();
-test("npm run kernel registers for the user only (JUPYTER_DATA_DIR), not machine-wide", { skip: python ? false : "needs Jupyter" }, () => {
+test("npm run kernel registers for the user only (JUPYTER_DATA_DIR), not machine-wide", { skip: tools.skip }, () => {
+  tools.assertPresent();
   const data = mkdtempSync(path.join(tmpdir(), "gn-jdata-"));
   const saved = process.env.JUPYTER_DATA_DIR;
   process.env.JUPYTER_DATA_DIR = data;
@@ -141,7 +146,8 @@ test("npm run kernel registers for the user only (JUPYTER_DATA_DIR), not machine
   }
 });
 
-test("a notebook that fails headless names the cell and shows the kernel's error text (tslab sends none in the error reply)", { skip: findJupyterPython() ? false : "needs Jupyter (nbconvert)" }, () => {
+test("a notebook that fails headless names the cell and shows the kernel's error text (tslab sends none in the error reply)", { skip: tools.skip }, () => {
+  tools.assertPresent();
   const dir = mkdtempSync(path.join(tmpdir(), "gn-fail-"));
   const file = path.join(dir, "fails.ipynb");
   const book = { ...nb([{ source: "let x: number = 1;" }, { source: "let y: string = x;" }, { source: "console.log('never');" }]), metadata: { kernelspec: { name: KERNEL_NAME, display_name: "TypeScript (gradnoise)", language: "typescript" } } };

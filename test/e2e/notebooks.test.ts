@@ -13,17 +13,11 @@ import { findChromium, inspectFigures, withChromium } from "../../src/cli/browse
 import { executeNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { figureDiv, standalonePage } from "../../src/report/plotly";
 import { scheduleFigure } from "../../src/sections/method";
+import { chromiumTool, jupyterTool, needTools } from "../support/tools";
 
-const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1";
-const python = findJupyterPython();
-const chromium = findChromium();
-const why = [!python && "Jupyter (nbconvert)", !chromium && "Chromium"].filter(Boolean).join(" and ");
-const skip = why && !required ? `needs ${why}; see README` : false;
-
-function preconditions(): void {
-  assert.ok(python, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but no Python with Jupyter was found");
-  assert.ok(chromium, "GRADNOISE_REQUIRE_NOTEBOOKS=1 but Chromium was not found");
-}
+const tools = needTools("the notebook reports (e2e/notebooks)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(findJupyterPython()), chromiumTool(findChromium())]);
+const skip = tools.skip;
+const preconditions = tools.assertPresent;
 
 describe("reports", { skip }, () => {
   test("a standalone page with the inlined plotly bundle renders offline", async () => {

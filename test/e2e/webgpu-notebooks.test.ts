@@ -21,14 +21,11 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { executeNotebook, findJupyterPython, listNotebooks } from "../../src/cli/jupyter";
 import { prepareWebGPU, WEBGPU_SOFTWARE_ENV } from "../../src/engine";
-
-const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1" || process.env.GRADNOISE_REQUIRE_WEBGPU === "1";
+import { jupyterTool, needTools, webgpuAdapterTool } from "../support/tools";
 
 describe("notebooks on webgpu", async () => {
-  const python = findJupyterPython();
-  const noAdapter = await prepareWebGPU(true);
-  const why = [!python && "Jupyter (nbconvert)", noAdapter && `a WebGPU adapter (${noAdapter})`].filter(Boolean).join(" and ");
-  const skip = why && !required ? `needs ${why}; see README "GPU and CPU"` : false;
+  const tools = needTools("the notebooks on webgpu (e2e/webgpu-notebooks)", ["GRADNOISE_REQUIRE_NOTEBOOKS", "GRADNOISE_REQUIRE_WEBGPU"], [jupyterTool(findJupyterPython()), webgpuAdapterTool(await prepareWebGPU(true))]);
+  const skip = tools.skip;
 
   const wanted = (process.env.GRADNOISE_WEBGPU_NOTEBOOKS ?? "00").split(",").map((s) => s.trim()).filter(Boolean);
   const chosen = listNotebooks().filter((nb) => wanted.includes("all") || wanted.some((w) => path.basename(nb).startsWith(w)));
@@ -37,8 +34,7 @@ describe("notebooks on webgpu", async () => {
   for (const nb of chosen) {
     const name = path.basename(nb, ".ipynb");
     test(`${name} executes at smoke scale with GRADNOISE_BACKEND=webgpu`, { skip }, () => {
-      assert.ok(python, "required, but no Python with Jupyter was found");
-      assert.equal(noAdapter, undefined, "required, but no WebGPU adapter");
+      tools.assertPresent();
       const outDir = mkdtempSync(path.join(tmpdir(), "gn-webgpu-report-"));
       const { html } = executeNotebook(nb, {
         outDir,

@@ -25,10 +25,10 @@ import type { RunContext } from "../../../src/experiments/contract";
 import { addGradientNoise, clipByGlobalNorm } from "../../../src/noise";
 import { NonFiniteGradientError, withTransforms } from "../../../src/noise/optimizer";
 import { runSteps } from "../../../src/train/loop";
+import { needTools, webgpuAdapterTool } from "../../support/tools";
 
 const ATOL = 1e-5;
 const RTOL = 1e-4;
-const requireWebGPU = process.env.GRADNOISE_REQUIRE_WEBGPU === "1";
 
 /** Deterministic inputs (no tf.random: its values are what we compare). */
 function det(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
@@ -128,8 +128,8 @@ function assertClose(got: Values[], want: Values[], what: string): void {
 }
 
 /** Which backends this machine has, and why not the others. */
-async function present(): Promise<{ name: BackendName; skip: string | false }[]> {
-  const list: { name: BackendName; skip: string | false }[] = [{ name: "cpu", skip: false }];
+async function present(): Promise<{ name: BackendName; skip: string | false; assertPresent?: () => void }[]> {
+  const list: { name: BackendName; skip: string | false; assertPresent?: () => void }[] = [{ name: "cpu", skip: false }];
   let wasm: string | false = false;
   try {
     await import("@tensorflow/tfjs-backend-wasm");
@@ -137,8 +137,8 @@ async function present(): Promise<{ name: BackendName; skip: string | false }[]>
     wasm = `wasm did not load: ${(e as Error).message.split("\n")[0]}`;
   }
   list.push({ name: "wasm", skip: wasm });
-  const why = await prepareWebGPU(true);
-  list.push({ name: "webgpu", skip: why && !requireWebGPU ? why : false });
+  const webgpu = needTools("backend conformance on webgpu (unit/engine/conformance)", ["GRADNOISE_REQUIRE_WEBGPU"], [webgpuAdapterTool(await prepareWebGPU(true))]);
+  list.push({ name: "webgpu", skip: webgpu.skip, assertPresent: webgpu.assertPresent });
   const nativeInstalled = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"].some((p) => packageVersion(p) !== undefined);
   list.push({ name: "tensorflow", skip: nativeInstalled ? false : "tfjs-node(-gpu) is not installed" });
   return list;
@@ -161,9 +161,10 @@ describe("backend conformance", async () => {
     reference.set("noise", await noiseRun());
   });
 
-  for (const { name, skip } of backends) {
+  for (const { name, skip, assertPresent } of backends) {
     describe(name, { skip }, () => {
       test(`selectBackend('${name}') succeeds for every experiment's kernels`, async () => {
+        assertPresent?.();
         const c = await selectBackend({ backend: name, requiredKernels: declared, allowSoftwareAdapter: true });
         assert.equal(tf.getBackend(), name);
         if (name === "webgpu") assert.ok(c.adapter, "the choice names the adapter");

@@ -9,12 +9,11 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { BACKEND_ENV, describeDevice, deviceLine, hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, selectBackend, throwIfDeviceError, WEBGPU_SOFTWARE_ENV, webgpuAdapter } from "../../../src/engine";
 import { MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
-
-const required = process.env.GRADNOISE_REQUIRE_WEBGPU === "1";
+import { needTools, webgpuAdapterTool } from "../../support/tools";
 
 describe("webgpu engine", async () => {
-  const why = await prepareWebGPU(true);
-  const skip = why && !required ? `no WebGPU adapter: ${why}` : false;
+  const tools = needTools("the webgpu engine tests (unit/engine/webgpu)", ["GRADNOISE_REQUIRE_WEBGPU"], [webgpuAdapterTool(await prepareWebGPU(true))]);
+  const skip = tools.skip;
   const saved = { backend: process.env[BACKEND_ENV], software: process.env[WEBGPU_SOFTWARE_ENV] };
   after(() => {
     for (const [k, v] of [[BACKEND_ENV, saved.backend], [WEBGPU_SOFTWARE_ENV, saved.software]] as const) {
@@ -24,7 +23,7 @@ describe("webgpu engine", async () => {
   });
 
   test("selected explicitly, it reports the adapter and the limits it requested", { skip }, async () => {
-    assert.equal(why, undefined, why);
+    tools.assertPresent();
     const c = await selectBackend({ backend: "webgpu", requiredKernels: MLP_TRAINING_KERNELS, allowSoftwareAdapter: true });
     assert.equal(tf.getBackend(), "webgpu");
     const a = webgpuAdapter()!;
@@ -43,7 +42,7 @@ describe("webgpu engine", async () => {
   });
 
   test("a software adapter is used only when asked for: auto passes it over, explicit says how to ask", { skip }, async () => {
-    assert.equal(why, undefined, why);
+    tools.assertPresent();
     if (!webgpuAdapter()?.software) return; // a GPU machine: nothing to refuse
     delete process.env[WEBGPU_SOFTWARE_ENV];
     delete process.env[BACKEND_ENV];
@@ -63,6 +62,7 @@ describe("webgpu engine", async () => {
   });
 
   test("a device error is thrown at the next awaited read", { skip }, async () => {
+    tools.assertPresent();
     await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
     const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }).device;
     device.createBuffer({ size: 2 ** 50, usage: 0x80 }); // over maxBufferSize: a validation error, reported asynchronously

@@ -21,6 +21,7 @@ import { scheduleFigure } from "../../../src/sections/method";
 import { Figure, figureDiv, standalonePage } from "../../../src/report/plotly";
 import { escapeMarkup } from "../../../src/report/escape";
 import { figureSvg, niceStep } from "../../../src/report/static-svg";
+import { chromiumTool, needTools } from "../../support/tools";
 
 type Trace = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
@@ -210,8 +211,8 @@ describe("figureDiv embeds the static image", () => {
   });
 });
 
-const required = process.env.GRADNOISE_REQUIRE_NOTEBOOKS === "1";
-const skip = !findChromium() && !required ? "needs Chromium; see README" : false;
+const tools = needTools("the static image in Chromium (unit/report/static-svg)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [chromiumTool(findChromium())]);
+const skip = tools.skip;
 
 describe("the static image in Chromium", { skip }, () => {
   let figs: { name: string; fig: Figure; height?: number }[] = [];
@@ -233,7 +234,7 @@ describe("the static image in Chromium", { skip }, () => {
   };
 
   test("with JavaScript disabled every figure shows its static image", async () => {
-    assert.ok(findChromium(), "GRADNOISE_REQUIRE_NOTEBOOKS=1 but Chromium was not found");
+    tools.assertPresent();
     const file = path.join(dir, "page.html");
     writeFileSync(file, standalonePage("static", divs()));
     const shown = await withChromium(async (b) => {
