@@ -25,7 +25,7 @@ export interface MLPConfig {
 
 /**
  * Kernels training needs: a batch upload, an SGD step (forward, backward, the
- * norm clip, noise, the finiteness check) and evaluation. test/models.test.ts
+ * norm clip, noise, the finiteness check) and evaluation. test/unit/models/mlp.test.ts
  * checks this list against a profile of real steps so it cannot drift.
  */
 export const MLP_TRAINING_KERNELS: readonly string[] = [

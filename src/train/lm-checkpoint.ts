@@ -10,7 +10,7 @@
  * history. Dropout masks, NOISIN's noise and the gradient noise are drawn
  * from streams keyed by step (random/rng.ts), so nothing else is needed: a
  * resumed run equals an uninterrupted one bit for bit
- * (test/lm-checkpoint.test.ts).
+ * (test/unit/train/lm-checkpoint.test.ts).
  *
  * File: a magic line, one JSON header line, then the tensors' bytes in
  * header order. It is written to a temporary file and renamed, so a kill

@@ -8,8 +8,8 @@
  * jupyterlab-outputs.entry.mjs wires them the way a notebook does; esbuild bundles
  * it into build/jupyterlab-outputs/ at test time (nothing bundled is committed).
  *
- * (node --test runs every file under build/test/, this helper included: it
- * defines no tests, so it passes as an empty file.)
+ * (npm test hands node --test build/test/unit, sections and e2e, not
+ * build/test/support/: this helper defines no tests and is only imported.)
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";

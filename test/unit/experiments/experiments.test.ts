@@ -1,0 +1,403 @@
+/**
+ * The experiment framework: registry, options and results-file names, the
+ * verdict rule, the committed results still giving the pinned tables, the CLI
+ * as a user types it, plug-in discovery, and sharded sweeps merging exactly.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+import { REPO } from "../../../src/cli/jupyter";
+import { AnyExperiment } from "../../../src/experiments/contract";
+import { diffRecordFiles } from "../../../src/experiments/merge";
+import { applyOverrides, parseOptionValue } from "../../../src/experiments/options";
+import { experiments, getExperiment } from "../../../src/experiments/registry";
+import { appendRecord, trainingCost } from "../../../src/experiments/results";
+import { SCALES } from "../../../src/experiments/scale";
+import { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "../../../src/experiments/sweep";
+import { judge, verdictMarkdown, verdictRows } from "../../../src/experiments/verdict";
+
+const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
+
+describe("registry", () => {
+  test("every folder under src/sections is a registered section, in paper order", () => {
+    const ids = experiments().map((e) => e.id);
+    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n", "lm-ptb", "noisin-noise-level", "noisin-ptb", "noisin-wikitext2", "noise-comparison"]);
+    const folders = readdirSync(path.join(REPO, "src", "sections"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    assert.deepEqual([...folders].sort(), [...ids].sort());
+    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n, lm-ptb, noisin-noise-level, noisin-ptb, noisin-wikitext2, noise-comparison/);
+  });
+
+  test("each experiment plans unique keys at every scale and names an existing notebook", () => {
+    for (const e of experiments()) {
+      assert.ok(existsSync(path.join(REPO, "notebooks", e.notebook)), `${e.id}: notebooks/${e.notebook}`);
+      for (const s of SCALES) {
+        const plan = planSweep(e, s);
+        assert.ok(plan.specs.length > 0, `${e.id} ${s}`);
+        assert.equal(new Set(plan.specs.map((x) => x.key)).size, plan.specs.length, `${e.id} ${s}: unique keys`);
+      }
+    }
+  });
+
+  test("nothing outside an experiment's folder imports it (the CLI, figures and report go through the registry)", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : []));
+    for (const file of walk(path.join(REPO, "src"))) {
+      const text = readFileSync(file, "utf8");
+      for (const e of experiments()) {
+        if (file.startsWith(path.join(REPO, "src", "sections", e.id) + path.sep)) continue;
+        // Other folders reach it as ".../sections/<id>"; siblings under src/sections/ as "../<id>".
+        const inSections = file.startsWith(path.join(REPO, "src", "sections") + path.sep);
+        const re = new RegExp(`from "[^"]*sections/${e.id}(/[^"]*)?"` + (inSections ? `|from "\\.\\./${e.id}(/[^"]*)?"` : ""));
+        if (re.test(text)) offenders.push(`${path.relative(REPO, file)} imports ${e.id}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+});
+
+describe("options and results files", () => {
+  const deep = () => getExperiment("deep-mlp");
+  const mem = () => getExperiment("memn2n");
+
+  test("training cost counts trained runs' seconds and leaves copies out, counting them", () => {
+    assert.deepEqual(trainingCost([{ seconds: 120 }, { seconds: 60, reusedFrom: "a.jsonl:3" }, { seconds: 240 }]), { minutes: 6, copied: 1 });
+    assert.deepEqual(trainingCost([]), { minutes: 0, copied: 0 });
+  });
+
+  test("the tag names what changed, in option order: the committed extension files keep their names", () => {
+    const name = (e: AnyExperiment, o: Record<string, never> | object) => path.basename(resultsFile(e, "cpu", o as never));
+    assert.equal(name(deep(), {}), "deep-mlp-cpu.jsonl");
+    assert.equal(name(deep(), { lrs: [0.1], runs: 3, steps: 20000, experiments: ["exp6"] }), "deep-mlp-cpu-exp6-steps20000-runs3-lr0.1.jsonl");
+    assert.equal(name(mem(), { pe: "paper" }), "memn2n-cpu-pepaper.jsonl");
+    assert.equal(name(mem(), { pe: "paper", restarts: 10, settings: ["two-stage"], tasks: [16, 18] }), "memn2n-cpu-tasks16+18-twostage-restarts10-pepaper.jsonl");
+    for (const e of experiments()) for (const st of e.studies ?? []) assert.ok(existsSync(resultsFile(e, st.scale, st.overrides)), `${e.id}: committed study ${st.title}`);
+  });
+
+  test("values are typed and checked; overrides reach the config", () => {
+    const opt = (n: string) => mem().options.find((o) => o.name === n)!;
+    assert.deepEqual(parseOptionValue(opt("tasks"), "16,18"), [16, 18]);
+    assert.throws(() => parseOptionValue(opt("tasks"), ","), /without empty items/);
+    assert.throws(() => parseOptionValue(opt("tasks"), "1,1"), /lists a value twice/);
+    assert.throws(() => parseOptionValue(opt("tasks"), "0"), /--tasks must be >= 1; got "0"/);
+    assert.throws(() => parseOptionValue(opt("restarts"), "2.5"), /--restarts takes integers/);
+    assert.throws(() => parseOptionValue(opt("pe"), "both"), /--pe takes paper, reference; got "both"/);
+    const cfg = applyOverrides(mem().options, mem().configs.cpu, { eta: 1, tasks: [3] }) as { eta: number; tasks: number[] };
+    assert.equal(cfg.eta, 1);
+    assert.deepEqual(cfg.tasks, [3]);
+    assert.throws(() => applyOverrides(mem().options, mem().configs.cpu, { steps: 5 }), /unknown option\(s\) --steps/);
+  });
+});
+
+describe("the verdict rule", () => {
+  const v = (paper: number, ours: number, p: number, interval: [number, number] = [ours - 0.005, ours + 0.005]) => judge({ claim: "c", paper, ours, p, n: 6, negligible: 0.01, interval }).verdict;
+  test("a paper effect: agreement needs the same sign and p < 0.05", () => {
+    assert.equal(v(0.1, 0.05, 0.01), "agrees");
+    assert.equal(v(0.1, 0.05, 0.2), "same direction, not significant");
+    assert.equal(v(-0.03, 0.02, 0.01), "disagrees");
+    assert.equal(v(-0.03, 0.02, 0.3), "opposite direction, not significant");
+    assert.equal(v(0.1, 0, 0.9), "not reproduced: no difference");
+  });
+  test("a paper difference under the threshold reads as none; agreeing with it needs our interval inside the margin", () => {
+    assert.equal(v(0.005, 0.002, 0.6, [-0.009, 0.009]), "agrees: no difference");
+    assert.equal(v(0.005, 0.002, 0.6, [-0.01, 0.009]), "inconclusive: interval too wide", "the margin itself is outside");
+    // A large p with a wide interval is absence of evidence, not agreement (1-layer tanh NOISIN* at cpu scale: -548 [-2977, +1881]).
+    assert.equal(v(-0.005, -5.48, 0.43, [-29.77, 18.81]), "inconclusive: interval too wide");
+    assert.equal(v(-0.001, -0.011, 0.019), "disagrees: we see a difference");
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0.1, p: 0.5, n: 3, negligible: 0.01 }), /judge\(x\): the paper's difference 0 is under negligible \(0.01\), so agreement needs our interval/);
+    assert.equal(v(0.01, 0.01, 0.01), "agrees", "the threshold itself counts as an effect");
+  });
+  test("bad input is refused with the claim named", () => {
+    assert.throws(() => judge({ claim: "x", paper: NaN, ours: 0, p: 0.5, n: 1, negligible: 0.01 }), /judge\(x\): paper must be a finite number/);
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0, p: 1.5, n: 1, negligible: 0.01 }), /p must be in \[0, 1\]/);
+    assert.throws(() => judge({ claim: "x", paper: 0, ours: 0, p: 0.5, n: 1, negligible: 0.01, interval: [0.1, -0.1] }), /interval must be two numbers, low <= high/);
+    assert.equal(v(0, 0, 1, [-Infinity, Infinity]), "inconclusive: interval too wide", "one run a side bounds nothing");
+  });
+  test("tables and bullets show our interval beside ours", () => {
+    const one = judge({ claim: "c", paper: 0.02, ours: -0.044, p: 0.185, n: 6, negligible: 0.01, interval: [-0.12, 0.021] });
+    assert.equal(verdictRows([one])[0].ours, "-4.4 points [-12.0, +2.1]");
+    assert.match(verdictMarkdown([one]), /ours -4\.4 points \[-12\.0, \+2\.1\] \(p = 0\.185, n = 6\)/);
+    const raw = judge({ claim: "c", paper: 1.5, ours: 22.6, p: 0.4, n: 3, negligible: 1, unit: "raw" });
+    assert.equal(verdictRows([raw])[0].ours, "+22.6", "no interval, no brackets");
+    const open = judge({ claim: "c", paper: 0, ours: 0.01, p: 1, n: 2, negligible: 0.01, interval: [-Infinity, Infinity] });
+    assert.equal(verdictRows([open])[0].ours, "+1.0 points [−∞, +∞]", "an interval from one run a side prints as unbounded");
+  });
+});
+
+describe("committed results", () => {
+  // Summaries computed by the code at a8ee26b (before the framework), from the same files.
+  const pinned = JSON.parse(readFileSync(path.join(REPO, "test", "fixtures", "summaries-a8ee26b.json"), "utf8")) as Record<string, Record<string, unknown[]>>;
+  const cases: [string, string, object][] = [
+    ["deep-mlp-cpu.jsonl", "deep-mlp", {}],
+    ["deep-mlp-cpu-exp6-steps20000-runs3-lr0.1.jsonl", "deep-mlp", { experiments: ["exp6"], steps: 20000, runs: 3, lrs: [0.1] }],
+    ["deep-mlp-cpu-exp6-steps40000-runs2-lr0.1.jsonl", "deep-mlp", { experiments: ["exp6"], steps: 40000, runs: 2, lrs: [0.1] }],
+    ["memn2n-cpu.jsonl", "memn2n", {}],
+    ["memn2n-cpu-pepaper.jsonl", "memn2n", { pe: "paper" }],
+    ["memn2n-cpu-tasks16+18-twostage-restarts10-pepaper.jsonl", "memn2n", { tasks: [16, 18], settings: ["two-stage"], restarts: 10, pe: "paper" }],
+  ];
+  for (const [file, id, overrides] of cases) {
+    test(`${file} loads whole and gives the pinned tables`, () => {
+      const plan = planSweep(id, "cpu", overrides as never);
+      assert.equal(path.basename(plan.file), file);
+      // Every line counts, so nothing would be set aside.
+      const records = loadSweep(plan, (w) => assert.fail(`a committed line does not count: ${w}`));
+      assert.equal(records.length, plan.specs.length, "every planned run is in the committed file");
+      const summary = plan.experiment.summarize(records, plan.config) as Record<string, unknown[]>;
+      for (const [part, want] of Object.entries(pinned[file])) {
+        // Fields added since (escaped counts) are not in the pin; every pinned field must match exactly.
+        const got = (summary[part] as Record<string, unknown>[]).map((row, i) => Object.fromEntries(Object.keys(want[i] as object).map((k) => [k, row[k]])));
+        assert.deepEqual(got, want, `${file}: ${part}`);
+      }
+        assert.ok(Array.isArray(summary.verdicts));
+    });
+  }
+
+  test("Table 2's verdicts at cpu scale, by the one rule", () => {
+    const plan = planSweep("memn2n", "cpu");
+    const s = plan.experiment.summarize(loadSweep(plan), plan.config) as { verdicts: { claim: string; verdict: string }[] };
+    const of = (prefix: string) => s.verdicts.find((x) => x.claim.startsWith(prefix))!.verdict;
+    assert.equal(of("warm start"), "same direction, not significant", "paper -8.6 points; ours -3.5, p = 0.139");
+    assert.equal(of("two-stage: validation"), "disagrees: we see a difference", "paper -0.1 points (none); ours -1.1, p = 0.019");
+    assert.equal(of("one-stage: validation"), "opposite direction, not significant", "paper -2.9; ours +1.0, p = 0.078");
+  });
+});
+
+describe("fingerprints", () => {
+  test("a record trained with another config does not count as done, and is redone", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gn-fp-"));
+    try {
+      const file = path.join(dir, "m.jsonl");
+      const plan = planSweep("method", "smoke", { steps: 20 }, file);
+      const other = planSweep("method", "smoke", { steps: 30 }, file);
+      const key = plan.specs[0].key;
+      appendRecord(file, { key, fingerprint: other.expected.get(key)!, testAccuracy: 0.99 } as never);
+      assert.equal(loadSweep(plan).length, 0, "the 30-step record is not this plan's");
+      const ran = await runSweep(plan);
+      assert.deepEqual(ran.map((s) => s.key), plan.specs.map((s) => s.key), "both runs are trained");
+      const recs = loadSweep(plan) as unknown as { key: string; fingerprint: string }[];
+      assert.equal(recs.length, plan.specs.length);
+      assert.ok(recs.every((r) => r.fingerprint === plan.expected.get(r.key)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the CLI as a user types it", () => {
+  test("list shows every experiment with its section, scales and results files", () => {
+    const r = cli(["list"]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const e of experiments()) {
+      assert.match(r.stdout, new RegExp(`${e.id} +${e.section.replace(".", "\\.")} +${e.title.slice(0, 12)}`));
+      assert.ok(r.stdout.includes(path.relative(process.cwd(), resultsFile(e, "cpu"))), `${e.id}'s cpu results file`);
+    }
+    assert.match(r.stdout, /\* memn2n +.*memn2n-cpu-pepaper\.jsonl/);
+  });
+
+  test("--help lists every experiment's options", () => {
+    const r = cli(["--help"]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const e of experiments()) for (const o of e.options) assert.ok(r.stdout.includes(`--${o.name} `), `${e.id} --${o.name}`);
+    assert.match(cli(["memn2n", "--help"]).stdout, /--pe paper\|reference +position encoding/);
+  });
+
+  test("stray, repeated, single-dash and empty arguments are errors, before any training", () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-args-"));
+    const env = { GRADNOISE_RESULTS_DIR: results };
+    try {
+      const refused: [string[], RegExp][] = [
+        [["deep-mlp", "smoke"], /unexpected argument "smoke"/],
+        [["deep-mlp", "-workers", "1"], /flags take two dashes: --workers/],
+        [["deep-mlp", "--scale", "smoke", "--scale", "cpu"], /--scale is given twice/],
+        [["memn2n", "--scale", "smoke", "--tasks", ","], /--tasks takes a comma-separated list without empty items/],
+        [["deep-mlp", "--scale"], /--scale needs a value/],
+        [["list", "x"], /list takes no arguments/],
+      ];
+      for (const [args, re] of refused) {
+        const r = cli(args, env);
+        assert.equal(r.status, 1, args.join(" "));
+        assert.match(r.stderr, re);
+        assert.equal(r.stdout, "", `${args.join(" ")}: nothing started`);
+      }
+      assert.deepEqual(readdirSync(results), [], "no results file was made");
+      const t0 = Date.now();
+      const bad = cli(["method", "--scale", "smoke", "--out", "/proc/nonexist/x.jsonl"]);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /cannot write \/proc\/nonexist\/x\.jsonl/);
+      assert.doesNotMatch(bad.stderr + bad.stdout, /saved|runs, /, "refused before planning any training");
+      assert.ok(Date.now() - t0 < 15000, "no spinning mkdir");
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("stopping a sweep", { skip: !existsSync("/proc/self/stat") && "reads process state from Linux's /proc" }, () => {
+  /** The CLI started in its own process group, its output collected; `closed` resolves once every process holding its stderr (the workers too) is gone. */
+  function start(args: string[], env: NodeJS.ProcessEnv) {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, GRADNOISE_SCALE: "", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const out = { stdout: "", stderr: "" };
+    child.stdout!.on("data", (d) => (out.stdout += d));
+    child.stderr!.on("data", (d) => (out.stderr += d));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    return { child, out, closed };
+  }
+  const until = async (what: string, ok: () => boolean, ms = 30000) => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  /** Pids whose parent is `pid` (Linux /proc). */
+  const childrenOf = (pid: number) =>
+    readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] === String(pid);
+      } catch {
+        return false;
+      }
+    });
+  /** Does a live (not zombie) process of group `pgid` remain? (An orphan's zombie may wait a while for init to reap it.) */
+  const groupAlive = (pgid: number) =>
+    readdirSync("/proc").some((d) => {
+      try {
+        const [state, , pgrp] = readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ");
+        return /^\d+$/.test(d) && Number(pgrp) === pgid && state !== "Z" && state !== "X";
+      } catch {
+        return false;
+      }
+    });
+  const args = ["deep-mlp", "--scale", "smoke", "--experiments", "exp6", "--workers", "2"];
+  const noStack = /EPIPE|Error|\n\s+at /;
+
+  test("SIGTERM (what schedulers send) stops it like Ctrl-C: workers stop quietly, exit 143, lock released, the same command resumes", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-term-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      const workers = childrenOf(run.child.pid!);
+      assert.equal(workers.length, 2, "two workers running");
+      run.child.kill("SIGTERM");
+      const end = await run.closed;
+      assert.equal(end.code, 143);
+      assert.match(run.out.stderr, /stopped by SIGTERM: finished runs are saved in .*deep-mlp-smoke-exp6\.jsonl; run the same command to resume/);
+      assert.doesNotMatch(run.out.stderr, noStack);
+      await until("the workers to be gone (no worker outlives the sweep)", () => !groupAlive(run.child.pid!), 5000);
+      assert.ok(!existsSync(path.join(results, "deep-mlp-smoke-exp6.jsonl.lock")), "the lock is released");
+      const again = cli(args, { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /4 of 4 planned runs/);
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+
+  test("a worker killed by a signal is reported by the signal's name", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-kill-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      process.kill(childrenOf(run.child.pid!)[0], "SIGKILL");
+      const end = await run.closed;
+      assert.equal(end.code, 1);
+      assert.match(run.out.stderr, /experiment: worker \d was killed by SIGKILL .*; finished runs are saved in /);
+      assert.doesNotMatch(run.out.stderr, /code null/);
+      assert.ok(!existsSync(path.join(results, "deep-mlp-smoke-exp6.jsonl.lock")));
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+
+  test("when the parent dies (kill -9), its workers exit quietly instead of training on or dying with EPIPE", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-orphan-"));
+    try {
+      const run = start(args, { GRADNOISE_RESULTS_DIR: results });
+      await until("a worker to start training", () => /runs;/.test(run.out.stderr));
+      const pgid = run.child.pid!;
+      process.kill(pgid, "SIGKILL");
+      await until("the orphaned workers to exit", () => !groupAlive(pgid), 15000);
+      await run.closed;
+      assert.doesNotMatch(run.out.stderr, noStack);
+      // The dead parent's lock is stale: the next sweep takes it over, says so, and finishes.
+      const again = cli(args, { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /note: took over the lock on .* left by pid \d+ .*which no longer runs/);
+    } finally {
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a new section is one folder", () => {
+  test("a folder dropped under sections/ is listed and runs from the CLI", () => {
+    const dir = path.join(REPO, "build", "src", "sections", "toy");
+    const results = mkdtempSync(path.join(tmpdir(), "gn-toy-"));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "index.js"),
+      `exports.experiment = { id: "toy", section: "9.9", title: "Toy", notebook: "00-method.ipynb", schema: 1, requiredKernels: [],
+  configs: { smoke: { n: 3 }, cpu: { n: 4 }, paper: { n: 5 } },
+  options: [{ name: "n", type: "int", help: "runs", apply: (c, v) => ({ ...c, n: v }) }],
+  plan: (c) => Array.from({ length: c.n }, (_, i) => ({ key: "run" + i, i })),
+  run: async (s) => ({ ...s, value: s.i * s.i, seconds: 0, engine: "none", date: "" }),
+  summarize: (rs) => ({ total: rs.reduce((a, r) => a + r.value, 0), verdicts: [] }),
+  tables: (s) => [{ caption: "toy total", rows: [{ total: s.total }] }],
+  figures: async () => [], provenance: () => "toy" };\n`,
+    );
+    try {
+      assert.match(cli(["list"]).stdout, /toy +9\.9 +Toy /);
+      const r = cli(["toy", "--scale", "smoke", "--n", "4", "--workers", "1"], { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /4 runs, 0 already in .*toy-smoke-n4\.jsonl/);
+      assert.match(r.stdout, /toy total\n.*total.*\n.*14/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(results, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("sharded sweeps", () => {
+  test("three shards merged are record for record one unsharded sweep (timings aside)", () => {
+    const one = mkdtempSync(path.join(tmpdir(), "gn-one-"));
+    const three = mkdtempSync(path.join(tmpdir(), "gn-three-"));
+    try {
+      const args = ["deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6", "--workers", "1"];
+      const whole = cli(args, { GRADNOISE_RESULTS_DIR: one });
+      assert.equal(whole.status, 0, whole.stderr);
+      for (let i = 0; i < 3; i++) {
+        // Slurm's variables for task i of --array=0-2 pick the shard, as on a cluster.
+        const r = cli(args, { GRADNOISE_RESULTS_DIR: three, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_COUNT: "3" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`shard ${i}/3 .*: [34] runs`));
+      }
+      const name = "deep-mlp-smoke-exp1+exp6.jsonl";
+      assert.deepEqual(readdirSync(three).sort(), [0, 1, 2].map((i) => name.replace(".jsonl", `.part-${i}-of-3.jsonl`)));
+      const m = cli(["merge", "deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6"], { GRADNOISE_RESULTS_DIR: three });
+      assert.equal(m.status, 0, m.stderr);
+      assert.match(m.stdout, /merged 3 part\(s\) .*: 10 of 10 runs/);
+      assert.deepEqual(diffRecordFiles(path.join(one, name), path.join(three, name), { ignore: ["seconds", "date"] }), []);
+      // A part from another config is refused, named by file and line.
+      writeFileSync(path.join(three, name.replace(".jsonl", ".part-0-of-1.jsonl")), readFileSync(path.join(three, name), "utf8").split("\n")[0].replace(/"fingerprint":"[0-9a-f]+"/, '"fingerprint":"0000000000000000"') + "\n");
+      const refused = cli(["merge", "deep-mlp", "--scale", "smoke", "--experiments", "exp1,exp6"], { GRADNOISE_RESULTS_DIR: three });
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /part-0-of-1\.jsonl:1: .*fingerprint/);
+    } finally {
+      rmSync(one, { recursive: true, force: true });
+      rmSync(three, { recursive: true, force: true });
+    }
+  });
+});
+
+test("sweepCommand gives a command a shell reads back word for word (settings with spaces are quoted)", () => {
+  const cmd = sweepCommand("memn2n", "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
+  assert.equal(cmd, "npm run experiment -- memn2n --scale cpu --fixed-std 0.0316 --settings 'one-stage + noise,two-stage + noise'");
+  const words = execFileSync("sh", ["-c", `for w in ${cmd.replace(/^npm run experiment -- /, "")}; do printf '%s\\n' "$w"; done`], { encoding: "utf8" }).trimEnd().split("\n");
+  assert.deepEqual(words, ["memn2n", "--scale", "cpu", "--fixed-std", "0.0316", "--settings", "one-stage + noise,two-stage + noise"]);
+  assert.match(sweepCommand("deep-mlp", "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
+});
