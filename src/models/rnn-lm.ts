@@ -25,11 +25,11 @@ import * as tf from "@tensorflow/tfjs";
 import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
-import { activation, recurrentLayer } from "./recurrent-layer";
+import { activation, CELL_KINDS, CellKind, recurrentLayer } from "./recurrent-layer";
 import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation, tokenCrossEntropy } from "./lm-ops";
 
-export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
-export const CELL_KINDS: readonly CellKind[] = ["lstm", "tanh", "sigmoid", "relu"];
+export { CELL_KINDS } from "./recurrent-layer";
+export type { CellKind } from "./recurrent-layer";
 
 export interface RnnLMConfig {
   vocabSize: number;
