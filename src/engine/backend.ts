@@ -8,7 +8,7 @@
  * when asked for (allowSoftwareAdapter, or GRADNOISE_WEBGPU_SOFTWARE=1).
  */
 import * as tf from "@tensorflow/tfjs";
-import { packageVersion } from "./device";
+import { packageVersion } from "./package-version";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
 import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
