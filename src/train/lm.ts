@@ -24,7 +24,7 @@ import { CellKind, DEFAULT_FORMULATION, disposeState, LMFormulation, LMState, Rn
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
-import { disposeSnapshot, loadLMCheckpoint, saveLMCheckpoint } from "./lm-checkpoint";
+import { checkpointMismatch, disposeCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -159,7 +159,7 @@ export interface LMTrainOptions {
   /** After every window: a training window, or one of the per-epoch validation pass. */
   onWindow?: (kind: "train" | "eval") => void;
   /**
-   * Snapshots of the run in `file` (lm-checkpoint.ts): at every epoch's end
+   * Snapshots of the run in `file` (checkpoint.ts): at every epoch's end
    * and every `everySeconds` (default 300) of training; a snapshot of the same
    * `identity` found at the start is resumed from. The caller removes the
    * file once the run's result is safe.
@@ -182,17 +182,18 @@ export interface LMHistory {
   seconds: number;
 }
 
-/**
- * Optimizer state that getWeights leaves out but a bit-exact resume needs:
- * tfjs's Adam keeps beta1^t and beta2^t as running products and its
- * setWeights recomputes them with pow(), which differs in the last bits
- * (a resumed run drifted by ~1e-8 relative within an epoch). Saved beside
- * the weights under EXACT_PREFIX and assigned back after setWeights.
- */
-const EXACT_PREFIX = "gradnoise/exact/";
-function exactState(opt: tf.Optimizer): tf.Variable[] {
-  const inner = ((opt as { inner?: tf.Optimizer }).inner ?? opt) as unknown as { accBeta1?: unknown; accBeta2?: unknown };
-  return inner.accBeta1 instanceof tf.Variable && inner.accBeta2 instanceof tf.Variable ? [inner.accBeta1, inner.accBeta2] : [];
+/** Where an LM run stands between steps, besides its tensors: what its snapshot (checkpoint.ts) keeps as JSON. */
+export interface LMRunPosition {
+  /** Training steps done. */
+  step: number;
+  lr: number;
+  /** The current epoch's summed training loss and its step count. */
+  lossSum: number;
+  counted: number;
+  /** Training seconds spent before this snapshot (over every process that worked on the run). */
+  seconds: number;
+  /** The run's history so far; JSON stores a NaN perplexity (a diverged epoch) as null. */
+  history: Pick<LMHistory, "epoch" | "lr" | "gamma" | "diverged"> & { trainPerplexity: (number | null)[]; validPerplexity: (number | null)[] };
 }
 
 export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions): Promise<LMHistory> {
@@ -220,18 +221,16 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
   let start = 0;
   let earlier = 0; // training seconds of the processes before a resume
   const ck = o.checkpoint;
-  const snap = ck ? loadLMCheckpoint(ck.file, ck.identity) : undefined;
+  const snap = ck ? loadCheckpoint<LMRunPosition>(ck.file, ck.identity) : undefined;
   if (snap) {
     try {
-      const p = snap.position;
-      const fits = snap.variables.length === vars.length && snap.variables.every((t, i) => t.shape.join() === vars[i].shape.join()) && snap.state.h.length === state.h.length && snap.state.c.length === state.c.length;
-      if (!fits) throw new Error(`${ck!.file}: the snapshot's tensors do not fit this model; delete it to start the run afresh`);
-      vars.forEach((v, i) => v.assign(snap.variables[i]));
-      const saved = snap.optimizerNames.map((name, i) => ({ name, tensor: snap.optimizer[i] }));
-      await opt.setWeights(saved.filter((w) => !w.name.startsWith(EXACT_PREFIX)));
-      for (const [i, v] of exactState(opt).entries()) v.assign(saved.find((w) => w.name === `${EXACT_PREFIX}${i}`)?.tensor ?? v);
+      // The carried state is the LSTM's h and c per layer (a plain RNN's c is empty).
+      const h0 = snap.carried.h ?? [], c0 = snap.carried.c ?? [];
+      if (h0.length !== state.h.length || c0.length !== state.c.length) throw checkpointMismatch(ck!.file);
+      await restoreCheckpoint(ck!.file, snap, vars, opt);
       disposeState(state);
-      state = { h: snap.state.h.splice(0) as tf.Tensor2D[], c: snap.state.c.splice(0) as tf.Tensor2D[] };
+      state = { h: h0.splice(0) as tf.Tensor2D[], c: c0.splice(0) as tf.Tensor2D[] };
+      const p = snap.position;
       ({ step: start, lr, lossSum, counted, seconds: earlier } = p);
       Object.assign(h, p.history, { trainPerplexity: p.history.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.history.validPerplexity.map((x) => x ?? NaN) });
       if (sgd) setLearningRate(opt, lr);
@@ -241,21 +240,15 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
       opt.dispose();
       throw e;
     } finally {
-      disposeSnapshot(snap);
+      disposeCheckpoint(snap);
     }
   }
   let lastSave = Date.now();
   const save = async (done: number) => {
     if (!ck) return;
-    const weights = [...(await opt.getWeights()), ...exactState(opt).map((v, i) => ({ name: `${EXACT_PREFIX}${i}`, tensor: v as tf.Tensor }))];
-    try {
-      const { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } = h;
-      const position = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, history: { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } };
-      await saveLMCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: weights, state });
-    } finally {
-      // getWeights hands out fresh scalars (the counts) and the optimizer's own variables (Adam's moments): free only the former.
-      for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    }
+    const { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } = h;
+    const position: LMRunPosition = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, history: { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } };
+    await saveCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: opt, carried: { h: state.h, c: state.c } });
     lastSave = Date.now();
   };
 
