@@ -4,7 +4,7 @@
  * seed), and the verdicts.
  */
 import { judge, Verdict } from "../../experiments/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../families/lm/report";
 import { NEGLIGIBLE_PPL, SECTION46_PERPLEXITY } from "./paper";
 import { conditionName, LmPtbConfig, LmPtbRecord, LmPtbSpec } from "./run";
 

@@ -25,8 +25,7 @@
  * recurrence, 2026-11-23): 6 runs trained (2 rows x 3 seeds), the other 6
  * copied, ~1 h with 2 workers.
  */
-import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup, ZAREMBA_SMALL } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 
 export type NoiseSetting = "neither" | "gradient noise" | "hidden-state noise" | "both";
@@ -56,7 +55,7 @@ export interface NoiseComparisonSpec {
   seed: number;
 }
 
-export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMRunRecord<Scale> {}
+export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMRunRecord {}
 
 export function planNoiseComparison(c: NoiseComparisonConfig): NoiseComparisonSpec[] {
   return c.settings.flatMap((s) => Array.from({ length: c.seeds }, (_, i) => ({ key: `${s.replace(/ /g, "-")}/seed${i + 1}`, condition: s, seed: i + 1 })));
@@ -68,6 +67,5 @@ export function noiseComparisonSetup(spec: Pick<NoiseComparisonSpec, "condition"
   return { ...c.base, gradientNoise: grad ? { eta: c.eta, gamma: c.gradientGamma } : null, hiddenNoise: hidden ? { gamma: c.hiddenGamma } : null };
 }
 
-export async function runNoiseComparison(spec: NoiseComparisonSpec, c: NoiseComparisonConfig, ctx: RunContext): Promise<NoiseComparisonRecord> {
-  return runLMRecord(spec, noiseComparisonSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runNoiseComparison = lmRun<NoiseComparisonSpec, NoiseComparisonConfig>(noiseComparisonSetup);

@@ -7,7 +7,7 @@
  * LSTM LM's test perplexity, by 1.1 on WikiText-2) on this PTB model.
  */
 import { pairedTTest } from "../../stats/ttest";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows } from "../../families/lm/report";
 import { judge, Verdict } from "../../experiments/verdict";
 import { NoiseComparisonConfig, NoiseComparisonRecord, NoiseComparisonSpec } from "./run";
 

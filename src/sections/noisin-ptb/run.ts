@@ -53,8 +53,7 @@
  * else running): 210-233 s per run at hidden 128, 1 or 2 layers; 72 runs
  * ~4.3 core-hours, ~2.2 h with 2 workers.
  */
-import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 import { Activation, ACTIVATIONS, Regulariser, REGULARISERS } from "./paper";
 
@@ -94,7 +93,7 @@ export interface NoisinPtbSpec {
   seed: number;
 }
 
-export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord<Scale> {}
+export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord {}
 
 export const noisinCondition = (layers: number, a: Activation, r: Regulariser) => `${layers}-layer ${a}, ${r}`;
 
@@ -119,6 +118,5 @@ export function noisinPtbSetup(spec: Pick<NoisinPtbSpec, "layers" | "activation"
   };
 }
 
-export async function runNoisinPtb(spec: NoisinPtbSpec, c: NoisinPtbConfig, ctx: RunContext): Promise<NoisinPtbRecord> {
-  return runLMRecord(spec, noisinPtbSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runNoisinPtb = lmRun<NoisinPtbSpec, NoisinPtbConfig>(noisinPtbSetup);

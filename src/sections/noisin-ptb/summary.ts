@@ -3,7 +3,7 @@
  * against "none" in the same architecture (paired by seed), verdicts.
  */
 import { judge, Verdict } from "../../experiments/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../families/lm/report";
 import { NEGLIGIBLE_PPL, NOISIN_TABLE2 } from "./paper";
 import { noisinCondition, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec } from "./run";
 
