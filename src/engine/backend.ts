@@ -66,7 +66,7 @@ function loadNative(): NativeInfo {
     try {
       // A variable name keeps TypeScript from resolving packages that are optional.
       const mod = pkg;
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional backend package, loaded only when asked for
       require(mod);
       if (tf.findBackend("tensorflow") === null) throw new Error("loaded, but registered no 'tensorflow' backend");
       const be = tf.findBackend("tensorflow") as unknown as { isGPUPackage?: boolean; isUsingGpuDevice?: boolean };

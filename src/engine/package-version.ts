@@ -7,6 +7,7 @@
 /** Installed version of `pkg`, unless missing or an npm alias of another package. */
 export function packageVersion(pkg: string): string | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- any package, installed or not: absent is an answer
     const meta = require(`${pkg}/package.json`) as { name: string; version: string };
     // danfojs-node's override installs @tensorflow/tfjs under the name @tensorflow/tfjs-node.
     return meta.name === pkg ? meta.version : undefined;
