@@ -96,7 +96,7 @@ export function timeMajor(ids: Int32Array, batch: number, steps: number): Int32A
 /** The formulations a model gets unless its config names others (the fastest measured; README "CPU speed beside PyTorch"). */
 export const DEFAULT_FORMULATION = { lookup: "scatter", softmax: "fused", recurrence: "fused" } as const;
 
-/** The formulations a trained model used, as run records name them (train/lm.ts LMOutcome). */
+/** The formulations a trained model used, as run records name them (families/lm/recipe.ts LMOutcome). */
 export interface LMFormulation {
   recurrence: string;
   softmax: string;

@@ -10,7 +10,7 @@
  * 2x200 LSTM on PTB, SGD lr 1, clip 5), so the "neither" row is lm-ptb's
  * "no dropout, eta 0" row, and "gradient noise" its "no dropout, eta" row:
  * identical setups and seeds, so the sweep copies those finished runs
- * (train/lm.ts identicalLMRun; tested to equal training them again) and
+ * (families/lm/record.ts identicalLMRun; tested to equal training them again) and
  * trains only "hidden-state noise" and "both".
  *
  * Noise levels: hidden gamma 0.1 (NOISIN Table 2's fixed level here; not
