@@ -14,7 +14,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { BenchBackend, benchBackends, use } from "./backends";
-import { prepareTask, TaskData } from "../src/sections/memn2n";
+import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { flushFiniteChecks } from "../src/noise/optimizer";
 import { buildOptimizer } from "../src/train/optimizer";

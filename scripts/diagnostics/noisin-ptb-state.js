@@ -32,7 +32,8 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
 
 (async () => {
   await dist("engine").selectBackend({ backend: "wasm" });
-  const lm = dist("train/lm");
+  const { runLMSetup } = dist("families/lm");
+  const { perplexity } = dist("train/lm");
   const { RnnLM } = dist("models/rnn-lm");
   const P = dist("sections/noisin-ptb");
   const config = P.NOISIN_PTB_CONFIGS[scale];
@@ -58,7 +59,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
     return r;
   };
   let shown = -1;
-  const out = await lm.runLMSetup(setup, corpus, seed, (done, total) => {
+  const out = await runLMSetup(setup, corpus, seed, (done, total) => {
     const pct = Math.floor((100 * done) / total);
     if (pct !== shown) process.stderr.write(`\r${(shown = pct)}%`);
   });
@@ -86,7 +87,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
   if (flag("--streams")) {
     // The record's validation evaluation, row by row (each row a contiguous stream with its own state).
     const ids = corpus.valid.subarray(0, setup.evalTokens ?? corpus.valid.length);
-    streams.push(...(await lm.perplexity(model, ids, { batch: setup.evalBatch, steps: setup.evalSteps, perStream: true })).streams);
+    streams.push(...(await perplexity(model, ids, { batch: setup.evalBatch, steps: setup.evalSteps, perStream: true })).streams);
   }
   RnnLM.prototype.dispose = dispose;
   model.dispose();

@@ -23,6 +23,7 @@ function run(cmd: string, args: string[]): string {
 
 function pkg(name: string): string {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package: absent is an answer, not an import error
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return "not installed";

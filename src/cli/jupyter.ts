@@ -41,20 +41,6 @@ export function requireJupyterPython(): string {
   return p;
 }
 
-/** Is a kernelspec named `name` visible to this python's Jupyter? */
-export function hasKernel(python: string, name = KERNEL_NAME, env: NodeJS.ProcessEnv = process.env): boolean {
-  try {
-    const out = execFileSync(python, ["-m", "jupyter", "kernelspec", "list", "--json"], {
-      encoding: "utf8",
-      env,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    return name in (JSON.parse(out) as { kernelspecs: Record<string, unknown> }).kernelspecs;
-  } catch {
-    return false;
-  }
-}
-
 export function tslabBinary(): string {
   const bin = path.join(REPO, "node_modules", "tslab", "bin", "tslab");
   if (!existsSync(bin)) throw new Error(`tslab not found at ${bin}: run npm install`);

@@ -232,13 +232,12 @@ export function untar(buf: Buffer, want: (name: string) => boolean): Map<string,
     const size = parseInt(field(124, 12).trim() || "0", 8);
     const type = field(156, 1) || "0";
     const prefix = field(345, 155);
-    let name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
     longName = null;
     const body = buf.subarray(off + 512, off + 512 + size);
     if (!Number.isFinite(size) || off + 512 + size > buf.length) throw new Error(`tar: entry "${name}" runs past the end of the archive (truncated download?)`);
     if (type === "L") longName = body.toString("utf8").replace(/\0.*$/s, "");
     else if ((type === "0" || type === "\0") && want(name)) out.set(name, Buffer.from(body));
-    name = "";
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;

@@ -8,7 +8,7 @@
  * when asked for (allowSoftwareAdapter, or GRADNOISE_WEBGPU_SOFTWARE=1).
  */
 import * as tf from "@tensorflow/tfjs";
-import { packageVersion } from "./device";
+import { packageVersion } from "./package-version";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
 import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
@@ -66,7 +66,7 @@ function loadNative(): NativeInfo {
     try {
       // A variable name keeps TypeScript from resolving packages that are optional.
       const mod = pkg;
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional backend package, loaded only when asked for
       require(mod);
       if (tf.findBackend("tensorflow") === null) throw new Error("loaded, but registered no 'tensorflow' backend");
       const be = tf.findBackend("tensorflow") as unknown as { isGPUPackage?: boolean; isUsingGpuDevice?: boolean };

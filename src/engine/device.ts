@@ -6,7 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { execFileSync } from "child_process";
 import * as os from "os";
+import { packageVersion } from "./package-version";
 import { webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
+
+export { packageVersion } from "./package-version";
 
 export interface DeviceReport {
   backend: string;
@@ -29,17 +32,6 @@ function gpuName(): string | undefined {
     return execFileSync("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"], { encoding: "utf8", timeout: 5000 })
       .trim()
       .split("\n")[0];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Installed version of `pkg`, unless missing or an npm alias of another package. */
-export function packageVersion(pkg: string): string | undefined {
-  try {
-    const meta = require(`${pkg}/package.json`) as { name: string; version: string };
-    // danfojs-node's override installs @tensorflow/tfjs under the name @tensorflow/tfjs-node.
-    return meta.name === pkg ? meta.version : undefined;
   } catch {
     return undefined;
   }

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, readdirSync } from "node:fs";
-import { packageVersion } from "./device";
+import { packageVersion } from "./package-version";
 
 export const WEBGPU_SOFTWARE_ENV = "GRADNOISE_WEBGPU_SOFTWARE";
 

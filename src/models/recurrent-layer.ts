@@ -17,7 +17,10 @@
  * taped graph.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { CellKind } from "./rnn-lm";
+
+/** The recurrent cells (RnnLM's `cell`): Zaremba's LSTM or a plain RNN with this nonlinearity. Declared here, the lowest module that needs it. */
+export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
+export const CELL_KINDS: readonly CellKind[] = ["lstm", "tanh", "sigmoid", "relu"];
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 

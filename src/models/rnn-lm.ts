@@ -25,11 +25,11 @@ import * as tf from "@tensorflow/tfjs";
 import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
-import { activation, recurrentLayer } from "./recurrent-layer";
+import { activation, CELL_KINDS, CellKind, recurrentLayer } from "./recurrent-layer";
 import { embeddingLookup, EmbeddingLookup, lmKernels, softmaxCrossEntropy, SoftmaxFormulation, tokenCrossEntropy } from "./lm-ops";
 
-export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
-export const CELL_KINDS: readonly CellKind[] = ["lstm", "tanh", "sigmoid", "relu"];
+export { CELL_KINDS } from "./recurrent-layer";
+export type { CellKind } from "./recurrent-layer";
 
 export interface RnnLMConfig {
   vocabSize: number;
@@ -96,7 +96,7 @@ export function timeMajor(ids: Int32Array, batch: number, steps: number): Int32A
 /** The formulations a model gets unless its config names others (the fastest measured; docs/performance.md "CPU speed beside PyTorch"). */
 export const DEFAULT_FORMULATION = { lookup: "scatter", softmax: "fused", recurrence: "fused" } as const;
 
-/** The formulations a trained model used, as run records name them (train/lm.ts LMOutcome). */
+/** The formulations a trained model used, as run records name them (families/lm/recipe.ts LMOutcome). */
 export interface LMFormulation {
   recurrence: string;
   softmax: string;

@@ -65,8 +65,8 @@ function rejectOldOptions(where: string, extra: unknown): void {
  * Rescales all gradients together so their global norm is at most `maxNorm`
  * (Section 4.1's clipping); with `runs`, each run by its own global norm.
  */
-export function clipByGlobalNorm(maxNorm: number): GradientTransform {
-  rejectOldOptions("clipByGlobalNorm()", arguments[1]);
+export function clipByGlobalNorm(maxNorm: number, ...removed: never[]): GradientTransform {
+  rejectOldOptions("clipByGlobalNorm()", removed[0]);
   requireFinitePositive("clipByGlobalNorm()", "maxNorm", maxNorm);
   return {
     name: `clipByGlobalNorm(${maxNorm})`,

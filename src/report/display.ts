@@ -22,8 +22,10 @@ interface Tslab {
 function kernel(): Tslab | null {
   try {
     // tslab sets this hook while a kernel runs; its display calls throw "Not ready" without it.
+    /* eslint-disable @typescript-eslint/no-require-imports -- tslab exists only inside a kernel */
     const channel = require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown };
     return channel.lastWriteDisplayData != null ? (require("tslab") as Tslab) : null;
+    /* eslint-enable @typescript-eslint/no-require-imports */
   } catch {
     return null;
   }
@@ -31,6 +33,7 @@ function kernel(): Tslab | null {
 
 /** tslab's raw display hook: sends one display_data message with any mime bundle (tslab's own API sends one type). */
 function writeDisplayData(data: Record<string, unknown>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab exists only inside a kernel
   const channel = require("tslab/dist/jupyter") as { lastWriteDisplayData?: (content: unknown, update: boolean) => void };
   channel.lastWriteDisplayData?.({ data, metadata: {}, transient: {} }, false);
 }

@@ -8,13 +8,10 @@
  */
 import { readFileSync } from "fs";
 import { escapeMarkup } from "./escape";
+import type { Figure } from "./figure";
 import { FIGURE_MARGIN, staticImageHtml } from "./static-svg";
 
-export interface Figure {
-  data: Record<string, unknown>[];
-  layout?: Record<string, unknown>;
-  config?: Record<string, unknown>;
-}
+export type { Figure } from "./figure";
 
 let bundle: string | undefined;
 

@@ -24,6 +24,7 @@ export const INTERRUPTED_LINE = "Interrupted (Kernel > Interrupt): the running w
 /** tslab's per-execution display hook: a new function for every cell run, null outside a kernel. */
 function kernelCell(): unknown {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab exists only inside a kernel
     return (require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown }).lastWriteDisplayData ?? null;
   } catch {
     return null;

@@ -13,18 +13,17 @@
  * No synchronous reads: each step reads its loss with `await data()`, which
  * works on every backend, and the optimiser's own NaN probe (a dataSync) is
  * off; a non-finite loss marks the run diverged and ends its training.
+ *
+ * Only the trainer lives here: what a run of an experiment is (its setup,
+ * corpus and record) is the language-model family's (families/lm/).
  */
-import { isDeepStrictEqual } from "util";
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream, BpttWindow } from "../data/bptt";
-import { Corpus, CorpusName, loadCorpus } from "../data/corpus";
-import { deviceLine } from "../engine/device";
-import type { DropoutConfig, HiddenNoiseConfig } from "../models/hidden-noise";
-import { CellKind, DEFAULT_FORMULATION, disposeState, LMFormulation, LMState, RnnLM } from "../models/rnn-lm";
+import { disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
-import { disposeSnapshot, loadLMCheckpoint, saveLMCheckpoint } from "./lm-checkpoint";
+import { checkpointMismatch, disposeCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";
 
@@ -159,7 +158,7 @@ export interface LMTrainOptions {
   /** After every window: a training window, or one of the per-epoch validation pass. */
   onWindow?: (kind: "train" | "eval") => void;
   /**
-   * Snapshots of the run in `file` (lm-checkpoint.ts): at every epoch's end
+   * Snapshots of the run in `file` (checkpoint.ts): at every epoch's end
    * and every `everySeconds` (default 300) of training; a snapshot of the same
    * `identity` found at the start is resumed from. The caller removes the
    * file once the run's result is safe.
@@ -182,17 +181,18 @@ export interface LMHistory {
   seconds: number;
 }
 
-/**
- * Optimizer state that getWeights leaves out but a bit-exact resume needs:
- * tfjs's Adam keeps beta1^t and beta2^t as running products and its
- * setWeights recomputes them with pow(), which differs in the last bits
- * (a resumed run drifted by ~1e-8 relative within an epoch). Saved beside
- * the weights under EXACT_PREFIX and assigned back after setWeights.
- */
-const EXACT_PREFIX = "gradnoise/exact/";
-function exactState(opt: tf.Optimizer): tf.Variable[] {
-  const inner = ((opt as { inner?: tf.Optimizer }).inner ?? opt) as unknown as { accBeta1?: unknown; accBeta2?: unknown };
-  return inner.accBeta1 instanceof tf.Variable && inner.accBeta2 instanceof tf.Variable ? [inner.accBeta1, inner.accBeta2] : [];
+/** Where an LM run stands between steps, besides its tensors: what its snapshot (checkpoint.ts) keeps as JSON. */
+export interface LMRunPosition {
+  /** Training steps done. */
+  step: number;
+  lr: number;
+  /** The current epoch's summed training loss and its step count. */
+  lossSum: number;
+  counted: number;
+  /** Training seconds spent before this snapshot (over every process that worked on the run). */
+  seconds: number;
+  /** The run's history so far; JSON stores a NaN perplexity (a diverged epoch) as null. */
+  history: Pick<LMHistory, "epoch" | "lr" | "gamma" | "diverged"> & { trainPerplexity: (number | null)[]; validPerplexity: (number | null)[] };
 }
 
 export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions): Promise<LMHistory> {
@@ -220,18 +220,16 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
   let start = 0;
   let earlier = 0; // training seconds of the processes before a resume
   const ck = o.checkpoint;
-  const snap = ck ? loadLMCheckpoint(ck.file, ck.identity) : undefined;
+  const snap = ck ? loadCheckpoint<LMRunPosition>(ck.file, ck.identity) : undefined;
   if (snap) {
     try {
-      const p = snap.position;
-      const fits = snap.variables.length === vars.length && snap.variables.every((t, i) => t.shape.join() === vars[i].shape.join()) && snap.state.h.length === state.h.length && snap.state.c.length === state.c.length;
-      if (!fits) throw new Error(`${ck!.file}: the snapshot's tensors do not fit this model; delete it to start the run afresh`);
-      vars.forEach((v, i) => v.assign(snap.variables[i]));
-      const saved = snap.optimizerNames.map((name, i) => ({ name, tensor: snap.optimizer[i] }));
-      await opt.setWeights(saved.filter((w) => !w.name.startsWith(EXACT_PREFIX)));
-      for (const [i, v] of exactState(opt).entries()) v.assign(saved.find((w) => w.name === `${EXACT_PREFIX}${i}`)?.tensor ?? v);
+      // The carried state is the LSTM's h and c per layer (a plain RNN's c is empty).
+      const h0 = snap.carried.h ?? [], c0 = snap.carried.c ?? [];
+      if (h0.length !== state.h.length || c0.length !== state.c.length) throw checkpointMismatch(ck!.file);
+      await restoreCheckpoint(ck!.file, snap, vars, opt);
       disposeState(state);
-      state = { h: snap.state.h.splice(0) as tf.Tensor2D[], c: snap.state.c.splice(0) as tf.Tensor2D[] };
+      state = { h: h0.splice(0) as tf.Tensor2D[], c: c0.splice(0) as tf.Tensor2D[] };
+      const p = snap.position;
       ({ step: start, lr, lossSum, counted, seconds: earlier } = p);
       Object.assign(h, p.history, { trainPerplexity: p.history.trainPerplexity.map((x) => x ?? NaN), validPerplexity: p.history.validPerplexity.map((x) => x ?? NaN) });
       if (sgd) setLearningRate(opt, lr);
@@ -241,21 +239,15 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
       opt.dispose();
       throw e;
     } finally {
-      disposeSnapshot(snap);
+      disposeCheckpoint(snap);
     }
   }
   let lastSave = Date.now();
   const save = async (done: number) => {
     if (!ck) return;
-    const weights = [...(await opt.getWeights()), ...exactState(opt).map((v, i) => ({ name: `${EXACT_PREFIX}${i}`, tensor: v as tf.Tensor }))];
-    try {
-      const { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } = h;
-      const position = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, history: { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } };
-      await saveLMCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: weights, state });
-    } finally {
-      // getWeights hands out fresh scalars (the counts) and the optimizer's own variables (Adam's moments): free only the former.
-      for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    }
+    const { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } = h;
+    const position: LMRunPosition = { step: done, lr, lossSum, counted, seconds: earlier + (Date.now() - started) / 1000, history: { epoch, lr: lrs, trainPerplexity, validPerplexity, gamma, diverged } };
+    await saveCheckpoint(ck.file, ck.identity, position, { variables: vars, optimizer: opt, carried: { h: state.h, c: state.c } });
     lastSave = Date.now();
   };
 
@@ -310,200 +302,4 @@ export async function trainLM(model: RnnLM, train: Int32Array, o: LMTrainOptions
   h.steps = o.epochs * perEpoch;
   h.seconds = earlier + (Date.now() - started) / 1000;
   return h;
-}
-
-/**
- * One language-model run as the registered experiments describe it (GN
- * Section 4.6, NOISIN Tables 2-3 and Figure 2, and the noise comparison):
- * everything a run depends on besides its seed, so a record can carry it.
- */
-export interface LMSetup {
-  corpus: CorpusName;
-  cell: CellKind;
-  layers: number;
-  hidden: number;
-  /** Uniform init half-width (Zaremba small: 0.1). */
-  initScale: number;
-  dropout: DropoutConfig | null;
-  /** NOISIN hidden-state noise (002, Section 3), or null. */
-  hiddenNoise: HiddenNoiseConfig | null;
-  /** Annealed gradient noise (GN Eq. 1: variance eta / (1 + t)^gamma), or null. */
-  gradientNoise: { eta: number; gamma: number } | null;
-  optimizer: "sgd" | "adam";
-  lr: number;
-  /** Zaremba's per-epoch decay after `decayAfter` epochs, or null for a fixed lr. */
-  lrDecay: number | null;
-  decayAfter: number;
-  clip: number | null;
-  loss: "time-summed" | "mean";
-  batch: number;
-  steps: number;
-  epochs: number;
-  /** Fraction of the training windows each epoch visits (the same first windows every epoch); 1 = the whole corpus. */
-  trainFraction: number;
-  /** The per-epoch validation curve uses the first this many validation tokens (null: all). */
-  curveValidTokens: number | null;
-  /** The final validation and test perplexities use the first this many tokens of each split (null: all). */
-  evalTokens: number | null;
-  evalBatch: number;
-  evalSteps: number;
-}
-
-export interface LMOutcome {
-  /** Final perplexities with regularisers off; null when the run diverged. */
-  validPerplexity: number | null;
-  testPerplexity: number | null;
-  diverged: boolean;
-  /** Per epoch: learning rate, training perplexity (regularisers on), validation perplexity (curve tokens). */
-  epoch: number[];
-  lr: number[];
-  trainCurve: (number | null)[];
-  validCurve: (number | null)[];
-  /** Learned NOISIN gammas per layer after each epoch ([] without learned noise). */
-  learnedGamma: number[][];
-  windowsPerEpoch: number;
-  tokensPerEpoch: number;
-  parameters: number;
-  trainSeconds: number;
-  /**
-   * The model's formulations (rnn-lm.ts). Not part of a run's fingerprint,
-   * but the fused and taped recurrences drift apart over a run (~1% in
-   * perplexity), so a table must not mix them; summaries check this.
-   */
-  formulation: LMFormulation;
-}
-
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-const head = (ids: Int32Array, n: number | null) => (n === null || n >= ids.length ? ids : ids.subarray(0, n));
-
-/**
- * What one evaluation window costs in training windows, for progress and its
- * time estimate only: forward-only over 10 x 35 tokens against a training
- * step's forward and backward over 20 x 20 (measured on WASM, 2x200 LSTM:
- * 1,863 evaluation vs 687 training tokens/s, docs/performance.md "CPU speed beside PyTorch").
- */
-const EVAL_WINDOW_COST = 1 / 3;
-
-/**
- * Trains a fresh model as `s` says from `seed` on `corpus` and evaluates it.
- * `onProgress(done, total)` follows every training and evaluation window, in
- * units of training windows (an evaluation window counts EVAL_WINDOW_COST);
- * a resumed run first reports where its snapshot stood, with `restored` true.
- */
-export async function runLMSetup(s: LMSetup, corpus: Pick<Corpus, "vocab" | "train" | "valid" | "test">, seed: number, onProgress?: (done: number, total: number, restored?: boolean) => void, checkpoint?: LMTrainOptions["checkpoint"]): Promise<LMOutcome> {
-  if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new RangeError(`runLMSetup: trainFraction must be in (0, 1], got ${s.trainFraction}`);
-  const model = new RnnLM({ vocabSize: corpus.vocab.length, hidden: s.hidden, layers: s.layers, cell: s.cell, initScale: s.initScale, dropout: s.dropout, hiddenNoise: s.hiddenNoise, seed });
-  try {
-    const windows = new BpttStream(corpus.train, s.batch, s.steps).windows;
-    const perEpoch = Math.max(1, Math.floor(s.trainFraction * windows));
-    const curve = head(corpus.valid, s.curveValidTokens);
-    const evalWindows = (ids: Int32Array) => evaluationWindows(ids, s.evalBatch, s.evalSteps);
-    const total = s.epochs * perEpoch + EVAL_WINDOW_COST * (s.epochs * evalWindows(curve) + evalWindows(head(corpus.valid, s.evalTokens)) + evalWindows(head(corpus.test, s.evalTokens)));
-    let done = 0;
-    const onWindow = onProgress && ((kind: "train" | "eval") => onProgress((done += kind === "train" ? 1 : EVAL_WINDOW_COST), total));
-    const h = await trainLM(model, corpus.train, {
-      seed, epochs: s.epochs, batch: s.batch, steps: s.steps, optimizer: s.optimizer, lr: s.lr,
-      lrDecay: s.lrDecay ?? undefined, decayAfter: s.decayAfter, clipGlobalNorm: s.clip,
-      gradientNoise: s.gradientNoise, loss: s.loss, maxWindowsPerEpoch: perEpoch,
-      valid: curve, evalBatch: s.evalBatch, evalSteps: s.evalSteps, onWindow, checkpoint,
-      onResume: (steps, epochs) => {
-        done += steps + EVAL_WINDOW_COST * epochs * evalWindows(curve);
-        onProgress?.(done, total, true);
-      },
-    });
-    const evaluate = async (ids: Int32Array) => (h.diverged ? null : finiteOrNull((await perplexity(model, head(ids, s.evalTokens), { batch: s.evalBatch, steps: s.evalSteps, onWindow: onWindow && (() => onWindow("eval")) })).perplexity));
-    const validPerplexity = await evaluate(corpus.valid);
-    const testPerplexity = await evaluate(corpus.test);
-    return {
-      validPerplexity, testPerplexity,
-      diverged: h.diverged || validPerplexity === null || testPerplexity === null,
-      epoch: h.epoch, lr: h.lr,
-      trainCurve: h.trainPerplexity.map(finiteOrNull), validCurve: h.validPerplexity.map(finiteOrNull),
-      learnedGamma: h.gamma, windowsPerEpoch: perEpoch, tokensPerEpoch: perEpoch * s.batch * s.steps,
-      parameters: model.parameterCount, trainSeconds: h.seconds,
-      formulation: { recurrence: model.config.recurrence, softmax: model.config.softmax, lookup: model.config.lookup },
-    };
-  } finally {
-    model.dispose();
-  }
-}
-
-/**
- * Zaremba et al.'s "small" PTB model and protocol (2 x 200 LSTM, init ±0.1,
- * SGD at lr 1 halved every epoch after the 4th, global-norm clip 5, 20 x 20
- * BPTT windows, 13 epochs, loss summed over time): the shared base of Section
- * 4.6, the noise comparison and, with its corpus swapped, NOISIN's Table 3.
- */
-export const ZAREMBA_SMALL: LMSetup = {
-  corpus: "ptb", cell: "lstm", layers: 2, hidden: 200, initScale: 0.1, dropout: null, hiddenNoise: null, gradientNoise: null,
-  optimizer: "sgd", lr: 1, lrDecay: 0.5, decayAfter: 4, clip: 5, loss: "time-summed", batch: 20, steps: 20, epochs: 13,
-  trainFraction: 1, curveValidTokens: null, evalTokens: null, evalBatch: 10, evalSteps: 35,
-};
-
-/** A finished record and where it was found (the shape of framework/contract.ts FoundRecord; training code does not import the framework). */
-export type FoundLMRecord = { record: Record<string, unknown>; where: string };
-
-/** What an experiment's LM run needs from its sweep: a per-process cache (the corpus is loaded once), progress, and finished records to reuse. */
-export interface LMRunContext<Sc extends string> {
-  scale: Sc;
-  cache: Map<string, unknown>;
-  onStep?: (step: number, steps: number, restored?: boolean) => void;
-  /** Finished records of this scale in any results file (framework/results.ts findRecords); absent: always train. */
-  findRecords?: (match: (r: Record<string, unknown>) => boolean) => FoundLMRecord[];
-  /** Where this run keeps its snapshot, and whose it is (trainLM's `checkpoint`); absent: none. */
-  checkpoint?: { file: string; identity: string };
-}
-
-/** What every language-model experiment records beside its spec. */
-export interface LMRunRecord<Sc extends string> extends LMOutcome {
-  fingerprint?: string;
-  scale: Sc;
-  setup: LMSetup;
-  seconds: number;
-  engine: string;
-  date: string;
-  /**
-   * Set when the run was not trained again but copied from an identical
-   * finished one (same setup, seed and formulation; "lm-ptb-cpu.jsonl:7"):
-   * a run is a function of these, so training it again would give the same
-   * record. `seconds`, `engine` and `date` are the original's.
-   */
-  reusedFrom?: string;
-}
-
-const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [
-  "validPerplexity", "testPerplexity", "diverged", "epoch", "lr", "trainCurve", "validCurve", "learnedGamma",
-  "windowsPerEpoch", "tokensPerEpoch", "parameters", "trainSeconds", "formulation",
-];
-
-/**
- * A finished record of the same setup, seed and model formulation at this
- * scale, trained by any sweep (Section 4.6's no-dropout rows are the noise
- * comparison's "neither" and "gradient noise" rows), or undefined.
- */
-export function identicalLMRun(setup: LMSetup, seed: number, find: NonNullable<LMRunContext<string>["findRecords"]>): FoundLMRecord | undefined {
-  // As the record stores it (JSON drops undefined fields); key order does not matter to the comparison.
-  const want = JSON.parse(JSON.stringify(setup)) as unknown;
-  const form = { ...DEFAULT_FORMULATION };
-  return find((r) => r.seed === seed && !r.reusedFrom && isDeepStrictEqual(r.setup, want) && isDeepStrictEqual(r.formulation, form) && OUTCOME_KEYS.every((k) => k in r))[0];
-}
-
-/**
- * One run of a registered language-model experiment: `setup` trained on its
- * corpus with `seed`, recorded with spec, timing and engine; or, where the
- * sweep offers finished records, an identical finished run copied.
- */
-export async function runLMRecord<S extends { seed: number }, Sc extends string>(spec: S, setup: LMSetup, ctx: LMRunContext<Sc>): Promise<S & LMRunRecord<Sc>> {
-  const same = ctx.findRecords && identicalLMRun(setup, spec.seed, ctx.findRecords);
-  if (same) {
-    const r = same.record;
-    const outcome = Object.fromEntries(OUTCOME_KEYS.map((k) => [k, r[k]])) as unknown as LMOutcome;
-    return { ...spec, scale: ctx.scale, setup, ...outcome, seconds: r.seconds as number, engine: r.engine as string, date: r.date as string, reusedFrom: same.where };
-  }
-  const key = `corpus:${setup.corpus}`;
-  let corpus = ctx.cache.get(key) as Corpus | undefined;
-  if (!corpus) ctx.cache.set(key, (corpus = loadCorpus(setup.corpus)));
-  const t0 = Date.now();
-  const out = await runLMSetup(setup, corpus, spec.seed, ctx.onStep, ctx.checkpoint);
-  return { ...spec, scale: ctx.scale, setup, ...out, seconds: (Date.now() - t0) / 1000, engine: deviceLine(), date: new Date().toISOString() };
 }

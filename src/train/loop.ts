@@ -13,7 +13,7 @@ import { interruptSignal, throwIfInterrupted } from "./interrupt";
  * evaluation too: a snapshot at the end is taken after it).
  */
 export async function runSteps(steps: number, evalEvery: number, step: (i: number) => void | Promise<void>, evaluate: (at: number) => void | Promise<void>, signal: AbortSignal = interruptSignal(), from = 0): Promise<void> {
-  // A run resumed from a snapshot (lm-checkpoint.ts) starts at `from`: its evaluations up to there are done.
+  // A run resumed from a snapshot (checkpoint.ts) starts at `from`: its evaluations up to there are done.
   if (!(Number.isInteger(from) && from >= 0 && from <= steps)) throw new RangeError(`runSteps: from must be an integer in [0, ${steps}], got ${from}`);
   if (from === steps && steps > 0) return;
   let lastYield = Date.now();

@@ -217,6 +217,7 @@ describe("the core entry point", () => {
   });
 
   test("exports the public API by name and no internals", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built package as a CommonJS user loads it
     const gn = require(path.join(REPO, "dist", "index.js")) as Record<string, unknown>;
     for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "flushFiniteChecks", "uniformStream", "gaussian", "permutation", "models", "data", "train", "stats"]) {
       assert.ok(name in gn, `gradnoise lacks ${name}`);

@@ -24,8 +24,9 @@ import { loadCorpus } from "../../src/data/corpus";
 import { bestRegulariserCounts, NOISIN_PTB_CONFIGS, noisinPtbSetup, NoisinPtbSummary, planNoisinPtb } from "../../src/sections/noisin-ptb";
 import { RnnLM } from "../../src/models/rnn-lm";
 import { studentTTwoSided } from "../../src/stats/ttest";
-import { evaluationWindows, identicalLMRun, LMSetup, perplexity, runLMSetup, trainLM, ZAREMBA_SMALL } from "../../src/train/lm";
-import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../../src/train/lm-report";
+import { evaluationWindows, perplexity, trainLM } from "../../src/train/lm";
+import { identicalLMRun, LMSetup, runLMSetup, ZAREMBA_SMALL } from "../../src/families/lm";
+import { lmCompare, lmConditionRows, lmDifferenceFigure, LMRecordLike, overfitting } from "../../src/families/lm/report";
 
 before(async () => {
   await selectBackend({ backend: "wasm" });

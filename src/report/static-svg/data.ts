@@ -63,7 +63,10 @@ export function buildAxes(traces: O[], L: O): Map<string, Axis> {
     const xa = axes.get(t.xaxis ?? "x")!, ya = axes.get(t.yaxis ?? "y")!, type = traceType(t);
     if (type === "heatmap") {
       const g = heatGrid(t, xa, ya);
-      if (g.z.length) grow(xa, g.xe[0], g.xe[g.xe.length - 1]), grow(ya, g.ye[0], g.ye[g.ye.length - 1]);
+      if (g.z.length) {
+        grow(xa, g.xe[0], g.xe[g.xe.length - 1]);
+        grow(ya, g.ye[0], g.ye[g.ye.length - 1]);
+      }
       continue;
     }
     const ys = arr(t.y) ?? [], xs = arr(t.x) ?? ys.map((_, k) => k);
@@ -72,11 +75,13 @@ export function buildAxes(traces: O[], L: O): Map<string, Axis> {
       if (ux === null || uy === null) return;
       if (type === "bar") {
         const s = slots.get(t)!;
-        grow(xa, ux + s.off - s.w / 2, ux + s.off + s.w / 2), grow(ya, uy, ya.log ? null : 0);
+        grow(xa, ux + s.off - s.w / 2, ux + s.off + s.w / 2);
+        grow(ya, uy, ya.log ? null : 0);
         ya.pad = ya.zero = true;
         return;
       }
-      grow(xa, ux), grow(ya, uy);
+      grow(xa, ux);
+      grow(ya, uy);
       const e = errorBar(t, k, num(v), ya);
       if (e) grow(ya, e[0], e[1]);
       xa.pad ||= scatterMode(t).includes("markers") || !!e;

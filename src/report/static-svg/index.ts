@@ -15,7 +15,7 @@
  * layout.ts lays the figure out (axes.ts places and ticks the axes over the
  * ranges data.ts finds in the traces); draw.ts then draws it part by part.
  */
-import type { Figure } from "../plotly";
+import type { Figure } from "../figure";
 import { escapeMarkup } from "../escape";
 import { num, titleOf } from "./common";
 import { Ctx, drawAnnotations, drawAxes, drawColorbar, drawGrid, drawLegend, drawNoData, drawShapes, drawTitle, drawTraces } from "./draw";

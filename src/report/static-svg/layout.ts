@@ -1,5 +1,5 @@
 /** The figure laid out: its size, margins, plot area, axes placed and ticked, and the legend's plan. */
-import type { Figure } from "../plotly";
+import type { Figure } from "../figure";
 import { O, num, plain, textW, titleOf } from "./common";
 import { Axis, Plot, placeAxes } from "./axes";
 import { Slot, barSlots, buildAxes, traceType } from "./data";

@@ -13,12 +13,8 @@
  */
 import { Dataset, subset } from "../../data/dataset";
 import { loadMnist } from "../../data/mnist";
-import { deviceLine } from "../../engine/device";
 import { initLabel } from "../../models/init";
-import { MLP } from "../../models/mlp";
-import { buildOptimizer } from "../../train/optimizer";
-import { trainClassifier } from "../../train/classifier";
-import { lossDiverged } from "../../train/divergence";
+import { trainMlpRun } from "../../families/deep-mlp";
 import type { RunContext } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
@@ -126,58 +122,40 @@ export async function trainRun(spec: RunSpec, cfg: DeepMlpConfig, ctx: Pick<RunC
   const { data, onStep, scale } = ctx;
   const e = TABLE1.find((x) => x.id === spec.experiment);
   if (!e) throw new RangeError(`unknown Table 1 experiment ${spec.experiment}`);
-  const model = new MLP({
-    inputSize: data.train.features,
-    hidden: Array(cfg.depth).fill(cfg.width),
-    outputSize: data.train.classes,
-    init: e.init,
-    seed: spec.seed,
-    dropout: spec.setting === "No Noise + Dropout" ? cfg.dropout : 0,
-  });
-  // checkFinite off: a diverging run is a result (recorded as such), not an error.
-  const opt = buildOptimizer({
-    lr: spec.lr,
-    clip: e.clip === null ? null : { globalNorm: e.clip },
-    noise: spec.setting === "With Noise" ? { eta: cfg.eta, gamma: cfg.gamma, seed: spec.seed } : null,
-    checkFinite: false,
-  });
+  const noisy = spec.setting === "With Noise";
+  const dropout = spec.setting === "No Noise + Dropout" ? cfg.dropout : 0;
+  const r = await trainMlpRun(
+    {
+      depth: cfg.depth, width: cfg.width, init: e.init, seed: spec.seed, dropout,
+      // checkFinite off: a diverging run is a result (recorded as such), not an error.
+      optimizer: { lr: spec.lr, clip: e.clip === null ? null : { globalNorm: e.clip }, noise: noisy ? { eta: cfg.eta, gamma: cfg.gamma, seed: spec.seed } : null, checkFinite: false },
+      steps: cfg.steps, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, logEvery: cfg.logEvery,
+    },
+    data,
+    onStep,
+  );
+  const h = r.history;
   const steps = cfg.steps;
-  // finally: an interrupted or failed run must not leave its weights or the optimiser's state behind.
-  let h: Awaited<ReturnType<typeof trainClassifier>>;
-  try {
-    h = await trainClassifier(model, opt, data.train, {
-      steps,
-      batchSize: cfg.batchSize,
-      seed: spec.seed,
-      logEvery: cfg.logEvery,
-      evalData: data.test,
-      evalEvery: cfg.evalEvery,
-      onProgress: onStep && ((p) => onStep(p.step, p.steps)),
-    });
-  } finally {
-    opt.dispose();
-    model.dispose();
-  }
   return {
     ...spec,
     scale,
     title: e.title,
     init: initLabel(e.init),
     clip: e.clip,
-    eta: spec.setting === "With Noise" ? cfg.eta : null,
-    gamma: spec.setting === "With Noise" ? cfg.gamma : null,
-    dropout: spec.setting === "No Noise + Dropout" ? cfg.dropout : 0,
+    eta: noisy ? cfg.eta : null,
+    gamma: noisy ? cfg.gamma : null,
+    dropout,
     steps,
     batchSize: cfg.batchSize,
     epochs: (steps * cfg.batchSize) / data.train.n,
-    testAccuracy: h.evalAccuracy[h.evalAccuracy.length - 1],
-    diverged: lossDiverged(h.loss, data.train.classes),
+    testAccuracy: r.testAccuracy,
+    diverged: r.diverged,
     curve: { step: h.step, loss: h.loss.map((l) => (Number.isFinite(l) ? l : null) as number) },
     evalStep: h.evalStep,
     evalAccuracy: h.evalAccuracy,
-    seconds: h.elapsedMs / 1000,
-    engine: deviceLine(),
-    date: new Date().toISOString(),
+    seconds: r.seconds,
+    engine: r.engine,
+    date: r.date,
   };
 }
 

@@ -4,7 +4,7 @@
  * 06-discussion.ipynb (its PTB part).
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/contract";
 import { verdictRows } from "../../experiments/verdict";

@@ -19,8 +19,7 @@
  * few hours on 2 cores (measured: docs/performance.md). The lr decay (after epoch 4)
  * does not start within 4 epochs: the cpu rows all run at lr 1.
  */
-import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup, ZAREMBA_SMALL } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 
 export type DropoutSetting = "dropout" | "no dropout";
@@ -56,7 +55,7 @@ export interface LmPtbSpec {
   seed: number;
 }
 
-export interface LmPtbRecord extends LmPtbSpec, LMRunRecord<Scale> {}
+export interface LmPtbRecord extends LmPtbSpec, LMRunRecord {}
 
 export const conditionName = (d: DropoutSetting, eta: number) => `${d}, eta ${eta}`;
 
@@ -71,6 +70,5 @@ export function lmPtbSetup(spec: LmPtbSpec, c: LmPtbConfig): LMSetup {
   return { ...c.base, dropout: spec.dropoutSetting === "dropout" ? { kind: "standard", rate: c.dropoutRate } : null, gradientNoise: spec.eta > 0 ? { eta: spec.eta, gamma: c.gamma } : null };
 }
 
-export async function runLmPtb(spec: LmPtbSpec, c: LmPtbConfig, ctx: RunContext): Promise<LmPtbRecord> {
-  return runLMRecord(spec, lmPtbSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runLmPtb = lmRun<LmPtbSpec, LmPtbConfig>(lmPtbSetup);

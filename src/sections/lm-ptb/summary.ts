@@ -3,8 +3,9 @@
  * t intervals over seeds, each noisy row against its eta = 0 row (paired by
  * seed), and the verdicts.
  */
-import { judge, Verdict } from "../../experiments/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
+import type { Verdict } from "../../experiments/verdict";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../families/lm/report";
+import { lmVerdict } from "../../families/lm/verdict";
 import { NEGLIGIBLE_PPL, SECTION46_PERPLEXITY } from "./paper";
 import { conditionName, LmPtbConfig, LmPtbRecord, LmPtbSpec } from "./run";
 
@@ -40,7 +41,7 @@ export function summarizeLmPtb(records: LmPtbRecord[], c: LmPtbConfig, planned?:
       comparisons.push(cmp);
       // With dropout the paper gives numbers; without, "the same" lack of improvement: no difference.
       const paper = d === "dropout" && String(eta) in SECTION46_PERPLEXITY ? SECTION46_PERPLEXITY[String(eta)] - SECTION46_PERPLEXITY["0"] : 0;
-      verdicts.push(judge({ claim: `${d}: test perplexity, eta ${eta} minus eta 0`, paper, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
+      verdicts.push(lmVerdict(`${d}: test perplexity, eta ${eta} minus eta 0`, paper, cmp, NEGLIGIBLE_PPL));
     }
   }
   return { rows, comparisons, verdicts };

@@ -10,7 +10,8 @@ import { studiesSource } from "../../experiments/studies";
 import { verdictRows } from "../../experiments/verdict";
 import { attentionFigure, curvesFigure, noiseVariantFigure, noiseVariantIntervals, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "./figures";
 import { TABLE2_SETTINGS } from "./paper";
-import { attentionDemo, MEMN2N_CONFIGS, MemN2NConfig, MemN2NRunRecord, MemN2NRunSpec, planMemN2NRuns, prepareTask, TaskData, trainMemN2NRun } from "./run";
+import { prepareTask, TaskData } from "../../families/memn2n";
+import { attentionDemo, MEMN2N_CONFIGS, MemN2NConfig, MemN2NRunRecord, MemN2NRunSpec, planMemN2NRuns, trainMemN2NRun } from "./run";
 import { summarizeTable2, Table2Summary } from "./summary";
 
 export * from "./paper";

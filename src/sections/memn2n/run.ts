@@ -11,11 +11,9 @@
  * weights, batch order, time shifts) in all four settings, so settings differ
  * only by what they change.
  */
-import * as tf from "@tensorflow/tfjs";
-import { BabiExample, babiVocabulary, holdOut, loadBabiTask } from "../../data/babi";
 import { deviceLine } from "../../engine/device";
-import { EncodedExample, MemN2N, PositionEncoding } from "../../models/memn2n";
-import { encodeExamples, errorRate, trainMemN2N } from "../../train/memn2n";
+import { errorRate, trainMemN2N } from "../../train/memn2n";
+import { AttentionPicture, attentionPicture, memn2nFor, prepareTask, TaskData } from "../../families/memn2n";
 import type { RunContext } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { Table2Setting, TABLE2_SETTINGS } from "./paper";
@@ -111,84 +109,6 @@ export function planMemN2NRuns(cfg: MemN2NConfig): MemN2NRunSpec[] {
     }
   }
   return specs;
-}
-
-export interface TaskData {
-  task: number;
-  name: string;
-  vocab: string[];
-  /** Memory slots: the longest story, at most 50 sentences (the reference's config). */
-  memorySize: number;
-  train: EncodedExample[];
-  validation: EncodedExample[];
-  test: EncodedExample[];
-  /** The test questions as parsed (words, supporting facts), for reports. */
-  testRaw: BabiExample[];
-  /** Words in the longest sentence or question of the task (the reference code's J). */
-  maxWords: number;
-}
-
-/** Task `task` encoded for training: vocabulary from train and test files, last 10% of training questions held out. */
-export function prepareTask(task: number, opts: { dir?: string; trainQuestions?: number } = {}): TaskData {
-  const t = loadBabiTask(task, { dir: opts.dir });
-  const vocab = babiVocabulary(t.train, t.test);
-  const { train, validation } = holdOut(t.train);
-  const longest = Math.max(...[...t.train, ...t.test].map((e: BabiExample) => e.story.length));
-  const firstN = <T>(xs: T[], n?: number) => (n ? xs.slice(0, n) : xs);
-  return {
-    task,
-    name: t.name,
-    vocab,
-    memorySize: Math.max(1, Math.min(50, longest)),
-    train: encodeExamples(firstN(train, opts.trainQuestions), vocab),
-    validation: encodeExamples(validation, vocab),
-    test: encodeExamples(t.test, vocab),
-    testRaw: t.test,
-    maxWords: Math.max(...[...t.train, ...t.test].flatMap((e) => [e.question.length, ...e.story.map((x) => x.length)])),
-  };
-}
-
-export interface AttentionPicture {
-  /** The sentences in memory, oldest first, as text. */
-  sentences: string[];
-  question: string;
-  answer: string;
-  predicted: string;
-  /** Indices into `sentences` of the supporting facts. */
-  supporting: number[];
-  /** attention[hop][sentence]. */
-  attention: number[][];
-}
-
-/** What each hop reads for test question `index` of `data` (memory slots in story order). */
-export async function attentionPicture(model: MemN2N, data: TaskData, index: number): Promise<AttentionPicture> {
-  const raw = data.testRaw[index];
-  const enc = data.test[index];
-  if (!raw || !enc) throw new RangeError(`attentionPicture: test question ${index} does not exist (task has ${data.test.length})`);
-  const b = model.encode([enc]);
-  const out = model.apply(b);
-  const kept = raw.story.slice(-model.memorySize);
-  const offset = raw.story.length - kept.length;
-  const attention = await Promise.all(out.attention.map(async (a) => Array.from(await a.data()).slice(0, kept.length)));
-  const top = out.logits.argMax(1);
-  const predicted = (await top.data())[0];
-  top.dispose();
-  tf.dispose([out.logits, ...out.attention]);
-  b.dispose();
-  return {
-    sentences: kept.map((w) => w.join(" ")),
-    question: raw.question.join(" "),
-    answer: raw.answer,
-    predicted: predicted < data.vocab.length ? data.vocab[predicted] : `(time row ${predicted - data.vocab.length + 1})`,
-    supporting: raw.supporting.map((i) => i - offset).filter((i) => i >= 0),
-    attention,
-  };
-}
-
-/** A fresh model sized for `data`, with the config's position encoding. */
-export function memn2nFor(data: TaskData, cfg: Pick<MemN2NConfig, "positionEncoding">, seed: number): MemN2N {
-  const positionEncoding: PositionEncoding = cfg.positionEncoding === "reference" ? { kind: "reference", words: data.maxWords } : { kind: "paper" };
-  return new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed, positionEncoding });
 }
 
 /**

@@ -8,11 +8,8 @@
  */
 import { Dataset } from "../../data/dataset";
 import { gaussianClusters } from "../../data/synthetic";
-import { deviceLine } from "../../engine/device";
-import { MLP } from "../../models/mlp";
-import { trainClassifier, TrainHistory } from "../../train/classifier";
-import { lossDiverged } from "../../train/divergence";
-import { buildOptimizer } from "../../train/optimizer";
+import type { TrainHistory } from "../../train/classifier";
+import { trainMlpRun } from "../../families/deep-mlp";
 import type { RunContext } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 
@@ -97,35 +94,16 @@ export function majorityRate(train: Dataset, test: Dataset): number {
   return test.y.filter((c) => c === top).length / test.n;
 }
 
-/** One zero-initialised network trained as `spec` says. */
+/** One zero-initialised network trained as `spec` says (the family's MLP recipe). */
 export async function trainPlateauRun(spec: PlateauSpec, cfg: PlateauConfig, ctx: Pick<RunContext, "onStep"> & { data: { train: Dataset; test: Dataset } }): Promise<PlateauRecord> {
-  const { train, test } = ctx.data;
-  const model = new MLP({ inputSize: train.features, hidden: Array(cfg.depth).fill(cfg.width), outputSize: train.classes, init: { kind: "zeros" }, seed: spec.seed });
-  const opt = buildOptimizer({
-    lr: cfg.learningRate,
-    clip: { globalNorm: cfg.clipGlobalNorm },
-    noise: spec.setting === "with noise" ? { eta: cfg.eta, gamma: cfg.gamma, seed: spec.seed } : null,
-  });
-  try {
-    const history = await trainClassifier(model, opt, train, {
-      steps: cfg.steps,
-      batchSize: cfg.batchSize,
-      seed: spec.seed,
-      evalData: test,
-      evalEvery: Math.max(1, Math.floor(cfg.steps / 10)),
-      onProgress: ctx.onStep && ((p) => ctx.onStep!(p.step, p.steps)),
-    });
-    return {
-      ...spec,
-      history,
-      testAccuracy: history.evalAccuracy[history.evalAccuracy.length - 1],
-      diverged: lossDiverged(history.loss, train.classes),
-      seconds: history.elapsedMs / 1000,
-      engine: deviceLine(),
-      date: new Date().toISOString(),
-    };
-  } finally {
-    opt.dispose();
-    model.dispose();
-  }
+  const r = await trainMlpRun(
+    {
+      depth: cfg.depth, width: cfg.width, init: { kind: "zeros" }, seed: spec.seed,
+      optimizer: { lr: cfg.learningRate, clip: { globalNorm: cfg.clipGlobalNorm }, noise: spec.setting === "with noise" ? { eta: cfg.eta, gamma: cfg.gamma, seed: spec.seed } : null },
+      steps: cfg.steps, batchSize: cfg.batchSize, evalEvery: Math.max(1, Math.floor(cfg.steps / 10)),
+    },
+    ctx.data,
+    ctx.onStep,
+  );
+  return { ...spec, history: r.history, testAccuracy: r.testAccuracy, diverged: r.diverged, seconds: r.seconds, engine: r.engine, date: r.date };
 }

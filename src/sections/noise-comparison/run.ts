@@ -10,7 +10,7 @@
  * 2x200 LSTM on PTB, SGD lr 1, clip 5), so the "neither" row is lm-ptb's
  * "no dropout, eta 0" row, and "gradient noise" its "no dropout, eta" row:
  * identical setups and seeds, so the sweep copies those finished runs
- * (train/lm.ts identicalLMRun; tested to equal training them again) and
+ * (families/lm/record.ts identicalLMRun; tested to equal training them again) and
  * trains only "hidden-state noise" and "both".
  *
  * Noise levels: hidden gamma 0.1 (NOISIN Table 2's fixed level here; not
@@ -24,8 +24,7 @@
  * Cost: as lm-ptb's cpu scale per run; 6 runs trained (2 rows x 3 seeds),
  * the other 6 copied (measured: docs/performance.md).
  */
-import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup, ZAREMBA_SMALL } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 
 export type NoiseSetting = "neither" | "gradient noise" | "hidden-state noise" | "both";
@@ -55,7 +54,7 @@ export interface NoiseComparisonSpec {
   seed: number;
 }
 
-export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMRunRecord<Scale> {}
+export interface NoiseComparisonRecord extends NoiseComparisonSpec, LMRunRecord {}
 
 export function planNoiseComparison(c: NoiseComparisonConfig): NoiseComparisonSpec[] {
   return c.settings.flatMap((s) => Array.from({ length: c.seeds }, (_, i) => ({ key: `${s.replace(/ /g, "-")}/seed${i + 1}`, condition: s, seed: i + 1 })));
@@ -67,6 +66,5 @@ export function noiseComparisonSetup(spec: Pick<NoiseComparisonSpec, "condition"
   return { ...c.base, gradientNoise: grad ? { eta: c.eta, gamma: c.gradientGamma } : null, hiddenNoise: hidden ? { gamma: c.hiddenGamma } : null };
 }
 
-export async function runNoiseComparison(spec: NoiseComparisonSpec, c: NoiseComparisonConfig, ctx: RunContext): Promise<NoiseComparisonRecord> {
-  return runLMRecord(spec, noiseComparisonSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runNoiseComparison = lmRun<NoiseComparisonSpec, NoiseComparisonConfig>(noiseComparisonSetup);

@@ -7,8 +7,9 @@
  * LSTM LM's test perplexity, by 1.1 on WikiText-2) on this PTB model.
  */
 import { pairedTTest } from "../../stats/ttest";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows } from "../../train/lm-report";
-import { judge, Verdict } from "../../experiments/verdict";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows } from "../../families/lm/report";
+import { lmVerdict } from "../../families/lm/verdict";
+import type { Verdict } from "../../experiments/verdict";
 import { NoiseComparisonConfig, NoiseComparisonRecord, NoiseComparisonSpec } from "./run";
 
 export interface NoiseComparisonSummary {
@@ -46,8 +47,8 @@ export function summarizeNoiseComparison(records: NoiseComparisonRecord[], c: No
   }
   const verdicts: Verdict[] = [];
   const g = comparisons.find((x) => x.a === "gradient noise" && x.b === "neither");
-  if (g) verdicts.push(judge({ claim: "GN 4.6 on this model: test perplexity, gradient noise minus neither (paper: no improvement)", paper: 0, ours: g.difference, interval: [g.low, g.high], p: g.p, n: g.pairs, negligible: 1, unit: "raw" }));
+  if (g) verdicts.push(lmVerdict("GN 4.6 on this model: test perplexity, gradient noise minus neither (paper: no improvement)", 0, g, 1));
   const h = comparisons.find((x) => x.a === "hidden-state noise" && x.b === "neither");
-  if (h) verdicts.push(judge({ claim: "NOISIN Table 3's effect on this model: test perplexity, hidden-state noise minus neither (paper, WikiText-2: -1.1)", paper: 104.7 - 105.8, ours: h.difference, interval: [h.low, h.high], p: h.p, n: h.pairs, negligible: 1, unit: "raw" }));
+  if (h) verdicts.push(lmVerdict("NOISIN Table 3's effect on this model: test perplexity, hidden-state noise minus neither (paper, WikiText-2: -1.1)", 104.7 - 105.8, h, 1));
   return { rows, comparisons, interaction, verdicts };
 }

@@ -5,7 +5,7 @@
  */
 import type { Figure } from "../../report/plotly";
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/contract";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec, planNoiseLevel, runNoiseLevel } from "./run";

@@ -16,8 +16,7 @@
  * perplexities on the full splits; 6 gammas x 3 seeds = 18 runs, sized to
  * finish in hours on 2 cores (measured speeds and costs: docs/performance.md).
  */
-import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 
 export interface NoiseLevelConfig {
@@ -48,7 +47,7 @@ export interface NoiseLevelSpec {
   seed: number;
 }
 
-export interface NoiseLevelRecord extends NoiseLevelSpec, LMRunRecord<Scale> {}
+export interface NoiseLevelRecord extends NoiseLevelSpec, LMRunRecord {}
 
 export const gammaCondition = (g: number) => (g === 0 ? "deterministic (gamma 0)" : `NOISIN gamma ${g}`);
 
@@ -60,6 +59,5 @@ export function noiseLevelSetup(spec: Pick<NoiseLevelSpec, "gamma">, c: NoiseLev
   return { ...c.base, hiddenNoise: spec.gamma > 0 ? { gamma: spec.gamma } : null };
 }
 
-export async function runNoiseLevel(spec: NoiseLevelSpec, c: NoiseLevelConfig, ctx: RunContext): Promise<NoiseLevelRecord> {
-  return runLMRecord(spec, noiseLevelSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runNoiseLevel = lmRun<NoiseLevelSpec, NoiseLevelConfig>(noiseLevelSetup);

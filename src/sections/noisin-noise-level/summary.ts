@@ -9,7 +9,7 @@
  */
 import { pairedTTest } from "../../stats/ttest";
 import { mean, slope } from "../../stats";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, overfitting } from "../../train/lm-report";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, overfitting } from "../../families/lm/report";
 import type { Verdict } from "../../experiments/verdict";
 import { gammaCondition, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec } from "./run";
 

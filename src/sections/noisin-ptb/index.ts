@@ -4,7 +4,7 @@
  * regulariser. Notebook: 07-noisin.ipynb.
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/contract";
 import { verdictRows } from "../../experiments/verdict";

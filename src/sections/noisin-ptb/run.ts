@@ -34,8 +34,7 @@
  * at 0.001 passes through spikes early; the paper's optimiser is kept and
  * the rows are paired by seed. Measured cost: docs/performance.md.
  */
-import { LMRunRecord, LMSetup, runLMRecord } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 import { Activation, ACTIVATIONS, Regulariser, REGULARISERS } from "./paper";
 
@@ -75,7 +74,7 @@ export interface NoisinPtbSpec {
   seed: number;
 }
 
-export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord<Scale> {}
+export interface NoisinPtbRecord extends NoisinPtbSpec, LMRunRecord {}
 
 export const noisinCondition = (layers: number, a: Activation, r: Regulariser) => `${layers}-layer ${a}, ${r}`;
 
@@ -100,6 +99,5 @@ export function noisinPtbSetup(spec: Pick<NoisinPtbSpec, "layers" | "activation"
   };
 }
 
-export async function runNoisinPtb(spec: NoisinPtbSpec, c: NoisinPtbConfig, ctx: RunContext): Promise<NoisinPtbRecord> {
-  return runLMRecord(spec, noisinPtbSetup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runNoisinPtb = lmRun<NoisinPtbSpec, NoisinPtbConfig>(noisinPtbSetup);

@@ -2,8 +2,9 @@
  * Table 2 from records: rows with t intervals over seeds, each regulariser
  * against "none" in the same architecture (paired by seed), verdicts.
  */
-import { judge, Verdict } from "../../experiments/verdict";
-import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../train/lm-report";
+import type { Verdict } from "../../experiments/verdict";
+import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../families/lm/report";
+import { lmVerdict } from "../../families/lm/verdict";
 import { NEGLIGIBLE_PPL, NOISIN_TABLE2 } from "./paper";
 import { noisinCondition, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec } from "./run";
 
@@ -37,7 +38,7 @@ export function summarizeNoisinPtb(records: NoisinPtbRecord[], c: NoisinPtbConfi
       if (!cmp) continue;
       comparisons.push(cmp);
       const p = NOISIN_TABLE2[l]?.[a];
-      if (p) verdicts.push(judge({ claim: `${l}-layer ${a}: test perplexity, ${r} minus none`, paper: p[r] - p.none, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: NEGLIGIBLE_PPL, unit: "raw" }));
+      if (p) verdicts.push(lmVerdict(`${l}-layer ${a}: test perplexity, ${r} minus none`, p[r] - p.none, cmp, NEGLIGIBLE_PPL));
     }
   }
   return { rows, comparisons, verdicts };

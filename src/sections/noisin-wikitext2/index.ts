@@ -3,7 +3,7 @@
  * with and without NOISIN (learned std + 0.1). Notebook: 07-noisin.ipynb.
  */
 import { DIVERGED_RULE } from "../../train/divergence";
-import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../train/lm-report";
+import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment, Summary } from "../../experiments/contract";
 import { judge, verdictRows } from "../../experiments/verdict";

@@ -15,8 +15,7 @@
  * 3 seeds = 6 runs (measured speeds and costs: docs/performance.md). The lr
  * decay (after epoch 4) does not start within 4 epochs.
  */
-import { LMRunRecord, LMSetup, runLMRecord, ZAREMBA_SMALL } from "../../train/lm";
-import type { RunContext } from "../../experiments/contract";
+import { lmRun, LMRunRecord, LMSetup, ZAREMBA_SMALL } from "../../families/lm";
 import type { Scale } from "../../experiments/scale";
 
 export type Wt2Setting = "NOISIN" | "none";
@@ -50,7 +49,7 @@ export interface Wt2Spec {
   seed: number;
 }
 
-export interface Wt2Record extends Wt2Spec, LMRunRecord<Scale> {}
+export interface Wt2Record extends Wt2Spec, LMRunRecord {}
 
 export function planWt2(c: Wt2Config): Wt2Spec[] {
   return c.settings.flatMap((s) => Array.from({ length: c.seeds }, (_, i) => ({ key: `${s}/seed${i + 1}`, condition: s, seed: i + 1 })));
@@ -60,6 +59,5 @@ export function wt2Setup(spec: Pick<Wt2Spec, "condition">, c: Wt2Config): LMSetu
   return { ...c.base, hiddenNoise: spec.condition === "NOISIN" ? { gamma: c.gammaStart, learned: true, floor: c.gammaFloor } : null };
 }
 
-export async function runWt2(spec: Wt2Spec, c: Wt2Config, ctx: RunContext): Promise<Wt2Record> {
-  return runLMRecord(spec, wt2Setup(spec, c), ctx);
-}
+/** One run: the family's LM run (train, evaluate, record; or an identical finished run copied) of this row's setup. */
+export const runWt2 = lmRun<Wt2Spec, Wt2Config>(wt2Setup);

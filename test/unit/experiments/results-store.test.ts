@@ -18,7 +18,8 @@ import { acquireLock, LockHeldError, lockPath } from "../../../src/experiments/l
 import { mergeShardFiles, rejectedPath } from "../../../src/experiments/merge";
 import { consolidateRecords } from "../../../src/experiments/results";
 import { loadSweep, planSweep, runSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
-import { MEMN2N_CONFIGS, memn2nFor, MemN2NRunRecord, prepareTask } from "../../../src/sections/memn2n";
+import { MEMN2N_CONFIGS, MemN2NRunRecord } from "../../../src/sections/memn2n";
+import { memn2nFor, prepareTask } from "../../../src/families/memn2n";
 import { RunRecord as Table1Record } from "../../../src/sections/deep-mlp";
 import { blowUpLoss, lossDiverged } from "../../../src/train/divergence";
 import { trainMemN2N } from "../../../src/train/memn2n";

@@ -13,9 +13,8 @@ import { loadStudies, loadStudy, studySlug } from "../../../src/experiments/stud
 import { loadSweep, planSweep, resultsFile, runSweep } from "../../../src/experiments/sweep";
 import type { AnyExperiment, RunRecord } from "../../../src/experiments/contract";
 import { RESULTS_ENV } from "../../../src/experiments/paths";
-import { prepareTask } from "../../../src/sections/memn2n/run";
 import { trainMemN2N } from "../../../src/train/memn2n";
-import { memn2nFor } from "../../../src/sections/memn2n/run";
+import { memn2nFor, prepareTask } from "../../../src/families/memn2n";
 import { MNIST_PLATEAU } from "../../../src/sections/deep-mlp/paper";
 import { TABLE2 } from "../../../src/sections/memn2n/paper";
 import type { Table2Summary } from "../../../src/sections/memn2n/summary";

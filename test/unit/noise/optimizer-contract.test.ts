@@ -8,6 +8,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the mutable CommonJS module object, to watch Worker
 import workerThreads = require("node:worker_threads");
 import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "../../../src/noise/clip";
 import { addGradientNoise } from "../../../src/noise/gradient-noise";

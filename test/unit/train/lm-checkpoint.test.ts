@@ -1,5 +1,5 @@
 /**
- * Resuming a language-model run from its snapshot (train/lm-checkpoint.ts):
+ * Resuming a language-model run from its snapshot (train/checkpoint.ts):
  * a run killed mid-epoch and resumed ends bit for bit where an uninterrupted
  * one does (weights, history), with Adam's moments, the gradient-noise step,
  * dropout, learned NOISIN and a decaying SGD rate all in play; snapshots of
@@ -19,7 +19,7 @@ import { checkpointFile, planSweep, runSweep } from "../../../src/experiments/sw
 import { RnnLM, RnnLMConfig } from "../../../src/models/rnn-lm";
 import { interrupt, InterruptedError } from "../../../src/train/interrupt";
 import { LMHistory, LMTrainOptions, trainLM } from "../../../src/train/lm";
-import { disposeSnapshot, loadLMCheckpoint } from "../../../src/train/lm-checkpoint";
+import { disposeCheckpoint, loadCheckpoint } from "../../../src/train/checkpoint";
 import { runSteps } from "../../../src/train/loop";
 
 before(async () => {
@@ -61,9 +61,9 @@ async function train(cfg: RnnLMConfig, o: LMTrainOptions, stopAfter?: number): P
 
 /** The step a snapshot holds (its tensors freed at once). */
 function snapshotStep(file: string, identity: string): number | undefined {
-  const s = loadLMCheckpoint(file, identity);
+  const s = loadCheckpoint(file, identity);
   if (!s) return undefined;
-  disposeSnapshot(s);
+  disposeCheckpoint(s);
   return s.position.step;
 }
 
@@ -129,14 +129,14 @@ describe("a killed run resumes from its snapshot and ends where an uninterrupted
   test("a file that is not a snapshot, or is cut short, is an error naming it", async () => {
     const junk = path.join(dir, "junk.ckpt");
     writeFileSync(junk, "hello\n");
-    assert.throws(() => loadLMCheckpoint(junk, "x"), /junk\.ckpt: not a usable language-model checkpoint \(no checkpoint header\); delete it/);
+    assert.throws(() => loadCheckpoint(junk, "x"), /junk\.ckpt: not a usable training checkpoint \(no checkpoint header\); delete it/);
     const cfg: RnnLMConfig = { vocabSize: 23, hidden: 8, layers: 1, cell: "tanh", seed: 7 };
     const ck = { file: path.join(dir, "cut.ckpt"), identity: "run-e", everySeconds: 0 };
     await train(cfg, { seed: 7, epochs: 1, batch: 4, steps: 5, optimizer: "sgd", lr: 1, maxWindowsPerEpoch: 4, checkpoint: ck });
     const { readFileSync } = await import("node:fs");
     const whole = readFileSync(ck.file);
     writeFileSync(ck.file, whole.subarray(0, whole.length - 10));
-    assert.throws(() => loadLMCheckpoint(ck.file, "run-e"), /cut\.ckpt: .*bytes of tensors, the header says/);
+    assert.throws(() => loadCheckpoint(ck.file, "run-e"), /cut\.ckpt: .*bytes of tensors, the header says/);
     // A snapshot of a differently shaped model under the same identity: refused, naming the file, nothing left behind.
     writeFileSync(ck.file, whole);
     const before = tf.memory().numTensors;

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MLP } from "../../../src/models/mlp";
 import { MemN2N } from "../../../src/models/memn2n";
 import { PopulationMLP } from "../../../src/models/population-mlp";
-import { prepareTask } from "../../../src/sections/memn2n/run";
+import { prepareTask } from "../../../src/families/memn2n";
 import { trainMemN2N } from "../../../src/train/memn2n";
 import { buildOptimizer } from "../../../src/train/optimizer";
 import { trainPopulation } from "../../../src/train/population";

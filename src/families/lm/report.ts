@@ -1,5 +1,5 @@
 /**
- * Tables, tests and figures shared by the language-model experiments (GN
+ * Tables, tests and figures shared by the language-model sections (GN
  * Section 4.6, NOISIN Tables 2-3 and Figure 2, the noise comparison): rows
  * of mean perplexity over seeds with t intervals, paired t tests between
  * conditions (runs pair by seed), per-epoch validation curves, and ours
@@ -9,11 +9,11 @@
  * (train/divergence.ts) has no perplexity: it is counted in "diverged" and
  * left out of the mean, and out of every pair it belongs to.
  */
-import type { LMFormulation } from "../models/rnn-lm";
-import type { Figure } from "../report/plotly";
-import type { Cell } from "../report/table";
-import { pairedTTest, tInterval } from "../stats/ttest";
-import { formatP } from "../stats";
+import type { LMFormulation } from "../../models/rnn-lm";
+import type { Figure } from "../../report/figure";
+import type { Cell } from "../../report/table";
+import { pairedTTest, tInterval } from "../../stats/ttest";
+import { formatP } from "../../stats";
 
 export interface LMRecordLike {
   key: string;
@@ -25,7 +25,7 @@ export interface LMRecordLike {
   epoch: number[];
   validCurve: (number | null)[];
   trainCurve?: (number | null)[];
-  /** The model's formulations (train/lm.ts); absent in records written before it was recorded. */
+  /** The model's formulations (recipe.ts); absent in records written before it was recorded. */
   formulation?: LMFormulation;
 }
 
