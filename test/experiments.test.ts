@@ -141,7 +141,7 @@ describe("committed results", () => {
   ];
   for (const [file, id, overrides] of cases) {
     test(`${file} loads whole and gives the pinned tables`, () => {
-      const plan = planSweep(id, "cpu", overrides as never);
+      const plan = planSweep(getExperiment(id), "cpu", overrides as never);
       assert.equal(path.basename(plan.file), file);
       // Every line counts (legacy records by key, scale and config), so nothing would be set aside.
       const records = loadSweep(plan, (w) => assert.fail(`a committed line does not count: ${w}`));
@@ -157,7 +157,7 @@ describe("committed results", () => {
   }
 
   test("Table 2's verdicts at cpu scale, by the one rule", () => {
-    const plan = planSweep("memn2n", "cpu");
+    const plan = planSweep(getExperiment("memn2n"), "cpu");
     const s = plan.experiment.summarize(loadSweep(plan), plan.config) as { verdicts: { claim: string; verdict: string }[] };
     const of = (prefix: string) => s.verdicts.find((x) => x.claim.startsWith(prefix))!.verdict;
     assert.equal(of("warm start"), "same direction, not significant", "paper -8.6 points; ours -3.5, p = 0.139");
@@ -171,8 +171,8 @@ describe("fingerprints", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gn-fp-"));
     try {
       const file = path.join(dir, "m.jsonl");
-      const plan = planSweep("method", "smoke", { steps: 20 }, file);
-      const other = planSweep("method", "smoke", { steps: 30 }, file);
+      const plan = planSweep(getExperiment("method"), "smoke", { steps: 20 }, file);
+      const other = planSweep(getExperiment("method"), "smoke", { steps: 30 }, file);
       const key = plan.specs[0].key;
       appendRecord(file, { key, fingerprint: other.expected.get(key)!, testAccuracy: 0.99 } as never);
       assert.equal(loadSweep(plan).length, 0, "the 30-step record is not this plan's");
@@ -395,9 +395,9 @@ describe("sharded sweeps", () => {
 });
 
 test("sweepCommand gives a command a shell reads back word for word (settings with spaces are quoted)", () => {
-  const cmd = sweepCommand("memn2n", "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
+  const cmd = sweepCommand(getExperiment("memn2n"), "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
   assert.equal(cmd, "npm run experiment -- memn2n --scale cpu --fixed-std 0.0316 --settings 'one-stage + noise,two-stage + noise'");
   const words = execFileSync("sh", ["-c", `for w in ${cmd.replace(/^npm run experiment -- /, "")}; do printf '%s\\n' "$w"; done`], { encoding: "utf8" }).trimEnd().split("\n");
   assert.deepEqual(words, ["memn2n", "--scale", "cpu", "--fixed-std", "0.0316", "--settings", "one-stage + noise,two-stage + noise"]);
-  assert.match(sweepCommand("deep-mlp", "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
+  assert.match(sweepCommand(getExperiment("deep-mlp"), "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
 });

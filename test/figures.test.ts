@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { getExperiment } from "../src/experiments/registry";
 import { loadSweep, planSweep } from "../src/experiments/sweep";
 import { RunRecord, summarizeTable1, table1AccuracyFigure, table1LossFigure, table1Rows, TABLE1 } from "../src/sections/deep-mlp";
 import { attentionFigure, curvesFigure, MemN2NRunRecord, perTaskFigure, perTaskRows, positionEncodingFigure, summarizeTable2, table2Rows } from "../src/sections/memn2n";
@@ -32,7 +33,7 @@ describe("Table 1 figures", () => {
   });
 
   test("the accuracy figure has one point per committed run and the paper's best and average per row", () => {
-    const plan = planSweep("deep-mlp", "cpu");
+    const plan = planSweep(getExperiment("deep-mlp"), "cpu");
     const recs = loadSweep<RunRecord>(plan);
     const t = traces(table1AccuracyFigure(recs));
     const points = t.filter((x) => String(x.name).includes("one point per run"));
@@ -46,7 +47,7 @@ describe("Table 1 figures", () => {
 });
 
 describe("Table 2 figures", () => {
-  const plan = planSweep("memn2n", "cpu");
+  const plan = planSweep(getExperiment("memn2n"), "cpu");
   const recs = loadSweep<MemN2NRunRecord>(plan);
   const s = summarizeTable2(recs);
 
@@ -81,7 +82,7 @@ describe("Table 2 figures", () => {
 describe("Section 3 figures", () => {
   test("the demo's loss and accuracy traces come from the records, with the plateau line", () => {
     const cfg = PLATEAU_CONFIGS.cpu;
-    const plan = planSweep("method", "cpu");
+    const plan = planSweep(getExperiment("method"), "cpu");
     const recs = loadSweep<PlateauRecord>(plan);
     assert.equal(recs.length, 6, "results/method-cpu.jsonl is committed");
     const figs = plateauFigures({ config: cfg, majorityRate: 0.092, runs: recs });

@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/engine";
 import { MemN2NConfig, MemN2NRunRecord, planMemN2NRuns, prepareTask, summarizeTable2, MEMN2N_CONFIGS, TABLE2_SETTINGS, attentionPicture } from "../src/sections/memn2n";
 import { loadRecords } from "../src/experiments/results";
+import { getExperiment } from "../src/experiments/registry";
 import { planSweep, runSweep } from "../src/experiments/sweep";
 import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAINING_KERNELS, PositionEncoding, positionFactors, positionGamma, positionWeight, referencePositionWeight, timeIndices } from "../src/models/memn2n";
 import { uniformStream } from "../src/random/rng";
@@ -294,7 +295,7 @@ describe("Table 2 sweep", () => {
   });
 
   test("an extension study narrows settings and changes restarts; unknown settings are refused", () => {
-    const { config, specs: planned } = planSweep("memn2n", "cpu", { tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
+    const { config, specs: planned } = planSweep(getExperiment("memn2n"), "cpu", { tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
     const cfg = config as MemN2NConfig;
     const specs = planned as ReturnType<typeof planMemN2NRuns>;
     assert.equal(cfg.restarts, 10);
@@ -350,7 +351,7 @@ describe("Table 2 sweep", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "memn2n-sweep-"));
     const file = path.join(dir, "memn2n-smoke.jsonl");
     try {
-      const ran = await runSweep(planSweep("memn2n", "smoke", {}, file));
+      const ran = await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file));
       assert.equal(ran.length, 4);
       const recs = loadRecords<MemN2NRunRecord>(file);
       assert.deepEqual(recs.map((r) => r.setting).sort(), [...TABLE2_SETTINGS].sort());
@@ -359,11 +360,11 @@ describe("Table 2 sweep", () => {
         assert.ok(r.trainError >= 0 && r.trainError <= 1 && r.testError >= 0 && r.testError <= 1);
         assert.equal(r.eta === null, !r.setting.endsWith("noise"));
       }
-      assert.equal((await runSweep(planSweep("memn2n", "smoke", {}, file))).length, 0, "nothing is redone");
+      assert.equal((await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file))).length, 0, "nothing is redone");
       // Drop one record (as if the run was killed before it finished): only it is redone.
       const lines = readFileSync(file, "utf8").trim().split("\n");
       writeFileSync(file, lines.slice(1).join("\n") + "\n");
-      const again = await runSweep(planSweep("memn2n", "smoke", {}, file));
+      const again = await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file));
       assert.deepEqual(again.map((s) => s.key), [JSON.parse(lines[0]).key]);
       const redone = loadRecords<MemN2NRunRecord>(file).find((r) => r.key === again[0].key)!;
       assert.deepEqual(redone.curve.loss, JSON.parse(lines[0]).curve.loss, "the redone run is the same run");

@@ -4,7 +4,7 @@
  * main sweep).
  */
 import type { Cell } from "../../report/table";
-import type { TableBlock } from "../../experiments/contract";
+import type { AnyExperiment, TableBlock } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { loadSweep, planSweep } from "../../experiments/sweep";
 import { positionEncodingRows, table2Rows } from "./figures";
@@ -40,14 +40,18 @@ export function referenceCheckMarkdown(selected: Table2Selected[]): string {
   );
 }
 
-/** Table 2 with the position encoding as printed, and per-task errors under both, when the `--pe paper` sweep exists at `scale`. */
-export function positionEncodingComparison(scale: Scale, coded: Table2Selected[]): TableBlock[] | null {
-  const plan = planSweep("memn2n", scale, { pe: "paper" });
+/**
+ * Table 2 with the position encoding as printed, and per-task errors under
+ * both, when the `--pe paper` sweep of `ex` (this section's experiment, passed
+ * in so this file need not import the index) exists at `scale`.
+ */
+export function positionEncodingComparison(ex: AnyExperiment, scale: Scale, coded: Table2Selected[]): TableBlock[] | null {
+  const plan = planSweep(ex, scale, { pe: "paper" });
   const records = loadSweep<MemN2NRunRecord>(plan);
   if (!records.length) return null;
   const printed = summarizeTable2(records);
   return [
-    { caption: `Table 2 with the position encoding as printed (${records.length} of ${plan.specs.length} runs)`, rows: table2Rows(printed.rows) },
-    { caption: "Plain two-stage test error per task under each position encoding", rows: positionEncodingRows(printed.selected, coded) },
+    { name: "table2-pe-printed", caption: `Table 2 with the position encoding as printed (${records.length} of ${plan.specs.length} runs)`, rows: table2Rows(printed.rows) },
+    { name: "pe-per-task", caption: "Plain two-stage test error per task under each position encoding", rows: positionEncodingRows(printed.selected, coded) },
   ];
 }
