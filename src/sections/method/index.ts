@@ -34,7 +34,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     if (!data) ctx.cache.set("clusters", (data = plateauData(config)));
     return trainPlateauRun(spec, config, { onStep: ctx.onStep, data });
   },
-  summarize: (records, c) => summarizePlateau(records, c),
+  summarize: summarizePlateau,
   report: {
     tables: (s) => [
       {
@@ -55,6 +55,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
         { name: "plateau-accuracy", title: "Zero-init plateau: test accuracy with and without gradient noise", fig: figs.accuracy },
       ];
     },
+    protocol: protocolRows,
     provenance: (c) =>
       `zero-init ${c.depth}x${c.width} ReLU MLP, SGD lr ${c.learningRate}, clip ${c.clipGlobalNorm}, eta ${c.eta}, gamma ${c.gamma}; ` +
       `${c.steps} steps of batch ${c.batchSize}; synthetic clusters (${c.data.train} train / ${c.data.test} test, seed ${c.data.seed}); run seeds ${c.seeds.join(",")}`,
