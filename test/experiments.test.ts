@@ -11,9 +11,10 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { findChromium } from "../src/cli/browser";
 import { executeNotebook, findJupyterPython, REPO } from "../src/cli/jupyter";
-import { AnyExperiment } from "../src/experiments/contract";
+import { AnyExperiment, RunRecord, Summary } from "../src/experiments/contract";
 import { diffRecordFiles } from "../src/experiments/merge";
-import { applyOverrides, parseOptionValue } from "../src/experiments/options";
+import { applyOverrides, opt, overridesTag, parseOptionValue } from "../src/experiments/options";
+import { defineExperiment } from "../src/experiments/define";
 import { experiments, getExperiment } from "../src/experiments/registry";
 import { appendRecord, trainingCost } from "../src/experiments/results";
 import { SCALES } from "../src/experiments/scale";
@@ -58,6 +59,33 @@ describe("registry", () => {
       }
     }
     assert.deepEqual(offenders, []);
+  });
+});
+
+describe("the slim contract", () => {
+  test("defineExperiment supplies schema, kernels, the plan to summarize, the diverged sentence and the verdicts table", () => {
+    const seen: number[] = [];
+    const ex = defineExperiment<{ n: number }, { key: string }, RunRecord, Summary>({
+      id: "t", section: "0", title: "T", notebook: "x.ipynb",
+      configs: { smoke: { n: 1 }, cpu: { n: 2 }, paper: { n: 3 } },
+      options: [opt.strings("pick", ["a", "b"], { help: "h", apply: (c, v) => ({ ...c, n: v.length }), tag: (v) => v.join("") })],
+      plan: (c) => Array.from({ length: c.n }, (_, i) => ({ key: `k${i}` })),
+      run: async () => assert.fail("not run"),
+      summarize: (_r, _c, planned) => (seen.push(planned.length), { verdicts: [judge({ claim: "c", paper: 1, ours: 2, p: 0.01, n: 3, negligible: 0.5 })] }),
+      report: { tables: () => [{ name: "main", caption: "Main.", diverged: "left out", rows: [] }], provenance: () => "p" },
+    });
+    assert.equal(ex.schema, 1);
+    assert.deepEqual(ex.requiredKernels, []);
+    const s = ex.summarize([], { n: 2 });
+    assert.deepEqual(seen, [2], "summarize gets plan(config)");
+    assert.equal(s.verdicts[0].kind, "agrees");
+    const tables = ex.tables(s, { n: 2 });
+    assert.deepEqual(tables.map((t) => t.name), ["main", "verdicts"]);
+    assert.match(tables[0].caption, /^Main\. "diverged": runs that diverged \(training loss non-finite .*\); left out\.$/);
+    assert.equal(tables[1].rows[0].verdict, "agrees");
+    assert.equal(defineExperiment(ex), ex, "defining twice changes nothing");
+    assert.equal(overridesTag(ex.options, { pick: ["a", "b"] }), "-ab");
+    assert.deepEqual(applyOverrides(ex.options, { n: 9 }, { pick: parseOptionValue(ex.options[0], "b") }), { n: 1 });
   });
 });
 
