@@ -68,7 +68,7 @@ if (![1, 2].includes(layers) || !ACTIVATIONS.includes(activation) || !REGULARISE
 
   // The scale's standard sweep file, read as sweeps read it (worker shards included).
   const { resultsFile } = dist("experiments/sweep");
-  const record = dist("experiments/results").loadRecords(resultsFile("noisin-ptb", scale))
+  const record = dist("experiments/results").loadRecords(resultsFile(P.experiment, scale))
     .find((r) => r.layers === layers && r.activation === activation && r.regulariser === regulariser && r.seed === seed && r.setup.lr === setup.lr);
   const reproduced = record ? record.testPerplexity === out.testPerplexity && record.validPerplexity === out.validPerplexity : null;
 

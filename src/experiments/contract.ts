@@ -1,15 +1,14 @@
 /**
- * What a paper section is to the rest of the project: one `Experiment`, in
- * its own folder under src/experiments/. The CLI (`experiment`, `figures`),
+ * What a paper section is to the rest of the project: one `ExperimentSpec`,
+ * in its own folder under src/sections/. The CLI (`experiment`, `figures`),
  * the environment report and the notebooks only ever go through this
  * contract and the registry, so adding a section is one folder + one
- * notebook (see README, "Adding a section").
+ * notebook (docs/adding-a-section.md).
  */
 import type { Figure } from "../report/plotly";
 import type { Cell } from "../report/table";
 import type { OptionSpec, Overrides } from "./options";
 import type { Scale } from "./scale";
-import type { StudyResults } from "./studies";
 import type { Verdict } from "./verdict";
 
 /** One planned run: `key` is unique within a sweep and names the run in files and progress lines. */
@@ -19,7 +18,7 @@ export interface RunSpec {
 
 /** What every run leaves in its results file besides its own measurements. */
 export interface RunRecord extends RunSpec {
-  /** Hash of what the run was trained with (experiment, schema, resolved config, spec); absent in records from before it existed. */
+  /** Hash of what the run was trained with (experiment, schema, resolved config, spec); the sweep adds it when it writes the record (a run returns its record without one). */
   fingerprint?: string;
   seconds: number;
   engine: string;
@@ -60,8 +59,16 @@ export interface FoundRecord {
 
 /** A captioned table for a notebook, a report file or the terminal. */
 export interface TableBlock {
+  /** Stable handle: notebooks and reports pick a table by name, not by position ("table1", "verdicts"). */
+  name: string;
   caption: string;
   rows: Record<string, Cell>[];
+  /**
+   * How this table treats runs that diverged (train/divergence.ts), e.g. "left
+   * out of the means": the framework appends the one "diverged" sentence with
+   * the rule to the caption.
+   */
+  diverged?: string;
 }
 
 /** A figure with what a reader needs to trust it. */
@@ -95,21 +102,91 @@ export interface Study {
   completes?: Overrides;
 }
 
-export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary> {
-  /** CLI name and results-file stem, e.g. "deep-mlp". */
+/** A loaded extension study (studies.ts, loadStudy): its records, completed where it says so, and their summary. */
+export interface StudyResults {
+  study: Study;
+  /** The study's own results file and the command that fills it. */
+  file: string;
+  command: string;
+  /** Runs in the comparison (the study's and, when it completes one, the standard sweep's). */
+  planned: number;
+  /** The study's own runs: planned and finished. */
+  ownPlanned: number;
+  ownFinished: number;
+  /** Runs taken from the standard sweep (0 unless `completes`). */
+  borrowed: number;
+  /** The config the summary is computed under (the comparison's). */
+  config: unknown;
+  records: RunRecord[];
+  summary: Summary;
+}
+
+/** A claim of the paper this section tests: what the ledger (issue 24) lists beside our verdict. */
+export interface Claim {
+  /** Stable within the section, e.g. "noise-rescues-zero-init". */
+  id: string;
+  /** The claim in one line, as the paper makes it. */
+  text: string;
+  /** The paper's number for it, when it gives one (same units as the verdict's). */
+  paper?: number;
+}
+
+/**
+ * How a section shows its results: tables, figures and the paragraph that
+ * says how they were made. The framework adds the "verdicts" table (from
+ * summary.verdicts) and the "diverged" sentence to captions.
+ */
+export interface SectionReport<C, R extends RunRecord, Sum extends Summary> {
+  tables(summary: Sum, config: C): TableBlock[];
+  /** Caption of the verdicts table the framework appends (default: a generic one); the table is there whenever this is set or there are verdicts. */
+  verdicts?: string;
+  /** Figures from finished records; may train a small model of its own (progress through `onProgress`). */
+  figures?(records: R[], summary: Sum, config: C, onProgress?: (fraction: number, detail?: string) => void): Promise<FigureBlock[]>;
+  /**
+   * Figures of the extension studies: `studies` are those at the standard
+   * sweep's scale whose results exist (studies.ts, loadStudies), and
+   * `standard` is that sweep (its records, summary and `config`), for studies
+   * drawn beside it. Each block's `source` names the studies' results files
+   * and commands. The figures CLI renders them with the others; notebooks
+   * show the same blocks.
+   */
+  studyFigures?(studies: StudyResults[], config: C, standard: { records: R[]; summary: Sum }): Promise<FigureBlock[]>;
+  /** The protocol as table rows (ours beside the paper's), for the notebook's protocol cell. */
+  protocol?(config: C, scale: Scale): Record<string, Cell>[];
+  /** One paragraph: data, model, protocol, seeds, at this config. */
+  provenance(config: C): string;
+}
+
+/**
+ * What a section writes: one object in src/sections/<id>/index.ts, passed to
+ * defineExperiment. Everything else (schema 1, no kernels, the plan handed to
+ * summarize, the verdicts table, the "diverged" caption) the framework fills in.
+ */
+export interface ExperimentSpec<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary> {
+  /** CLI name and results-file stem, e.g. "deep-mlp"; the folder's name. */
   readonly id: string;
   /** Paper section, e.g. "4.1". */
   readonly section: string;
   readonly title: string;
-  /** The notebook that reads like this section, under notebooks/. */
+  /** The notebook that reads like this section, under notebooks/ (several sections may share one). */
   readonly notebook: string;
-  /** Bumped when a change makes old records incomparable (it is part of every fingerprint). */
-  readonly schema: number;
   readonly configs: Readonly<Record<Scale, C>>;
-  /** Kernels a run needs (the engine passes over backends that lack one). */
-  readonly requiredKernels: readonly string[];
-  /** Typed CLI flags that narrow or extend a scale's sweep; each gives the results file a tag. */
+  /** Typed CLI flags (options.ts, `opt`) that narrow or extend a scale's sweep; each gives the results file a tag. */
   readonly options: readonly OptionSpec<C>[];
+  plan(config: C): S[];
+  run(spec: S, config: C, ctx: RunContext): Promise<R>;
+  /**
+   * The tables' numbers from finished records; `planned` is plan(config).
+   * Each row says how many runs it holds of how many are planned, and how
+   * many of them diverged (train/divergence.ts).
+   */
+  summarize(records: R[], config: C, planned: S[]): Sum;
+  readonly report?: SectionReport<C, R, Sum>;
+  readonly claims?: readonly Claim[];
+  /** Bumped when a change makes old records incomparable (it is part of every fingerprint); default 1. */
+  readonly schema?: number;
+  /** Kernels a run needs (the engine passes over backends that lack one); default none. */
+  readonly requiredKernels?: readonly string[];
   /** Extension studies whose results are committed: shown by notebooks, `experiment list` and `npm run figures`. */
   readonly studies?: readonly Study[];
   /**
@@ -118,27 +195,24 @@ export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends 
    * incomplete or damaged, and is set aside rather than counted.
    */
   readonly measures?: readonly string[];
-  plan(config: C): S[];
-  run(spec: S, config: C, ctx: RunContext): Promise<R>;
-  /**
-   * The tables' numbers from finished records. Each row says how many runs it
-   * holds of how many the plan (at `config`) has, and how many of them
-   * diverged (train/divergence.ts); captions say how averages treat those.
-   */
+}
+
+/**
+ * A section as the framework, the CLIs and notebooks use it: the spec with
+ * every default filled in (experiment.ts, defineExperiment).
+ */
+export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary>
+  extends Omit<ExperimentSpec<C, S, R, Sum>, "summarize" | "schema" | "requiredKernels" | "claims"> {
+  readonly schema: number;
+  readonly requiredKernels: readonly string[];
+  readonly claims: readonly Claim[];
+  /** The spec's summarize with the plan at `config`. */
   summarize(records: R[], config: C): Sum;
+  /** The section's tables, the "diverged" sentence in captions, then the "verdicts" table. */
   tables(summary: Sum, config: C): TableBlock[];
-  /** Figures from finished records; may train a small model of its own (progress through `onProgress`). */
   figures(records: R[], summary: Sum, config: C, onProgress?: (fraction: number, detail?: string) => void): Promise<FigureBlock[]>;
-  /**
-   * Figures of the extension studies: `studies` are those at the standard
-   * sweep's scale whose results exist (framework/studies.ts, loadStudies), and
-   * `standard` is that sweep (its records, summary and `config`), for studies
-   * drawn beside it. Each block's `source` names the studies' results files
-   * and commands. The figures CLI renders them with the others; notebooks
-   * show the same blocks.
-   */
   studyFigures?(studies: StudyResults[], config: C, standard: { records: R[]; summary: Sum }): Promise<FigureBlock[]>;
-  /** One paragraph: data, model, protocol, seeds, at this config. */
+  protocol?(config: C, scale: Scale): Record<string, Cell>[];
   provenance(config: C): string;
 }
 
@@ -146,7 +220,3 @@ export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExperiment = Experiment<any, any, any, any>;
 
-/** Identity with type inference: `export const experiment = defineExperiment({...})`. */
-export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum extends Summary>(e: Experiment<C, S, R, Sum>): Experiment<C, S, R, Sum> {
-  return e;
-}

@@ -1,20 +1,20 @@
-export type { AnyExperiment, Experiment, FigureBlock, RunContext, RunRecord, RunSpec, Study, Summary, TableBlock } from "./contract";
-export { loadStudies, loadStudy, studiesSource, studySlug, studySource, studyTables } from "./studies";
-export type { StudyResults } from "./studies";
-export { defineExperiment } from "./contract";
-export { experiments, getExperiment } from "./registry";
-export { auditSweep, belongs, loadSweep, planSweep, resultsFile, runFingerprint, runSweep, settleSweep, shardPlan, sweepCommand, whyNotCounted } from "./sweep";
-export type { SetAside, SweepAudit } from "./sweep";
-export { acquireLock, LockHeldError, lockPath } from "./lock";
-export { parseShard, resolveShard, selectShard, shardFile, shardFromEnv } from "./shard";
-export type { Shard } from "./shard";
-export { mergeShardFiles } from "./merge";
-export type { RunSweepOptions, SweepPlan } from "./sweep";
+/**
+ * gradnoise/lab's `experiments`: what notebooks and section authors use.
+ * The CLIs import the rest (locks, shards, merging, auditing) from the
+ * modules themselves.
+ */
+export type { AnyExperiment, Claim, Experiment, ExperimentSpec, FigureBlock, RunContext, RunRecord, RunSpec, SectionReport, Study, StudyResults, Summary, TableBlock } from "./contract";
+export { defineExperiment } from "./define";
+export { opt } from "./options";
 export type { OptionSpec, OptionValue, Overrides } from "./options";
-export { applyOverrides, optionsHelp, overridesTag, parseOptionValue } from "./options";
-export { judge, verdictMarkdown, verdictRows } from "./verdict";
-export type { EffectClaim, Verdict, VerdictLabel } from "./verdict";
-export { currentScale, parseScale, SCALE_ENV, SCALES } from "./scale";
+export { experiments, getExperiment } from "./registry";
+export { byName, openExperiment as open } from "./open";
+export type { Opened, OpenOptions } from "./open";
+export { loadSweep, planSweep, resultsFile, runSweep, sweepCommand } from "./sweep";
+export type { RunSweepOptions, SweepPlan } from "./sweep";
+export { loadStudies, studiesSource, studySlug, studySource, studyTables } from "./studies";
+export { judge, verdictKind, verdictMarkdown, verdictRows } from "./verdict";
+export type { EffectClaim, Verdict, VerdictKind, VerdictLabel } from "./verdict";
+export { SCALES } from "./scale";
 export type { Scale } from "./scale";
-export { resultsDir, RESULTS_ENV } from "./paths";
 export { trainingCost } from "./results";

@@ -157,13 +157,3 @@ export function acquireLock(file: string, opts: { warn?: (msg: string) => void; 
     }
   };
 }
-
-/** Runs `fn` holding the lock on `file`, releasing it however `fn` ends. */
-export async function withLock<T>(file: string, fn: () => Promise<T> | T, opts: { warn?: (msg: string) => void } = {}): Promise<T> {
-  const release = acquireLock(file, opts);
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
-}

@@ -27,6 +27,47 @@ export interface OptionSpec<C> {
 
 export type Overrides = Readonly<Record<string, OptionValue>>;
 
+/** What every builder below takes: the help line, bounds, and how the typed value changes the config. */
+interface Build<C, V> {
+  /** Shown by --help; say what it changes and its default. */
+  help: string;
+  /** Inclusive bounds for numbers (default: > 0). */
+  min?: number;
+  max?: number;
+  apply(config: C, value: V): C;
+  /** Results-file tag part, before sanitising (default: name + value, list items joined by "+"). */
+  tag?(value: V): string;
+}
+
+// The one place values meet their type: parseOptionValue checked `type`, `list` and `choices`.
+function make<C, V>(name: string, type: OptionType, list: boolean, b: Build<C, V>, choices?: readonly string[]): OptionSpec<C> {
+  const tag = b.tag;
+  return {
+    name, type, help: b.help, ...(list ? { list } : {}), ...(choices ? { choices } : {}),
+    ...(b.min !== undefined ? { min: b.min } : {}), ...(b.max !== undefined ? { max: b.max } : {}),
+    apply: (c, v) => b.apply(c, v as V),
+    ...(tag ? { tag: (v: OptionValue) => tag(v as V) } : {}),
+  };
+}
+
+/**
+ * Typed option builders: `apply` and `tag` get the value as parsed (a
+ * number, a list of numbers, one of `choices`...), so sections need no casts.
+ * `seeds` and `epochs` are the flags most sections share.
+ */
+export const opt = {
+  int: <C>(name: string, b: Build<C, number>) => make(name, "int", false, b),
+  ints: <C>(name: string, b: Build<C, number[]>) => make(name, "int", true, b),
+  number: <C>(name: string, b: Build<C, number>) => make(name, "number", false, b),
+  numbers: <C>(name: string, b: Build<C, number[]>) => make(name, "number", true, b),
+  string: <C, T extends string>(name: string, choices: readonly T[], b: Build<C, T>) => make(name, "string", false, b, choices),
+  strings: <C, T extends string>(name: string, choices: readonly T[], b: Build<C, T[]>) => make(name, "string", true, b, choices),
+  /** `--seeds N`: seeds 1..N per row (configs with a `seeds` count). */
+  seeds: <C extends { seeds: number }>(help: string) => make<C, number>("seeds", "int", false, { help, apply: (c, seeds) => ({ ...c, seeds }) }),
+  /** `--epochs N`: epochs per run (configs whose training settings are `base`). */
+  epochs: <C extends { base: { epochs: number } }>(help: string) => make<C, number>("epochs", "int", false, { help, apply: (c, epochs) => ({ ...c, base: { ...c.base, epochs } }) }),
+};
+
 function parseOne(o: OptionSpec<unknown>, raw: string): number | string {
   const flag = `--${o.name}`;
   if (o.type === "string") {

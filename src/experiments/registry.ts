@@ -6,7 +6,8 @@
  */
 import { existsSync, readdirSync } from "fs";
 import * as path from "path";
-import type { AnyExperiment } from "./contract";
+import type { AnyExperiment, ExperimentSpec } from "./contract";
+import { defineExperiment } from "./define";
 
 let cache: AnyExperiment[] | undefined;
 
@@ -18,10 +19,11 @@ function discover(): AnyExperiment[] {
     const dir = path.join(root, d.name);
     if (!["index.js", "index.ts"].some((f) => existsSync(path.join(dir, f)))) continue;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(dir) as { experiment?: AnyExperiment };
+    const mod = require(dir) as { experiment?: ExperimentSpec };
     if (!mod.experiment) throw new Error(`src/sections/${d.name}/index exports no \`experiment\``);
     if (mod.experiment.id !== d.name) throw new Error(`src/sections/${d.name}/ registers id "${mod.experiment.id}": folder and id must match`);
-    found.push(mod.experiment);
+    // A plain spec (not made by defineExperiment) gets the framework's defaults here.
+    found.push(defineExperiment(mod.experiment) as AnyExperiment);
   }
   // Paper order: "3" < "4.1" < "4.2" < "4.10".
   const key = (s: string) => s.split(".").map((x) => x.padStart(4, "0")).join(".");
@@ -34,8 +36,9 @@ export function experiments(): readonly AnyExperiment[] {
   return cache;
 }
 
-/** The experiment registered as `id`; the error lists what is registered. */
-export function getExperiment(id: string): AnyExperiment {
+/** The experiment registered as `id` (an experiment is returned as it is); the error lists what is registered. */
+export function getExperiment(id: string | AnyExperiment): AnyExperiment {
+  if (typeof id !== "string") return id;
   const e = experiments().find((x) => x.id === id);
   if (!e) throw new RangeError(`no experiment "${id}"; registered: ${experiments().map((x) => x.id).join(", ")}`);
   return e;

@@ -4,27 +4,12 @@
  * it did not rerun, summarised and tabled by the experiment's own code.
  */
 import * as path from "path";
-import type { AnyExperiment, RunRecord, Study, Summary, TableBlock } from "./contract";
+import type { AnyExperiment, RunRecord, Study, StudyResults, TableBlock } from "./contract";
 import type { Scale } from "./scale";
 import { loadSweep, planSweep, sweepCommand } from "./sweep";
 
-export interface StudyResults {
-  study: Study;
-  /** The study's own results file and the command that fills it. */
-  file: string;
-  command: string;
-  /** Runs in the comparison (the study's and, when it completes one, the standard sweep's). */
-  planned: number;
-  /** The study's own runs: planned and finished. */
-  ownPlanned: number;
-  ownFinished: number;
-  /** Runs taken from the standard sweep (0 unless `completes`). */
-  borrowed: number;
-  /** The config the summary is computed under (the comparison's). */
-  config: unknown;
-  records: RunRecord[];
-  summary: Summary;
-}
+export type { StudyResults } from "./contract";
+
 
 /**
  * One study's records (completed from the standard sweep if it says so) and

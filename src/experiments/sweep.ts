@@ -1,7 +1,8 @@
 /**
- * Planning, running and loading a sweep of any registered experiment. One
- * function names results files, so the CLI, figures and notebooks always
- * agree on where a sweep's records are.
+ * Planning, running and loading a sweep of an experiment. One function names
+ * results files, so the CLI, figures and notebooks always agree on where a
+ * sweep's records are. Callers resolve ids (registry.ts) before they come
+ * here: the sweep never loads sections, so no section's import leads back.
  */
 import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
@@ -11,18 +12,14 @@ import { acquireLock } from "./lock";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
-import { getExperiment } from "./registry";
 import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 import { interruptSignal, throwIfInterrupted } from "../train/interrupt";
 import * as tf from "@tensorflow/tfjs";
 
-const experimentOf = (e: string | AnyExperiment): AnyExperiment => (typeof e === "string" ? getExperiment(e) : e);
-
 /** results/<id>-<scale><tag>.jsonl: the tag names the overrides (none for the scale's standard sweep). */
-export function resultsFile(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}, dir = resultsDir()): string {
-  const ex = experimentOf(id);
+export function resultsFile(ex: AnyExperiment, scale: Scale, overrides: Overrides = {}, dir = resultsDir()): string {
   parseScale(scale, "scale");
   return path.join(dir, `${ex.id}-${scale}${overridesTag(ex.options, overrides)}.jsonl`);
 }
@@ -45,8 +42,8 @@ export function runFingerprint(ex: AnyExperiment, config: unknown, spec: RunSpec
 
 /** The runs of `id` at `scale` with `overrides`, each with the fingerprint its record must carry, and the results file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function planSweep<C = unknown, S extends RunSpec = RunSpec>(id: string | Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
-  const ex = experimentOf(id as string | AnyExperiment);
+export function planSweep<C = unknown, S extends RunSpec = RunSpec>(experiment: Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
+  const ex = experiment as AnyExperiment;
   const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides) as C;
   const specs = ex.plan(config) as S[];
   if (specs.length === 0) throw new RangeError(`${ex.id}: the plan at scale "${scale}" with these options has no runs`);
@@ -270,14 +267,13 @@ async function disposingNewVariables<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The command line that runs (or resumes) this sweep. */
 /** A word a POSIX shell reads back unchanged: single-quoted where it holds anything but safe characters. */
 function shellWord(w: string): string {
-  return /^[A-Za-z0-9_.,:=@%+\/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_.,:=@%+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-export function sweepCommand(id: string | AnyExperiment, scale: Scale, overrides: Overrides = {}): string {
-  const ex = experimentOf(id);
+/** The command line that runs (or resumes) this sweep. */
+export function sweepCommand(ex: AnyExperiment, scale: Scale, overrides: Overrides = {}): string {
   const flags = ex.options.filter((o) => o.name in overrides).map((o) => {
     const v = overrides[o.name];
     return `--${o.name} ${shellWord(Array.isArray(v) ? v.join(",") : String(v))}`;

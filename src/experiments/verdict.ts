@@ -20,6 +20,14 @@ export type VerdictLabel =
   | "inconclusive: interval too wide"
   | "disagrees: we see a difference";
 
+/** The label's gist: agreement, disagreement, or neither (a direction only, no difference where the paper sees one, too wide an interval). */
+export type VerdictKind = "agrees" | "disagrees" | "open";
+
+/** The kind of a label (the labels say it in their first word). */
+export function verdictKind(label: VerdictLabel): VerdictKind {
+  return label.startsWith("agrees") ? "agrees" : label.startsWith("disagrees") ? "disagrees" : "open";
+}
+
 export interface EffectClaim {
   /** What is compared, e.g. "Simple Init, No Gradient Clip: average accuracy, with noise minus without". */
   claim: string;
@@ -47,6 +55,7 @@ export interface EffectClaim {
 
 export interface Verdict extends Required<Omit<EffectClaim, "unit" | "interval">> {
   verdict: VerdictLabel;
+  kind: VerdictKind;
   unit: "points" | "raw";
   interval?: [number, number];
 }
@@ -75,7 +84,7 @@ export function judge(c: EffectClaim): Verdict {
     if (c.ours === 0) verdict = "not reproduced: no difference";
     else verdict = same ? (significant ? "agrees" : "same direction, not significant") : significant ? "disagrees" : "opposite direction, not significant";
   }
-  return { claim: c.claim, paper: c.paper, ours: c.ours, p: c.p, n: c.n, negligible: c.negligible, alpha, unit: c.unit ?? "points", verdict, ...(interval ? { interval } : {}) };
+  return { claim: c.claim, paper: c.paper, ours: c.ours, p: c.p, n: c.n, negligible: c.negligible, alpha, unit: c.unit ?? "points", verdict, kind: verdictKind(verdict), ...(interval ? { interval } : {}) };
 }
 
 const num = (x: number, unit: "points" | "raw") => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${unit === "points" ? (100 * x).toFixed(1) : x.toPrecision(3)}` : x > 0 ? "+∞" : "−∞");

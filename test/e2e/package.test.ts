@@ -112,7 +112,7 @@ describe("the packed library in a consumer project", () => {
       assert.ok(pkg.peerDependencies[peer] && pkg.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`);
     }
     assert.ok(!pkg.peerDependenciesMeta?.["@tensorflow/tfjs"]?.optional, "@tensorflow/tfjs is a required peer");
-    assert.deepEqual(Object.keys(pkg.exports).sort(), [".", "./lab", "./package.json"]);
+    assert.deepEqual(Object.keys(pkg.exports).sort(), [".", "./lab", "./package.json", "./sections/*"]);
   });
 
   const { lowest, highest } = claimedTfjsVersions();
@@ -196,6 +196,8 @@ describe("the packed library in a consumer project", () => {
       // The exports map: root, lab and package.json; internals hidden; ESM named imports work.
       const probe = (code: string, type = "commonjs") => execFileSync(process.execPath, [`--input-type=${type}`, "-e", code], { cwd: dir, encoding: "utf8", stdio: "pipe" });
       probe('require("gradnoise/package.json"); require("gradnoise/lab")');
+      // Each section's helpers, as notebooks import them from ../dist/sections/<id>.
+      assert.equal(probe('console.log(require("gradnoise/sections/method").experiment.id)').trim(), "method");
       assert.throws(() => probe('require("gradnoise/dist/random/rng")'), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
       assert.equal(probe('import { withGradientNoise, selectBackend } from "gradnoise"; import { report } from "gradnoise/lab"; console.log(typeof withGradientNoise, typeof selectBackend, typeof report.showTable)', "module").trim(), "function function function");
     });

@@ -12,7 +12,7 @@ import { describe, test } from "node:test";
 import { REPO } from "../../src/cli/jupyter";
 import type { Overrides } from "../../src/experiments/options";
 import { readResultLines } from "../../src/experiments/jsonl";
-import { experiments } from "../../src/experiments/registry";
+import { experiments, getExperiment } from "../../src/experiments/registry";
 import type { Scale } from "../../src/experiments/scale";
 import { auditSweep, planSweep, resultsFile, SweepPlan } from "../../src/experiments/sweep";
 
@@ -50,7 +50,7 @@ describe("committed results carry the sweep's fingerprints", () => {
     test(`${file}: every record carries the fingerprint its sweep computes, and every line counts`, () => {
       const w = byFile.get(file);
       assert.ok(w, `no sweep writes ${file}`);
-      const plan: SweepPlan = planSweep(w.id, w.scale, w.overrides, path.join(RESULTS, file));
+      const plan: SweepPlan = planSweep(getExperiment(w.id), w.scale, w.overrides, path.join(RESULTS, file));
       const lines = readResultLines(plan.file);
       assert.ok(lines.length > 0, `${file} is empty`);
       for (const l of lines) {

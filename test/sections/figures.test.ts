@@ -10,6 +10,7 @@ import { MNIST_PLATEAU, RunRecord, summarizeTable1, table1AccuracyFigure, table1
 import { attentionFigure, curvesFigure, MemN2NRunRecord, perTaskFigure, perTaskRows, positionEncodingFigure, summarizeTable2, table2Rows } from "../../src/sections/memn2n";
 import { PLATEAU_CONFIGS, plateauFigures, PlateauRecord, plateauRows } from "../../src/sections/method";
 import { leftPlateau } from "../../src/stats";
+import { getExperiment } from "../../src/experiments/registry";
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; name?: string };
 const traces = (f: { data: Record<string, unknown>[] }) => f.data as Trace[];
@@ -33,7 +34,7 @@ describe("Table 1 figures", () => {
   });
 
   test("the accuracy figure has one point per committed run and the paper's best and average per row", () => {
-    const plan = planSweep("deep-mlp", "cpu");
+    const plan = planSweep(getExperiment("deep-mlp"), "cpu");
     const recs = loadSweep<RunRecord>(plan);
     const t = traces(table1AccuracyFigure(recs));
     const points = t.filter((x) => String(x.name).includes("one point per run"));
@@ -53,7 +54,7 @@ describe("Table 1 figures", () => {
 });
 
 describe("Table 2 figures", () => {
-  const plan = planSweep("memn2n", "cpu");
+  const plan = planSweep(getExperiment("memn2n"), "cpu");
   const recs = loadSweep<MemN2NRunRecord>(plan);
   const s = summarizeTable2(recs);
 
@@ -88,7 +89,7 @@ describe("Table 2 figures", () => {
 describe("Section 3 figures", () => {
   test("the demo's loss and accuracy traces come from the records, with the plateau line", () => {
     const cfg = PLATEAU_CONFIGS.cpu;
-    const plan = planSweep("method", "cpu");
+    const plan = planSweep(getExperiment("method"), "cpu");
     const recs = loadSweep<PlateauRecord>(plan);
     assert.equal(recs.length, plan.specs.length, "results/method-cpu.jsonl holds every planned run");
     const figs = plateauFigures({ config: cfg, majorityRate: 0.092, runs: recs });

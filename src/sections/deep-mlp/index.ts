@@ -4,14 +4,15 @@
  * annealed gradient noise. Notebook: 01-deep-fully-connected.ipynb.
  */
 import { MLP_TRAINING_KERNELS } from "../../models/mlp";
-import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment, FigureBlock } from "../../experiments/contract";
+import { FigureBlock } from "../../experiments/contract";
+import { defineExperiment } from "../../experiments/define";
+import { opt } from "../../experiments/options";
 import { studiesSource, studySlug } from "../../experiments/studies";
-import { verdictRows } from "../../experiments/verdict";
 import { studyCurvesFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
 import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
 import { DEEP_MLP_CONFIGS, DeepMlpConfig, mnistFor, planRuns, RunRecord, RunSpec, trainRun } from "./run";
 import { summarizeTable1, Table1Summary } from "./summary";
+import { protocolRows } from "./protocol";
 
 export * from "./paper";
 export * from "./run";
@@ -24,28 +25,22 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
   section: "4.1",
   title: "Very deep fully-connected networks on MNIST (Table 1)",
   notebook: "01-deep-fully-connected.ipynb",
-  schema: 1,
   configs: DEEP_MLP_CONFIGS,
   requiredKernels: MLP_TRAINING_KERNELS,
   options: [
-    {
-      name: "experiments", type: "string", list: true, choices: TABLE1.map((e) => e.id),
+    opt.strings("experiments", TABLE1.map((e) => e.id), {
       help: "only these Table 1 experiments (default all six)",
-      apply: (c, v) => ({ ...c, experiments: v as string[] }),
-      tag: (v) => (v as string[]).join("+"),
-    },
-    {
-      name: "settings", type: "string", list: true, choices: TABLE1_SETTINGS, help: "only these rows (default every row)",
-      apply: (c, v) => ({ ...c, settings: v as Table1Setting[] }),
-      tag: (v) => (v as string[]).map((x) => x.toLowerCase().replace(/[^a-z]/g, "")).join("+"),
-    },
-    { name: "steps", type: "int", help: "SGD updates per run (cpu: 8000)", apply: (c, v) => ({ ...c, steps: v as number }) },
-    { name: "runs", type: "int", help: "runs per learning rate (cpu: 3; paper: 20)", apply: (c, v) => ({ ...c, runsPerLr: v as number }) },
-    {
-      name: "lrs", type: "number", list: true, help: "learning rates (default 0.1,0.01)",
-      apply: (c, v) => ({ ...c, learningRates: v as number[] }),
-      tag: (v) => `lr${(v as number[]).join("+")}`,
-    },
+      apply: (c, experiments) => ({ ...c, experiments }),
+      tag: (v) => v.join("+"),
+    }),
+    opt.strings("settings", TABLE1_SETTINGS, {
+      help: "only these rows (default every row)",
+      apply: (c, settings: Table1Setting[]) => ({ ...c, settings }),
+      tag: (v) => v.map((x) => x.toLowerCase().replace(/[^a-z]/g, "")).join("+"),
+    }),
+    opt.int("steps", { help: "SGD updates per run (cpu: 8000)", apply: (c, steps) => ({ ...c, steps }) }),
+    opt.int("runs", { help: "runs per learning rate (cpu: 3; paper: 20)", apply: (c, runsPerLr) => ({ ...c, runsPerLr }) }),
+    opt.numbers("lrs", { help: "learning rates (default 0.1,0.01)", apply: (c, learningRates) => ({ ...c, learningRates }), tag: (v) => `lr${v.join("+")}` }),
   ],
   studies: [
     { title: "Zero init, 20,000 updates", scale: "cpu", overrides: { experiments: ["exp6"], steps: 20000, runs: 3, lrs: [0.1] } },
@@ -65,34 +60,37 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
     if (!data) ctx.cache.set("mnist", (data = mnistFor(config)));
     return trainRun(spec, config, { scale: ctx.scale, onStep: ctx.onStep, data });
   },
-  summarize: (records, c) => summarizeTable1(records, 2016, planRuns(c)),
-  tables: (s, c) => [
-    {
-      caption:
-        `Ours: ${c.learningRates.length * c.runsPerLr} runs planned per row (${c.runsPerLr} per learning rate), ${c.steps} updates each; "runs" is how many of them this table holds. Paper: 40 runs per row. ` +
-        `"diverged": runs that diverged (${DIVERGED_RULE}); they count in best and average with the accuracy they ended with (a failed run of its setting, not a missing one).`,
-      rows: table1Rows(s.rows),
+  summarize: (records, _c, planned) => summarizeTable1(records, 2016, planned),
+  report: {
+    tables: (s, c) => [
+      {
+        name: "table1",
+        caption: `Ours: ${c.learningRates.length * c.runsPerLr} runs planned per row (${c.runsPerLr} per learning rate), ${c.steps} updates each; "runs" is how many of them this table holds. Paper: 40 runs per row.`,
+        diverged: "they count in best and average with the accuracy they ended with (a failed run of its setting, not a missing one)",
+        rows: table1Rows(s.rows),
+      },
+      { name: "comparisons", caption: "With noise vs no noise (two-sided tests over the runs of both learning rates):", rows: table1ComparisonRows(s.comparisons) },
+    ],
+    verdicts: "Verdicts (with noise minus without, on the average; a paper difference under 1 point counts as none; significance at p < 0.05):",
+    async figures(records, _s, c) {
+      return [
+        { name: "table1-accuracy", title: "Table 1: final test accuracy of every run beside the paper's best and average", fig: table1AccuracyFigure(records), height: 620 },
+        { name: "table1-loss", title: `Table 1: median training loss at lr ${c.learningRates[0]}, with and without noise`, fig: table1LossFigure(records, c.learningRates[0]), height: 660 },
+      ];
     },
-    { caption: "With noise vs no noise (two-sided tests over the runs of both learning rates):", rows: table1ComparisonRows(s.comparisons) },
-    { caption: "Verdicts (with noise minus without, on the average; a paper difference under 1 point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
-  ],
-  async figures(records, _s, c) {
-    return [
-      { name: "table1-accuracy", title: "Table 1: final test accuracy of every run beside the paper's best and average", fig: table1AccuracyFigure(records), height: 620 },
-      { name: "table1-loss", title: `Table 1: median training loss at lr ${c.learningRates[0]}, with and without noise`, fig: table1LossFigure(records, c.learningRates[0]), height: 660 },
-    ];
+    // One figure per study whose runs recorded their test accuracy during training.
+    async studyFigures(studies) {
+      return studies.flatMap((r): FigureBlock[] => {
+        const title = `${r.study.title}: test accuracy during training`;
+        const fig = studyCurvesFigure(r.records as RunRecord[], title);
+        return fig ? [{ name: studySlug(r.study), title, fig, height: 460, source: studiesSource([r]) }] : [];
+      });
+    },
+    protocol: protocolRows,
+    provenance: (c) =>
+      `MNIST, ${c.depth}x${c.width} ReLU MLP, plain SGD at lr ${c.learningRates.join(" and ")}, ${c.runsPerLr} runs per lr (${c.learningRates.length * c.runsPerLr} per row), ` +
+      `${c.steps} updates of batch ${c.batchSize}, eta ${c.eta}, gamma ${c.gamma}, dropout ${c.dropout}; ` +
+      `run seeds ${c.learningRates.map((_, i) => `${1000 * i + 1}-${1000 * i + c.runsPerLr}`).join(" and ")}` +
+      (c.trainExamples ? `; first ${c.trainExamples} training / ${c.testExamples} test images` : ""),
   },
-  // One figure per study whose runs recorded their test accuracy during training.
-  async studyFigures(studies) {
-    return studies.flatMap((r): FigureBlock[] => {
-      const title = `${r.study.title}: test accuracy during training`;
-      const fig = studyCurvesFigure(r.records as RunRecord[], title);
-      return fig ? [{ name: studySlug(r.study), title, fig, height: 460, source: studiesSource([r]) }] : [];
-    });
-  },
-  provenance: (c) =>
-    `MNIST, ${c.depth}x${c.width} ReLU MLP, plain SGD at lr ${c.learningRates.join(" and ")}, ${c.runsPerLr} runs per lr (${c.learningRates.length * c.runsPerLr} per row), ` +
-    `${c.steps} updates of batch ${c.batchSize}, eta ${c.eta}, gamma ${c.gamma}, dropout ${c.dropout}; ` +
-    `run seeds ${c.learningRates.map((_, i) => `${1000 * i + 1}-${1000 * i + c.runsPerLr}`).join(" and ")}` +
-    (c.trainExamples ? `; first ${c.trainExamples} training / ${c.testExamples} test images` : ""),
 });

@@ -4,15 +4,15 @@
  * annealed gradient noise. Notebook: 02-end-to-end-memory-networks.ipynb.
  */
 import { MEMN2N_TRAINING_KERNELS } from "../../models/memn2n";
-import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment } from "../../experiments/contract";
+import { defineExperiment } from "../../experiments/define";
+import { opt } from "../../experiments/options";
 import { studiesSource } from "../../experiments/studies";
-import { verdictRows } from "../../experiments/verdict";
 import { attentionFigure, curvesFigure, noiseVariantFigure, noiseVariantIntervals, perTaskFigure, perTaskRows, table2ComparisonRows, table2Rows } from "./figures";
 import { TABLE2_SETTINGS } from "./paper";
 import { prepareTask, TaskData } from "../../families/memn2n";
 import { attentionDemo, MEMN2N_CONFIGS, MemN2NConfig, MemN2NRunRecord, MemN2NRunSpec, planMemN2NRuns, trainMemN2NRun } from "./run";
 import { summarizeTable2, Table2Summary } from "./summary";
+import { protocolRows } from "./protocol";
 
 export * from "./paper";
 export * from "./run";
@@ -25,34 +25,29 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
   section: "4.2",
   title: "End-To-End Memory Networks on bAbI (Table 2)",
   notebook: "02-end-to-end-memory-networks.ipynb",
-  schema: 1,
   configs: MEMN2N_CONFIGS,
   requiredKernels: MEMN2N_TRAINING_KERNELS,
   options: [
-    {
-      name: "tasks", type: "int", list: true, min: 1, max: 20, help: "only these bAbI tasks (default 1..20)",
-      apply: (c, v) => ({ ...c, tasks: v as number[] }),
-      tag: (v) => `tasks${(v as number[]).join("+")}`,
-    },
-    { name: "eta", type: "number", help: "Eq. 1's eta for the noisy settings (default 0.01; the first version of the paper: 1.0)", apply: (c, v) => ({ ...c, eta: v as number }) },
-    {
-      name: "fixed-std", type: "number", help: "fixed noise: this constant standard deviation instead of Eq. 1 for the noisy settings (the first version's 0.001)",
-      apply: (c, v) => {
-        if (!((v as number) > 0)) throw new RangeError(`--fixed-std must be positive, got ${v}`);
-        return { ...c, fixedStd: v as number };
+    opt.ints("tasks", { min: 1, max: 20, help: "only these bAbI tasks (default 1..20)", apply: (c, tasks) => ({ ...c, tasks }), tag: (v) => `tasks${v.join("+")}` }),
+    opt.number("eta", { help: "Eq. 1's eta for the noisy settings (default 0.01; the first version of the paper: 1.0)", apply: (c, eta) => ({ ...c, eta }) }),
+    opt.number("fixed-std", {
+      help: "fixed noise: this constant standard deviation instead of Eq. 1 for the noisy settings (the first version's 0.001)",
+      apply: (c, fixedStd) => {
+        if (!(fixedStd > 0)) throw new RangeError(`--fixed-std must be positive, got ${fixedStd}`);
+        return { ...c, fixedStd };
       },
       tag: (v) => `std${v}`,
-    },
-    {
-      name: "settings", type: "string", list: true, choices: TABLE2_SETTINGS, help: "only these settings (default all four)",
-      apply: (c, v) => ({ ...c, settings: v as MemN2NConfig["settings"] }),
-      tag: (v) => (v as string[]).map((x) => x.replace(/ \+ noise/, "+noise")).join("+"),
-    },
-    { name: "restarts", type: "int", help: "restarts per task and setting (cpu: 3; paper: 10)", apply: (c, v) => ({ ...c, restarts: v as number }) },
-    {
-      name: "pe", type: "string", choices: ["paper", "reference"], help: "position encoding: as printed (J per sentence) or as coded (one J per task; default)",
-      apply: (c, v) => ({ ...c, positionEncoding: v as MemN2NConfig["positionEncoding"] }),
-    },
+    }),
+    opt.strings("settings", TABLE2_SETTINGS, {
+      help: "only these settings (default all four)",
+      apply: (c, settings) => ({ ...c, settings }),
+      tag: (v) => v.map((x) => x.replace(/ \+ noise/, "+noise")).join("+"),
+    }),
+    opt.int("restarts", { help: "restarts per task and setting (cpu: 3; paper: 10)", apply: (c, restarts) => ({ ...c, restarts }) }),
+    opt.string("pe", ["paper", "reference"], {
+      help: "position encoding: as printed (J per sentence) or as coded (one J per task; default)",
+      apply: (c, positionEncoding) => ({ ...c, positionEncoding }),
+    }),
   ],
   studies: [
     { title: "Position encoding as printed in the paper", scale: "cpu", overrides: { pe: "paper" } },
@@ -73,48 +68,51 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     if (data?.task !== spec.task) ctx.cache.set("task", (data = prepareTask(spec.task, { trainQuestions: config.trainQuestions })));
     return trainMemN2NRun(spec, config, { scale: ctx.scale, onStep: ctx.onStep, data: data! });
   },
-  summarize: (records, c) => summarizeTable2(records, 2016, planMemN2NRuns(c)),
-  tables: (s, c) => [
-    {
-      caption:
-        `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs. ` +
-        `"diverged": restarts that diverged (${DIVERGED_RULE}, the classes being words and memory slots); they take part in restart selection like any other, so one enters the averages only when kept (the lowest training error of its task; "kept" counts those).`,
-      rows: table2Rows(s.rows),
-    },
-    { caption: "With noise vs without (paired sign-flip permutation test over tasks, two-sided; negative = noise lowers the error):", rows: table2ComparisonRows(s.comparisons) },
-    { caption: "Verdicts (a paper difference under 1 point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
-    { caption: "Test error per task (kept restart) beside the reference MemN2N (Sukhbaatar et al. 2015, 3 hops PE LS RN, 1k):", rows: perTaskRows(s.selected) },
-  ],
-  async figures(records, s, c, onProgress) {
-    const demo = await attentionDemo(c, (e, n) => onProgress?.(e / n, `task 2 attention model, epoch ${e}/${n}`));
-    return [
-      { name: "table2-tasks", title: "Table 2: test error per task, four settings, with the reference implementation", fig: perTaskFigure(s.selected) },
-      { name: "table2-curves", title: "Table 2: mean training loss and validation error by epoch, with and without noise", fig: curvesFigure(records, s.selected), height: 440 },
+  summarize: (records, _c, planned) => summarizeTable2(records, 2016, planned),
+  report: {
+    tables: (s, c) => [
       {
-        name: "memn2n-attention", title: "MemN2N attention per hop on a task-2 test story", fig: attentionFigure(demo.picture),
-        height: Math.max(300, 60 + 26 * demo.picture.sentences.length),
-        source: `task 2, two-stage, no noise, seed 201, ${c.epochs}+${c.linearEpochs} epochs; test question 4; this model's test error ${(100 * demo.testError).toFixed(1)}%`,
+        name: "table2",
+        caption: `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs.`,
+        diverged: `here restarts, the classes being words and memory slots; they take part in restart selection like any other, so one enters the averages only when kept (the lowest training error of its task; "kept" counts those)`,
+        rows: table2Rows(s.rows),
       },
-    ];
+      { name: "comparisons", caption: "With noise vs without (paired sign-flip permutation test over tasks, two-sided; negative = noise lowers the error):", rows: table2ComparisonRows(s.comparisons) },
+      { name: "per-task", caption: "Test error per task (kept restart) beside the reference MemN2N (Sukhbaatar et al. 2015, 3 hops PE LS RN, 1k):", rows: perTaskRows(s.selected) },
+    ],
+    verdicts: "Verdicts (a paper difference under 1 point counts as none; significance at p < 0.05):",
+    async figures(records, s, c, onProgress) {
+      const demo = await attentionDemo(c, (e, n) => onProgress?.(e / n, `task 2 attention model, epoch ${e}/${n}`));
+      return [
+        { name: "table2-tasks", title: "Table 2: test error per task, four settings, with the reference implementation", fig: perTaskFigure(s.selected) },
+        { name: "table2-curves", title: "Table 2: mean training loss and validation error by epoch, with and without noise", fig: curvesFigure(records, s.selected), height: 440 },
+        {
+          name: "memn2n-attention", title: "MemN2N attention per hop on a task-2 test story", fig: attentionFigure(demo.picture),
+          height: Math.max(300, 60 + 26 * demo.picture.sentences.length),
+          source: `task 2, two-stage, no noise, seed 201, ${c.epochs}+${c.linearEpochs} epochs; test question 4; this model's test error ${(100 * demo.testError).toFixed(1)}%`,
+        },
+      ];
+    },
+    // The noise variants (studies that complete the standard sweep) beside the sweep's own annealed noise.
+    async studyFigures(studies, c, standard) {
+      const variants = studies.filter((r) => r.study.completes);
+      if (!variants.length) return [];
+      const annealed = `annealed, eta ${c.eta} (standard sweep)`;
+      const intervals = noiseVariantIntervals([
+        { label: annealed, selected: standard.summary.selected },
+        ...variants.map((r) => ({ label: r.study.title.replace(/, noisy settings$/, ""), selected: (r.summary as Table2Summary).selected })),
+      ]);
+      const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% bootstrap CI";
+      return [{
+        name: "study-memn2n-noise-variants", title, fig: noiseVariantFigure(intervals, title), height: 520,
+        source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: percentile bootstrap over tasks (10,000 resamples, seeded)`,
+      }];
+    },
+    protocol: (c) => protocolRows(c),
+    provenance: (c) =>
+      `bAbI 1k tasks ${c.tasks.join(",")}, MemN2N 3 hops d 20 (PE ${c.positionEncoding === "reference" ? "as coded" : "as printed"}, TE, RN, adjacent tying), ` +
+      `${c.restarts} restarts per task and setting (best training error kept), settings ${c.settings.join(", ")}, ` +
+      `${c.epochs} softmax epochs (+${c.linearEpochs} linear-start for two-stage), lr ${c.learningRate.oneStage} / ${c.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, ${c.fixedStd === undefined ? `eta ${c.eta}, gamma ${c.gamma}` : `fixed noise std ${c.fixedStd}`}; ` +
+      `restart seeds 100*task + 1..${c.restarts}` + (c.trainQuestions ? `; first ${c.trainQuestions} training questions per task` : ""),
   },
-  // The noise variants (studies that complete the standard sweep) beside the sweep's own annealed noise.
-  async studyFigures(studies, c, standard) {
-    const variants = studies.filter((r) => r.study.completes);
-    if (!variants.length) return [];
-    const annealed = `annealed, eta ${c.eta} (standard sweep)`;
-    const intervals = noiseVariantIntervals([
-      { label: annealed, selected: standard.summary.selected },
-      ...variants.map((r) => ({ label: r.study.title.replace(/, noisy settings$/, ""), selected: (r.summary as Table2Summary).selected })),
-    ]);
-    const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% bootstrap CI";
-    return [{
-      name: "study-memn2n-noise-variants", title, fig: noiseVariantFigure(intervals, title), height: 520,
-      source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: percentile bootstrap over tasks (10,000 resamples, seeded)`,
-    }];
-  },
-  provenance: (c) =>
-    `bAbI 1k tasks ${c.tasks.join(",")}, MemN2N 3 hops d 20 (PE ${c.positionEncoding === "reference" ? "as coded" : "as printed"}, TE, RN, adjacent tying), ` +
-    `${c.restarts} restarts per task and setting (best training error kept), settings ${c.settings.join(", ")}, ` +
-    `${c.epochs} softmax epochs (+${c.linearEpochs} linear-start for two-stage), lr ${c.learningRate.oneStage} / ${c.learningRate.twoStage} halved every 25 epochs, clip 40 per matrix, ${c.fixedStd === undefined ? `eta ${c.eta}, gamma ${c.gamma}` : `fixed noise std ${c.fixedStd}`}; ` +
-    `restart seeds 100*task + 1..${c.restarts}` + (c.trainQuestions ? `; first ${c.trainQuestions} training questions per task` : ""),
 });

@@ -4,12 +4,12 @@
  * main sweep).
  */
 import type { Cell } from "../../report/table";
-import type { Experiment, TableBlock } from "../../experiments/contract";
+import type { AnyExperiment, TableBlock } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { loadSweep, planSweep } from "../../experiments/sweep";
 import { positionEncodingRows, table2Rows } from "./figures";
-import { MemN2NConfig, MemN2NRunRecord, MemN2NRunSpec, planMemN2NRuns } from "./run";
-import { summarizeTable2, Table2Selected, Table2Summary } from "./summary";
+import { MemN2NConfig, MemN2NRunRecord, planMemN2NRuns } from "./run";
+import { summarizeTable2, Table2Selected } from "./summary";
 
 export function protocolRows(cfg: MemN2NConfig): Record<string, Cell>[] {
   const rows: [string, string, string][] = [
@@ -42,17 +42,16 @@ export function referenceCheckMarkdown(selected: Table2Selected[]): string {
 
 /**
  * Table 2 with the position encoding as printed, and per-task errors under
- * both, when the `--pe paper` sweep of `memn2n` (this section's experiment,
- * passed in rather than looked up in the registry, which would load this
- * section again) exists at `scale`.
+ * both, when the `--pe paper` sweep of `ex` (this section's experiment, passed
+ * in so this file need not import the index) exists at `scale`.
  */
-export function positionEncodingComparison(memn2n: Experiment<MemN2NConfig, MemN2NRunSpec, MemN2NRunRecord, Table2Summary>, scale: Scale, coded: Table2Selected[]): TableBlock[] | null {
-  const plan = planSweep(memn2n, scale, { pe: "paper" });
+export function positionEncodingComparison(ex: AnyExperiment, scale: Scale, coded: Table2Selected[]): TableBlock[] | null {
+  const plan = planSweep(ex, scale, { pe: "paper" });
   const records = loadSweep<MemN2NRunRecord>(plan);
   if (!records.length) return null;
   const printed = summarizeTable2(records);
   return [
-    { caption: `Table 2 with the position encoding as printed (${records.length} of ${plan.specs.length} runs)`, rows: table2Rows(printed.rows) },
-    { caption: "Plain two-stage test error per task under each position encoding", rows: positionEncodingRows(printed.selected, coded) },
+    { name: "table2-pe-printed", caption: `Table 2 with the position encoding as printed (${records.length} of ${plan.specs.length} runs)`, rows: table2Rows(printed.rows) },
+    { name: "pe-per-task", caption: "Plain two-stage test error per task under each position encoding", rows: positionEncodingRows(printed.selected, coded) },
   ];
 }

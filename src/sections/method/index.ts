@@ -4,12 +4,12 @@
  * ReLU network leave its plateau. Notebook: 00-method.ipynb.
  */
 import { MLP_TRAINING_KERNELS } from "../../models/mlp";
-import { DIVERGED_RULE } from "../../train/divergence";
-import { defineExperiment } from "../../experiments/contract";
-import { verdictRows } from "../../experiments/verdict";
+import { defineExperiment } from "../../experiments/define";
+import { opt } from "../../experiments/options";
 import { plateauFigures, plateauRows, scheduleFigure } from "./figures";
 import { PLATEAU_SETTINGS, PLATEAU_CONFIGS, PlateauConfig, plateauData, planPlateau, PlateauRecord, PlateauSpec, trainPlateauRun } from "./run";
 import { PlateauSummary, summarizePlateau } from "./summary";
+import { protocolRows } from "./protocol";
 
 export * from "./run";
 export * from "./summary";
@@ -21,15 +21,13 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
   section: "3",
   title: "The method: annealed Gaussian gradient noise, and a zero-init demonstration",
   notebook: "00-method.ipynb",
-  schema: 1,
   configs: PLATEAU_CONFIGS,
   requiredKernels: MLP_TRAINING_KERNELS,
   options: [
-    { name: "steps", type: "int", help: "SGD updates per run (cpu: 2000)", apply: (c, v) => ({ ...c, steps: v as number }) },
-    { name: "depth", type: "int", help: "hidden layers (cpu: 5; the paper's network: 20)", apply: (c, v) => ({ ...c, depth: v as number }) },
-    { name: "seeds", type: "int", list: true, help: "run seeds (cpu: 1,2,3)", apply: (c, v) => ({ ...c, seeds: v as number[] }) },
+    opt.int("steps", { help: "SGD updates per run (cpu: 2000)", apply: (c, steps) => ({ ...c, steps }) }),
+    opt.int("depth", { help: "hidden layers (cpu: 5; the paper's network: 20)", apply: (c, depth) => ({ ...c, depth }) }),
+    opt.ints("seeds", { help: "run seeds (cpu: 1,2,3)", apply: (c, seeds) => ({ ...c, seeds }) }),
   ],
-  measures: ["testAccuracy"],
   plan: planPlateau,
   async run(spec, config, ctx) {
     let data = ctx.cache.get("clusters") as ReturnType<typeof plateauData> | undefined;
@@ -37,25 +35,29 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     return trainPlateauRun(spec, config, { onStep: ctx.onStep, data });
   },
   summarize: summarizePlateau,
-  tables: (s) => [
-    {
-      caption:
-        `Final test accuracy per run; the plateau (majority class) is ${s.majorityRate.toFixed(3)}. ` +
-        `Runs held of planned: ${PLATEAU_SETTINGS.map((x) => `${x} ${s.held[x]} of ${s.planned[x]}`).join(", ")}. ` +
-        `Diverged (${DIVERGED_RULE}): ${PLATEAU_SETTINGS.map((x) => `${x} ${s.diverged[x]}`).join(", ")}; diverged runs count in the averages the verdict compares, with the accuracy they ended with.`,
-      rows: plateauRows(s),
+  report: {
+    tables: (s) => [
+      {
+        name: "runs",
+        caption:
+          `Final test accuracy per run; the plateau (majority class) is ${s.majorityRate.toFixed(3)}. ` +
+          `Runs held of planned: ${PLATEAU_SETTINGS.map((x) => `${x} ${s.held[x]} of ${s.planned[x]}`).join(", ")}.`,
+        diverged: `${PLATEAU_SETTINGS.map((x) => `${x} ${s.diverged[x]}`).join(", ")}; diverged runs count in the averages the verdict compares, with the accuracy they ended with`,
+        rows: plateauRows(s),
+      },
+    ],
+    verdicts: "Verdict (a paper difference under 1 point counts as none; significance at p < 0.05):",
+    async figures(_records, s) {
+      const figs = plateauFigures(s);
+      return [
+        { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), source: "closed form, no randomness" },
+        { name: "plateau-loss", title: "Zero-init plateau: training loss with and without gradient noise", fig: figs.loss },
+        { name: "plateau-accuracy", title: "Zero-init plateau: test accuracy with and without gradient noise", fig: figs.accuracy },
+      ];
     },
-    { caption: "Verdict (a paper difference under 1 point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
-  ],
-  async figures(_records, s) {
-    const figs = plateauFigures(s);
-    return [
-      { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), source: "closed form, no randomness" },
-      { name: "plateau-loss", title: "Zero-init plateau: training loss with and without gradient noise", fig: figs.loss },
-      { name: "plateau-accuracy", title: "Zero-init plateau: test accuracy with and without gradient noise", fig: figs.accuracy },
-    ];
+    protocol: protocolRows,
+    provenance: (c) =>
+      `zero-init ${c.depth}x${c.width} ReLU MLP, SGD lr ${c.learningRate}, clip ${c.clipGlobalNorm}, eta ${c.eta}, gamma ${c.gamma}; ` +
+      `${c.steps} steps of batch ${c.batchSize}; synthetic clusters (${c.data.train} train / ${c.data.test} test, seed ${c.data.seed}); run seeds ${c.seeds.join(",")}`,
   },
-  provenance: (c) =>
-    `zero-init ${c.depth}x${c.width} ReLU MLP, SGD lr ${c.learningRate}, clip ${c.clipGlobalNorm}, eta ${c.eta}, gamma ${c.gamma}; ` +
-    `${c.steps} steps of batch ${c.batchSize}; synthetic clusters (${c.data.train} train / ${c.data.test} test, seed ${c.data.seed}); run seeds ${c.seeds.join(",")}`,
 });

@@ -3,12 +3,11 @@
  * RNN language models, against learned noise, variational dropout and no
  * regulariser. Notebook: 07-noisin.ipynb.
  */
-import { DIVERGED_RULE } from "../../train/divergence";
 import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
-import { defineExperiment } from "../../experiments/contract";
-import { verdictRows } from "../../experiments/verdict";
-import { Activation, ACTIVATIONS, Regulariser, REGULARISERS } from "./paper";
+import { defineExperiment } from "../../experiments/define";
+import { opt } from "../../experiments/options";
+import { ACTIVATIONS, REGULARISERS } from "./paper";
 import { noisinCondition, NOISIN_PTB_CONFIGS, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec, planNoisinPtb, runNoisinPtb } from "./run";
 import { bestRegulariserCounts, noisinPtbConditions, noisinPtbDifferences, NoisinPtbSummary, summarizeNoisinPtb } from "./summary";
 
@@ -21,49 +20,50 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
   section: "NOISIN 4, Table 2",
   title: "NOISIN Table 2: RNN language models on PTB with hidden-state noise, learned noise, dropout or none",
   notebook: "07-noisin.ipynb",
-  schema: 1,
   configs: NOISIN_PTB_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
-    { name: "layers", type: "int", list: true, max: 2, help: "layer counts (default 1,2)", apply: (c, v) => ({ ...c, layers: v as number[] }), tag: (v) => `L${(v as number[]).join("+")}` },
-    { name: "activations", type: "string", list: true, choices: ACTIVATIONS, help: "activations (default tanh,sigmoid,relu)", apply: (c, v) => ({ ...c, activations: v as Activation[] }), tag: (v) => (v as string[]).join("+") },
-    { name: "regularisers", type: "string", list: true, choices: REGULARISERS, help: "regularisers (default all four)", apply: (c, v) => ({ ...c, regularisers: v as Regulariser[] }), tag: (v) => (v as string[]).join("+").replace("*", "learned") },
-    { name: "gamma", type: "number", help: "NOISIN's fixed (and NOISIN*'s initial) gamma (default 0.1)", apply: (c, v) => ({ ...c, gamma: v as number }) },
-    { name: "seeds", type: "int", help: "seeds per row (cpu: 3)", apply: (c, v) => ({ ...c, seeds: v as number }) },
-    { name: "epochs", type: "int", help: "epochs per run (cpu: 3)", apply: (c, v) => ({ ...c, base: { ...c.base, epochs: v as number } }) },
+    opt.ints("layers", { max: 2, help: "layer counts (default 1,2)", apply: (c, layers) => ({ ...c, layers }), tag: (v) => `L${v.join("+")}` }),
+    opt.strings("activations", ACTIVATIONS, { help: "activations (default tanh,sigmoid,relu)", apply: (c, activations) => ({ ...c, activations }), tag: (v) => v.join("+") }),
+    opt.strings("regularisers", REGULARISERS, { help: "regularisers (default all four)", apply: (c, regularisers) => ({ ...c, regularisers }), tag: (v) => v.join("+").replace("*", "learned") }),
+    opt.number("gamma", { help: "NOISIN's fixed (and NOISIN*'s initial) gamma (default 0.1)", apply: (c, gamma) => ({ ...c, gamma }) }),
+    opt.seeds("seeds per row (cpu: 3)"),
+    opt.epochs("epochs per run (cpu: 3)"),
   ],
   plan: planNoisinPtb,
   run: runNoisinPtb,
-  summarize: (records, c) => summarizeNoisinPtb(records, c, planNoisinPtb(c)),
-  tables: (s, c) => [
-    {
-      caption:
-        `Ours: mean over ${c.seeds} seed(s) per row [95% t interval over seeds], hidden ${c.base.hidden}, batch ${c.base.batch} x ${c.base.steps}, ${c.base.epochs} epochs over ${(100 * c.base.trainFraction).toPrecision(2)}% of PTB's training windows; paper: test perplexity, one number per row (its hidden size and budget are not stated). ` +
-        `"diverged": ${DIVERGED_RULE}; left out of the means.`,
-      rows: lmRowsTable(s.rows, (cond) => {
-        const [arch, reg] = cond.split(", ");
-        return { model: arch, regulariser: reg };
-      }),
+  summarize: summarizeNoisinPtb,
+  report: {
+    tables: (s, c) => [
+      {
+        name: "rows",
+        caption: `Ours: mean over ${c.seeds} seed(s) per row [95% t interval over seeds], hidden ${c.base.hidden}, batch ${c.base.batch} x ${c.base.steps}, ${c.base.epochs} epochs over ${(100 * c.base.trainFraction).toPrecision(2)}% of PTB's training windows; paper: test perplexity, one number per row (its hidden size and budget are not stated).`,
+        diverged: "left out of the means",
+        rows: lmRowsTable(s.rows, (cond) => {
+          const [arch, reg] = cond.split(", ");
+          return { model: arch, regulariser: reg };
+        }),
+      },
+      { name: "wins", caption: "Rows won by each regulariser (lowest mean test perplexity within a layers x activation block):", rows: bestRegulariserCounts(s, c) },
+      { name: "comparisons", caption: "Each regulariser minus none, same architecture, paired by seed (paired t test over seeds):", rows: lmComparisonTable(s.comparisons) },
+    ],
+    verdicts: "Verdicts (a paper difference under 1 perplexity point counts as none; significance at p < 0.05):",
+    async figures(records, s, c) {
+      const figs = c.layers.map((l) => ({
+        name: `noisin-ptb-curves-L${l}`,
+        title: `NOISIN Table 2: validation perplexity per epoch, ${l}-layer RNNs`,
+        fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean)`),
+        height: 560,
+      }));
+      return [
+        ...figs,
+        { name: "noisin-ptb-perplexity", title: "NOISIN Table 2: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows.filter((r) => noisinPtbConditions(c).some((x) => x.condition === r.condition))), height: 620 },
+        { name: "noisin-ptb-effect", title: "NOISIN Table 2: each regulariser against none, relative, beside the paper's", fig: lmDifferenceFigure(records, noisinPtbDifferences(c), "testPerplexity", "Each regulariser's effect: test perplexity relative to none of the same architecture and seed", "test perplexity, % above none (same seed)"), height: 620 },
+      ];
     },
-    { caption: "Rows won by each regulariser (lowest mean test perplexity within a layers x activation block):", rows: bestRegulariserCounts(s, c) },
-    { caption: "Each regulariser minus none, same architecture, paired by seed (paired t test over seeds):", rows: lmComparisonTable(s.comparisons) },
-    { caption: "Verdicts (a paper difference under 1 perplexity point counts as none; significance at p < 0.05):", rows: verdictRows(s.verdicts) },
-  ],
-  async figures(records, s, c) {
-    const figs = c.layers.map((l) => ({
-      name: `noisin-ptb-curves-L${l}`,
-      title: `NOISIN Table 2: validation perplexity per epoch, ${l}-layer RNNs`,
-      fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean)`),
-      height: 560,
-    }));
-    return [
-      ...figs,
-      { name: "noisin-ptb-perplexity", title: "NOISIN Table 2: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows.filter((r) => noisinPtbConditions(c).some((x) => x.condition === r.condition))), height: 620 },
-      { name: "noisin-ptb-effect", title: "NOISIN Table 2: each regulariser against none, relative, beside the paper's", fig: lmDifferenceFigure(records, noisinPtbDifferences(c), "testPerplexity", "Each regulariser's effect: test perplexity relative to none of the same architecture and seed", "test perplexity, % above none (same seed)"), height: 620 },
-    ];
+    provenance: (c) =>
+      `PTB (10k vocabulary), ${c.layers.join("- and ")}-layer RNNs of ${c.base.hidden} units (${c.activations.join(", ")}), init +-${c.base.initScale}, Adam lr ${c.base.lr}, clip ${c.base.clip}, batch ${c.base.batch} x ${c.base.steps} steps, ` +
+      `${c.base.epochs} epochs over ${c.base.trainFraction === 1 ? "all of PTB" : `the first ${(100 * c.base.trainFraction).toPrecision(2)}% of the training windows`}; NOISIN additive Gaussian gamma ${c.gamma} (NOISIN*: learned from ${c.gamma}, no floor), variational dropout ${c.dropoutRate}; seeds 1-${c.seeds}; ` +
+      `curve on ${c.base.curveValidTokens ?? "all"} validation tokens, final on ${c.base.evalTokens ?? "all"} tokens of each split.`,
   },
-  provenance: (c) =>
-    `PTB (10k vocabulary), ${c.layers.join("- and ")}-layer RNNs of ${c.base.hidden} units (${c.activations.join(", ")}), init +-${c.base.initScale}, Adam lr ${c.base.lr}, clip ${c.base.clip}, batch ${c.base.batch} x ${c.base.steps} steps, ` +
-    `${c.base.epochs} epochs over ${c.base.trainFraction === 1 ? "all of PTB" : `the first ${(100 * c.base.trainFraction).toPrecision(2)}% of the training windows`}; NOISIN additive Gaussian gamma ${c.gamma} (NOISIN*: learned from ${c.gamma}, no floor), variational dropout ${c.dropoutRate}; seeds 1-${c.seeds}; ` +
-    `curve on ${c.base.curveValidTokens ?? "all"} validation tokens, final on ${c.base.evalTokens ?? "all"} tokens of each split.`,
 });

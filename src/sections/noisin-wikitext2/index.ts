@@ -2,12 +2,13 @@
  * NOISIN (shared/papers/002, Section 4) Table 3: a 2x200 LSTM on WikiText-2
  * with and without NOISIN (learned std + 0.1). Notebook: 07-noisin.ipynb.
  */
-import { DIVERGED_RULE } from "../../train/divergence";
 import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
-import { defineExperiment, Summary } from "../../experiments/contract";
-import { judge, verdictRows } from "../../experiments/verdict";
-import { NOISIN_TABLE3, planWt2, runWt2, Wt2Config, WT2_CONFIGS, Wt2Record, Wt2Setting, WT2_SETTINGS, Wt2Spec } from "./run";
+import type { Summary } from "../../experiments/contract";
+import { defineExperiment } from "../../experiments/define";
+import { opt } from "../../experiments/options";
+import { judge } from "../../experiments/verdict";
+import { NOISIN_TABLE3, planWt2, runWt2, Wt2Config, WT2_CONFIGS, Wt2Record, WT2_SETTINGS, Wt2Spec } from "./run";
 
 export * from "./run";
 
@@ -34,31 +35,32 @@ export const experiment = defineExperiment<Wt2Config, Wt2Spec, Wt2Record, Wt2Sum
   section: "NOISIN 4, Table 3",
   title: "NOISIN Table 3: a 2x200 LSTM on WikiText-2 with and without NOISIN",
   notebook: "07-noisin.ipynb",
-  schema: 1,
   configs: WT2_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
-    { name: "seeds", type: "int", help: "seeds per row (cpu: 3)", apply: (c, v) => ({ ...c, seeds: v as number }) },
-    { name: "epochs", type: "int", help: "epochs per run (cpu: 4; paper: 13)", apply: (c, v) => ({ ...c, base: { ...c.base, epochs: v as number } }) },
-    { name: "settings", type: "string", list: true, choices: WT2_SETTINGS, help: "rows (default NOISIN,none)", apply: (c, v) => ({ ...c, settings: v as Wt2Setting[] }), tag: (v) => (v as string[]).join("+") },
+    opt.seeds("seeds per row (cpu: 3)"),
+    opt.epochs("epochs per run (cpu: 4; paper: 13)"),
+    opt.strings("settings", WT2_SETTINGS, { help: "rows (default NOISIN,none)", apply: (c, settings) => ({ ...c, settings }), tag: (v) => v.join("+") }),
   ],
   plan: planWt2,
   run: runWt2,
-  summarize: (records, c) => summarizeWt2(records, c, planWt2(c)),
-  tables: (s, c) => [
-    { caption: `Ours: mean over ${c.seeds} seed(s) [95% t interval over seeds]${c.base.evalTokens ? `, final perplexities on the first ${c.base.evalTokens} tokens of each split` : ""}; paper: test perplexity. Learned std after the last epoch (mean over NOISIN runs, per layer): ${s.learnedGamma.map((x) => x.toFixed(3)).join(", ") || "-"}. "diverged": ${DIVERGED_RULE}.`, rows: lmRowsTable(s.rows) },
-    { caption: "NOISIN minus none, paired by seed (paired t test):", rows: lmComparisonTable(s.comparisons) },
-    { caption: "Verdict (a paper difference under 1 perplexity point counts as none; the paper's is 1.1):", rows: verdictRows(s.verdicts) },
-  ],
-  async figures(records, s, c) {
-    return [
-      { name: "noisin-wikitext2-curves", title: "NOISIN Table 3: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 460 },
-      { name: "noisin-wikitext2-perplexity", title: "NOISIN Table 3: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows), height: 460 },
-      { name: "noisin-wikitext2-effect", title: "NOISIN Table 3: NOISIN against none, relative, beside the paper's", fig: lmDifferenceFigure(records, [{ a: "NOISIN", b: "none", label: "NOISIN vs none", paper: { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none } }], "testPerplexity", "NOISIN's effect: test perplexity relative to none of the same seed (paper: -1.0%)", "test perplexity, % above none (same seed)"), height: 460 },
-    ];
+  summarize: summarizeWt2,
+  report: {
+    tables: (s, c) => [
+      { name: "rows", caption: `Ours: mean over ${c.seeds} seed(s) [95% t interval over seeds]${c.base.evalTokens ? `, final perplexities on the first ${c.base.evalTokens} tokens of each split` : ""}; paper: test perplexity. Learned std after the last epoch (mean over NOISIN runs, per layer): ${s.learnedGamma.map((x) => x.toFixed(3)).join(", ") || "-"}.`, diverged: "", rows: lmRowsTable(s.rows) },
+      { name: "comparisons", caption: "NOISIN minus none, paired by seed (paired t test):", rows: lmComparisonTable(s.comparisons) },
+    ],
+    verdicts: "Verdict (a paper difference under 1 perplexity point counts as none; the paper's is 1.1):",
+    async figures(records, s, c) {
+      return [
+        { name: "noisin-wikitext2-curves", title: "NOISIN Table 3: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 460 },
+        { name: "noisin-wikitext2-perplexity", title: "NOISIN Table 3: test perplexity beside the paper's", fig: lmPaperFigure(records, s.rows), height: 460 },
+        { name: "noisin-wikitext2-effect", title: "NOISIN Table 3: NOISIN against none, relative, beside the paper's", fig: lmDifferenceFigure(records, [{ a: "NOISIN", b: "none", label: "NOISIN vs none", paper: { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none } }], "testPerplexity", "NOISIN's effect: test perplexity relative to none of the same seed (paper: -1.0%)", "test perplexity, % above none (same seed)"), height: 460 },
+      ];
+    },
+    provenance: (c) =>
+      `WikiText-2 (33,278 words), ${c.base.layers}x${c.base.hidden} LSTM, init +-${c.base.initScale}, SGD lr ${c.base.lr} (x${c.base.lrDecay} per epoch after epoch ${c.base.decayAfter}), clip ${c.base.clip}, batch ${c.base.batch} x ${c.base.steps} steps, ` +
+      `${c.base.epochs} epochs over ${c.base.trainFraction === 1 ? "all of WikiText-2" : `the first ${(100 * c.base.trainFraction).toPrecision(2)}% of the training windows`}; NOISIN std learned from ${c.gammaStart}, floor ${c.gammaFloor}; seeds 1-${c.seeds}; ` +
+      `curve on ${c.base.curveValidTokens ?? "all"} validation tokens, final on ${c.base.evalTokens ?? "all"} tokens of each split.`,
   },
-  provenance: (c) =>
-    `WikiText-2 (33,278 words), ${c.base.layers}x${c.base.hidden} LSTM, init +-${c.base.initScale}, SGD lr ${c.base.lr} (x${c.base.lrDecay} per epoch after epoch ${c.base.decayAfter}), clip ${c.base.clip}, batch ${c.base.batch} x ${c.base.steps} steps, ` +
-    `${c.base.epochs} epochs over ${c.base.trainFraction === 1 ? "all of WikiText-2" : `the first ${(100 * c.base.trainFraction).toPrecision(2)}% of the training windows`}; NOISIN std learned from ${c.gammaStart}, floor ${c.gammaFloor}; seeds 1-${c.seeds}; ` +
-    `curve on ${c.base.curveValidTokens ?? "all"} validation tokens, final on ${c.base.evalTokens ?? "all"} tokens of each split.`,
 });

@@ -11,6 +11,7 @@ import { DEEP_MLP_CONFIGS, planRuns, RunRecord, summarizeTable1, TABLE1 } from "
 import { loadRecords } from "../../../src/experiments/results";
 import { planSweep, runSweep } from "../../../src/experiments/sweep";
 import { MLP, MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
+import { getExperiment } from "../../../src/experiments/registry";
 
 before(async () => {
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
@@ -87,7 +88,7 @@ describe("sweeps", () => {
   test("a smoke sweep writes one record per run and resumes after an interruption without redoing finished runs", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gn-sweep-"));
     const file = path.join(dir, "deep-mlp-smoke.jsonl");
-    const ran = await runSweep(planSweep("deep-mlp", "smoke", {}, file));
+    const ran = await runSweep(planSweep(getExperiment("deep-mlp"), "smoke", {}, file));
     const specs = planRuns(DEEP_MLP_CONFIGS.smoke);
     assert.equal(ran.length, specs.length);
     const first = loadRecords<RunRecord>(file);
@@ -109,14 +110,14 @@ describe("sweeps", () => {
     assert.equal(loadRecords<RunRecord>(file, (w) => warnings.push(w)).length, 20);
     assert.match(warnings[0], /:21: skipping unreadable record/);
 
-    const redone = await runSweep(planSweep("deep-mlp", "smoke", {}, file));
+    const redone = await runSweep(planSweep(getExperiment("deep-mlp"), "smoke", {}, file));
     assert.deepEqual(redone.map((s) => s.key).sort(), specs.slice(20).map((s) => s.key).sort(), "only the lost runs are redone");
     const after = loadRecords<RunRecord>(file, () => undefined);
     assert.equal(after.length, specs.length);
     for (const r of first.slice(0, 20)) assert.equal(after.find((x) => x.key === r.key)!.date, r.date, `${r.key} was redone`);
     // Deterministic: a redone run reproduces its first result.
     for (const r of first.slice(21)) assert.deepEqual(after.find((x) => x.key === r.key)!.curve, r.curve, `${r.key} differs on rerun`);
-    assert.deepEqual(await runSweep(planSweep("deep-mlp", "smoke", {}, file)), [], "a finished sweep does nothing");
+    assert.deepEqual(await runSweep(planSweep(getExperiment("deep-mlp"), "smoke", {}, file)), [], "a finished sweep does nothing");
   });
 
   test("the CLI runs a sweep on two workers, prints the table beside the paper, and resumes", () => {

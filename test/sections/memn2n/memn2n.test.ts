@@ -21,6 +21,7 @@ import { EncodedExample, encodeBatch, MemN2N, MEMN2N_GATHER_KERNELS, MEMN2N_TRAI
 import { uniformStream } from "../../../src/random/rng";
 import { errorRate, learningRateAt, trainMemN2N } from "../../../src/train/memn2n";
 import { pairedPermutationTest } from "../../../src/stats";
+import { getExperiment } from "../../../src/experiments/registry";
 
 before(async () => {
   await selectBackend({ requiredKernels: MEMN2N_GATHER_KERNELS });
@@ -295,7 +296,7 @@ describe("Table 2 sweep", () => {
   });
 
   test("an extension study narrows settings and changes restarts; unknown settings are refused", () => {
-    const { config, specs: planned } = planSweep("memn2n", "cpu", { tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
+    const { config, specs: planned } = planSweep(getExperiment("memn2n"), "cpu", { tasks: [16, 18], settings: ["two-stage"], restarts: 10 });
     const cfg = config as MemN2NConfig;
     const specs = planned as ReturnType<typeof planMemN2NRuns>;
     assert.equal(cfg.restarts, 10);
@@ -351,7 +352,7 @@ describe("Table 2 sweep", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "memn2n-sweep-"));
     const file = path.join(dir, "memn2n-smoke.jsonl");
     try {
-      const ran = await runSweep(planSweep("memn2n", "smoke", {}, file));
+      const ran = await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file));
       assert.equal(ran.length, 4);
       const recs = loadRecords<MemN2NRunRecord>(file);
       assert.deepEqual(recs.map((r) => r.setting).sort(), [...TABLE2_SETTINGS].sort());
@@ -360,11 +361,11 @@ describe("Table 2 sweep", () => {
         assert.ok(r.trainError >= 0 && r.trainError <= 1 && r.testError >= 0 && r.testError <= 1);
         assert.equal(r.eta === null, !r.setting.endsWith("noise"));
       }
-      assert.equal((await runSweep(planSweep("memn2n", "smoke", {}, file))).length, 0, "nothing is redone");
+      assert.equal((await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file))).length, 0, "nothing is redone");
       // Drop one record (as if the run was killed before it finished): only it is redone.
       const lines = readFileSync(file, "utf8").trim().split("\n");
       writeFileSync(file, lines.slice(1).join("\n") + "\n");
-      const again = await runSweep(planSweep("memn2n", "smoke", {}, file));
+      const again = await runSweep(planSweep(getExperiment("memn2n"), "smoke", {}, file));
       assert.deepEqual(again.map((s) => s.key), [JSON.parse(lines[0]).key]);
       const redone = loadRecords<MemN2NRunRecord>(file).find((r) => r.key === again[0].key)!;
       assert.deepEqual(redone.curve.loss, JSON.parse(lines[0]).curve.loss, "the redone run is the same run");

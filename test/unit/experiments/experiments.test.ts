@@ -9,10 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { REPO } from "../../../src/cli/jupyter";
-import { AnyExperiment } from "../../../src/experiments/contract";
+import { findChromium } from "../../../src/cli/browser";
+import { executeNotebook, findJupyterPython, REPO } from "../../../src/cli/jupyter";
+import { AnyExperiment, RunRecord, Summary } from "../../../src/experiments/contract";
 import { diffRecordFiles } from "../../../src/experiments/merge";
-import { applyOverrides, parseOptionValue } from "../../../src/experiments/options";
+import { applyOverrides, opt, overridesTag, parseOptionValue } from "../../../src/experiments/options";
+import { defineExperiment } from "../../../src/experiments/define";
 import { experiments, getExperiment } from "../../../src/experiments/registry";
 import { appendRecord, trainingCost } from "../../../src/experiments/results";
 import { SCALES } from "../../../src/experiments/scale";
@@ -57,6 +59,33 @@ describe("registry", () => {
       }
     }
     assert.deepEqual(offenders, []);
+  });
+});
+
+describe("the slim contract", () => {
+  test("defineExperiment supplies schema, kernels, the plan to summarize, the diverged sentence and the verdicts table", () => {
+    const seen: number[] = [];
+    const ex = defineExperiment<{ n: number }, { key: string }, RunRecord, Summary>({
+      id: "t", section: "0", title: "T", notebook: "x.ipynb",
+      configs: { smoke: { n: 1 }, cpu: { n: 2 }, paper: { n: 3 } },
+      options: [opt.strings("pick", ["a", "b"], { help: "h", apply: (c, v) => ({ ...c, n: v.length }), tag: (v) => v.join("") })],
+      plan: (c) => Array.from({ length: c.n }, (_, i) => ({ key: `k${i}` })),
+      run: async () => assert.fail("not run"),
+      summarize: (_r, _c, planned) => (seen.push(planned.length), { verdicts: [judge({ claim: "c", paper: 1, ours: 2, p: 0.01, n: 3, negligible: 0.5 })] }),
+      report: { tables: () => [{ name: "main", caption: "Main.", diverged: "left out", rows: [] }], provenance: () => "p" },
+    });
+    assert.equal(ex.schema, 1);
+    assert.deepEqual(ex.requiredKernels, []);
+    const s = ex.summarize([], { n: 2 });
+    assert.deepEqual(seen, [2], "summarize gets plan(config)");
+    assert.equal(s.verdicts[0].kind, "agrees");
+    const tables = ex.tables(s, { n: 2 });
+    assert.deepEqual(tables.map((t) => t.name), ["main", "verdicts"]);
+    assert.match(tables[0].caption, /^Main\. "diverged": runs that diverged \(training loss non-finite .*\); left out\.$/);
+    assert.equal(tables[1].rows[0].verdict, "agrees");
+    assert.equal(defineExperiment(ex), ex, "defining twice changes nothing");
+    assert.equal(overridesTag(ex.options, { pick: ["a", "b"] }), "-ab");
+    assert.deepEqual(applyOverrides(ex.options, { n: 9 }, { pick: parseOptionValue(ex.options[0], "b") }), { n: 1 });
   });
 });
 
@@ -141,7 +170,7 @@ describe("committed results", () => {
   ];
   for (const [file, id, overrides] of cases) {
     test(`${file} loads whole and gives the pinned tables`, () => {
-      const plan = planSweep(id, "cpu", overrides as never);
+      const plan = planSweep(getExperiment(id), "cpu", overrides as never);
       assert.equal(path.basename(plan.file), file);
       // Every line counts, so nothing would be set aside.
       const records = loadSweep(plan, (w) => assert.fail(`a committed line does not count: ${w}`));
@@ -157,7 +186,7 @@ describe("committed results", () => {
   }
 
   test("Table 2's verdicts at cpu scale, by the one rule", () => {
-    const plan = planSweep("memn2n", "cpu");
+    const plan = planSweep(getExperiment("memn2n"), "cpu");
     const s = plan.experiment.summarize(loadSweep(plan), plan.config) as { verdicts: { claim: string; verdict: string }[] };
     const of = (prefix: string) => s.verdicts.find((x) => x.claim.startsWith(prefix))!.verdict;
     assert.equal(of("warm start"), "same direction, not significant", "paper -8.6 points; ours -3.5, p = 0.139");
@@ -171,8 +200,8 @@ describe("fingerprints", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gn-fp-"));
     try {
       const file = path.join(dir, "m.jsonl");
-      const plan = planSweep("method", "smoke", { steps: 20 }, file);
-      const other = planSweep("method", "smoke", { steps: 30 }, file);
+      const plan = planSweep(getExperiment("method"), "smoke", { steps: 20 }, file);
+      const other = planSweep(getExperiment("method"), "smoke", { steps: 30 }, file);
       const key = plan.specs[0].key;
       appendRecord(file, { key, fingerprint: other.expected.get(key)!, testAccuracy: 0.99 } as never);
       assert.equal(loadSweep(plan).length, 0, "the 30-step record is not this plan's");
@@ -334,31 +363,115 @@ describe("stopping a sweep", { skip: !existsSync("/proc/self/stat") && "reads pr
 });
 
 describe("a new section is one folder", () => {
-  test("a folder dropped under sections/ is listed and runs from the CLI", () => {
-    const dir = path.join(REPO, "build", "src", "sections", "toy");
-    const results = mkdtempSync(path.join(tmpdir(), "gn-toy-"));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      path.join(dir, "index.js"),
-      `exports.experiment = { id: "toy", section: "9.9", title: "Toy", notebook: "00-method.ipynb", schema: 1, requiredKernels: [],
+  // A toy section written with the slim contract (docs/adding-a-section.md): the spec's required
+  // members, one named table, a verdict (the framework adds the verdicts table) and one figure.
+  const TOY = `const { defineExperiment } = require("../../experiments/define");
+const { opt } = require("../../experiments/options");
+const { judge } = require("../../experiments/verdict");
+exports.experiment = defineExperiment({
+  id: "toy", section: "9.9", title: "Toy", notebook: "99-toy.ipynb",
   configs: { smoke: { n: 3 }, cpu: { n: 4 }, paper: { n: 5 } },
-  options: [{ name: "n", type: "int", help: "runs", apply: (c, v) => ({ ...c, n: v }) }],
+  options: [opt.int("n", { help: "runs", apply: (c, n) => ({ ...c, n }) })],
   plan: (c) => Array.from({ length: c.n }, (_, i) => ({ key: "run" + i, i })),
   run: async (s) => ({ ...s, value: s.i * s.i, seconds: 0, engine: "none", date: "" }),
-  summarize: (rs) => ({ total: rs.reduce((a, r) => a + r.value, 0), verdicts: [] }),
-  tables: (s) => [{ caption: "toy total", rows: [{ total: s.total }] }],
-  figures: async () => [], provenance: () => "toy" };\n`,
-    );
+  summarize: (rs, _c, planned) => ({ total: rs.reduce((a, r) => a + r.value, 0), planned: planned.length,
+    verdicts: [judge({ claim: "toy: total above zero", paper: 1, ours: rs.length, p: 0.01, n: rs.length, negligible: 0.5, unit: "raw" })] }),
+  report: {
+    tables: (s) => [{ name: "total", caption: "toy total", rows: [{ total: s.total, planned: s.planned }] }],
+    figures: async (rs) => [{ name: "toy-values", title: "Toy values", fig: { data: [{ x: rs.map((r) => r.i), y: rs.map((r) => r.value), type: "bar" }], layout: {} } }],
+    provenance: (c) => "toy, " + c.n + " runs",
+  },
+});
+`;
+  const NOTEBOOK = {
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: "gradnoise", display_name: "TypeScript (gradnoise)", language: "typescript" } },
+    cells: [
+      { cell_type: "code", id: "p", metadata: { tags: ["parameters"] }, execution_count: null, outputs: [], source: 'let scale: "smoke" | "cpu" | "paper" = "cpu";' },
+      {
+        cell_type: "code", id: "c", metadata: {}, execution_count: null, outputs: [],
+        source: [
+          'import * as lab from "../dist/lab";',
+          "lab.report.initNotebook();",
+          'const run = await lab.experiments.open("toy", { scale: scale, train: true });',
+          "lab.report.showMarkdown(run.loaded);",
+          "lab.report.showTables([run.tables.total, run.tables.verdicts]);",
+          'lab.report.showFigure(run.figures["toy-values"].fig);',
+        ].join("\n"),
+      },
+    ],
+  };
+  const folders = ["build/src/sections/toy", "dist/sections/toy"].map((d) => path.join(REPO, d));
+  const notebook = path.join(REPO, "notebooks", "99-toy.ipynb");
+  const add = () => {
+    for (const d of folders) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(path.join(d, "index.js"), TOY);
+    }
+    writeFileSync(notebook, JSON.stringify(NOTEBOOK, null, 1) + "\n");
+  };
+  const remove = () => {
+    for (const d of folders) rmSync(d, { recursive: true, force: true });
+    rmSync(notebook, { force: true });
+  };
+
+  test("a folder dropped under sections/ (and its notebook) is listed, runs from the CLI and gets its figures and report", () => {
+    const results = mkdtempSync(path.join(tmpdir(), "gn-toy-"));
+    add();
+    // The figures CLI writes beside the committed figures: new files go afterwards, changed ones are put back.
+    const outDirs = ["figures", path.join("docs", "results")].map((d) => path.join(REPO, d));
+    const before = new Map(outDirs.flatMap((d) => (existsSync(d) ? readdirSync(d).map((f): [string, string] => [path.join(d, f), readFileSync(path.join(d, f), "latin1")]) : [])));
     try {
-      assert.match(cli(["list"]).stdout, /toy +9\.9 +Toy /);
+      assert.match(cli(["list"]).stdout, /toy +9\.9 +Toy +99-toy\.ipynb/);
       const r = cli(["toy", "--scale", "smoke", "--n", "4", "--workers", "1"], { GRADNOISE_RESULTS_DIR: results });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /4 runs, 0 already in .*toy-smoke-n4\.jsonl/);
-      assert.match(r.stdout, /toy total\n.*total.*\n.*14/);
+      assert.match(r.stdout, /toy total\n.*total.*planned.*\n.*14 .*4/);
+      assert.match(r.stdout, /toy: total above zero.*agrees/, "the framework's verdicts table");
+      const std = cli(["toy", "--scale", "smoke", "--workers", "1"], { GRADNOISE_RESULTS_DIR: results });
+      assert.equal(std.status, 0, std.stderr);
+      if (findChromium()) {
+        const f = spawnSync(process.execPath, [path.join(REPO, "build", "src", "cli", "figures.js"), "toy"], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "smoke", GRADNOISE_RESULTS_DIR: results } });
+        assert.equal(f.status, 0, f.stderr);
+        assert.match(f.stdout, /toy total/);
+        assert.ok(existsSync(path.join(REPO, "figures", "toy-values-smoke.png")), "the toy's figure is rendered");
+      }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      remove();
       rmSync(results, { recursive: true, force: true });
+      for (const d of outDirs) {
+        for (const f of existsSync(d) ? readdirSync(d) : []) {
+          const file = path.join(d, f);
+          if (!before.has(file)) rmSync(file, { force: true });
+          else if (readFileSync(file, "latin1") !== before.get(file)) writeFileSync(file, before.get(file)!, "latin1");
+        }
+      }
     }
+  });
+
+  test("its notebook, opening the section by id through gradnoise/lab, executes headless", { skip: !process.env.GRADNOISE_REQUIRE_NOTEBOOKS && (!findJupyterPython() || !findChromium()) ? "needs Jupyter and Chromium; see README" : false }, () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), "gn-toy-nb-"));
+    add();
+    try {
+      const { html } = executeNotebook(notebook, { outDir, scale: "smoke", cellTimeout: 300, env: { GRADNOISE_RESULTS_DIR: path.join(outDir, "results") } });
+      const text = readFileSync(html, "utf8");
+      assert.match(text, /3 of 3 runs loaded/);
+      assert.match(text, /toy: total above zero/);
+    } finally {
+      remove();
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  test("nothing outside a section's folder names it: the CLIs, the framework and the entry points go through the registry", () => {
+    const files = ["src/cli", "src/experiments"].flatMap((d) => readdirSync(path.join(REPO, d)).filter((f) => f.endsWith(".ts")).map((f) => path.join(d, f)));
+    const offenders: string[] = [];
+    for (const file of [...files, "src/lab.ts", "src/index.ts"]) {
+      // Code only: comments may use an id as an example.
+      const code = readFileSync(path.join(REPO, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+      for (const e of experiments()) if (new RegExp(`["'\`/]${e.id}["'\`/]`).test(code)) offenders.push(`${file} names ${e.id}`);
+    }
+    assert.deepEqual(offenders, []);
   });
 });
 
@@ -395,9 +508,9 @@ describe("sharded sweeps", () => {
 });
 
 test("sweepCommand gives a command a shell reads back word for word (settings with spaces are quoted)", () => {
-  const cmd = sweepCommand("memn2n", "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
+  const cmd = sweepCommand(getExperiment("memn2n"), "cpu", { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] });
   assert.equal(cmd, "npm run experiment -- memn2n --scale cpu --fixed-std 0.0316 --settings 'one-stage + noise,two-stage + noise'");
   const words = execFileSync("sh", ["-c", `for w in ${cmd.replace(/^npm run experiment -- /, "")}; do printf '%s\\n' "$w"; done`], { encoding: "utf8" }).trimEnd().split("\n");
   assert.deepEqual(words, ["memn2n", "--scale", "cpu", "--fixed-std", "0.0316", "--settings", "one-stage + noise,two-stage + noise"]);
-  assert.match(sweepCommand("deep-mlp", "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
+  assert.match(sweepCommand(getExperiment("deep-mlp"), "cpu", { settings: ["No Noise"] }), /--settings 'No Noise'$/);
 });

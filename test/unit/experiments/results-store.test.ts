@@ -23,6 +23,7 @@ import { memn2nFor, prepareTask } from "../../../src/families/memn2n";
 import { RunRecord as Table1Record } from "../../../src/sections/deep-mlp";
 import { blowUpLoss, lossDiverged } from "../../../src/train/divergence";
 import { trainMemN2N } from "../../../src/train/memn2n";
+import { getExperiment } from "../../../src/experiments/registry";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -40,7 +41,7 @@ const jsonl = (values: unknown[]) => values.map((v) => (typeof v === "string" ? 
 const sideLines = (file: string) => readFileSync(rejectedPath(file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { file: string; line: number; key?: string; reason: string; raw: string });
 
 /** Table 1's experiment 6 at cpu scale, one run per learning rate 0.1: two planned runs. */
-const exp6Plan = (file: string) => planSweep("deep-mlp", "cpu", { experiments: ["exp6"], runs: 1, lrs: [0.1] }, file);
+const exp6Plan = (file: string) => planSweep(getExperiment("deep-mlp"), "cpu", { experiments: ["exp6"], runs: 1, lrs: [0.1] }, file);
 
 /** A finished record of `spec` as the code writes it (fingerprinted), with `extra` fields changed. */
 function record(plan: SweepPlan, spec: RunSpec, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -66,7 +67,7 @@ describe("the results store counts only a plan's finished runs", () => {
     const file = path.join(tmp("store"), "t1.jsonl");
     const plan = exp6Plan(file);
     const [a, b] = plan.specs;
-    const smoke = planSweep("deep-mlp", "smoke", { experiments: ["exp6"], runs: 1, lrs: [0.1] });
+    const smoke = planSweep(getExperiment("deep-mlp"), "smoke", { experiments: ["exp6"], runs: 1, lrs: [0.1] });
     const lines: [unknown, RegExp | null][] = [
       [record(plan, a), null],
       [`{"key":"${b.key}","testAcc`, /:2: unreadable line \(/],
@@ -214,9 +215,9 @@ describe("one writer per results file", { skip: !existsSync("/proc/self/stat") &
     const file = path.join(tmp("lock"), "m.jsonl");
     const release = acquireLock(file);
     try {
-      await assert.rejects(runSweep(planSweep("method", "smoke", {}, file)), LockHeldError);
+      await assert.rejects(runSweep(planSweep(getExperiment("method"), "smoke", {}, file)), LockHeldError);
       assert.ok(!existsSync(file), "no run was trained");
-      const plan = planSweep("method", "smoke", {}, file);
+      const plan = planSweep(getExperiment("method"), "smoke", {}, file);
       writeFileSync(file.replace(".jsonl", ".part-0-of-1.jsonl"), "");
       assert.throws(() => mergeShardFiles({ out: file, inputs: [file.replace(".jsonl", ".part-0-of-1.jsonl")], expected: plan.expected }), LockHeldError);
     } finally {
@@ -249,19 +250,19 @@ describe("one writer per results file", { skip: !existsSync("/proc/self/stat") &
 
 describe("tables: runs held of planned, and divergence", () => {
   test("each row says how many of its planned runs it holds (Table 1, Table 2, Section 3)", () => {
-    const deep = planSweep("deep-mlp", "cpu");
+    const deep = planSweep(getExperiment("deep-mlp"), "cpu");
     const some = loadSweep<Table1Record>(deep).filter((r) => r.key !== "exp1/No Noise/lr=0.1/run0");
     const t1 = deep.experiment.tables(deep.experiment.summarize(some, deep.config), deep.config);
     assert.equal(t1[0].rows[0].runs, "5 of 6");
     assert.equal(t1[0].rows[1].runs, "6 of 6");
     assert.match(t1[0].caption, /6 runs planned per row .*"runs" is how many of them this table holds/);
 
-    const mem = planSweep("memn2n", "cpu");
+    const mem = planSweep(getExperiment("memn2n"), "cpu");
     const recs = loadSweep<MemN2NRunRecord>(mem).filter((r) => r.key !== "task3/one-stage/restart1");
     const t2 = mem.experiment.tables(mem.experiment.summarize(recs, mem.config), mem.config);
     assert.deepEqual([t2[0].rows[0].tasks, t2[0].rows[0].restarts, t2[0].rows[1].restarts], ["20 of 20", "59 of 60", "60 of 60"]);
 
-    const method = planSweep("method", "cpu");
+    const method = planSweep(getExperiment("method"), "cpu");
     const m = method.experiment.tables(method.experiment.summarize(loadSweep(method).slice(0, 3), method.config), method.config);
     assert.match(m[0].caption, /Runs held of planned: no noise 2 of 3, with noise 1 of 3\./);
   });
@@ -274,14 +275,14 @@ describe("tables: runs held of planned, and divergence", () => {
     assert.equal(lossDiverged([70, 16, 0.5], 80), false, "a linear start's large first epoch is not");
     // The committed results: no run diverged.
     for (const [id, overrides] of [["deep-mlp", {}], ["memn2n", {}], ["memn2n", { pe: "paper" }]] as const) {
-      const p = planSweep(id, "cpu", overrides);
+      const p = planSweep(getExperiment(id), "cpu", overrides);
       const s = p.experiment.summarize(loadSweep(p), p.config) as { rows: { diverged: number }[] };
       assert.ok(s.rows.every((r) => r.diverged === 0), id);
     }
   });
 
   test("a blow-up the old code did not flag is counted in its row, and the caption says how averages treat it", () => {
-    const mem = planSweep("memn2n", "cpu");
+    const mem = planSweep(getExperiment("memn2n"), "cpu");
     const recs = loadSweep<MemN2NRunRecord>(mem).map((r) =>
       r.key === "task1/one-stage + noise/restart2" ? { ...r, diverged: false, curve: { ...r.curve, loss: [...r.curve.loss.slice(0, -1), 2.4e10] } } : r,
     );
@@ -289,9 +290,9 @@ describe("tables: runs held of planned, and divergence", () => {
     const row = t.rows.find((x) => x.setting === "one-stage + noise")!;
     assert.equal(row.diverged, 1);
     assert.ok(t.rows.filter((x) => x !== row).every((x) => x.diverged === 0));
-    assert.match(t.caption, /"diverged": restarts that diverged \(training loss non-finite or above 1000 x ln\(classes\).*enters the averages only when kept/);
+    assert.match(t.caption, /"diverged": runs that diverged \(training loss non-finite or above 1000 x ln\(classes\).*\); here restarts.*enters the averages only when kept/);
 
-    const deep = planSweep("deep-mlp", "cpu");
+    const deep = planSweep(getExperiment("deep-mlp"), "cpu");
     const d = loadSweep<Table1Record>(deep).map((r) => (r.key === "exp2/No Noise/lr=0.1/run1" ? { ...r, curve: { ...r.curve, loss: [...r.curve.loss, null as unknown as number] } } : r));
     const t1 = deep.experiment.tables(deep.experiment.summarize(d, deep.config), deep.config)[0];
     const flagged = t1.rows.filter((x) => x.diverged !== 0);
