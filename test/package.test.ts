@@ -38,6 +38,7 @@ interface Pkg {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   optionalDependencies?: Record<string, string>;
   exports: Record<string, unknown>;
+  scripts: Record<string, string>;
 }
 const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as Pkg;
 
@@ -105,10 +106,13 @@ describe("the packed library in a consumer project", () => {
     }
     assert.ok(!files.some((f) => /^(src|test|notebooks|scripts)\//.test(f) || f.endsWith(".map")), "tarball ships files it should not");
     assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ["seedrandom"], "runtime dependencies: seedrandom only");
-    // One optional dependency: Dawn's Node binding (WebGPU on any Vulkan driver; its binary ships in the
-    // npm package, nothing is downloaded at install), pinned to the version tested. It carries no tfjs.
-    assert.deepEqual(pkg.optionalDependencies, { webgpu: "0.6.2" }, "optionalDependencies: webgpu only, pinned");
-    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist"]) {
+    // A build on prepare would run in consumers' git installs and make npm warn about install scripts: prepack builds.
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"]) assert.ok(!(hook in pkg.scripts), `package.json has a "${hook}" script`);
+    // No optional dependencies: Dawn's Node binding (webgpu, 131 MB of builds for five platforms and a
+    // postinstall) is an optional peer, like tfjs's WebGPU backend, installed only by who uses WebGPU.
+    assert.equal(pkg.optionalDependencies, undefined, "no optionalDependencies: every consumer would download them");
+    assert.ok(pkg.devDependencies.webgpu, "the project's own tests install webgpu as a devDependency");
+    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist", "webgpu"]) {
       assert.ok(pkg.peerDependencies[peer] && pkg.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`);
     }
     assert.ok(!pkg.peerDependenciesMeta?.["@tensorflow/tfjs"]?.optional, "@tensorflow/tfjs is a required peer");
@@ -148,8 +152,8 @@ describe("the packed library in a consumer project", () => {
         assert.ok(!existsSync(path.join(mods, absent)), `${absent} was installed for the consumer`);
       }
       assert.equal(existsSync(path.join(mods, "@tensorflow", "tfjs-backend-wasm")), wasm);
-      // Dawn comes with the library (optional dependency); tfjs's webgpu backend is the consumer's choice (a peer).
-      assert.ok(existsSync(path.join(mods, "webgpu", "package.json")), "the optional webgpu (Dawn) package was not installed");
+      // Dawn and tfjs's webgpu backend are the consumer's choice (optional peers): neither is installed.
+      assert.ok(!existsSync(path.join(mods, "webgpu")), "the webgpu (Dawn) package was installed for the consumer");
       assert.ok(!existsSync(path.join(mods, "@tensorflow", "tfjs-backend-webgpu")), "tfjs-backend-webgpu was installed for the consumer");
 
       for (const [name, source] of examples) writeFileSync(path.join(dir, `${name}.ts`), source);
