@@ -9,12 +9,19 @@ import * as tf from "@tensorflow/tfjs";
 import { addGradientNoise, NoiseOptions } from "../src/noise/gradient-noise";
 import { addWeightNoise } from "../src/noise/weight-noise";
 import { clipByGlobalNorm, clipByNorm, clipByValue } from "../src/noise/clip";
-import { UnknownOptionError } from "../src/noise/errors";
+import { DisposedError, UnknownOptionError } from "../src/noise/errors";
 import { FiniteRead, NonFiniteGuard, skipNonFinite } from "../src/noise/finite";
 import { TransformedOptimizer, withTransforms } from "../src/noise/optimizer";
 import { withGradientNoise } from "../src/noise/recipe";
-import { constant, fromFunction } from "../src/noise/schedule";
+import { annealed, constant, fromFunction } from "../src/noise/schedule";
 import { chainMembers, GradientTransform } from "../src/noise/transform";
+import { Dataset, DatasetError, TokenIdError } from "../src/data/dataset";
+import { MLP } from "../src/models/mlp";
+import { encodeBatch, MemN2N } from "../src/models/memn2n";
+import { disposeState, RnnLM } from "../src/models/rnn-lm";
+import { trainClassifier } from "../src/train/classifier";
+import { mean } from "../src/stats/summary";
+import { pairedTTest, tInterval, welchInterval, welchTTest } from "../src/stats/ttest";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -281,5 +288,76 @@ describe("schedule errors surface at the step", () => {
     assert.equal(opt.step, 2);
     tf.dispose([v, g]);
     opt.dispose();
+  });
+});
+
+describe("misuse found by installing the package gets a named error that says what to do", () => {
+  const tiny = (n: number, labels: number[]): Dataset => ({ x: new Float32Array(n * 2), y: Int32Array.from(labels), n, features: 2, classes: 3 });
+  const mlp = () => new MLP({ inputSize: 2, hidden: [4], outputSize: 3, init: { kind: "normal", std: 0.1 }, seed: 1 });
+
+  test("trainClassifier refuses labels outside [0, classes) (they would train with loss 0) and a label count that is not n", async () => {
+    const model = mlp();
+    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1 });
+    const opts = { steps: 2, batchSize: 4, seed: 1 };
+    await assert.rejects(trainClassifier(model, opt, tiny(8, [0, 1, 2, 3, 0, 1, 2, 7]), opts), (e: unknown) => e instanceof DatasetError && /label 3 at row 3 is outside \[0, 3\)/.test(e.message));
+    await assert.rejects(trainClassifier(model, opt, tiny(64, Array(10).fill(0)), opts), (e: unknown) => e instanceof DatasetError && /y has 10 labels for n = 64/.test(e.message));
+    await assert.rejects(trainClassifier(model, opt, tiny(8, Array(8).fill(0)), { ...opts, evalData: tiny(4, [0, 0, 0, -1]) }), DatasetError);
+    assert.equal(opt.step, 0, "nothing trained");
+    opt.dispose();
+    model.dispose();
+  });
+
+  test("a mistyped option key is refused, naming the known ones (clipping would silently be off)", () => {
+    const sgd = () => tf.train.sgd(0.1);
+    assert.throws(() => withGradientNoise(sgd(), { eta: 0.01, seed: 1, clipNorm: 10 } as never), (e: unknown) => e instanceof UnknownOptionError && e.key === "clipNorm" && /clipGlobalNorm/.test(e.message));
+    assert.throws(() => withGradientNoise(sgd(), { eta: 0.01, seed: 1, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /did you mean gamma/.test(e.message));
+    assert.throws(() => addGradientNoise({ eta: 0.01, seed: 1, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /addGradientNoise\(\)/.test(e.message));
+    assert.throws(() => addWeightNoise({ eta: 0.01, seed: 1, gamma: 0.5, seeds: [1] } as never), UnknownOptionError);
+    assert.throws(() => annealed({ eta: 0.01, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /the options are eta, gamma/.test(e.message));
+    assert.throws(() => skipNonFinite({ mode: "sync" } as never), UnknownOptionError);
+    assert.throws(() => withTransforms(sgd(), [], { run: 2 } as never), UnknownOptionError);
+  });
+
+  test("models need a seed: unseeded, every model would be identical", () => {
+    assert.throws(() => new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm" } as never), /RnnLM: seed must be/);
+    assert.throws(() => new MemN2N({ vocabSize: 10, memorySize: 3 } as never), /MemN2N: seed must be/);
+    assert.throws(() => new MLP({ inputSize: 2, hidden: [4], outputSize: 3, init: { kind: "normal", std: 0.1 } } as never), /MLP: seed must be/);
+  });
+
+  test("use after dispose() is a DisposedError, not tfjs's \"reading 'backend'\"", () => {
+    const m = mlp();
+    m.dispose();
+    m.dispose(); // twice is fine
+    assert.throws(() => m.logits(tf.zeros([1, 2]) as tf.Tensor2D), (e: unknown) => e instanceof DisposedError && /MLP was disposed/.test(e.message));
+    const lm = new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
+    lm.dispose();
+    assert.throws(() => lm.forward(new Int32Array([1, 2]), new Int32Array([2, 3]), 1, lm.zeroState(1), { training: false }), DisposedError);
+    const n = uniq("disposed");
+    const v = tf.variable(tf.zeros([2]), true, n);
+    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1 });
+    opt.dispose();
+    const g = tf.ones([2]);
+    assert.throws(() => opt.applyGradients({ [n]: g }), (e: unknown) => e instanceof DisposedError && /TransformedOptimizer/.test(e.message));
+    tf.dispose([v, g]);
+  });
+
+  test("a token id >= vocabSize is named on the JS arrays (not tfjs's GatherV2 message)", () => {
+    const lm = new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
+    const state = lm.zeroState(1);
+    assert.throws(() => tf.tidy(() => void lm.forward(new Int32Array([1, 12]), new Int32Array([2, 3]), 1, state, { training: false })), (e: unknown) => e instanceof TokenIdError && /inputs\[1\] = 12/.test(e.message) && /\[0, 10\)/.test(e.message));
+    assert.throws(() => tf.tidy(() => void lm.forward(new Int32Array([1, 2]), new Int32Array([2, 10]), 1, state, { training: false })), TokenIdError);
+    disposeState(state);
+    lm.dispose();
+    const ex = { sentences: [Int32Array.from([1, 2]), Int32Array.from([3, 11])], question: Int32Array.from([1]), answer: 2 };
+    assert.throws(() => encodeBatch([ex], 10, 3), (e: unknown) => e instanceof TokenIdError && /sentences\[1\]\[1\] = 11/.test(e.message));
+    assert.throws(() => encodeBatch([{ ...ex, sentences: [Int32Array.from([1])], answer: 10 }], 10, 3), /answer\[0\] = 10/);
+  });
+
+  test("statistics refuse non-finite values alike (tInterval returned NaN where pairedTTest refused)", () => {
+    assert.throws(() => tInterval([1, NaN, 3]), /tInterval: xs must hold only finite numbers .*; xs\[1\] is NaN/);
+    assert.throws(() => pairedTTest([1, 2, Infinity], [1, 2, Infinity]), /pairedTTest: a must hold only finite numbers/);
+    assert.throws(() => welchTTest([1, 2], [3, NaN]), /welchTTest: b must hold only finite numbers/);
+    assert.throws(() => welchInterval([NaN], [1, 2]), /welchInterval: a must hold only finite numbers/);
+    assert.throws(() => mean([1, NaN]), /finite/);
   });
 });
