@@ -160,9 +160,9 @@ describe("the packed library in a consumer project", () => {
       // Both entry points' types, as a consumer imports them.
       writeFileSync(path.join(dir, "entries.ts"), [
         'import * as tf from "@tensorflow/tfjs";',
-        'import { withTransforms, clipByGlobalNorm, addGradientNoise, annealed, TransformedOptimizer, selectBackend, models, data, train, stats } from "gradnoise";',
-        'import { experiments, report } from "gradnoise/lab";',
-        "const opt: tf.Optimizer = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(1), addGradientNoise({ schedule: annealed({ eta: 0.01 }), seed: 1 })]);",
+        'import { withTransforms, skipNonFinite, clipByGlobalNorm, addGradientNoise, annealed, TransformedOptimizer, selectBackend } from "gradnoise";',
+        'import { models, data, train, stats, experiments, report } from "gradnoise/lab";',
+        "const opt: tf.Optimizer = withTransforms(tf.train.sgd(0.1), [skipNonFinite(), clipByGlobalNorm(1), addGradientNoise({ schedule: annealed({ eta: 0.01 }), seed: 1 })]);",
         "export const used = [opt instanceof TransformedOptimizer, selectBackend, models, data, train, stats, experiments, report];",
         "",
       ].join("\n"));
@@ -212,7 +212,7 @@ describe("the core entry point", () => {
       `require(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(require.cache).map((f) => require("path").relative(${JSON.stringify(REPO)}, f))))`;
     const loaded = (entry: string) => JSON.parse(execFileSync(process.execPath, ["-e", code(entry)], { cwd: REPO, encoding: "utf8" })) as string[];
     const core = loaded("./dist/index.js");
-    const offending = core.filter((f) => /^dist\/(report|experiments|cli)\/|plotly|danfo|tslab|playwright/.test(f));
+    const offending = core.filter((f) => /^dist\/(report|experiments|sections|cli|models|data|train|stats)\/|plotly|danfo|tslab|playwright/.test(f));
     assert.deepEqual(offending, [], "the core entry loaded these");
     assert.ok(core.includes("dist/noise/optimizer.js"));
     const lab = loaded("./dist/lab.js");
@@ -220,15 +220,19 @@ describe("the core entry point", () => {
     assert.ok(!lab.some((f) => /plotly\.js-dist|danfo/.test(f)), "loading gradnoise/lab must not read the plotly bundle or danfo");
   });
 
-  test("exports the public API by name and no internals", () => {
+  test("exports the public API by name and no internals; the reproduction's layers are gradnoise/lab's", () => {
     const gn = require(path.join(REPO, "dist", "index.js")) as Record<string, unknown>;
-    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "flushFiniteChecks", "uniformStream", "gaussian", "permutation", "models", "data", "train", "stats"]) {
+    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "skipNonFinite", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "uniformStream", "gaussian", "permutation", "DisposedError", "UnknownOptionError"]) {
       assert.ok(name in gn, `gradnoise lacks ${name}`);
     }
-    for (const name of ["experiments", "report", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "deriveSeed", "streamState", "repoRoot"]) {
-      assert.ok(!(name in gn), `gradnoise exports internal ${name}`);
+    for (const name of ["models", "data", "train", "stats", "experiments", "report", "flushFiniteChecks", "NonFiniteGradientError", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "recipeTransforms", "deriveSeed", "streamState", "repoRoot"]) {
+      assert.ok(!(name in gn), `gradnoise exports ${name}`);
     }
-    assert.ok(!("repoRoot" in (gn.data as object)) && !("untar" in (gn.data as object)), "gradnoise.data exports internals");
-    for (const name of ["pairedTTest", "welchTTest", "tInterval", "bootstrapCI"]) assert.equal(typeof (gn.stats as Record<string, unknown>)[name], "function", `gradnoise.stats lacks ${name}`);
+    const lab = require(path.join(REPO, "dist", "lab.js")) as Record<string, Record<string, unknown>>;
+    for (const ns of ["models", "data", "train", "stats", "experiments", "report"]) assert.equal(typeof lab[ns], "object", `gradnoise/lab lacks ${ns}`);
+    assert.ok(!("repoRoot" in lab.data) && !("untar" in lab.data), "gradnoise/lab's data exports internals");
+    assert.ok(!("buildOptimizer" in lab.train), "withGradientNoise is the one public builder");
+    for (const name of ["pairedTTest", "welchTTest", "tInterval", "bootstrapCI"]) assert.equal(typeof lab.stats[name], "function", `gradnoise/lab's stats lacks ${name}`);
   });
+
 });
