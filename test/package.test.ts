@@ -202,6 +202,13 @@ describe("the packed library in a consumer project", () => {
       probe('require("gradnoise/package.json"); require("gradnoise/lab")');
       assert.throws(() => probe('require("gradnoise/dist/random/rng")'), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
       assert.equal(probe('import { withGradientNoise, selectBackend } from "gradnoise"; import { report } from "gradnoise/lab"; console.log(typeof withGradientNoise, typeof selectBackend, typeof report.showTable)', "module").trim(), "function function function");
+      // Plain JS has no type check: a mistyped key is refused by name, with the package's own error class.
+      const misuse = [
+        'const tf = require("@tensorflow/tfjs"); const { withGradientNoise, UnknownOptionError } = require("gradnoise");',
+        "try { withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipNorm: 10 }); console.log('accepted'); }",
+        "catch (e) { console.log(e instanceof UnknownOptionError, e.name, /clipGlobalNorm/.test(e.message)); }",
+      ].join("\n");
+      assert.equal(probe(misuse).trim(), "true UnknownOptionError true");
     });
   });
 });

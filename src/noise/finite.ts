@@ -22,7 +22,8 @@ import { GradientTransform } from "./transform";
  *   "all finite" flag; the count stays on the device until skippedSteps().
  * - "auto" (default): "deferred" on GPU-backed backends (webgpu, webgl, or
  *   tensorflow with a GPU), "sync" elsewhere.
- * Both give the same parameters, bit for bit.
+ * Both give the same parameters and optimizer state, bit for bit; only the
+ * inner optimizer's own `iterations` counter differs (deferred ran its update).
  */
 export type FiniteRead = "auto" | "sync" | "deferred";
 
