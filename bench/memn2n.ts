@@ -16,7 +16,6 @@ import * as path from "path";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
-import { flushFiniteChecks } from "../src/noise/optimizer";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
@@ -37,7 +36,6 @@ async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number
     if (cost) {
       await cost.data();
       cost.dispose();
-      await flushFiniteChecks();
     }
   }
   const secs = (performance.now() - t0) / 1000;

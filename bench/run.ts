@@ -18,8 +18,9 @@ import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { MLP } from "../src/models/mlp";
-import { addGradientNoise, clipByGlobalNorm } from "../src/noise";
-import { FiniteCheck, flushFiniteChecks, withTransforms } from "../src/noise/optimizer";
+import { addGradientNoise, clipByGlobalNorm, skipNonFinite } from "../src/noise";
+import { FiniteRead } from "../src/noise/finite";
+import { withTransforms } from "../src/noise/optimizer";
 import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../src/models/population-mlp";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
@@ -41,10 +42,11 @@ interface Row {
 }
 
 
-async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, checkFinite: FiniteCheck = true): Promise<number> {
+async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, check: FiniteRead | false = "auto"): Promise<number> {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
-  // buildOptimizer's recipe (clip, then noise, then SGD), with every FiniteCheck mode.
-  const opt = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, prefetch })] : [])], { checkFinite });
+  // The recipe (skip non-finite, clip, then noise, then SGD), with every way of reading the finiteness check.
+  const guard = check === false ? [] : [skipNonFinite({ read: check })];
+  const opt = withTransforms(tf.train.sgd(0.1), [...guard, clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, prefetch })] : [])]);
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
   let t0 = 0;
@@ -56,7 +58,6 @@ async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 
     if (cost) {
       await cost.data(); // the loss read when logging: waits for the device's queue
       cost.dispose();
-      await flushFiniteChecks();
     }
   }
   const secs = (performance.now() - t0) / 1000;
@@ -86,7 +87,6 @@ async function benchPopulation(runs: number, batch: number, steps: number, warmu
     });
     await per!.data(); // per-run losses read every step
     per!.dispose();
-    await flushFiniteChecks();
   }
   const secs = (performance.now() - t0) / 1000;
   tf.dispose([x, y]);
@@ -124,8 +124,8 @@ async function benchBackend(b: BenchBackend, steps: number, reps: number, popRun
     }
   }
   // The NaN check's cost, batch 128, noise on. webgpu cannot read synchronously: no "sync" there.
-  const checks: FiniteCheck[] = b.name === "webgpu" ? [false, "deferred"] : [false, "sync", "deferred"];
-  const byCheck = new Map<FiniteCheck, number[]>(checks.map((c) => [c, []]));
+  const checks: (FiniteRead | false)[] = b.name === "webgpu" ? [false, "deferred"] : [false, "sync", "deferred"];
+  const byCheck = new Map<FiniteRead | false, number[]>(checks.map((c) => [c, []]));
   for (let r = 0; r < reps; r++) for (const c of checks) byCheck.get(c)!.push(await benchTfjs(128, true, steps, 20, false, c));
   for (const c of checks) {
     const xs = byCheck.get(c)!;

@@ -16,13 +16,55 @@ export interface Dataset {
   classes: number;
 }
 
+/** A dataset whose parts disagree (x, y, n, features) or whose labels are not classes: training on it would run and mean nothing. */
+export class DatasetError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatasetError";
+  }
+}
+
+/**
+ * Throws DatasetError unless x holds n * features values and y holds n
+ * integer labels in [0, classes). A label outside that range one-hot encodes
+ * to all zeros, so the loss is 0 and training silently learns nothing.
+ */
 export function checkDataset(d: Dataset, where = "dataset"): Dataset {
-  if (d.x.length !== d.n * d.features) throw new RangeError(`${where}: x has ${d.x.length} values, expected n*features = ${d.n * d.features}`);
-  if (d.y.length !== d.n) throw new RangeError(`${where}: y has ${d.y.length} labels, expected n = ${d.n}`);
+  if (d == null || typeof d !== "object") throw new DatasetError(`${where}: expected a Dataset { x, y, n, features, classes }, got ${String(d)}`);
+  for (const k of ["n", "features", "classes"] as const) {
+    if (!Number.isInteger(d[k]) || d[k] < 1) throw new DatasetError(`${where}: ${k} must be a positive integer, got ${String(d[k])}`);
+  }
+  if (d.x?.length !== d.n * d.features) throw new DatasetError(`${where}: x has ${d.x?.length} values, expected n * features = ${d.n} * ${d.features} = ${d.n * d.features} (row-major, one row per example)`);
+  if (d.y?.length !== d.n) throw new DatasetError(`${where}: y has ${d.y?.length} labels for n = ${d.n} examples; give one label per example`);
   for (let i = 0; i < d.n; i++) {
-    if (d.y[i] < 0 || d.y[i] >= d.classes) throw new RangeError(`${where}: label ${d.y[i]} at row ${i} is outside [0, ${d.classes})`);
+    const label = d.y[i];
+    if (!Number.isInteger(label) || label < 0 || label >= d.classes) {
+      throw new DatasetError(`${where}: label ${label} at row ${i} is outside [0, ${d.classes}); labels are class indices 0..classes-1 (raise classes, or map the labels)`);
+    }
   }
   return d;
+}
+
+/**
+ * Throws RangeError unless every token id is an integer in [0, vocabSize):
+ * checked on the JS arrays, before they become tensors, so a bad id is named
+ * here rather than by a gather kernel (and without a read on the training path).
+ */
+export function checkTokenIds(where: string, what: string, ids: ArrayLike<number>, vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(Number.isInteger(id) && id >= 0 && id < vocabSize)) {
+      throw new TokenIdError(`${where}: ${what}[${i}] = ${id} is not a token id of this model's vocabulary [0, ${vocabSize}); build the model with the corpus's vocabulary size (vocabSize >= the largest id + 1)`);
+    }
+  }
+}
+
+/** A token id outside the model's vocabulary. */
+export class TokenIdError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenIdError";
+  }
 }
 
 /** Rows `idx` as a [k, features] tensor and one-hot [k, classes] labels. */

@@ -1,4 +1,4 @@
-export { batchIndices, batchTensors, checkDataset, split, subset } from "./dataset";
+export { batchIndices, batchTensors, checkDataset, checkTokenIds, DatasetError, split, subset, TokenIdError } from "./dataset";
 export type { Dataset } from "./dataset";
 export { gaussianClusters } from "./synthetic";
 export type { ClustersOptions } from "./synthetic";

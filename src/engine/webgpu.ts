@@ -93,10 +93,10 @@ let loaded: { gpu: GPULike; WebGPUBackend: new (device: unknown, info: unknown) 
 function load(): string | undefined {
   if (typeof loaded === "string") return loaded;
   if (loaded) return undefined;
-  // Dawn is an optional dependency (prebuilt binaries in the npm package); tfjs's backend is an
-  // optional peer, like WASM's, so that it matches the project's own tfjs version.
+  // Dawn (the webgpu package, prebuilt binaries) and tfjs's backend are optional peers, like WASM's,
+  // so a consumer who does not use WebGPU downloads neither; the backend matches their tfjs version.
   if (packageVersion("webgpu") === undefined) {
-    loaded = "the webgpu package (Dawn) is not installed (an optional dependency: npm skips it where it has no binary)";
+    loaded = "the webgpu package (Dawn) is not installed (an optional peer: npm install webgpu@0.6.2)";
     return loaded;
   }
   if (packageVersion("@tensorflow/tfjs-backend-webgpu") === undefined) {

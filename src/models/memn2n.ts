@@ -23,6 +23,9 @@
  * same thing with tf.gather for comparison and tests.
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkTokenIds } from "../data/dataset";
+import { throwIfDisposed } from "../noise/errors";
+import { requireSeed } from "../noise/validate";
 import { gaussian, SeedPart } from "../random/rng";
 import { matMul2d } from "./dense";
 
@@ -265,6 +268,12 @@ export function encodeBatch(
   memorySize: number,
   opts: { rand?: () => number; withTokens?: boolean; positionEncoding?: PositionEncoding } = {},
 ): MemN2NBatch {
+  // Ids are checked here, still JS arrays: a bad one would otherwise reach a gather or a bag index.
+  examples.forEach((ex, i) => {
+    ex.sentences.forEach((s, j) => checkTokenIds("encodeBatch()", `examples[${i}].sentences[${j}]`, s, vocabSize));
+    checkTokenIds("encodeBatch()", `examples[${i}].question`, ex.question, vocabSize);
+    checkTokenIds("encodeBatch()", `examples[${i}].answer`, [ex.answer], vocabSize);
+  });
   const pe = opts.positionEncoding ?? PAPER_ENCODING;
   const T = memorySize;
   const W = vocabSize + T;
@@ -308,8 +317,11 @@ export class MemN2N {
   /** E_0..E_K, each [V+T, d]. */
   readonly weights: tf.Variable[];
   private readonly gamma: tf.Tensor;
+  private disposed = false;
 
   constructor(o: MemN2NOptions) {
+    // Unseeded, every model would start from the same weights (gaussian keyed by an undefined seed).
+    requireSeed("MemN2N", o?.seed);
     this.vocabSize = o.vocabSize;
     this.memorySize = o.memorySize;
     this.embedding = o.embedding ?? 20;
@@ -370,6 +382,7 @@ export class MemN2N {
 
   /** Forward pass. `linear`: no softmax over memories (the first stage of linear start). */
   apply(b: MemN2NBatch, opts: { linear?: boolean } = {}): MemN2NOutput {
+    throwIfDisposed(this.disposed, "MemN2N");
     const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k));
     let u = this.embedQuestions(b);
     const attention: tf.Tensor2D[] = [];
@@ -401,6 +414,8 @@ export class MemN2N {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.weights.forEach((w) => w.dispose());
     this.gamma.dispose();
   }

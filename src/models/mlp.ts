@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { SeedPart, uniformStream } from "../random/rng";
+import { throwIfDisposed } from "../noise/errors";
 import { requireSeed } from "../noise/validate";
 import { matMul2d } from "./dense";
 import { InitScheme, initWeights } from "./init";
@@ -52,6 +53,7 @@ export class MLP {
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
   readonly requiredKernels = MLP_TRAINING_KERNELS;
+  private disposed = false;
 
   constructor(readonly config: MLPConfig) {
     const { inputSize, hidden, outputSize, init } = config;
@@ -83,6 +85,7 @@ export class MLP {
    * scaled by 1 / (1 - rate), so evaluation needs no rescaling).
    */
   logits(x: tf.Tensor2D, trainingStep?: number): tf.Tensor2D {
+    throwIfDisposed(this.disposed, "MLP");
     const rate = this.config.dropout ?? 0;
     return tf.tidy(() => {
       let h: tf.Tensor2D = x;
@@ -110,6 +113,8 @@ export class MLP {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.variables.forEach((v) => v.dispose());
   }
 }

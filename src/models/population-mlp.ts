@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchTensors, Dataset } from "../data/dataset";
 import { SeedPart } from "../random/rng";
+import { throwIfDisposed } from "../noise/errors";
 import { requireSeed } from "../noise/validate";
 import { populationMatMul } from "./dense";
 import { InitScheme, initWeights } from "./init";
@@ -34,6 +35,7 @@ export class PopulationMLP {
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
   readonly requiredKernels = POPULATION_TRAINING_KERNELS;
+  private disposed = false;
 
   constructor(readonly config: PopulationMLPConfig) {
     const { inputSize, hidden, outputSize, init, seeds } = config;
@@ -63,6 +65,7 @@ export class PopulationMLP {
 
   /** x [R, b, in] -> logits [R, b, out]. */
   logits(x: tf.Tensor3D): tf.Tensor3D {
+    throwIfDisposed(this.disposed, "PopulationMLP");
     return tf.tidy(() => {
       let h = x;
       const last = this.weights.length - 1;
@@ -76,6 +79,7 @@ export class PopulationMLP {
 
   /** Logits of every run for one shared batch x [b, in] -> [R, b, out] (evaluation; no gradient). */
   logitsShared(x: tf.Tensor2D): tf.Tensor3D {
+    throwIfDisposed(this.disposed, "PopulationMLP");
     return tf.tidy(() => {
       const first = tf.stack((tf.unstack(this.weights[0]) as tf.Tensor2D[]).map((w) => tf.matMul(x, w))) as tf.Tensor3D;
       let h = tf.add(first, this.biases[0]) as tf.Tensor3D;
@@ -112,6 +116,8 @@ export class PopulationMLP {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.variables.forEach((v) => v.dispose());
   }
 }

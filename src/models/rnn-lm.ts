@@ -22,6 +22,9 @@
  * the window boundary (the state is detached).
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkTokenIds } from "../data/dataset";
+import { throwIfDisposed } from "../noise/errors";
+import { requireSeed } from "../noise/validate";
 import { SeedPart, uniformStream } from "../random/rng";
 import { matMul2d } from "./dense";
 import { DropoutConfig, dropoutMask, HiddenNoiseConfig, HiddenStateNoise } from "./hidden-noise";
@@ -125,7 +128,11 @@ export class RnnLM {
   readonly softmaxB: tf.Variable;
   readonly noise: HiddenStateNoise | null;
 
+  private disposed = false;
+
   constructor(cfg: RnnLMConfig) {
+    // Unseeded, every model would be identical (the init streams are keyed by the seed).
+    requireSeed("RnnLM", cfg?.seed);
     const c = {
       vocabSize: cfg.vocabSize,
       hidden: cfg.hidden,
@@ -232,12 +239,16 @@ export class RnnLM {
   private outputs(caller: string, inputs: Int32Array, targets: Int32Array, batch: number, state: LMState, o: ForwardOptions): { top: tf.Tensor2D; targets: tf.Tensor1D; steps: number; state: LMState } {
     const steps = inputs.length / batch;
     if (!Number.isInteger(steps) || targets.length !== inputs.length) throw new RangeError(`RnnLM.${caller}(): ${inputs.length} inputs / ${targets.length} targets do not form [${batch}, T]`);
+    // On the JS arrays (B x T ids a step): a bad id would otherwise surface as a gather kernel's error.
+    checkTokenIds(`RnnLM.${caller}()`, "targets", targets, this.config.vocabSize);
     const { top, state: next } = this.run(inputs, batch, state, o);
     return { top, targets: tf.tensor1d(timeMajor(targets, batch, steps), "int32"), steps, state: next };
   }
 
   /** The top layer's outputs [T*B, H] (time-major, after output dropout) and the final state. */
   run(inputs: Int32Array, batch: number, state: LMState, o: ForwardOptions): { top: tf.Tensor2D; state: LMState } {
+    throwIfDisposed(this.disposed, "RnnLM");
+    checkTokenIds("RnnLM", "inputs", inputs, this.config.vocabSize);
     const c = this.config;
     const T = inputs.length / batch;
     const B = batch;
@@ -294,6 +305,8 @@ export class RnnLM {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.trainableVariables.forEach((v) => v.dispose());
   }
 }

@@ -9,7 +9,7 @@ import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
 import { fillGaussian, SeedPart } from "../random/rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext, TransformConfig } from "./transform";
-import { requireSeed } from "./validate";
+import { rejectUnknownKeys, requireSeed } from "./validate";
 
 export interface NoiseOptions {
   /**
@@ -33,8 +33,12 @@ export interface NoiseOptions {
   prefetch?: boolean;
 }
 
+/** NoiseOptions' keys: any other is rejected (a typo such as `gama` would otherwise be ignored). */
+export const NOISE_OPTION_KEYS: readonly string[] = ["seed", "eta", "gamma", "schedule", "prefetch"];
+
 export function resolveSchedule(where: string, opts: NoiseOptions): NoiseSchedule {
   if (opts == null || typeof opts !== "object") throw new TypeError(`${where}: options object required`);
+  rejectUnknownKeys(where, opts, NOISE_OPTION_KEYS, { gama: "did you mean gamma?", std: "eta is the variance (std = sqrt(eta))" });
   if (Array.isArray(opts.seed)) {
     if (opts.seed.length === 0) throw new TypeError(`${where}: seed array must not be empty`);
     opts.seed.forEach((s) => requireSeed(where, s));

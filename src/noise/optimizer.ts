@@ -6,11 +6,10 @@
  * does not depend on the inner optimizer's bookkeeping.
  */
 import * as tf from "@tensorflow/tfjs";
-import { clipByGlobalNorm } from "./clip";
-import { addGradientNoise, NoiseOptions } from "./gradient-noise";
 import { transformFromConfig, transformToConfig } from "./serialization";
+import { throwIfDisposed } from "./errors";
 import { chain, chainMembers, GradientTransform, StepContext, TransformConfig } from "./transform";
-import { requireNonNegativeInteger, requirePositiveInteger } from "./validate";
+import { rejectUnknownKeys, requireNonNegativeInteger, requirePositiveInteger } from "./validate";
 
 /** tfjs-core's {name, tensor} pair (not re-exported by @tensorflow/tfjs). */
 export interface NamedTensor {
@@ -18,40 +17,7 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
-/** A NaN or infinite raw gradient, reported with the step and parameters it came from. */
-export class NonFiniteGradientError extends Error {
-  constructor(
-    readonly step: number,
-    readonly parameters: readonly string[],
-  ) {
-    super(`non-finite gradient at step ${step} in parameter(s): ${parameters.join(", ")}`);
-    this.name = "NonFiniteGradientError";
-  }
-}
-
-/**
- * How the raw gradients are checked for NaN/Inf (without a check a NaN
- * spreads silently into every weight: clipping by norm turns one NaN into all
- * NaNs). Either way a non-finite gradient is reported with its step and
- * parameter(s), and no update from it (nor after it) is kept.
- *
- * - "sync": one scalar read before every update; applyGradients throws. A
- *   read is free where kernels run synchronously (cpu, wasm), but on a GPU it
- *   waits for the queue every step, and webgpu cannot read synchronously.
- * - "deferred": no read. Each update is applied through an on-device select
- *   (tf.where) on a running "all finite so far" flag, so a bad step and every
- *   step after it leave the variables and the optimizer's state as they were;
- *   the error is thrown by the next `await flush()` (runSteps flushes at its
- *   yields, before evaluations and at the end; `flushFiniteChecks()` flushes
- *   every optimizer).
- * - true (default): "deferred" on GPU-backed backends (webgpu, webgl, or
- *   tensorflow with a GPU), "sync" elsewhere. false: no check.
- */
-export type FiniteCheck = boolean | "sync" | "deferred";
-
 export interface TransformedOptimizerOptions {
-  /** The NaN/Inf check on raw gradients (FiniteCheck; default true). */
-  checkFinite?: FiniteCheck;
   /**
    * Population training: axis 0 of every parameter indexes `runs` independent
    * runs, and every transform acts per run (norms clipped per run, one noise
@@ -60,6 +26,9 @@ export interface TransformedOptimizerOptions {
    */
   runs?: number;
 }
+
+const OPTION_KEYS = ["runs"];
+const OPTION_HINTS = { checkFinite: "the NaN/Inf check is now a transform: put skipNonFinite() first in the chain" };
 
 /** The step count's entry in getWeights(), first, as tfjs optimizers put their "iter". */
 export const STEP_WEIGHT_NAME = "gradnoise/t";
@@ -75,7 +44,6 @@ interface SavedConfig {
   chained: boolean;
   step: number;
   runs: number | null;
-  checkFinite: FiniteCheck;
 }
 
 /**
@@ -95,45 +63,6 @@ function toNamedMap(grads: tf.NamedTensorMap | NamedTensor[]): tf.NamedTensorMap
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 /**
- * Updates since the last flush that share one list of parameter names. Flags
- * are float32 0/1, not bool: WASM's Tile/Select of broadcast bool tensors
- * corrupts its heap (measured here with tfjs 4.22), and arithmetic on 0/1 is exact.
- */
-interface PendingRecord {
-  names: string[];
-  /** Per parameter, 1 finite, 0 not, at the first bad step of this record (all 1 while none). */
-  flags: tf.Tensor1D;
-  /** That step, or -1. */
-  badStep: tf.Scalar;
-}
-
-/** The deferred check's device-side state, read only by flush(). */
-interface PendingCheck {
-  /** 1 while every update since the last flush had finite gradients, else 0. */
-  healthy: tf.Scalar;
-  records: PendingRecord[];
-  /** The inner optimizer's update count at the last flush: rewinding stops there. */
-  innerIterationsAtFlush: number;
-}
-
-/** Optimizers holding unflushed deferred checks. */
-const unflushed = new Set<TransformedOptimizer>();
-
-/** Awaits flush() of every optimizer with deferred checks pending: throws the first NonFiniteGradientError. */
-export async function flushFiniteChecks(): Promise<void> {
-  for (const opt of [...unflushed]) await opt.flush();
-}
-
-/** Backends whose kernels run asynchronously on a device, where a synchronous read stalls or fails. */
-function onDevice(): boolean {
-  const name = tf.getBackend();
-  if (name === "webgpu" || name === "webgl") return true;
-  if (name !== "tensorflow") return false;
-  const be = tf.findBackend(name) as unknown as { isUsingGpuDevice?: boolean } | null;
-  return Boolean(be?.isUsingGpuDevice);
-}
-
-/**
  * Runs `f`, capturing every tf.Variable it assigns: the value before the
  * first assign is kept (a clone shares the buffer: no copy), so the update can
  * be undone on device. Covers the inner optimizer's own state (momentum,
@@ -142,7 +71,6 @@ function onDevice(): boolean {
 function captureAssigns(f: () => void): Map<tf.Variable, tf.Tensor> {
   const before = new Map<tf.Variable, tf.Tensor>();
   const proto = tf.Variable.prototype;
-  // eslint-disable-next-line @typescript-eslint/unbound-method
   const assign = proto.assign;
   proto.assign = function (this: tf.Variable, value: tf.Tensor) {
     if (!before.has(this)) before.set(this, tf.keep(tf.clone(this)));
@@ -174,8 +102,7 @@ export class TransformedOptimizer extends tf.Optimizer {
 
   private t = 0;
   private readonly indices = new Map<string, number>();
-  private readonly checkFinite: FiniteCheck;
-  private pending: PendingCheck | undefined;
+  private disposed = false;
   /** Population size (the `runs` option); undefined for a single run. */
   readonly runs: number | undefined;
 
@@ -192,10 +119,10 @@ export class TransformedOptimizer extends tf.Optimizer {
     if (transform == null || typeof transform.name !== "string") {
       throw new TypeError("TransformedOptimizer: transform must be a GradientTransform (see chain())");
     }
+    rejectUnknownKeys("TransformedOptimizer", options, OPTION_KEYS, OPTION_HINTS);
     if (options.runs !== undefined) requirePositiveInteger("TransformedOptimizer", "runs", options.runs);
     this.runs = options.runs;
     transform.checkRuns?.(this.runs);
-    this.checkFinite = options.checkFinite ?? true;
   }
 
   /** Updates applied so far: the t of Eq. 1 for the next update. */
@@ -224,85 +151,36 @@ export class TransformedOptimizer extends tf.Optimizer {
     }
   }
 
-  /**
-   * Deferred check, one step: per-parameter finiteness flags and the running
-   * "healthy" flag on device, the first bad step's flags kept for flush().
-   * Returns the new healthy flag (the caller gates the update on it).
-   */
-  private recordFinite(grads: tf.NamedTensorMap, names: string[], step: number): tf.Scalar {
-    if (!this.pending) {
-      this.pending = { healthy: tf.keep(tf.scalar(1)), records: [], innerIterationsAtFlush: this.inner.iterations };
-      unflushed.add(this);
+  /** The inner optimizer's update, then the transforms' after-update hooks (weight noise). */
+  private update(transformed: tf.NamedTensorMap, names: string[], ctx: StepContext): void {
+    this.inner.applyGradients(transformed);
+    if (this.transform.afterUpdate) {
+      const registered = tf.engine().registeredVariables;
+      const vars: Record<string, tf.Variable> = {};
+      for (const n of names) vars[n] = registered[n];
+      this.transform.afterUpdate(vars, ctx);
     }
-    const p = this.pending;
-    let rec = p.records[p.records.length - 1];
-    if (!rec || rec.names.length !== names.length || rec.names.some((n, i) => n !== names[i])) {
-      rec = { names: [...names], flags: tf.keep(tf.ones([names.length])) as tf.Tensor1D, badStep: tf.keep(tf.scalar(-1, "int32")) };
-      p.records.push(rec);
-    }
-    const r = rec;
-    const next = tf.tidy(() => {
-      // x * 0 is 0 for finite x and NaN for NaN or +-Inf (as in assertFinite).
-      const flags = tf.cast(tf.equal(tf.stack(names.map((n) => tf.sum(tf.mul(grads[n], 0)))), 0), "float32");
-      const ok = tf.min(flags);
-      // 1 exactly when this step is the first bad one since the last flush.
-      const firstBad = tf.mul(p.healthy, tf.sub(1, ok));
-      const newFlags = tf.add(tf.mul(flags, firstBad), tf.mul(r.flags, tf.sub(1, firstBad))) as tf.Tensor1D;
-      const fb = tf.cast(firstBad, "int32");
-      const newStep = tf.add(tf.mul(tf.scalar(step, "int32"), fb), tf.mul(r.badStep, tf.sub(tf.scalar(1, "int32"), fb))) as tf.Scalar;
-      return { healthy: tf.mul(p.healthy, ok) as tf.Scalar, flags: newFlags, badStep: newStep };
-    });
-    tf.dispose([r.flags, r.badStep]);
-    r.flags = tf.keep(next.flags);
-    r.badStep = tf.keep(next.badStep);
-    return tf.keep(next.healthy);
   }
 
   /**
-   * Reads the deferred checks (one scalar when all is well): throws the first
-   * NonFiniteGradientError since the last flush, with the counters rewound to
-   * that step (the updates from it on were not applied). Resolves at once when
-   * nothing is pending.
+   * Runs `update`; every variable it wrote (parameters and optimizer state)
+   * keeps its new value only where `keep` is 1: a select on device, no read.
    */
-  async flush(): Promise<void> {
-    const p = this.pending;
-    if (!p) return;
-    this.pending = undefined;
-    unflushed.delete(this);
+  private updateWhere(keep: tf.Scalar, update: () => void): void {
+    let before: Map<tf.Variable, tf.Tensor> | undefined;
     try {
-      if ((await p.healthy.data())[0] === 1) return;
-      for (const r of p.records) {
-        const step = (await r.badStep.data())[0];
-        if (step < 0) continue;
-        const flags = await r.flags.data();
-        const bad = r.names.filter((_, i) => flags[i] !== 1);
-        const undone = this.t - step;
-        this.t = step;
-        this.iterations_ = Math.max(0, this.iterations_ - undone);
-        const inner = this.inner as unknown as { iterations_: number };
-        inner.iterations_ = Math.max(p.innerIterationsAtFlush, inner.iterations_ - undone);
-        throw new NonFiniteGradientError(step, bad);
-      }
+      before = captureAssigns(update);
+      // Inside tidy: assign takes the buffer, the tidy frees the where's tensor object. The condition is
+      // built at full shape from float ops: WASM's Tile/Select of broadcast bool tensors corrupts its heap
+      // (measured with tfjs 4.22), and arithmetic on 0/1 is exact.
+      for (const [v, old] of before) tf.tidy(() => v.assign(tf.where(tf.greater(tf.add(tf.zeros(v.shape), keep), 0.5), v, old)));
     } finally {
-      tf.dispose([p.healthy, ...p.records.flatMap((r) => [r.flags, r.badStep])]);
+      if (before) for (const old of before.values()) old.dispose();
     }
-  }
-
-  // The "sync" mode only: chosen by default on host backends (cpu, wasm, tensorflow on CPU), whose kernels
-  // have already run when applyGradients does, so the read stalls nothing; devices get the deferred check.
-  private assertFinite(grads: tf.NamedTensorMap, names: string[], step: number): void {
-    // x * 0 is 0 for finite x and NaN for NaN or +-Inf, so one sum answers "any non-finite?".
-    const probe = tf.tidy(() => tf.addN(names.map((n) => tf.sum(tf.mul(grads[n], 0)))));
-    const ok = Number.isFinite(probe.dataSync()[0]);
-    probe.dispose();
-    if (ok) return;
-    const bad = names.filter((n) =>
-      tf.tidy(() => !Number.isFinite(tf.sum(tf.mul(grads[n], 0)).dataSync()[0])),
-    );
-    throw new NonFiniteGradientError(step, bad);
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    throwIfDisposed(this.disposed, "TransformedOptimizer");
     const grads = toNamedMap(variableGradients);
     const names = Object.keys(grads);
     this.checkGradients(grads, names);
@@ -318,46 +196,34 @@ export class TransformedOptimizer extends tf.Optimizer {
       return i;
     };
     names.forEach(paramIndex);
-    const ctx: StepContext = { step: this.t, names, paramIndex, runs: this.runs };
-    const mode = !this.checkFinite || names.length === 0 ? "off" : this.checkFinite === true ? (onDevice() ? "deferred" : "sync") : this.checkFinite;
-    if (mode === "sync") this.assertFinite(grads, names, ctx.step);
-    const healthy = mode === "deferred" ? this.recordFinite(grads, names, ctx.step) : undefined;
-
-    const update = () => {
-      const transformed = this.transform.transformGradients
-        ? tf.tidy(() => this.transform.transformGradients!(grads, ctx))
-        : grads;
-      try {
-        this.inner.applyGradients(transformed);
-      } finally {
-        // applyGradients does not dispose what it is given; free only what the transforms made.
-        const given = new Set(names.map((n) => grads[n]));
-        for (const n of Object.keys(transformed)) {
-          if (!given.has(transformed[n])) transformed[n].dispose();
-        }
-      }
-      if (this.transform.afterUpdate) {
-        const registered = tf.engine().registeredVariables;
-        const vars: Record<string, tf.Variable> = {};
-        for (const n of names) vars[n] = registered[n];
-        this.transform.afterUpdate(vars, ctx);
-      }
+    // A transform (skipNonFinite) may make the update conditional: false skips it, a scalar selects on device.
+    const gate: { keep: boolean | tf.Scalar } = { keep: true };
+    const ctx: StepContext = {
+      step: this.t,
+      names,
+      paramIndex,
+      runs: this.runs,
+      skipUpdateUnless(ok) {
+        const prev = gate.keep;
+        if (ok === true) return;
+        gate.keep = ok === false || prev === false ? false : (tf.keep(prev === true ? tf.clone(ok) : tf.mul(prev, ok)) as tf.Scalar);
+        if (typeof prev !== "boolean") prev.dispose();
+      },
     };
-    if (healthy) {
-      // Every variable the step wrote (parameters and optimizer state) keeps its new value
-      // only if all gradients so far were finite: a select on device, no read.
-      let before: Map<tf.Variable, tf.Tensor> | undefined;
-      try {
-        before = captureAssigns(update);
-        // Inside tidy: assign takes the buffer, the tidy frees the where's tensor object. The
-        // condition is built at full shape from float ops (no broadcast bool: see PendingRecord).
-        for (const [v, old] of before) tf.tidy(() => v.assign(tf.where(tf.greater(tf.add(tf.zeros(v.shape), healthy), 0.5), v, old)));
-      } finally {
-        if (before) for (const old of before.values()) old.dispose();
-        tf.dispose(this.pending!.healthy);
-        this.pending!.healthy = healthy;
+    let transformed: tf.NamedTensorMap = grads;
+    try {
+      if (this.transform.transformGradients) transformed = tf.tidy(() => this.transform.transformGradients!(grads, ctx));
+      const keep = gate.keep;
+      if (keep === true) this.update(transformed, names, ctx);
+      else if (keep !== false) this.updateWhere(keep, () => this.update(transformed, names, ctx));
+    } finally {
+      // applyGradients does not dispose what it is given; free only what the transforms made.
+      const given = new Set(names.map((n) => grads[n]));
+      for (const n of Object.keys(transformed)) {
+        if (!given.has(transformed[n])) transformed[n].dispose();
       }
-    } else update();
+      if (typeof gate.keep !== "boolean") gate.keep.dispose();
+    }
     for (const [n, i] of fresh) this.indices.set(n, i);
     this.t++;
     this.incrementIterations();
@@ -389,11 +255,8 @@ export class TransformedOptimizer extends tf.Optimizer {
 
   /** Disposes the inner optimizer and whatever the transforms hold (the prefetch worker). */
   override dispose(): void {
-    if (this.pending) {
-      tf.dispose([this.pending.healthy, ...this.pending.records.flatMap((r) => [r.flags, r.badStep])]);
-      this.pending = undefined;
-      unflushed.delete(this);
-    }
+    if (this.disposed) return;
+    this.disposed = true;
     this.transform.dispose?.();
     this.inner.dispose();
   }
@@ -406,7 +269,6 @@ export class TransformedOptimizer extends tf.Optimizer {
       chained: chainMembers(this.transform)[0] !== this.transform,
       step: this.t,
       runs: this.runs ?? null,
-      checkFinite: this.checkFinite,
     };
     return saved as unknown as tf.serialization.ConfigDict;
   }
@@ -427,7 +289,8 @@ export class TransformedOptimizer extends tf.Optimizer {
     if (!entry) throw new TypeError(`TransformedOptimizer.fromConfig(): unknown inner optimizer class "${c.inner.className}" (register it with tf.serialization.registerClass)`);
     const inner = entry[1](entry[0], c.inner.config) as tf.Optimizer;
     const transform = c.chained || members.length !== 1 ? chain(...members) : members[0];
-    const opt = new TransformedOptimizer(inner, transform, { runs: c.runs ?? undefined, checkFinite: c.checkFinite ?? true });
+    // A config saved by 0.1 may hold checkFinite: the check is now a transform (skipNonFinite), saved in the list.
+    const opt = new TransformedOptimizer(inner, transform, { runs: c.runs ?? undefined });
     opt.step = c.step ?? 0;
     return opt as unknown as T;
   }
@@ -444,28 +307,4 @@ export function withTransforms(
 ): TransformedOptimizer {
   const t = Array.isArray(transforms) ? chain(...transforms) : transforms;
   return new TransformedOptimizer(optimizer, t, options);
-}
-
-export interface PaperNoiseOptions extends NoiseOptions {
-  /** Clip the global gradient norm to this before adding noise (Section 4.1 uses 100 or 10); per run with `runs`. */
-  clipGlobalNorm?: number;
-  /** Population training (TransformedOptimizerOptions.runs); `seed` then holds one seed per run. */
-  runs?: number;
-}
-
-/** The paper's recipe in one call: optional global-norm clip, then annealed noise (Eq. 1), then `optimizer`. */
-export function withGradientNoise(
-  optimizer: tf.Optimizer,
-  options: PaperNoiseOptions,
-  wrapperOptions?: TransformedOptimizerOptions,
-): TransformedOptimizer {
-  const { clipGlobalNorm, runs, ...noise } = options ?? ({} as PaperNoiseOptions);
-  const wrapper = wrapperOptions ?? {};
-  if (runs !== undefined && wrapper.runs !== undefined && runs !== wrapper.runs) {
-    throw new RangeError(`withGradientNoise(): runs given twice, ${runs} and ${wrapper.runs}`);
-  }
-  const transforms: GradientTransform[] = [];
-  if (clipGlobalNorm !== undefined) transforms.push(clipByGlobalNorm(clipGlobalNorm));
-  transforms.push(addGradientNoise(noise));
-  return withTransforms(optimizer, transforms, { ...wrapper, runs: runs ?? wrapper.runs });
 }

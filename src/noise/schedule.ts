@@ -6,7 +6,7 @@
  * used 0.3) and gamma = 0.55 throughout. eta is a *variance*: the noise's
  * standard deviation is sqrt(eta / (1 + t)^gamma).
  */
-import { requireFiniteNonNegative, requireNonNegativeInteger } from "./validate";
+import { rejectUnknownKeys, requireFiniteNonNegative, requireNonNegativeInteger } from "./validate";
 
 export interface NoiseSchedule {
   /** Short label for tables and legends, e.g. "annealed(eta=0.01, gamma=0.55)". */
@@ -30,7 +30,10 @@ export interface AnnealedOptions {
 }
 
 /** Eq. 1: sigma_t^2 = eta / (1 + t)^gamma. */
-export function annealed({ eta, gamma = PAPER_GAMMA }: AnnealedOptions): NoiseSchedule {
+export function annealed(options: AnnealedOptions): NoiseSchedule {
+  if (options == null || typeof options !== "object") throw new TypeError("annealed(): options object required ({ eta, gamma })");
+  rejectUnknownKeys("annealed()", options, ["eta", "gamma"], { gama: "did you mean gamma?" });
+  const { eta, gamma = PAPER_GAMMA } = options;
   requireFiniteNonNegative("annealed()", "eta", eta);
   requireFiniteNonNegative("annealed()", "gamma", gamma);
   return {

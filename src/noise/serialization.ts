@@ -5,6 +5,7 @@
  * schedule) cannot be rebuilt, and loading says which one.
  */
 import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "./clip";
+import { skipNonFinite, FiniteRead } from "./finite";
 import { addGradientNoise } from "./gradient-noise";
 import { ScheduleConfig, scheduleFromConfig } from "./schedule";
 import { GradientTransform, TransformConfig } from "./transform";
@@ -58,10 +59,12 @@ export function transformFromConfig(saved: TransformConfig): GradientTransform {
       return addGradientNoise({ ...noise(), prefetch: c.prefetch === true });
     case "addWeightNoise":
       return addWeightNoise(noise());
+    case "skipNonFinite":
+      return skipNonFinite({ read: c.read as FiniteRead });
     default:
       throw new TypeError(
         `TransformedOptimizer.fromConfig(): transform ${JSON.stringify(c.name ?? c.kind)} cannot be restored from a saved config ` +
-          "(only clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun, and addGradientNoise / addWeightNoise with an annealed or constant schedule can). " +
+          "(only skipNonFinite, clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun, and addGradientNoise / addWeightNoise with an annealed or constant schedule can). " +
           "Save the model without includeOptimizer, rebuild the optimizer with withTransforms(), and restore its state with setWeights().",
       );
   }

@@ -26,6 +26,12 @@ export interface StepContext {
    * transform acts on each run as if it were trained alone. Undefined: one run.
    */
   readonly runs?: number;
+  /**
+   * Keeps this step's update (parameters and optimizer state) only if `ok`:
+   * false skips it; a 0/1 float32 scalar selects on device, without a read
+   * (skipNonFinite() calls it). Steps are counted either way.
+   */
+  skipUpdateUnless(ok: boolean | tf.Scalar): void;
 }
 
 /** A plain-data description of a built-in transform, enough to rebuild it (see transformFromConfig). */

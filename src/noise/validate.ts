@@ -3,6 +3,7 @@
  * function and the argument so a bad config fails where it is written, not
  * thousands of steps later as a NaN loss.
  */
+import { UnknownOptionError } from "./errors";
 
 export function requireFiniteNonNegative(where: string, arg: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -39,3 +40,19 @@ export function requirePositiveInteger(where: string, arg: string, value: unknow
   }
   return value;
 }
+
+/**
+ * Options objects are checked for keys the function does not know: in JS a
+ * mistyped key (`clipNorm` for clipGlobalNorm, `gama`) is otherwise ignored,
+ * and clipping or the schedule is silently not what was asked for.
+ * `hints` names what a removed key became.
+ */
+export function rejectUnknownKeys(where: string, options: unknown, known: readonly string[], hints: Readonly<Record<string, string>> = {}): void {
+  if (options == null || typeof options !== "object") return;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = hints[key] ? ` (${hints[key]})` : "";
+    throw new UnknownOptionError(where, key, known, hint);
+  }
+}
+

@@ -11,11 +11,17 @@ import { SeedPart, uniformStream } from "../random/rng";
 
 /** Throws unless `xs` is a non-empty array of finite numbers. */
 export function checkSample(xs: readonly number[], name: string): void {
-  if (!Array.isArray(xs)) throw new RangeError(`${name} must be an array of numbers`);
+  checkFiniteValues(xs, name);
   if (xs.length === 0) throw new RangeError(`${name} must be non-empty`);
+}
+
+/** Throws unless `xs` is an array of finite numbers (possibly empty): the one finiteness rule of every statistic here. */
+export function checkFiniteValues(xs: readonly number[], name: string, where?: string): void {
+  const at = where ? `${where}: ` : "";
+  if (!Array.isArray(xs)) throw new RangeError(`${at}${name} must be an array of numbers`);
   for (let i = 0; i < xs.length; i++) {
     if (typeof xs[i] !== "number" || !Number.isFinite(xs[i])) {
-      throw new RangeError(`${name} must hold only finite numbers; ${name}[${i}] is ${String(xs[i])}`);
+      throw new RangeError(`${at}${name} must hold only finite numbers (a NaN is a run that diverged or was not recorded: drop or report it); ${name}[${i}] is ${String(xs[i])}`);
     }
   }
 }

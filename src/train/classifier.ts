@@ -4,7 +4,7 @@
  * yields to the event loop now and then so a notebook can redraw progress.
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchIndices, batchTensors, Dataset } from "../data/dataset";
+import { batchIndices, batchTensors, checkDataset, Dataset } from "../data/dataset";
 import { SeedPart } from "../random/rng";
 import { runSteps } from "./loop";
 
@@ -61,6 +61,9 @@ export async function trainClassifier(model: Classifier, optimizer: tf.Optimizer
   const { steps, batchSize, seed } = opts;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`trainClassifier(): steps must be an integer >= 0, got ${steps}`);
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`trainClassifier(): batchSize must be a positive integer, got ${batchSize}`);
+  // Labels outside [0, classes) would one-hot to zeros: loss 0, nothing learned, no error.
+  checkDataset(train, "trainClassifier(): train");
+  if (opts.evalData) checkDataset(opts.evalData, "trainClassifier(): evalData");
   const logEvery = opts.logEvery ?? 10;
   const evalEvery = opts.evalEvery ?? 0;
   const h: TrainHistory = { step: [], loss: [], evalStep: [], evalAccuracy: [], elapsedMs: 0 };

@@ -4,8 +4,6 @@ export { populationBatch, trainPopulation } from "./population";
 export type { PopulationHistory, PopulationTrainOptions } from "./population";
 export { encodeExamples, errorRate, learningRateAt, trainMemN2N } from "./memn2n";
 export type { MemN2NHistory, MemN2NTrainOptions } from "./memn2n";
-export { buildOptimizer, setLearningRate } from "./optimizer";
-export type { OptimizerName, OptimizerSpec } from "./optimizer";
 export { runSteps } from "./loop";
 export { BLOWUP_FACTOR, blowUpLoss, DIVERGED_RULE, lossDiverged, runDiverged } from "./divergence";
 export { lmTrainStep, perplexity, trainLM, zarembaLearningRate } from "./lm";

@@ -1,4 +1,3 @@
-import { flushFiniteChecks } from "../noise/optimizer";
 import { interruptSignal, throwIfInterrupted } from "./interrupt";
 
 /**
@@ -20,18 +19,12 @@ export async function runSteps(steps: number, evalEvery: number, step: (i: numbe
   for (let i = from; i < steps; i++) {
     throwIfInterrupted(signal);
     await step(i);
-    if (evalEvery > 0 && (i + 1) % evalEvery === 0 && i + 1 < steps) {
-      await flushFiniteChecks();
-      await evaluate(i + 1);
-    }
+    if (evalEvery > 0 && (i + 1) % evalEvery === 0 && i + 1 < steps) await evaluate(i + 1);
     if (Date.now() - lastYield > 200) {
-      // Deferred NaN checks (noise/optimizer.ts) are read here, not every step: no per-step stall.
-      await flushFiniteChecks();
       await new Promise((r) => setImmediate(r));
       lastYield = Date.now();
     }
   }
   throwIfInterrupted(signal);
-  await flushFiniteChecks();
   await evaluate(steps);
 }

@@ -1,13 +1,15 @@
 /**
- * One way to assemble the paper's optimiser for every trainer, experiment and
- * bench: clip, then add annealed noise (Eq. 1) to the clipped gradient, then
- * the optimiser's update (Section 3; Section 4.2 says "after clipping").
+ * The reproduction's optimiser spec, built by the paper's recipe
+ * (noise/recipe.ts, the one builder withGradientNoise also uses): skip
+ * non-finite steps, clip, add annealed noise (Eq. 1) to the clipped gradient,
+ * then the optimiser's update (Section 3; Section 4.2 says "after clipping").
+ * Internal to the experiments and benches: the public builder is withGradientNoise.
  */
 import * as tf from "@tensorflow/tfjs";
-import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "../noise/clip";
-import { addGradientNoise, NoiseOptions } from "../noise/gradient-noise";
-import { FiniteCheck, TransformedOptimizer, withTransforms } from "../noise/optimizer";
-import { GradientTransform } from "../noise/transform";
+import { scaleByRun } from "../noise/clip";
+import { NoiseOptions } from "../noise/gradient-noise";
+import { TransformedOptimizer, withTransforms } from "../noise/optimizer";
+import { ClipOptions, recipeTransforms } from "../noise/recipe";
 
 export type OptimizerName = "sgd" | "momentum" | "adam" | "rmsprop" | "adagrad";
 
@@ -19,13 +21,13 @@ export interface OptimizerSpec {
   /** For "momentum" (default 0.9). */
   momentum?: number;
   /** Clip before the noise: the global norm over all parameters (Section 4.1), each tensor's norm (MemN2N: 40 per matrix), or each element. */
-  clip?: { globalNorm?: number; norm?: number; value?: number } | null;
+  clip?: ClipOptions | null;
   /** Gradient noise (Eq. 1), or null/absent for none. */
   noise?: NoiseOptions | null;
   /** Population training: axis 0 of every parameter indexes this many independent runs (noise seeds: one per run). */
   runs?: number;
-  /** A diverging run is a result, not an error: pass false to record it instead of throwing (default true: a per-step read on CPU backends, deferred on devices; "sync" / "deferred" choose). */
-  checkFinite?: FiniteCheck;
+  /** Skip updates whose gradients are not finite (skipNonFinite(), default true); false where a diverging run is a result to record. */
+  checkFinite?: boolean;
 }
 
 function inner(spec: OptimizerSpec): tf.Optimizer {
@@ -48,20 +50,15 @@ function inner(spec: OptimizerSpec): tf.Optimizer {
   }
 }
 
-/** The optimiser `spec` describes: clip transforms in the order global norm, norm, value; then noise. */
+/** The optimiser `spec` describes: the recipe's transforms, then (per-run rates) scaleByRun. */
 export function buildOptimizer(spec: OptimizerSpec): TransformedOptimizer {
-  const transforms: GradientTransform[] = [];
-  const clip = spec.clip ?? {};
-  if (clip.globalNorm !== undefined) transforms.push(clipByGlobalNorm(clip.globalNorm));
-  if (clip.norm !== undefined) transforms.push(clipByNorm(clip.norm));
-  if (clip.value !== undefined) transforms.push(clipByValue(clip.value));
-  if (spec.noise) transforms.push(addGradientNoise(spec.noise));
+  const transforms = recipeTransforms({ skipNonFinite: spec.checkFinite ?? true, clip: spec.clip, noise: spec.noise });
   if (Array.isArray(spec.lr)) {
     if ((spec.optimizer ?? "sgd") !== "sgd") throw new RangeError(`buildOptimizer(): per-run learning rates need optimizer "sgd", got "${spec.optimizer}"`);
     if (spec.runs !== spec.lr.length) throw new RangeError(`buildOptimizer(): ${spec.lr.length} learning rates need runs: ${spec.lr.length}, got ${spec.runs}`);
     transforms.push(scaleByRun(spec.lr));
   }
-  return withTransforms(inner(spec), transforms, { checkFinite: spec.checkFinite ?? true, runs: spec.runs });
+  return withTransforms(inner(spec), transforms, { runs: spec.runs });
 }
 
 /** Changes the learning rate of a built SGD or momentum optimiser (schedules such as MemN2N's halving). */

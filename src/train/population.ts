@@ -4,7 +4,7 @@
  * seed). Losses are recorded per run.
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchIndices, Dataset } from "../data/dataset";
+import { batchIndices, checkDataset, Dataset } from "../data/dataset";
 import { PopulationMLP } from "../models/population-mlp";
 import { TransformedOptimizer } from "../noise/optimizer";
 import { Progress } from "./classifier";
@@ -54,6 +54,8 @@ export async function trainPopulation(model: PopulationMLP, optimizer: tf.Optimi
   const { steps, batchSize } = opts;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`trainPopulation(): steps must be an integer >= 0, got ${steps}`);
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`trainPopulation(): batchSize must be a positive integer, got ${batchSize}`);
+  checkDataset(train, "trainPopulation(): train");
+  if (opts.evalData) checkDataset(opts.evalData, "trainPopulation(): evalData");
   const seeds = model.config.seeds;
   const R = seeds.length;
   // Without runs = R a wrapper's transforms would treat the population as one run (one clip norm for all).

@@ -38,6 +38,7 @@ interface Pkg {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   optionalDependencies?: Record<string, string>;
   exports: Record<string, unknown>;
+  scripts: Record<string, string>;
 }
 const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as Pkg;
 
@@ -105,10 +106,13 @@ describe("the packed library in a consumer project", () => {
     }
     assert.ok(!files.some((f) => /^(src|test|notebooks|scripts)\//.test(f) || f.endsWith(".map")), "tarball ships files it should not");
     assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ["seedrandom"], "runtime dependencies: seedrandom only");
-    // One optional dependency: Dawn's Node binding (WebGPU on any Vulkan driver; its binary ships in the
-    // npm package, nothing is downloaded at install), pinned to the version tested. It carries no tfjs.
-    assert.deepEqual(pkg.optionalDependencies, { webgpu: "0.6.2" }, "optionalDependencies: webgpu only, pinned");
-    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist"]) {
+    // A build on prepare would run in consumers' git installs and make npm warn about install scripts: prepack builds.
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"]) assert.ok(!(hook in pkg.scripts), `package.json has a "${hook}" script`);
+    // No optional dependencies: Dawn's Node binding (webgpu, 131 MB of builds for five platforms and a
+    // postinstall) is an optional peer, like tfjs's WebGPU backend, installed only by who uses WebGPU.
+    assert.equal(pkg.optionalDependencies, undefined, "no optionalDependencies: every consumer would download them");
+    assert.ok(pkg.devDependencies.webgpu, "the project's own tests install webgpu as a devDependency");
+    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist", "webgpu"]) {
       assert.ok(pkg.peerDependencies[peer] && pkg.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`);
     }
     assert.ok(!pkg.peerDependenciesMeta?.["@tensorflow/tfjs"]?.optional, "@tensorflow/tfjs is a required peer");
@@ -148,17 +152,17 @@ describe("the packed library in a consumer project", () => {
         assert.ok(!existsSync(path.join(mods, absent)), `${absent} was installed for the consumer`);
       }
       assert.equal(existsSync(path.join(mods, "@tensorflow", "tfjs-backend-wasm")), wasm);
-      // Dawn comes with the library (optional dependency); tfjs's webgpu backend is the consumer's choice (a peer).
-      assert.ok(existsSync(path.join(mods, "webgpu", "package.json")), "the optional webgpu (Dawn) package was not installed");
+      // Dawn and tfjs's webgpu backend are the consumer's choice (optional peers): neither is installed.
+      assert.ok(!existsSync(path.join(mods, "webgpu")), "the webgpu (Dawn) package was installed for the consumer");
       assert.ok(!existsSync(path.join(mods, "@tensorflow", "tfjs-backend-webgpu")), "tfjs-backend-webgpu was installed for the consumer");
 
       for (const [name, source] of examples) writeFileSync(path.join(dir, `${name}.ts`), source);
       // Both entry points' types, as a consumer imports them.
       writeFileSync(path.join(dir, "entries.ts"), [
         'import * as tf from "@tensorflow/tfjs";',
-        'import { withTransforms, clipByGlobalNorm, addGradientNoise, annealed, TransformedOptimizer, selectBackend, models, data, train, stats } from "gradnoise";',
-        'import { experiments, report } from "gradnoise/lab";',
-        "const opt: tf.Optimizer = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(1), addGradientNoise({ schedule: annealed({ eta: 0.01 }), seed: 1 })]);",
+        'import { withTransforms, skipNonFinite, clipByGlobalNorm, addGradientNoise, annealed, TransformedOptimizer, selectBackend } from "gradnoise";',
+        'import { models, data, train, stats, experiments, report } from "gradnoise/lab";',
+        "const opt: tf.Optimizer = withTransforms(tf.train.sgd(0.1), [skipNonFinite(), clipByGlobalNorm(1), addGradientNoise({ schedule: annealed({ eta: 0.01 }), seed: 1 })]);",
         "export const used = [opt instanceof TransformedOptimizer, selectBackend, models, data, train, stats, experiments, report];",
         "",
       ].join("\n"));
@@ -200,6 +204,13 @@ describe("the packed library in a consumer project", () => {
       assert.equal(probe('console.log(require("gradnoise/sections/method").experiment.id)').trim(), "method");
       assert.throws(() => probe('require("gradnoise/dist/random/rng")'), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
       assert.equal(probe('import { withGradientNoise, selectBackend } from "gradnoise"; import { report } from "gradnoise/lab"; console.log(typeof withGradientNoise, typeof selectBackend, typeof report.showTable)', "module").trim(), "function function function");
+      // Plain JS has no type check: a mistyped key is refused by name, with the package's own error class.
+      const misuse = [
+        'const tf = require("@tensorflow/tfjs"); const { withGradientNoise, UnknownOptionError } = require("gradnoise");',
+        "try { withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipNorm: 10 }); console.log('accepted'); }",
+        "catch (e) { console.log(e instanceof UnknownOptionError, e.name, /clipGlobalNorm/.test(e.message)); }",
+      ].join("\n");
+      assert.equal(probe(misuse).trim(), "true UnknownOptionError true");
     });
   });
 });
@@ -210,7 +221,7 @@ describe("the core entry point", () => {
       `require(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(require.cache).map((f) => require("path").relative(${JSON.stringify(REPO)}, f))))`;
     const loaded = (entry: string) => JSON.parse(execFileSync(process.execPath, ["-e", code(entry)], { cwd: REPO, encoding: "utf8" })) as string[];
     const core = loaded("./dist/index.js");
-    const offending = core.filter((f) => /^dist\/(report|experiments|cli)\/|plotly|danfo|tslab|playwright/.test(f));
+    const offending = core.filter((f) => /^dist\/(report|experiments|sections|cli|models|data|train|stats)\/|plotly|danfo|tslab|playwright/.test(f));
     assert.deepEqual(offending, [], "the core entry loaded these");
     assert.ok(core.includes("dist/noise/optimizer.js"));
     const lab = loaded("./dist/lab.js");
@@ -218,16 +229,21 @@ describe("the core entry point", () => {
     assert.ok(!lab.some((f) => /plotly\.js-dist|danfo/.test(f)), "loading gradnoise/lab must not read the plotly bundle or danfo");
   });
 
-  test("exports the public API by name and no internals", () => {
+  test("exports the public API by name and no internals; the reproduction's layers are gradnoise/lab's", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built package as a CommonJS user loads it
     const gn = require(path.join(REPO, "dist", "index.js")) as Record<string, unknown>;
-    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "flushFiniteChecks", "uniformStream", "gaussian", "permutation", "models", "data", "train", "stats"]) {
+    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "skipNonFinite", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "uniformStream", "gaussian", "permutation", "DisposedError", "UnknownOptionError"]) {
       assert.ok(name in gn, `gradnoise lacks ${name}`);
     }
-    for (const name of ["experiments", "report", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "deriveSeed", "streamState", "repoRoot"]) {
-      assert.ok(!(name in gn), `gradnoise exports internal ${name}`);
+    for (const name of ["models", "data", "train", "stats", "experiments", "report", "flushFiniteChecks", "NonFiniteGradientError", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "recipeTransforms", "deriveSeed", "streamState", "repoRoot"]) {
+      assert.ok(!(name in gn), `gradnoise exports ${name}`);
     }
-    assert.ok(!("repoRoot" in (gn.data as object)) && !("untar" in (gn.data as object)), "gradnoise.data exports internals");
-    for (const name of ["pairedTTest", "welchTTest", "tInterval", "bootstrapCI"]) assert.equal(typeof (gn.stats as Record<string, unknown>)[name], "function", `gradnoise.stats lacks ${name}`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- as a CommonJS user loads it
+    const lab = require(path.join(REPO, "dist", "lab.js")) as Record<string, Record<string, unknown>>;
+    for (const ns of ["models", "data", "train", "stats", "experiments", "report"]) assert.equal(typeof lab[ns], "object", `gradnoise/lab lacks ${ns}`);
+    assert.ok(!("repoRoot" in lab.data) && !("untar" in lab.data), "gradnoise/lab's data exports internals");
+    assert.ok(!("buildOptimizer" in lab.train), "withGradientNoise is the one public builder");
+    for (const name of ["pairedTTest", "welchTTest", "tInterval", "bootstrapCI"]) assert.equal(typeof lab.stats[name], "function", `gradnoise/lab's stats lacks ${name}`);
   });
+
 });

@@ -7,7 +7,7 @@ import { kernelsUsedBy } from "../../../src/engine";
 import { initStd, initWeights, randomWalkStd } from "../../../src/models/init";
 import { MLP, MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
 import { PopulationMLP } from "../../../src/models/population-mlp";
-import { withGradientNoise } from "../../../src/noise/optimizer";
+import { withGradientNoise } from "../../../src/noise/recipe";
 import { accuracy } from "../../../src/train/classifier";
 
 before(async () => {

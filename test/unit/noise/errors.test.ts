@@ -1,7 +1,7 @@
 /**
  * Bad configuration fails where it is written, with the argument named; a
- * NaN/Inf gradient fails at the step it appears, naming the bad parameter(s),
- * before any parameter is touched.
+ * NaN/Inf gradient skips its step (skipNonFinite) and is counted; misuse that
+ * JS or tfjs would let through or answer with a raw error gets a named error.
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,9 +9,19 @@ import * as tf from "@tensorflow/tfjs";
 import { addGradientNoise, NoiseOptions } from "../../../src/noise/gradient-noise";
 import { addWeightNoise } from "../../../src/noise/weight-noise";
 import { clipByGlobalNorm, clipByNorm, clipByValue } from "../../../src/noise/clip";
-import { NonFiniteGradientError, TransformedOptimizer, withGradientNoise, withTransforms } from "../../../src/noise/optimizer";
-import { constant, fromFunction } from "../../../src/noise/schedule";
-import { GradientTransform } from "../../../src/noise/transform";
+import { DisposedError, UnknownOptionError } from "../../../src/noise/errors";
+import { FiniteRead, NonFiniteGuard, skipNonFinite } from "../../../src/noise/finite";
+import { TransformedOptimizer, withTransforms } from "../../../src/noise/optimizer";
+import { withGradientNoise } from "../../../src/noise/recipe";
+import { annealed, constant, fromFunction } from "../../../src/noise/schedule";
+import { chainMembers, GradientTransform } from "../../../src/noise/transform";
+import { Dataset, DatasetError, TokenIdError } from "../../../src/data/dataset";
+import { MLP } from "../../../src/models/mlp";
+import { encodeBatch, MemN2N } from "../../../src/models/memn2n";
+import { disposeState, RnnLM } from "../../../src/models/rnn-lm";
+import { trainClassifier } from "../../../src/train/classifier";
+import { mean } from "../../../src/stats/summary";
+import { pairedTTest, tInterval, welchInterval, welchTTest } from "../../../src/stats/ttest";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -136,15 +146,17 @@ describe("withTransforms arguments", () => {
   });
 });
 
-describe("NonFiniteGradientError", () => {
-  function setup(opts?: { checkFinite?: boolean }, clip = true) {
+describe("skipNonFinite: a NaN/Inf gradient skips the update and is counted", () => {
+  function setup(opts: { skip?: boolean; read?: FiniteRead } = {}, clip = true) {
     const a = uniq("a");
     const b = uniq("b");
     const va = tf.variable(tf.tensor([1, 2, 3]), true, a);
     const vb = tf.variable(tf.tensor([4, 5]), true, b);
+    const skip = opts.skip === false ? false : { read: opts.read ?? "auto" };
     const opt = clip
-      ? withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipGlobalNorm: 10 }, opts)
-      : withTransforms(tf.train.sgd(0.1), [addGradientNoise({ eta: 0.01, seed: 1 })], opts);
+      ? withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1, clipGlobalNorm: 10, skipNonFinite: skip })
+      : withTransforms(tf.train.sgd(0.1), [...(skip ? [skipNonFinite(skip)] : []), addGradientNoise({ eta: 0.01, seed: 1 })]);
+    const guard = chainMembers(opt.transform).find((t) => t.config?.kind === "skipNonFinite") as NonFiniteGuard | undefined;
     const goodA = tf.tensor([0.1, 0.2, 0.3]);
     const goodB = tf.tensor([0.4, 0.5]);
     // two good steps: the wrapper's step is now 2
@@ -155,77 +167,87 @@ describe("NonFiniteGradientError", () => {
       tf.dispose([va, vb, goodA, goodB]);
       opt.dispose();
     };
-    return { a, b, va, vb, opt, goodA, goodB, cleanup };
+    return { a, b, va, vb, opt, guard, goodA, goodB, cleanup };
   }
 
-  for (const [label, badValue] of [
-    ["NaN", NaN],
-    ["+Infinity", Infinity],
-    ["-Infinity", -Infinity],
-  ] as const) {
-    test(`${label} in one parameter: thrown at step 2 naming only that parameter, nothing updated`, () => {
-      const { a, b, va, vb, opt, goodA, goodB, cleanup } = setup();
-      const beforeA = Array.from(va.dataSync());
-      const beforeB = Array.from(vb.dataSync());
-      const badB = tf.tensor([0.4, badValue]);
-      let caught: unknown;
-      try {
+  for (const read of ["sync", "deferred"] as const) {
+    for (const [label, badValue] of [
+      ["NaN", NaN],
+      ["+Infinity", Infinity],
+      ["-Infinity", -Infinity],
+    ] as const) {
+      test(`${label} in one parameter (${read}): nothing updated, the step counted as skipped`, async () => {
+        const { a, b, va, vb, opt, guard, goodA, goodB, cleanup } = setup({ read });
+        const beforeA = Array.from(va.dataSync());
+        const beforeB = Array.from(vb.dataSync());
+        const badB = tf.tensor([0.4, badValue]);
         opt.applyGradients({ [a]: goodA, [b]: badB });
-      } catch (e) {
-        caught = e;
-      }
-      assert.ok(caught instanceof NonFiniteGradientError, `expected NonFiniteGradientError, got ${String(caught)}`);
-      assert.ok(caught instanceof Error);
-      assert.equal(caught.name, "NonFiniteGradientError");
-      assert.equal(caught.step, 2);
-      assert.deepEqual([...caught.parameters], [b]);
-      assert.match(caught.message, /non-finite gradient at step 2 in parameter\(s\): /);
-      assert.ok(caught.message.includes(b) && !caught.message.includes(a));
-      // The failed update touched nothing and did not advance the counter.
-      assert.deepEqual(Array.from(va.dataSync()), beforeA);
-      assert.deepEqual(Array.from(vb.dataSync()), beforeB);
-      assert.equal(opt.step, 2);
-      // A later good update goes through as step 2 -> 3.
-      opt.applyGradients({ [a]: goodA, [b]: goodB });
-      assert.equal(opt.step, 3);
-      badB.dispose();
-      cleanup();
-    });
+        assert.deepEqual(Array.from(va.dataSync()), beforeA);
+        assert.deepEqual(Array.from(vb.dataSync()), beforeB);
+        // t counts steps taken, the skipped one too (optax's apply_if_finite leaves the inner count alone;
+        // here the schedule moves on, so a deferred read needs no rewind).
+        assert.equal(opt.step, 3);
+        assert.equal(await guard!.skippedSteps(), 1);
+        opt.applyGradients({ [a]: goodA, [b]: goodB });
+        assert.equal(opt.step, 4);
+        assert.notDeepEqual(Array.from(va.dataSync()), beforeA);
+        assert.equal(await guard!.skippedSteps(), 1);
+        badB.dispose();
+        cleanup();
+      });
+    }
   }
 
-  test("both parameters bad: both named, in order; array-form gradients too", () => {
-    const { a, b, opt, cleanup } = setup();
+  test("sync and deferred reads leave Adam's state as if the bad step never came (bit for bit)", () => {
+    const run = (guard: GradientTransform[], withBad: boolean) => {
+      const n = uniq("adam");
+      const v = tf.variable(tf.tensor([1, -2, 3]), true, n);
+      const opt = withTransforms(tf.train.adam(0.1), [...guard, clipByGlobalNorm(10)]);
+      const good = [tf.tensor([0.3, -0.1, 0.2]), tf.tensor([-0.2, 0.4, 0.1]), tf.tensor([0.5, 0.5, -0.5])];
+      const bad = tf.tensor([0.1, NaN, 0.1]);
+      opt.applyGradients({ [n]: good[0] });
+      if (withBad) opt.applyGradients({ [n]: bad });
+      opt.applyGradients({ [n]: good[1] });
+      opt.applyGradients({ [n]: good[2] });
+      const out = Array.from(v.dataSync());
+      tf.dispose([v, bad, ...good]);
+      opt.dispose();
+      return out;
+    };
+    const clean = run([], false);
+    assert.deepEqual(run([skipNonFinite({ read: "sync" })], true), clean);
+    assert.deepEqual(run([skipNonFinite({ read: "deferred" })], true), clean);
+  });
+
+  test("both parameters bad, array-form gradients: one skipped step", async () => {
+    const { a, b, va, opt, guard, cleanup } = setup();
+    const beforeA = Array.from(va.dataSync());
     const badA = tf.tensor([Infinity, 0, 0]);
     const badB = tf.tensor([0, NaN]);
-    assert.throws(
-      () =>
-        opt.applyGradients([
-          { name: a, tensor: badA },
-          { name: b, tensor: badB },
-        ]),
-      (e: unknown) => {
-        assert.ok(e instanceof NonFiniteGradientError);
-        assert.equal(e.step, 2);
-        assert.deepEqual([...e.parameters], [a, b]);
-        return true;
-      },
-    );
+    opt.applyGradients([
+      { name: a, tensor: badA },
+      { name: b, tensor: badB },
+    ]);
+    assert.deepEqual(Array.from(va.dataSync()), beforeA);
+    assert.equal(await guard!.skippedSteps(), 1);
     tf.dispose([badA, badB]);
     cleanup();
   });
 
-  test("huge but finite gradients are not flagged", () => {
-    const { a, b, opt, cleanup } = setup();
+  test("huge but finite gradients are not skipped", async () => {
+    const { a, b, opt, guard, cleanup } = setup();
     const big = tf.tensor([3e38, -3e38, 1e30]);
     const small = tf.tensor([1e-38, 0]);
     opt.applyGradients({ [a]: big, [b]: small });
     assert.equal(opt.step, 3);
+    assert.equal(await guard!.skippedSteps(), 0);
     tf.dispose([big, small]);
     cleanup();
   });
 
-  test("checkFinite: false lets a NaN through (it reaches the parameter)", () => {
-    const { a, b, va, vb, opt, goodA, cleanup } = setup({ checkFinite: false }, false);
+  test("skipNonFinite: false lets a NaN through (it reaches the parameter)", () => {
+    const { a, b, va, vb, opt, guard, goodA, cleanup } = setup({ skip: false }, false);
+    assert.equal(guard, undefined);
     const badB = tf.tensor([NaN, 0.5]);
     opt.applyGradients({ [a]: goodA, [b]: badB });
     assert.equal(opt.step, 3);
@@ -237,14 +259,18 @@ describe("NonFiniteGradientError", () => {
     cleanup();
   });
 
-  test("checkFinite: false with a global-norm clip spreads one NaN into every parameter", () => {
-    const { a, b, va, vb, opt, goodA, cleanup } = setup({ checkFinite: false }, true);
+  test("skipNonFinite: false with a global-norm clip spreads one NaN into every parameter", () => {
+    const { a, b, va, vb, opt, goodA, cleanup } = setup({ skip: false }, true);
     const badB = tf.tensor([NaN, 0.5]);
     opt.applyGradients({ [a]: goodA, [b]: badB });
     assert.ok(Array.from(va.dataSync()).every(Number.isNaN));
     assert.ok(Array.from(vb.dataSync()).every(Number.isNaN));
     badB.dispose();
     cleanup();
+  });
+
+  test("the old checkFinite option is refused, pointing to skipNonFinite", () => {
+    assert.throws(() => withTransforms(tf.train.sgd(0.1), [], { checkFinite: false } as never), (e: unknown) => e instanceof UnknownOptionError && /skipNonFinite/.test(e.message));
   });
 });
 
@@ -262,5 +288,76 @@ describe("schedule errors surface at the step", () => {
     assert.equal(opt.step, 2);
     tf.dispose([v, g]);
     opt.dispose();
+  });
+});
+
+describe("misuse found by installing the package gets a named error that says what to do", () => {
+  const tiny = (n: number, labels: number[]): Dataset => ({ x: new Float32Array(n * 2), y: Int32Array.from(labels), n, features: 2, classes: 3 });
+  const mlp = () => new MLP({ inputSize: 2, hidden: [4], outputSize: 3, init: { kind: "normal", std: 0.1 }, seed: 1 });
+
+  test("trainClassifier refuses labels outside [0, classes) (they would train with loss 0) and a label count that is not n", async () => {
+    const model = mlp();
+    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1 });
+    const opts = { steps: 2, batchSize: 4, seed: 1 };
+    await assert.rejects(trainClassifier(model, opt, tiny(8, [0, 1, 2, 3, 0, 1, 2, 7]), opts), (e: unknown) => e instanceof DatasetError && /label 3 at row 3 is outside \[0, 3\)/.test(e.message));
+    await assert.rejects(trainClassifier(model, opt, tiny(64, Array(10).fill(0)), opts), (e: unknown) => e instanceof DatasetError && /y has 10 labels for n = 64/.test(e.message));
+    await assert.rejects(trainClassifier(model, opt, tiny(8, Array(8).fill(0)), { ...opts, evalData: tiny(4, [0, 0, 0, -1]) }), DatasetError);
+    assert.equal(opt.step, 0, "nothing trained");
+    opt.dispose();
+    model.dispose();
+  });
+
+  test("a mistyped option key is refused, naming the known ones (clipping would silently be off)", () => {
+    const sgd = () => tf.train.sgd(0.1);
+    assert.throws(() => withGradientNoise(sgd(), { eta: 0.01, seed: 1, clipNorm: 10 } as never), (e: unknown) => e instanceof UnknownOptionError && e.key === "clipNorm" && /clipGlobalNorm/.test(e.message));
+    assert.throws(() => withGradientNoise(sgd(), { eta: 0.01, seed: 1, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /did you mean gamma/.test(e.message));
+    assert.throws(() => addGradientNoise({ eta: 0.01, seed: 1, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /addGradientNoise\(\)/.test(e.message));
+    assert.throws(() => addWeightNoise({ eta: 0.01, seed: 1, gamma: 0.5, seeds: [1] } as never), UnknownOptionError);
+    assert.throws(() => annealed({ eta: 0.01, gama: 0.55 } as never), (e: unknown) => e instanceof UnknownOptionError && /the options are eta, gamma/.test(e.message));
+    assert.throws(() => skipNonFinite({ mode: "sync" } as never), UnknownOptionError);
+    assert.throws(() => withTransforms(sgd(), [], { run: 2 } as never), UnknownOptionError);
+  });
+
+  test("models need a seed: unseeded, every model would be identical", () => {
+    assert.throws(() => new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm" } as never), /RnnLM: seed must be/);
+    assert.throws(() => new MemN2N({ vocabSize: 10, memorySize: 3 } as never), /MemN2N: seed must be/);
+    assert.throws(() => new MLP({ inputSize: 2, hidden: [4], outputSize: 3, init: { kind: "normal", std: 0.1 } } as never), /MLP: seed must be/);
+  });
+
+  test("use after dispose() is a DisposedError, not tfjs's \"reading 'backend'\"", () => {
+    const m = mlp();
+    m.dispose();
+    m.dispose(); // twice is fine
+    assert.throws(() => m.logits(tf.zeros([1, 2]) as tf.Tensor2D), (e: unknown) => e instanceof DisposedError && /MLP was disposed/.test(e.message));
+    const lm = new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
+    lm.dispose();
+    assert.throws(() => lm.forward(new Int32Array([1, 2]), new Int32Array([2, 3]), 1, lm.zeroState(1), { training: false }), DisposedError);
+    const n = uniq("disposed");
+    const v = tf.variable(tf.zeros([2]), true, n);
+    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: 0.01, seed: 1 });
+    opt.dispose();
+    const g = tf.ones([2]);
+    assert.throws(() => opt.applyGradients({ [n]: g }), (e: unknown) => e instanceof DisposedError && /TransformedOptimizer/.test(e.message));
+    tf.dispose([v, g]);
+  });
+
+  test("a token id >= vocabSize is named on the JS arrays (not tfjs's GatherV2 message)", () => {
+    const lm = new RnnLM({ vocabSize: 10, hidden: 4, layers: 1, cell: "lstm", seed: 1 });
+    const state = lm.zeroState(1);
+    assert.throws(() => tf.tidy(() => void lm.forward(new Int32Array([1, 12]), new Int32Array([2, 3]), 1, state, { training: false })), (e: unknown) => e instanceof TokenIdError && /inputs\[1\] = 12/.test(e.message) && /\[0, 10\)/.test(e.message));
+    assert.throws(() => tf.tidy(() => void lm.forward(new Int32Array([1, 2]), new Int32Array([2, 10]), 1, state, { training: false })), TokenIdError);
+    disposeState(state);
+    lm.dispose();
+    const ex = { sentences: [Int32Array.from([1, 2]), Int32Array.from([3, 11])], question: Int32Array.from([1]), answer: 2 };
+    assert.throws(() => encodeBatch([ex], 10, 3), (e: unknown) => e instanceof TokenIdError && /sentences\[1\]\[1\] = 11/.test(e.message));
+    assert.throws(() => encodeBatch([{ ...ex, sentences: [Int32Array.from([1])], answer: 10 }], 10, 3), /answer\[0\] = 10/);
+  });
+
+  test("statistics refuse non-finite values alike (tInterval returned NaN where pairedTTest refused)", () => {
+    assert.throws(() => tInterval([1, NaN, 3]), /tInterval: xs must hold only finite numbers .*; xs\[1\] is NaN/);
+    assert.throws(() => pairedTTest([1, 2, Infinity], [1, 2, Infinity]), /pairedTTest: a must hold only finite numbers/);
+    assert.throws(() => welchTTest([1, 2], [3, NaN]), /welchTTest: b must hold only finite numbers/);
+    assert.throws(() => welchInterval([NaN], [1, 2]), /welchInterval: a must hold only finite numbers/);
+    assert.throws(() => mean([1, NaN]), /finite/);
   });
 });

@@ -13,7 +13,8 @@ import workerThreads = require("node:worker_threads");
 import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "../../../src/noise/clip";
 import { addGradientNoise } from "../../../src/noise/gradient-noise";
 import { addWeightNoise } from "../../../src/noise/weight-noise";
-import { TransformedOptimizer, withGradientNoise, withTransforms } from "../../../src/noise/optimizer";
+import { TransformedOptimizer, withTransforms } from "../../../src/noise/optimizer";
+import { withGradientNoise } from "../../../src/noise/recipe";
 import { constant, fromFunction } from "../../../src/noise/schedule";
 import { chain, GradientTransform } from "../../../src/noise/transform";
 
@@ -180,14 +181,12 @@ describe("a failed update does not consume a parameter index (bug 4)", () => {
       const za = tf.zeros([4]);
       const zb = tf.zeros([3]);
       if (withFailures) {
-        const nan = tf.tensor([NaN, 0, 0]);
+        // (A non-finite gradient is no failure: skipNonFinite() skips and counts that step.)
         assert.throws(() => opt.applyGradients({ [uniq("typo")]: za })); // a mistyped variable name
-        assert.throws(() => opt.applyGradients({ [b.name]: nan }), /non-finite gradient/);
         explode = true;
         assert.throws(() => opt.applyGradients({ [b.name]: zb, [a.name]: za }), /boom/);
         explode = false;
         assert.equal(opt.step, 0);
-        nan.dispose();
       }
       for (let k = 0; k < 2; k++) opt.applyGradients({ [a.name]: za, [b.name]: zb }); // a is index 0, b index 1
       const out = [Array.from(a.dataSync()), Array.from(b.dataSync())];
@@ -278,7 +277,7 @@ describe("model.save({includeOptimizer: true}) and tf.loadLayersModel (bug 5)", 
   });
 
   test("population options, scaleByRun and a constant schedule survive getConfig / fromConfig", () => {
-    const opt = withTransforms(tf.train.momentum(0.1, 0.9, true), [clipByGlobalNorm(1), addGradientNoise({ schedule: constant(0.2), seed: [1, "b_2"], prefetch: true }), scaleByRun([0.5, 2])], { runs: 2, checkFinite: false });
+    const opt = withTransforms(tf.train.momentum(0.1, 0.9, true), [clipByGlobalNorm(1), addGradientNoise({ schedule: constant(0.2), seed: [1, "b_2"], prefetch: true }), scaleByRun([0.5, 2])], { runs: 2 });
     opt.step = 12;
     const back = TransformedOptimizer.fromConfig(TransformedOptimizer, JSON.parse(JSON.stringify(opt.getConfig()))) as TransformedOptimizer;
     assert.equal(back.transform.name, opt.transform.name);

@@ -18,7 +18,8 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { TransformedOptimizer, withGradientNoise, withTransforms } from "../../../src/noise/optimizer";
+import { TransformedOptimizer, withTransforms } from "../../../src/noise/optimizer";
+import { withGradientNoise } from "../../../src/noise/recipe";
 import { clipByGlobalNorm } from "../../../src/noise/clip";
 import { addGradientNoise, gradientNoiseKey } from "../../../src/noise/gradient-noise";
 import { gaussian } from "../../../src/random/rng";
@@ -352,9 +353,9 @@ describe("minimize() through the wrapper", () => {
     assert.deepEqual(Array.from(w.dataSync()), [Math.fround(1 - 0.2), Math.fround(2 - 0.4)]);
     w.assign(tf.tensor([1, 2]));
 
-    for (const checkFinite of [true, false]) {
-      const opt = withGradientNoise(tf.train.sgd(0.1), { eta: ETA, seed: SEED, clipGlobalNorm: CLIP }, { checkFinite });
-      assert.doesNotThrow(() => opt.minimize(loss, false, [w, frozen, unused]), `checkFinite ${checkFinite}`);
+    for (const skip of [true, false]) {
+      const opt = withGradientNoise(tf.train.sgd(0.1), { eta: ETA, seed: SEED, clipGlobalNorm: CLIP, skipNonFinite: skip });
+      assert.doesNotThrow(() => opt.minimize(loss, false, [w, frozen, unused]), `skipNonFinite ${skip}`);
       assert.equal(opt.step, 1);
       assert.deepEqual(Array.from(frozen.dataSync()), [5]);
       assert.deepEqual(Array.from(unused.dataSync()), [7]);

@@ -28,7 +28,7 @@ function uniq(base: string): string {
 }
 
 function ctxFor(names: string[], step = 0, runs?: number): StepContext {
-  return { step, names, paramIndex: (n) => names.indexOf(n), runs };
+  return { step, names, paramIndex: (n) => names.indexOf(n), runs, skipUpdateUnless: () => undefined };
 }
 
 /** max |a_i - b_i| <= tol * max(1, |b_i|) */
