@@ -55,3 +55,5 @@ export type { DeviceReport } from "./engine/device";
 export { fillMissingKernels, kernelsUsedBy, missingKernels } from "./engine/kernel-fills";
 export { prepareWebGPU, webgpuAdapter } from "./engine/webgpu";
 export type { WebGPUAdapterReport } from "./engine/webgpu";
+// Stopping long work: Kernel > Interrupt in a notebook, or interrupt() from your own code; loops throw InterruptedError.
+export { interrupt, InterruptedError, interruptSignal } from "./engine/interrupt";

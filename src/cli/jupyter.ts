@@ -61,7 +61,7 @@ export function kernelSpec(): { argv: string[]; display_name: string; language: 
     argv: [process.execPath, tslabBinary(), "kernel", "--config-path", "{connection_file}"],
     display_name: KERNEL_DISPLAY_NAME,
     language: "typescript",
-    interrupt_mode: "signal", // Kernel > Interrupt sends SIGINT; train/interrupt.ts turns it into an AbortSignal
+    interrupt_mode: "signal", // Kernel > Interrupt sends SIGINT; engine/interrupt.ts turns it into an AbortSignal
     metadata: { checkout: REPO },
   };
 }

@@ -2,3 +2,4 @@ export * from "./backend";
 export * from "./device";
 export * from "./kernel-fills";
 export * from "./webgpu";
+export * from "./interrupt";

@@ -15,7 +15,7 @@ import { resultsDir } from "./paths";
 import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
-import { interruptSignal, throwIfInterrupted } from "../train/interrupt";
+import { interruptSignal, throwIfInterrupted } from "../engine/interrupt";
 import * as tf from "@tensorflow/tfjs";
 
 /** results/<id>-<scale><tag>.jsonl: the tag names the overrides (none for the scale's standard sweep). */
@@ -223,7 +223,7 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
       return { ...rec, fingerprint };
     });
   // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
-  // SIGINT listeners (train/interrupt.ts), so work begun there (a corpus load, a first step)
+  // SIGINT listeners (engine/interrupt.ts), so work begun there (a corpus load, a first step)
   // would meet Kernel > Interrupt as a V8 stack instead of the abort signal.
   await new Promise((r) => setImmediate(r));
   throwIfInterrupted(signal);

@@ -5,7 +5,7 @@
  * They return void: tslab echoes a cell's last value, and an HTML string
  * would be printed a second time as text.
  */
-import { installKernelInterrupt, interruptSignal } from "../train/interrupt";
+import { installKernelInterrupt, interruptSignal } from "../engine/interrupt";
 import { figureDiv, Figure, plotlyLoaderHtml, plotlyMimeData } from "./plotly";
 import { TableLike, tableHtml, TableOptions, Cell } from "./table";
 
@@ -44,7 +44,7 @@ let bundleShown = false;
  * A notebook's first code cell calls this: it shows the plotly.js bundle as
  * that cell's (invisible) output, so every saved figure below it renders after
  * a reload and in an export, however often figure cells are re-run; and it
- * arms Kernel > Interrupt (see train/interrupt.ts). Calling it again re-emits.
+ * arms Kernel > Interrupt (see engine/interrupt.ts). Calling it again re-emits.
  */
 export function initNotebook(): void {
   const k = kernel();

@@ -22,7 +22,7 @@ import { BpttStream, BpttWindow } from "../data/bptt";
 import { disposeState, LMState, RnnLM } from "../models/rnn-lm";
 import { SeedPart } from "../random/rng";
 import { lossDiverged } from "./divergence";
-import { interruptSignal, throwIfInterrupted } from "./interrupt";
+import { interruptSignal, throwIfInterrupted } from "../engine/interrupt";
 import { checkpointMismatch, disposeCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint";
 import { runSteps } from "./loop";
 import { buildOptimizer, setLearningRate } from "./optimizer";

@@ -1,4 +1,4 @@
-import { interruptSignal, throwIfInterrupted } from "./interrupt";
+import { interruptSignal, throwIfInterrupted } from "../engine/interrupt";
 
 /**
  * The step loop every trainer shares: `step(i)` for i = 0..steps-1, then

@@ -23,7 +23,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { findChromium, withChromium } from "../../src/cli/browser";
 import { checkoutJupyterEnv, exportNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
-import { INTERRUPTED_LINE } from "../../src/train/interrupt";
+import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
 import { chromiumTool, needTools, notebookServerTool } from "../support/tools";
 
 const python = findJupyterPython();

@@ -17,7 +17,7 @@ import { getExperiment } from "../../../src/experiments/registry";
 import { loadRecords } from "../../../src/experiments/results";
 import { checkpointFile, planSweep, runSweep } from "../../../src/experiments/sweep";
 import { RnnLM, RnnLMConfig } from "../../../src/models/rnn-lm";
-import { interrupt, InterruptedError } from "../../../src/train/interrupt";
+import { interrupt, InterruptedError } from "../../../src/engine/interrupt";
 import { LMHistory, LMTrainOptions, trainLM } from "../../../src/train/lm";
 import { disposeCheckpoint, loadCheckpoint } from "../../../src/train/checkpoint";
 import { runSteps } from "../../../src/train/loop";

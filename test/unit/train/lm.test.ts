@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/engine";
 import { RnnLM } from "../../../src/models/rnn-lm";
 import { perplexity, trainLM, zarembaLearningRate } from "../../../src/train/lm";
-import { InterruptedError } from "../../../src/train/interrupt";
+import { InterruptedError } from "../../../src/engine/interrupt";
 
 before(async () => {
   await selectBackend({ backend: "cpu" });

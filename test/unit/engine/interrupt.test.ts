@@ -15,7 +15,7 @@ import { planSweep, runSweep } from "../../../src/experiments/sweep";
 import { experiment as deepMlp } from "../../../src/sections/deep-mlp";
 import { experiment as method } from "../../../src/sections/method";
 import { runSteps } from "../../../src/train/loop";
-import { interrupt, InterruptedError, interruptSignal } from "../../../src/train/interrupt";
+import { interrupt, InterruptedError, interruptSignal } from "../../../src/engine/interrupt";
 
 test("runSteps stops at the next step after interrupt() and throws InterruptedError", async () => {
   let ran = 0;
