@@ -11,7 +11,7 @@ import { studiesSource, studySlug } from "../../experiments/studies";
 import { studyCurvesFigure, table1AccuracyFigure, table1ComparisonRows, table1LossFigure, table1Rows } from "./figures";
 import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
 import { DEEP_MLP_CONFIGS, DeepMlpConfig, mnistFor, planRuns, RunRecord, RunSpec, trainRun } from "./run";
-import { summarizeTable1, Table1Summary } from "./summary";
+import { summarizeTable1, TABLE1_RESAMPLING_SEED, Table1Summary } from "./summary";
 import { protocolRows } from "./protocol";
 
 export * from "./paper";
@@ -60,7 +60,7 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
     if (!data) ctx.cache.set("mnist", (data = mnistFor(config)));
     return trainRun(spec, config, { scale: ctx.scale, onStep: ctx.onStep, data });
   },
-  summarize: (records, _c, planned) => summarizeTable1(records, 2016, planned),
+  summarize: (records, _c, planned) => summarizeTable1(records, TABLE1_RESAMPLING_SEED, planned),
   report: {
     tables: (s, c) => [
       {

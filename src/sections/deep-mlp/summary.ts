@@ -72,11 +72,14 @@ export interface Table1Summary {
   verdicts: Verdict[];
 }
 
+/** Seeds the resampling tests (permutation p-values, bootstrap intervals) so a summary is reproducible. */
+export const TABLE1_RESAMPLING_SEED = 2016;
+
 /**
  * Table 1 from `unordered` records; with `planned` (the plan's specs) each
  * row also says how many runs the plan has for it.
  */
-export function summarizeTable1(unordered: RunRecord[], seed: string | number = 2016, planned?: readonly RunSpec[]): Table1Summary {
+export function summarizeTable1(unordered: RunRecord[], seed: string | number = TABLE1_RESAMPLING_SEED, planned?: readonly RunSpec[]): Table1Summary {
   // Resampling tests depend on input order: fix it, so the file's order (shards, resumes) cannot.
   const records = [...unordered].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const rows: Table1RowSummary[] = [];
