@@ -20,7 +20,7 @@ import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
 import { progress } from "../report/display";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { withChromium } from "./browser";
-import { sweepSource, updateReadme, writeResultsPage } from "./docs";
+import { DOCS_SCALE, sweepSource, updateReadme, writeResultsPage } from "./docs";
 import { REPO } from "./jupyter";
 
 export interface FigureRecord {
@@ -145,7 +145,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   for (const c of chosen) await experimentFigures(c, scale, date);
   tf.disposeVariables();
-  updateReadme();
+  // README's status table is the committed (DOCS_SCALE) results': other scales' figures leave it alone.
+  if (scale === DOCS_SCALE) updateReadme();
 }
 
 if (require.main === module) {

@@ -420,6 +420,7 @@ exports.experiment = defineExperiment({
     add();
     // The figures CLI writes beside the committed figures: new files go afterwards, changed ones are put back.
     const outDirs = ["figures", path.join("docs", "results")].map((d) => path.join(REPO, d));
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
     const before = new Map(outDirs.flatMap((d) => (existsSync(d) ? readdirSync(d).map((f): [string, string] => [path.join(d, f), readFileSync(path.join(d, f), "latin1")]) : [])));
     try {
       assert.match(cli(["list"]).stdout, /toy +9\.9 +Toy +99-toy\.ipynb/);
@@ -433,8 +434,12 @@ exports.experiment = defineExperiment({
       if (findChromium()) {
         const f = spawnSync(process.execPath, [path.join(REPO, "build", "src", "cli", "figures.js"), "toy"], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "smoke", GRADNOISE_RESULTS_DIR: results } });
         assert.equal(f.status, 0, f.stderr);
-        assert.match(f.stdout, /toy total/);
+        const page = path.join(REPO, "docs", "results", "toy-smoke.md");
+        assert.ok(existsSync(page), "the toy's results page is written");
+        assert.match(readFileSync(page, "utf8"), /toy total/);
         assert.ok(existsSync(path.join(REPO, "figures", "toy-values-smoke.png")), "the toy's figure is rendered");
+        // README's status table holds the committed cpu results: a smoke run of figures leaves it alone.
+        assert.equal(readFileSync(path.join(REPO, "README.md"), "utf8"), readme);
       }
     } finally {
       remove();
