@@ -5,7 +5,7 @@
  * specs the notebooks show), figures/<name>-<scale>.json (the figure's data)
  * and figures/manifest.json (how each was produced), from which
  * environment.md is generated; then the section's results page,
- * docs/results/<id>.md (cli/docs.ts), and README's status table. Sweeps are
+ * docs/results/<id>.md (cli/docs.ts), and (at cpu scale) README's status table. Sweeps are
  * not run here: `npm run experiment` first.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -115,7 +115,7 @@ interface Loaded {
 const USAGE = `usage: npm run figures [-- ids...]
 For each registered experiment named (default: every one whose sweep at GRADNOISE_SCALE, default cpu, is
 complete) writes figures/<figure>-<scale>.png and .json and figures/manifest.json, then docs/results/<id>.md
-(tables, verdicts, studies, provenance; other scales than cpu: <id>-<scale>.md) and README.md's status table.
+(tables, verdicts, studies, provenance; other scales than cpu: <id>-<scale>.md) and, at cpu scale, README.md's status table.
 Sweeps are not run here: npm run experiment -- <id> first.
 ids: ${experiments().map((e) => e.id).join(", ")}`;
 
