@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# npm test's runner: every compiled test file in one node:test run (one summary), in the order
-# unit -> sections -> e2e, so fast failures print first and a failure in one stage still lets
-# the later stages run. Extra arguments go to node --test (e.g. --test-name-pattern=...).
-set -euo pipefail
+# npm test's runner: the compiled tests in three node:test runs, unit -> sections -> e2e, so fast
+# failures print first (one run over all the files would sort them, e2e first). A failing stage
+# does not stop the later ones; the exit status is non-zero if any stage failed. Extra arguments
+# go to every node --test run (e.g. --test-name-pattern=...).
+set -uo pipefail
 cd "$(dirname "$0")/.."
-files=()
+failed=()
 for stage in unit sections e2e; do
-  [[ -d "build/test/$stage" ]] || { echo "test: build/test/$stage is missing: run npm run build:all" >&2; exit 1; }
-  while IFS= read -r f; do files+=("$f"); done < <(find "build/test/$stage" -name '*.test.js' | LC_ALL=C sort)
+  if [[ ! -d "build/test/$stage" ]]; then
+    echo "test: build/test/$stage is missing: run npm run build:all" >&2
+    exit 1
+  fi
+  node --test --test-concurrency=1 "$@" "build/test/$stage" || failed+=("$stage")
 done
-exec node --test --test-concurrency=1 "$@" "${files[@]}"
+if ((${#failed[@]})); then
+  echo "test: failed in ${failed[*]}" >&2
+  exit 1
+fi
