@@ -7,7 +7,9 @@
 import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
 import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
+import { normalizeMeasures } from "./define";
 import { runFingerprint as fingerprintRun } from "./fingerprint";
+import { measuresProblem } from "./measures";
 import { acquireLock } from "./lock";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
@@ -81,10 +83,11 @@ const show = (v: unknown): string => {
  * Why `value` (a parsed results line) is not a finished run of `plan`, or
  * undefined when it is one. It counts only when it is a run record whose key
  * is planned; whose fingerprint is the plan's; whose spec
- * fields (seed, setting, task...) equal the planned run's; and whose
- * `seconds` and measured values (the experiment's `measures`) are finite
- * numbers. So a record of another scale, step count, experiment or code
- * version, a hand-edited or half-written one, never passes for a done run.
+ * fields (seed, setting, task...) equal the planned run's; whose `seconds`
+ * is a finite number >= 0 and whose measured values have the types and
+ * ranges the experiment declares (`measures`, measures.ts). So a
+ * record of another scale, step count, experiment or code version, a
+ * hand-edited or half-written one, never passes for a done run.
  */
 export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { key?: unknown }).key !== "string") {
@@ -100,12 +103,8 @@ export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefin
     if (!(field in r)) return `incomplete record: no "${field}"`;
     if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
   }
-  for (const field of ["seconds", ...(ex.measures ?? [])]) {
-    const v = r[field];
-    if (v === undefined) return `incomplete record: no "${field}"`;
-    if (typeof v !== "number" || !Number.isFinite(v)) return `${field} is ${show(v)}, not a finite number`;
-  }
-  return undefined;
+  const bad = measuresProblem(r, { seconds: { type: "number", min: 0 }, ...normalizeMeasures(ex.measures) });
+  return bad;
 }
 
 /** Does `r` count as the finished run of its key (see whyNotCounted)? */

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "util";
 import { Corpus, loadCorpus } from "../../data/corpus";
 import { deviceLine } from "../../engine/device";
 import { DEFAULT_FORMULATION } from "../../models/rnn-lm";
-import type { FoundRecord, RunContext, RunRecord } from "../../experiments/contract";
+import type { FoundRecord, Measures, RunContext, RunRecord } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { LMOutcome, runLMSetup } from "./recipe";
 import type { LMSetup } from "./setup";
@@ -25,6 +25,20 @@ export interface LMRunRecord extends RunRecord, LMOutcome {
    */
   reusedFrom?: string;
 }
+
+/**
+ * What every LM section measures (ExperimentSpec.measures): perplexities are
+ * at least 1, and null only in a run that diverged (recipe.ts records a
+ * non-finite final perplexity as null and sets `diverged`); the curves hold
+ * perplexities or null (a non-finite epoch); `diverged` is a boolean.
+ */
+export const LM_MEASURES: Measures = {
+  validPerplexity: { type: "number", min: 1, nullWhenDiverged: true },
+  testPerplexity: { type: "number", min: 1, nullWhenDiverged: true },
+  diverged: { type: "boolean" },
+  trainCurve: { type: "number[]", min: 1, nullItems: true },
+  validCurve: { type: "number[]", min: 1, nullItems: true },
+};
 
 const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [
   "validPerplexity", "testPerplexity", "diverged", "epoch", "lr", "trainCurve", "validCurve", "learnedGamma",
