@@ -22,7 +22,7 @@ import { experiments, getExperiment } from "../experiments/registry";
 import { acquireLock } from "../experiments/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/shard";
-import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan } from "../experiments/sweep";
+import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
 import type { SweepProgress } from "../experiments/results";
 import { verdictMarkdown } from "../experiments/verdict";
 import { progress } from "../report/display";
@@ -192,7 +192,7 @@ function merge(a: Args): void {
   if (!parts.length) throw new Error(`no part files of ${path.relative(process.cwd(), plan.file)} (expected *.part-<i>-of-<n>.jsonl beside it)`);
   const absent = missingShards(parts);
   if (absent.length) console.warn(`warning: part(s) ${absent.map(formatShard).join(", ")} not found: their runs stay missing`);
-  const r = mergeShardFiles({ out: plan.file, inputs: parts.map((p) => p.file), expected: plan.expected, force: a.force, volatile: ["seconds", "date", "engine"] });
+  const r = mergeShardFiles({ out: plan.file, inputs: parts.map((p) => p.file), expected: plan.expected, force: a.force, volatile: ["seconds", "date", "engine", "digest"], check: (r) => whyNotCounted(plan, r) });
   console.log(`merged ${parts.length} part(s) into ${path.relative(process.cwd(), plan.file)}: ${r.written} of ${plan.specs.length} runs${r.missing.length ? `, ${r.missing.length} missing` : ""}${r.refused.length ? `; ${r.refused.length} refused record(s) set aside in ${r.rejectedFile}` : ""}`);
   report(plan);
 }

@@ -35,6 +35,12 @@ export interface MergeOptions {
    * Default none: any difference is a conflict.
    */
   volatile?: readonly string[];
+  /**
+   * A further check of each record whose key and fingerprint are the plan's
+   * (the sweep's whyNotCounted: spec fields, measures, digest): a reason
+   * refuses it. Default none.
+   */
+  check?: (record: Record<string, unknown>) => string | undefined;
   /** Where warnings go (truncated last lines, records set aside); default console.warn. */
   warn?: (msg: string) => void;
 }
@@ -176,6 +182,11 @@ function mergeLocked(opts: MergeOptions): MergeResult {
       }
       if (rec.fingerprint !== want) {
         refuse(`key ${JSON.stringify(key)} has fingerprint ${rec.fingerprint}, the plan's is ${want} (trained with another config, scale or code version)`, key);
+        continue;
+      }
+      const why = opts.check?.(rec);
+      if (why !== undefined) {
+        refuse(`key ${JSON.stringify(key)}: ${why}`, key);
         continue;
       }
       const first = kept.get(key);

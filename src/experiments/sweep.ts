@@ -8,7 +8,7 @@ import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
 import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
 import { normalizeMeasures } from "./define";
-import { runFingerprint as fingerprintRun } from "./fingerprint";
+import { digestProblem, runFingerprint as fingerprintRun, withDigest } from "./fingerprint";
 import { measuresProblem } from "./measures";
 import { acquireLock } from "./lock";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
@@ -85,7 +85,8 @@ const show = (v: unknown): string => {
  * is planned; whose fingerprint is the plan's; whose spec
  * fields (seed, setting, task...) equal the planned run's; whose `seconds`
  * is a finite number >= 0 and whose measured values have the types and
- * ranges the experiment declares (`measures`, measures.ts). So a
+ * ranges the experiment declares (`measures`, measures.ts); and whose
+ * `digest` is the digest of its content (fingerprint.ts, recordDigest). So a
  * record of another scale, step count, experiment or code version, a
  * hand-edited or half-written one, never passes for a done run.
  */
@@ -104,7 +105,8 @@ export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefin
     if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
   }
   const bad = measuresProblem(r, { seconds: { type: "number", min: 0 }, ...normalizeMeasures(ex.measures) });
-  return bad;
+  if (bad) return bad;
+  return digestProblem(r);
 }
 
 /** Does `r` count as the finished run of its key (see whyNotCounted)? */
@@ -141,8 +143,13 @@ export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): Sw
         continue;
       }
       const prev = kept.get(key as string);
-      // The later record of a run wins (as in loadRecords); an earlier one that differs is kept aside.
-      if (prev && prev.raw !== l.raw) setAside.push({ file: prev.file, line: prev.line, key: key as string, raw: prev.raw, reason: `replaced by ${file}:${l.line}, a later record of the same run` });
+      // The first record of a run counts; a later different one is set aside. The sweep appends a
+      // run's record only while no counted one exists, so a second, different record of a counted
+      // run came from elsewhere (a copy, an edit, files pasted together): it never replaces one.
+      if (prev) {
+        if (prev.raw !== l.raw) setAside.push({ file, line: l.line, key: key as string, raw: l.raw, reason: `a second, different record of this run (the first, at ${prev.file}:${prev.line}, is the one counted)` });
+        continue;
+      }
       kept.set(key as string, l);
     }
   }
@@ -219,7 +226,7 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
       const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: fingerprint };
       const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
       if (typeof rec.reusedFrom === "string") warn(`${spec.key}: identical to the finished run at ${rec.reusedFrom} (same setup and seed): copied, not trained again`);
-      return { ...rec, fingerprint };
+      return withDigest({ ...rec, fingerprint });
     });
   // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
   // SIGINT listeners (train/interrupt.ts), so work begun there (a corpus load, a first step)

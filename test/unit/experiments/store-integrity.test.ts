@@ -13,7 +13,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { REPO } from "../../../src/cli/jupyter";
-import { auditSweep, planSweep } from "../../../src/experiments/sweep";
+import type { RunSpec } from "../../../src/experiments/contract";
+import { withDigest } from "../../../src/experiments/fingerprint";
+import { rejectedPath } from "../../../src/experiments/merge";
+import { auditSweep, loadSweep, planSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
 import { getExperiment } from "../../../src/experiments/registry";
 
 const dirs: string[] = [];
@@ -27,6 +30,19 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const jsonl = (values: unknown[]) => values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join("\n") + "\n";
 const committed = (name: string) => readFileSync(path.join(REPO, "results", name), "utf8").trim().split("\n");
 
+/** Table 1's experiment 6 at cpu scale, one run per learning rate 0.1: two planned runs. */
+const exp6Plan = (file: string) => planSweep(getExperiment("deep-mlp"), "cpu", { experiments: ["exp6"], runs: 1, lrs: [0.1] }, file);
+
+/** A finished record of `spec` as the sweep writes it (fingerprint, then digest), with `extra` fields. */
+function record(plan: SweepPlan, spec: RunSpec, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const c = plan.config as { steps: number; batchSize: number; eta: number; gamma: number };
+  const noisy = (spec as { setting?: string }).setting === "With Noise";
+  return withDigest({
+    ...spec, scale: plan.scale, steps: c.steps, batchSize: c.batchSize, eta: noisy ? c.eta : null, gamma: noisy ? c.gamma : null, dropout: 0,
+    testAccuracy: 0.134, diverged: false, curve: { step: [0, 10], loss: [2.3, 2.2] }, evalStep: [10], evalAccuracy: [0.134],
+    seconds: 1, engine: "test", date: "2026-01-01T00:00:00.000Z", ...extra, fingerprint: plan.expected.get(spec.key),
+  });
+}
 
 describe("measures have declared types and ranges", () => {
   test("every section declares its measures with a type", () => {
@@ -42,7 +58,7 @@ describe("measures have declared types and ranges", () => {
     const file = path.join(tmp("measures"), "noise-comparison-cpu.jsonl");
     const plan = planSweep(getExperiment("noise-comparison"), "cpu", {}, file);
     const lines = committed("noise-comparison-cpu.jsonl").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const edit = (i: number, extra: Record<string, unknown>) => JSON.stringify({ ...lines[i], ...extra });
+    const edit = (i: number, extra: Record<string, unknown>) => JSON.stringify(withDigest({ ...lines[i], ...extra }));
     const infinite = edit(4, { testPerplexity: 123456 }).replace('"testPerplexity":123456', '"testPerplexity":1e999');
     const cases: [string, RegExp | null][] = [
       [edit(0, { testPerplexity: "abc" }), /:1: "neither\/seed1": testPerplexity is "abc", not a finite number/],
@@ -58,6 +74,45 @@ describe("measures have declared types and ranges", () => {
     const a = auditSweep(plan);
     assert.equal(a.records.length, cases.filter(([, re]) => re === null).length, a.setAside.map((s) => s.reason).join("\n"));
     cases.filter(([, re]) => re).forEach(([, re], i) => assert.match(`${a.setAside[i].file}:${a.setAside[i].line}: ${JSON.stringify(a.setAside[i].key)}: ${a.setAside[i].reason}`, re!));
+  });
+});
+
+describe("every record carries a digest of its content", () => {
+  test("an edited record (accuracy, steps, batch size) or one without a digest is set aside with file:line and reason", () => {
+    const file = path.join(tmp("digest"), "t.jsonl");
+    const plan = exp6Plan(file);
+    const [a, b] = plan.specs;
+    const good = JSON.stringify(record(plan, a));
+    const lines = [
+      good.replace('"testAccuracy":0.134', '"testAccuracy":0.987'),
+      good.replace(/"steps":\d+/, '"steps":5'),
+      good.replace(/"batchSize":\d+/, '"batchSize":1'),
+      JSON.stringify({ ...record(plan, b), digest: undefined }),
+    ];
+    writeFileSync(file, jsonl(lines));
+    const warned: string[] = [];
+    assert.deepEqual(loadSweep(plan, (w) => warned.push(w)), []);
+    assert.equal(warned.length, 4, warned.join("\n"));
+    for (const i of [0, 1, 2]) assert.match(warned[i], new RegExp(`t\\.jsonl:${i + 1}: "exp6/No Noise/lr=0\\.1/run0": digest does not match the content \\(edited after it was written`));
+    assert.match(warned[3], /t\.jsonl:4: .*no digest/);
+    const s = plan.experiment.summarize([], plan.config) as { rows: { runs: number }[] };
+    assert.ok(s.rows.every((r) => r.runs === 0), "the edited accuracy never reaches a table");
+  });
+
+  test("two different records of one run: the first counts, the later is set aside (in the side file on settling)", () => {
+    const file = path.join(tmp("digest"), "t.jsonl");
+    const plan = exp6Plan(file);
+    const [a] = plan.specs;
+    const first = record(plan, a);
+    const later = record(plan, a, { testAccuracy: 0.987 });
+    writeFileSync(file, jsonl([first, later]));
+    const warned: string[] = [];
+    const audit = settleSweep(plan, (w) => warned.push(w));
+    assert.deepEqual(audit.records.map((r) => (r as unknown as { testAccuracy: number }).testAccuracy), [0.134]);
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /t\.jsonl:2: "exp6\/No Noise\/lr=0\.1\/run0": a second, different record of this run \(the first, at .*t\.jsonl:1, is the one counted\)/);
+    assert.equal(readFileSync(file, "utf8"), jsonl([first]));
+    assert.equal(JSON.parse(readFileSync(rejectedPath(file), "utf8").trim()).raw, JSON.stringify(later));
   });
 });
 
