@@ -111,6 +111,7 @@ export function checkWritable(file: string): void {
   }
   try {
     if (!statSync(probe).isDirectory()) throw new Error(`${probe} is not a directory`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new Error("it is a directory, not a file");
     for (const dir of missing) mkdirSync(dir);
     accessSync(path.dirname(path.resolve(file)), constants.W_OK);
     if (existsSync(file)) accessSync(file, constants.W_OK);

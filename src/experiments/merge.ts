@@ -17,7 +17,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { randomBytes } from "crypto";
 import * as path from "path";
 import { canonicalJson } from "./fingerprint";
-import { readResultLines, ResultLine } from "./jsonl";
+import { checkResultsName, readResultLines, ResultLine } from "./jsonl";
 import { acquireLock } from "./lock";
 
 export interface MergeOptions {
@@ -125,6 +125,7 @@ function differingFields(a: Record<string, unknown>, b: Record<string, unknown>)
  * `out`'s lock (lock.ts) throughout.
  */
 export function mergeShardFiles(opts: MergeOptions): MergeResult {
+  checkResultsName(opts.out);
   // The same lock a sweep holds on `out`: a merge never rewrites a file a sweep is appending to.
   const release = acquireLock(opts.out, { warn: opts.warn });
   try {

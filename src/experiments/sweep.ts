@@ -9,6 +9,7 @@ import * as path from "path";
 import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
 import { normalizeMeasures } from "./define";
 import { digestProblem, runFingerprint as fingerprintRun, withDigest } from "./fingerprint";
+import { checkResultsName } from "./jsonl";
 import { measuresProblem } from "./measures";
 import { acquireLock } from "./lock";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
@@ -46,6 +47,7 @@ export function runFingerprint(ex: AnyExperiment, config: unknown, spec: RunSpec
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function planSweep<C = unknown, S extends RunSpec = RunSpec>(experiment: Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
   const ex = experiment as AnyExperiment;
+  if (file !== undefined) checkResultsName(file);
   const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides) as C;
   const specs = ex.plan(config) as S[];
   if (specs.length === 0) throw new RangeError(`${ex.id}: the plan at scale "${scale}" with these options has no runs`);
@@ -180,6 +182,8 @@ export function loadSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn
  */
 export function settleSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): SweepAudit<R> {
   const a = auditSweep<R>(plan);
+  // Never rewrite a file whose lines were not all read.
+  if (existsSync(plan.file) && !a.files.some((f) => path.resolve(f) === path.resolve(plan.file))) throw new Error(`${plan.file} was not read as a results file, so it is not rewritten`);
   if (a.setAside.length) {
     const side = rejectedPath(plan.file);
     appendRejected(side, a.setAside); // before the rewrite: a crash in between loses nothing

@@ -8,7 +8,8 @@
  * hand.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
@@ -16,8 +17,13 @@ import { REPO } from "../../../src/cli/jupyter";
 import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
 import { rejectedPath } from "../../../src/experiments/merge";
+import { consolidateRecords } from "../../../src/experiments/results";
 import { auditSweep, loadSweep, planSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
 import { getExperiment } from "../../../src/experiments/registry";
+
+const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
 
 const dirs: string[] = [];
 const tmp = (what: string) => {
@@ -43,6 +49,42 @@ function record(plan: SweepPlan, spec: RunSpec, extra: Record<string, unknown> =
     seconds: 1, engine: "test", date: "2026-01-01T00:00:00.000Z", ...extra, fingerprint: plan.expected.get(spec.key),
   });
 }
+
+describe("results file names", () => {
+  test("the CLI refuses an --out that is not a results file's name before training, naming the rule, and leaves the file as it was", () => {
+    const dir = tmp("names");
+    const out = path.join(dir, "r1.json");
+    const r = cli(["method", "--scale", "smoke", "--workers", "1", "--out", out]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /r1\.json: a results file's name must end in "\.jsonl"/);
+    assert.ok(!existsSync(out), "nothing written");
+    writeFileSync(out, jsonl([{ key: "seed1/no noise", testAccuracy: 0.5 }, "half a line"]));
+    const before = readFileSync(out, "utf8");
+    const again = cli(["method", "--scale", "smoke", "--workers", "1", "--out", out]);
+    assert.equal(again.status, 1);
+    assert.equal(readFileSync(out, "utf8"), before, "a file it cannot read as results is never rewritten");
+    const side = cli(["method", "--scale", "smoke", "--workers", "1", "--out", path.join(dir, "m.jsonl.rejected.jsonl")]);
+    assert.equal(side.status, 1);
+    assert.match(side.stderr, /side file/);
+  });
+
+  test("the store's rewrite paths refuse such a name and drop nothing", () => {
+    const file = path.join(tmp("names"), "r.json");
+    writeFileSync(file, jsonl([{ key: "a", v: 1 }, "not json"]));
+    const before = readFileSync(file, "utf8");
+    assert.throws(() => planSweep(getExperiment("method"), "smoke", {}, file), /r\.json: a results file's name must end in "\.jsonl"/);
+    assert.throws(() => consolidateRecords(file), /must end in "\.jsonl"/);
+    assert.equal(readFileSync(file, "utf8"), before);
+  });
+
+  test("an --out that is a directory is named", () => {
+    const dir = path.join(tmp("names"), "d.jsonl");
+    mkdirSync(dir);
+    const r = cli(["method", "--scale", "smoke", "--workers", "1", "--out", dir]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /d\.jsonl.*it is a directory/);
+  });
+});
 
 describe("measures have declared types and ranges", () => {
   test("every section declares its measures with a type", () => {
