@@ -2,7 +2,9 @@
  * Planning, running and loading a sweep of an experiment. One function names
  * results files, so the CLI, figures and notebooks always agree on where a
  * sweep's records are. Callers resolve ids (registry.ts) before they come
- * here: the sweep never loads sections, so no section's import leads back.
+ * here. The one exception is sweepOfFile, which asks the registry which sweep
+ * writes a file another sweep wants to copy a finished run from (at run
+ * time, never at import time).
  */
 import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
@@ -16,6 +18,7 @@ import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
 import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
+import { experiments } from "./registry";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 import { interruptSignal, throwIfInterrupted } from "../train/interrupt";
@@ -125,6 +128,8 @@ export interface SweepAudit<R extends RunRecord = RunRecord> {
   setAside: SetAside[];
   /** The files read: the results file and its local worker files. */
   files: string[];
+  /** Where each of `records` was read ("file:line", the file as read), in the same order. */
+  where: string[];
 }
 
 /** Reads the plan's file and its worker files and sorts every line into counted or set aside (nothing is changed). */
@@ -156,7 +161,7 @@ export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): Sw
     }
   }
   const ordered = plan.specs.filter((s) => kept.has(s.key)).map((s) => kept.get(s.key)!);
-  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files };
+  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files, where: ordered.map((l) => `${l.file}:${l.line}`) };
 }
 
 /** One warning line per set-aside line, naming file, line, run key and reason (at most `limit`, then a count). */
@@ -225,7 +230,7 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   const pending = () =>
     runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord), onRecorded: (spec) => removeCheckpoint(checkpointFile(plan.file, spec.key)) }, async (spec, onStep) => {
       throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
-      const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
+      const findRecords = (match: (r: Record<string, unknown>) => boolean) => checkedSources(plan, match);
       const fingerprint = plan.expected.get(spec.key)!;
       const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: fingerprint };
       const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
@@ -247,6 +252,45 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   } finally {
     release();
   }
+}
+
+/**
+ * The sweep that writes results file `file` (a worker shard counts as its
+ * base file): a registered experiment's standard sweep at one of its scales,
+ * or one of its declared studies; undefined for any other file (a sweep with
+ * options of one's own, an `--out` of one's choosing).
+ */
+export function sweepOfFile(file: string): SweepPlan | undefined {
+  const dir = path.dirname(file);
+  const name = path.basename(file).replace(/\.shard\d+\.jsonl$/, ".jsonl");
+  for (const ex of experiments()) {
+    const sweeps: [Scale, Overrides][] = [...(Object.keys(ex.configs) as Scale[]).map((s): [Scale, Overrides] => [s, {}]), ...(ex.studies ?? []).map((st): [Scale, Overrides] => [st.scale, st.overrides])];
+    for (const [scale, overrides] of sweeps) if (path.basename(resultsFile(ex, scale, overrides, dir)) === name) return planSweep(ex, scale, overrides, path.join(dir, name));
+  }
+  return undefined;
+}
+
+/**
+ * RunContext.findRecords for a run of `plan`: the finished records of its
+ * scale in the results folder that `match` accepts, but only those that
+ * their own file's sweep counts (sweepOfFile, then whyNotCounted: the
+ * fingerprint that sweep computes, spec fields, measures, digest, first of
+ * its key). A hand-edited record, one of another config or code version, or
+ * one in a file no registered sweep writes is never copied.
+ */
+export function checkedSources(plan: SweepPlan, match: (r: Record<string, unknown>) => boolean): ReturnType<typeof findRecordsIn> {
+  const dir = path.dirname(plan.file);
+  const counted = new Map<string, Set<string> | undefined>();
+  const countedIn = (file: string): Set<string> | undefined => {
+    const owner = sweepOfFile(path.join(dir, file));
+    const key = owner?.file ?? file;
+    if (!counted.has(key)) counted.set(key, owner && new Set(auditSweep(owner).where.map((w) => path.relative(dir, w))));
+    return counted.get(key);
+  };
+  return findRecordsIn(dir, plan.scale, match).filter((f) => {
+    const file = f.where.replace(/:\d+$/, "");
+    return countedIn(file)?.has(f.where) ?? false;
+  });
 }
 
 /**

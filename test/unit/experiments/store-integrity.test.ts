@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
@@ -18,8 +18,10 @@ import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
 import { rejectedPath } from "../../../src/experiments/merge";
 import { consolidateRecords } from "../../../src/experiments/results";
-import { auditSweep, loadSweep, planSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
+import { auditSweep, checkedSources, loadSweep, planSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
 import { getExperiment } from "../../../src/experiments/registry";
+import { identicalLMRun } from "../../../src/families/lm";
+import { noiseComparisonSetup, NoiseComparisonConfig } from "../../../src/sections/noise-comparison/run";
 
 const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -155,6 +157,32 @@ describe("every record carries a digest of its content", () => {
     assert.match(warned[0], /t\.jsonl:2: "exp6\/No Noise\/lr=0\.1\/run0": a second, different record of this run \(the first, at .*t\.jsonl:1, is the one counted\)/);
     assert.equal(readFileSync(file, "utf8"), jsonl([first]));
     assert.equal(JSON.parse(readFileSync(rejectedPath(file), "utf8").trim()).raw, JSON.stringify(later));
+  });
+});
+
+describe("copying a finished run from another sweep", () => {
+  test("only records their own sweep counts are offered: a hand-edited perplexity or a wrong fingerprint is never copied", () => {
+    const dir = tmp("copy");
+    const source = path.join(dir, "lm-ptb-cpu.jsonl");
+    copyFileSync(path.join(REPO, "results", "lm-ptb-cpu.jsonl"), source);
+    const plan = planSweep(getExperiment("noise-comparison"), "cpu", {}, path.join(dir, "noise-comparison-cpu.jsonl"));
+    const c = plan.config as NoiseComparisonConfig;
+    const find = (m: (r: Record<string, unknown>) => boolean) => checkedSources(plan, m);
+    const twin = (condition: string, seed: number) => identicalLMRun(noiseComparisonSetup({ condition } as never, c), seed, find);
+    // The committed noise comparison copied its "neither" and "gradient noise" rows from lines 10-15.
+    assert.equal(twin("neither", 1)?.where, "lm-ptb-cpu.jsonl:10");
+    assert.equal(twin("neither", 2)?.where, "lm-ptb-cpu.jsonl:11");
+    const lines = readFileSync(source, "utf8").split("\n");
+    lines[9] = lines[9].replace(/"testPerplexity":[0-9.]+/, '"testPerplexity":42');
+    const r11 = JSON.parse(lines[10]) as Record<string, unknown>;
+    lines[10] = JSON.stringify(withDigest({ ...r11, fingerprint: "0123456789abcdef" }));
+    writeFileSync(source, lines.join("\n"));
+    assert.equal(twin("neither", 1), undefined, "an edited record is not copied");
+    assert.equal(twin("neither", 2), undefined, "a record of another plan is not copied");
+    assert.equal(twin("neither", 3)?.where, "lm-ptb-cpu.jsonl:12", "the others still are");
+    // A file no registered sweep writes is never a source.
+    copyFileSync(path.join(REPO, "results", "lm-ptb-cpu.jsonl"), path.join(dir, "lm-ptb-cpu-mine.jsonl"));
+    assert.ok(find(() => true).every((f) => f.where.startsWith("lm-ptb-cpu.jsonl:")));
   });
 });
 
