@@ -22,7 +22,7 @@ import { experiments, getExperiment } from "../experiments/registry";
 import { acquireLock } from "../experiments/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/shard";
-import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
+import { auditSweep, loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
 import type { SweepProgress } from "../experiments/results";
 import { verdictMarkdown } from "../experiments/verdict";
 import { progress } from "../report/display";
@@ -51,6 +51,9 @@ interface Args {
   /** The experiment options as given, to pass on to workers. */
   optionArgs: string[];
 }
+
+/** Set by a sweep in the environment of the worker processes it forks (its pid): `--worker` is refused without it. */
+export const WORKER_ENV = "GRADNOISE_SWEEP_PARENT";
 
 /** Strict: every argument is a known flag with one value; positional extras, repeats and single-dash flags are errors. */
 export function parseArgs(argv: string[]): Args {
@@ -93,6 +96,12 @@ export function parseArgs(argv: string[]): Args {
     optionArgs.push(`--${o.name}`, v);
   }
   if (command === "merge" && (values.has("shard") || values.has("workers"))) throw new Error("merge takes neither --shard nor --workers");
+  // --worker is internal: a worker runs under its parent's lock and leaves settling to it, so one
+  // started by hand would write beside a sweep unguarded. Only a process this CLI forked has an IPC
+  // channel and WORKER_ENV naming its parent.
+  if (values.has("worker") && (typeof process.send !== "function" || process.env[WORKER_ENV] !== String(process.ppid))) {
+    throw new Error(`--worker is internal: the sweep passes it to the worker processes it starts itself; run the sweep without it (--workers N sets how many)`);
+  }
   return {
     command, experiment, scale, workers, out: values.get("out"), shardFlag: values.get("shard"),
     worker: values.has("worker") ? parseShard(values.get("worker")!, "--worker") : undefined,
@@ -178,6 +187,22 @@ async function worker(a: Args, plan: SweepPlan): Promise<void> {
   if (process.connected) process.disconnect();
 }
 
+/**
+ * Stops, changing nothing, when `--out` names a file holding finished runs
+ * of another sweep: records whose key is not in this plan or whose
+ * fingerprint is not this plan's. Names the file these options own.
+ */
+function refuseForeign(plan: SweepPlan, full: SweepPlan, a: Args): void {
+  const foreign = auditSweep(plan).setAside.filter((s) => /^(fingerprint |no such run in the plan)/.test(s.reason));
+  if (!foreign.length) return;
+  const own = path.relative(process.cwd(), resultsFile(a.experiment, a.scale, a.overrides)) || resultsFile(a.experiment, a.scale, a.overrides);
+  const first = foreign[0];
+  throw new Error(
+    `${path.relative(process.cwd(), full.file) || full.file} holds ${foreign.length} record(s) of another sweep (another scale, options or code version; first: line ${first.line}, ${first.reason}); ` +
+      `nothing was changed. The file these options own is ${own}: run without --out to use it, or give an --out that is new or holds this sweep's runs.`,
+  );
+}
+
 function report(plan: SweepPlan): void {
   const ex = plan.experiment;
   const records = loadSweep(plan);
@@ -233,10 +258,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // A file of one's choosing that holds another sweep's finished runs (other scale or options) is not
+  // taken over: settling it would move them all aside and train this sweep in their place.
+  if (a.out !== undefined) refuseForeign(plan, full, a);
   // What is in the file that does not count for this plan is set aside now, each with its reason.
   const before = settleSweep(plan).records.length;
   const todo = plan.specs.length - before;
-  const workers = Math.min(a.workers, Math.max(1, todo));
+  const cores = os.cpus().length;
+  const workers = Math.min(a.workers, Math.max(1, todo), cores);
+  if (a.workers > workers) console.warn(`note: --workers ${a.workers} capped at ${workers} (${[a.workers > cores ? `${cores} core(s) on this machine` : "", a.workers > todo ? `${todo} run(s) to do` : ""].filter(Boolean).join(", ")})`);
   console.log(
     `${a.experiment.id} at scale "${a.scale}"${a.optionArgs.length ? ` with ${a.optionArgs.join(" ")}` : ""}` +
       `${cluster ? `, shard ${formatShard(cluster)} (${cluster.detail})` : ""}: ${plan.specs.length} runs, ${before} already in ${rel}, ${todo} to do, ${workers} worker(s)`,
@@ -247,7 +277,7 @@ async function main(): Promise<void> {
     const state: SweepProgress[] = [];
     const forward = [a.experiment.id, "--scale", a.scale, "--out", base, ...(cluster ? ["--shard", formatShard(cluster)] : []), ...a.optionArgs];
     children = Array.from({ length: workers }, (_, i) =>
-      fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
+      fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, [WORKER_ENV]: String(process.pid) } }),
     );
     await Promise.all(
       children.map(

@@ -148,20 +148,16 @@ describe("the results store counts only a plan's finished runs", () => {
     assert.match(warned.join("\n"), /r\.jsonl:1: replaced by .*r\.shard0\.jsonl:1/);
   });
 
-  test("the CLI: reusing --out with another scale or budget redoes the runs and sets the old records aside", () => {
+  test("the CLI: reusing --out with another scale or budget refuses and keeps the finished sweep (store-integrity.test.ts has the details)", () => {
     const dir = tmp("rescale");
     const out = path.join(dir, "m.jsonl");
     const smoke = cli(["method", "--scale", "smoke", "--workers", "1", "--out", out]);
     assert.equal(smoke.status, 0, smoke.stderr);
-    // Same file, another scale (and a short budget so the test is quick): nothing of the smoke sweep counts.
+    const before = readFileSync(out, "utf8");
     const cpu = cli(["method", "--scale", "cpu", "--steps", "20", "--seeds", "1", "--workers", "1", "--out", out]);
-    assert.equal(cpu.status, 0, cpu.stderr);
-    assert.match(cpu.stdout, /2 runs, 0 already in .*m\.jsonl, 2 to do/);
-    const notes = cpu.stderr.split("\n").filter((l) => l.includes("set aside in"));
-    assert.equal(notes.length, 2, cpu.stderr);
-    assert.match(notes[0], /m\.jsonl:1: "seed1\/no noise": fingerprint .* is not the plan's/);
-    assert.equal(sideLines(out).length, 2);
-    assert.match(cpu.stdout, /no noise 1 of 1, with noise 1 of 1/, "the table says how many planned runs it holds");
+    assert.equal(cpu.status, 1, cpu.stdout);
+    assert.match(cpu.stderr, /m\.jsonl holds 2 record\(s\) of another sweep .*line 1, fingerprint .* is not the plan's/);
+    assert.equal(readFileSync(out, "utf8"), before);
   });
 });
 

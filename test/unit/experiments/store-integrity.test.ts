@@ -18,7 +18,7 @@ import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
 import { rejectedPath } from "../../../src/experiments/merge";
 import { consolidateRecords } from "../../../src/experiments/results";
-import { auditSweep, checkedSources, loadSweep, planSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
+import { auditSweep, checkedSources, loadSweep, planSweep, resultsFile, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
 import { getExperiment } from "../../../src/experiments/registry";
 import { identicalLMRun } from "../../../src/families/lm";
 import { noiseComparisonSetup, NoiseComparisonConfig } from "../../../src/sections/noise-comparison/run";
@@ -186,3 +186,27 @@ describe("copying a finished run from another sweep", () => {
   });
 });
 
+describe("the CLI guards a finished sweep", () => {
+  test("reusing --out with other options refuses, naming the file those options own, and changes nothing; --workers is capped", () => {
+    const dir = tmp("reuse");
+    const out = path.join(dir, "m.jsonl");
+    const smoke = cli(["method", "--scale", "smoke", "--workers", "999", "--out", out]);
+    assert.equal(smoke.status, 0, smoke.stderr);
+    assert.match(smoke.stderr, /note: --workers 999 capped at \d+ \(/);
+    const before = readFileSync(out, "utf8");
+    const cpu = cli(["method", "--scale", "cpu", "--steps", "20", "--seeds", "1", "--workers", "1", "--out", out], { GRADNOISE_RESULTS_DIR: dir });
+    assert.equal(cpu.status, 1, cpu.stdout);
+    const own = path.basename(resultsFile(getExperiment("method"), "cpu", { steps: 20, seeds: 1 }));
+    assert.match(cpu.stderr, new RegExp(`m\\.jsonl holds 2 record\\(s\\) of another sweep .*nothing was changed\\. The file these options own is .*${own.replace(/[.+]/g, "\\$&")}`));
+    assert.equal(readFileSync(out, "utf8"), before);
+    assert.ok(!existsSync(rejectedPath(out)), "nothing set aside");
+  });
+
+  test("--worker cannot be passed from a shell", () => {
+    const dir = tmp("worker");
+    const r = cli(["method", "--scale", "smoke", "--out", path.join(dir, "m.jsonl"), "--worker", "0/1"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--worker is internal/);
+    assert.ok(!existsSync(path.join(dir, "m.jsonl")));
+  });
+});
