@@ -22,13 +22,16 @@ import { experiments, getExperiment } from "../experiments/registry";
 import { acquireLock } from "../experiments/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/shard";
-import { auditSweep, loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
+import { auditSweep, estimateSweep, formatDuration, loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
 import type { SweepProgress } from "../experiments/results";
 import { verdictMarkdown } from "../experiments/verdict";
 import { progress } from "../report/display";
 import { tableText } from "../report/table";
 
-const COMMON = ["scale", "workers", "out", "shard", "worker", "force"] as const;
+const COMMON = ["scale", "workers", "out", "shard", "worker", "force", "yes"] as const;
+
+/** A sweep estimated to take longer than this (wall time at its worker count) needs --yes. */
+export const ESTIMATE_BOUND_HOURS = 24;
 
 const USAGE = [
   "usage: npm run experiment -- list",
@@ -47,6 +50,8 @@ interface Args {
   /** Set in forked worker processes only. */
   worker?: Shard;
   force: boolean;
+  /** Start a sweep estimated over ESTIMATE_BOUND_HOURS. */
+  yes: boolean;
   overrides: Record<string, OptionValue>;
   /** The experiment options as given, to pass on to workers. */
   optionArgs: string[];
@@ -75,7 +80,7 @@ export function parseArgs(argv: string[]): Args {
     const known = (COMMON as readonly string[]).includes(name) || experiment.options.some((o) => o.name === name);
     if (!known) throw new Error(`unknown option --${name} for ${experiment.id}; run \`npm run experiment -- ${experiment.id} --help\``);
     if (values.has(name)) throw new Error(`--${name} is given twice`);
-    if (name === "force") {
+    if (name === "force" || name === "yes") {
       values.set(name, "true");
       continue;
     }
@@ -105,7 +110,7 @@ export function parseArgs(argv: string[]): Args {
   return {
     command, experiment, scale, workers, out: values.get("out"), shardFlag: values.get("shard"),
     worker: values.has("worker") ? parseShard(values.get("worker")!, "--worker") : undefined,
-    force: values.has("force"), overrides, optionArgs,
+    force: values.has("force"), yes: values.has("yes"), overrides, optionArgs,
   };
 }
 
@@ -159,6 +164,7 @@ function help(e?: AnyExperiment): void {
       "  --out FILE".padEnd(34) + "results file (default results/<id>-<scale><tag>.jsonl)",
       "  --shard i/n".padEnd(34) + "run part i of n (0-based); default from Slurm / Kubernetes array variables",
       "  --force".padEnd(34) + "merge: write what matches, set refused records aside",
+      "  --yes".padEnd(34) + `start a sweep estimated over ${ESTIMATE_BOUND_HOURS} h`,
     ].join("\n"),
   );
   for (const x of e ? [e] : experiments()) {
@@ -261,10 +267,20 @@ async function main(): Promise<void> {
   // A file of one's choosing that holds another sweep's finished runs (other scale or options) is not
   // taken over: settling it would move them all aside and train this sweep in their place.
   if (a.out !== undefined) refuseForeign(plan, full, a);
+  const cores = os.cpus().length;
+  // The estimated time, and a sweep over the bound refused before anything is settled or trained.
+  const toDo = plan.specs.length - auditSweep(plan).records.length;
+  const estimate = toDo > 0 ? estimateSweep(plan, toDo) : undefined;
+  if (estimate) {
+    const w = Math.min(a.workers, Math.max(1, toDo), cores);
+    const wall = estimate.seconds / w;
+    if (!(wall <= ESTIMATE_BOUND_HOURS * 3600) && !a.yes) {
+      throw new Error(`this sweep is estimated at ${formatDuration(wall)} at ${w} worker(s), over the bound of ${ESTIMATE_BOUND_HOURS} h (${estimate.basis}); check its options, or pass --yes to start it anyway`);
+    }
+  }
   // What is in the file that does not count for this plan is set aside now, each with its reason.
   const before = settleSweep(plan).records.length;
   const todo = plan.specs.length - before;
-  const cores = os.cpus().length;
   const workers = Math.min(a.workers, Math.max(1, todo), cores);
   if (a.workers > workers) console.warn(`note: --workers ${a.workers} capped at ${workers} (${[a.workers > cores ? `${cores} core(s) on this machine` : "", a.workers > todo ? `${todo} run(s) to do` : ""].filter(Boolean).join(", ")})`);
   console.log(
@@ -272,6 +288,7 @@ async function main(): Promise<void> {
       `${cluster ? `, shard ${formatShard(cluster)} (${cluster.detail})` : ""}: ${plan.specs.length} runs, ${before} already in ${rel}, ${todo} to do, ${workers} worker(s)`,
   );
   for (const n of cluster?.notes ?? []) console.warn(`note: ${n}`);
+  if (estimate && todo > 0) console.log(`estimated time: ${formatDuration(estimate.seconds / workers)} at ${workers} worker(s) (${estimate.basis})`);
   if (todo > 0) {
     const bar = progress(a.experiment.id);
     const state: SweepProgress[] = [];

@@ -190,6 +190,14 @@ export interface ExperimentSpec<C = unknown, S extends RunSpec = RunSpec, R exte
   /** Extension studies whose results are committed: shown by notebooks, `experiment list` and `npm run figures`. */
   readonly studies?: readonly Study[];
   /**
+   * The relative work of one run at `config` (e.g. its SGD steps; epochs x
+   * training fraction x hidden units squared): the CLI turns it into an
+   * estimated time for a sweep, with the seconds per unit measured on the
+   * committed cpu sweep (sweep.ts, estimateSweep), and refuses a sweep over
+   * its bound unless `--yes`. Without it, no estimate is given.
+   */
+  readonly cost?: (config: C) => number;
+  /**
    * What a record measures, by field, with its type and range (MeasureSpec):
    * a record where one is missing or breaks its rule is incomplete or damaged,
    * and is set aside rather than counted. A plain list of names means finite

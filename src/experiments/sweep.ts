@@ -254,6 +254,44 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   }
 }
 
+/** A sweep's estimated training time (estimateSweep). */
+export interface SweepEstimate {
+  /** Seconds of training for the runs to do, on one worker. */
+  seconds: number;
+  /** Where the speed comes from, in words. */
+  basis: string;
+}
+
+/**
+ * The estimated training time of `todo` runs of `plan`: the experiment's
+ * cost per run at the plan's config, times the seconds per unit of cost
+ * measured on the runs of its committed standard cpu sweep (in the
+ * checkout's results/, copies left out). Undefined when the experiment
+ * declares no cost or no such runs exist.
+ */
+export function estimateSweep(plan: SweepPlan, todo: number): SweepEstimate | undefined {
+  const ex = plan.experiment;
+  if (!ex.cost || !ex.configs.cpu) return undefined;
+  const ref = planSweep(ex, "cpu", {}, resultsFile(ex, "cpu", {}, resultsDir({})));
+  const runs = auditSweep(ref).records.filter((r) => typeof r.reusedFrom !== "string");
+  const unit = ex.cost(ref.config);
+  if (!runs.length || !(unit > 0)) return undefined;
+  const perRun = runs.reduce((sum, r) => sum + r.seconds, 0) / runs.length;
+  const seconds = todo * ex.cost(plan.config) * (perRun / unit);
+  return { seconds, basis: `measured on ${runs.length} trained run(s) of ${path.relative(process.cwd(), ref.file) || ref.file}, ${Math.round(perRun)} s each on average` };
+}
+
+/** "3.2 h", "45 min", "20 s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "forever";
+  if (seconds >= 86400 * 365) return `${(seconds / 86400 / 365).toPrecision(3)} years`;
+  if (seconds >= 86400) return `${(seconds / 86400).toFixed(1)} days`;
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 1) return "under 1 s";
+  return `${Math.round(seconds)} s`;
+}
+
 /**
  * The sweep that writes results file `file` (a worker shard counts as its
  * base file): a registered experiment's standard sweep at one of its scales,

@@ -40,6 +40,15 @@ export const LM_MEASURES: Measures = {
   validCurve: { type: "number[]", min: 1, nullItems: true },
 };
 
+/**
+ * The relative work of one run of an LM section whose config's rows share
+ * `base` (ExperimentSpec.cost): epochs x training fraction x hidden units
+ * squared; calibrated on the committed cpu sweep.
+ */
+export function lmCost(c: { base: LMSetup }): number {
+  return c.base.epochs * c.base.trainFraction * c.base.hidden ** 2;
+}
+
 const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [
   "validPerplexity", "testPerplexity", "diverged", "epoch", "lr", "trainCurve", "validCurve", "learnedGamma",
   "windowsPerEpoch", "tokensPerEpoch", "parameters", "trainSeconds", "formulation",

@@ -60,6 +60,7 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     { title: "Fixed noise std 0.001 (the first version's words), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.001, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.001 } },
     { title: "Fixed noise std 0.0316 (the revised text's 0.001 read as a variance), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.0316 } },
   ],
+  cost: (c) => c.epochs,
   measures: {
     trainError: { type: "number", min: 0, max: 1 },
     validationError: { type: "number", min: 0, max: 1 },

@@ -202,6 +202,18 @@ describe("the CLI guards a finished sweep", () => {
     assert.ok(!existsSync(rejectedPath(out)), "nothing set aside");
   });
 
+  test("a sweep gets an estimated time; one over the bound is refused before anything changes, unless --yes", () => {
+    const dir = tmp("budget");
+    const out = path.join(dir, "m.jsonl");
+    const huge = cli(["method", "--scale", "smoke", "--steps", "1e12", "--workers", "1", "--out", out]);
+    assert.equal(huge.status, 1, huge.stdout);
+    assert.match(huge.stderr, /estimated .* at 1 worker\(s\), over the bound of 24 h .*pass --yes to start it anyway/);
+    assert.ok(!existsSync(out), "nothing trained or written");
+    const small = cli(["method", "--scale", "smoke", "--workers", "1", "--out", out]);
+    assert.equal(small.status, 0, small.stderr);
+    assert.match(small.stdout, /estimated time: .*measured on .*method-cpu\.jsonl/);
+  });
+
   test("--worker cannot be passed from a shell", () => {
     const dir = tmp("worker");
     const r = cli(["method", "--scale", "smoke", "--out", path.join(dir, "m.jsonl"), "--worker", "0/1"]);
