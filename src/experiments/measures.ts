@@ -11,6 +11,13 @@ const show = (v: unknown): string => {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
 
+/** A number as written in the line `raw` (JSON reads 1e999 as Infinity, which JSON.stringify shows as null). */
+function asWritten(v: unknown, field: string, raw: string | undefined): string {
+  if (typeof v !== "number" || Number.isFinite(v) || raw === undefined) return show(v);
+  const m = new RegExp(`${JSON.stringify(field).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*:\\s*(-?[0-9.eE+-]+)`).exec(raw);
+  return m ? `${m[1]} (read as ${v})` : show(v);
+}
+
 const range = (m: { min?: number; max?: number }): string =>
   m.min !== undefined && m.max !== undefined ? ` in [${m.min}, ${m.max}]` : m.min !== undefined ? ` >= ${m.min}` : m.max !== undefined ? ` <= ${m.max}` : "";
 
@@ -22,7 +29,7 @@ function numberProblem(v: unknown, m: { min?: number; max?: number; integer?: bo
 }
 
 /** Why `field` of `record` breaks `spec`, or undefined when it is right. */
-export function measureProblem(record: Record<string, unknown>, field: string, spec: MeasureSpec): string | undefined {
+export function measureProblem(record: Record<string, unknown>, field: string, spec: MeasureSpec, raw?: string): string | undefined {
   const v = record[field];
   if (v === undefined) return `incomplete record: no "${field}"`;
   switch (spec.type) {
@@ -31,7 +38,7 @@ export function measureProblem(record: Record<string, unknown>, field: string, s
     case "number": {
       if (v === null && spec.nullWhenDiverged) return record.diverged === true ? undefined : `${field} is null, allowed only when the run diverged ("diverged": true)`;
       const p = numberProblem(v, spec);
-      return p && `${field} is ${show(v)}, ${p}${p.startsWith("out of range") ? "" : `${spec.nullWhenDiverged ? " (or null when the run diverged)" : ""}${range(spec) ? `${range(spec)}` : ""}`}`;
+      return p && `${field} is ${asWritten(v, field, raw)}, ${p}${p.startsWith("out of range") ? "" : `${spec.nullWhenDiverged ? " (or null when the run diverged)" : ""}${range(spec) ? `${range(spec)}` : ""}`}`;
     }
     case "number[]": {
       if (!Array.isArray(v)) return `${field} is ${show(v)}, not an array of numbers`;
@@ -45,10 +52,10 @@ export function measureProblem(record: Record<string, unknown>, field: string, s
   }
 }
 
-/** The first of `measures` that `record` breaks, as a reason, or undefined. */
-export function measuresProblem(record: Record<string, unknown>, measures: Measures): string | undefined {
+/** The first of `measures` that `record` breaks, as a reason, or undefined; `raw`, the line as written, shows numbers as written there. */
+export function measuresProblem(record: Record<string, unknown>, measures: Measures, raw?: string): string | undefined {
   for (const [field, spec] of Object.entries(measures)) {
-    const p = measureProblem(record, field, spec);
+    const p = measureProblem(record, field, spec, raw);
     if (p) return p;
   }
   return undefined;

@@ -80,7 +80,7 @@ export interface SetAside {
 }
 
 const show = (v: unknown): string => {
-  const text = v === undefined ? "missing" : JSON.stringify(v);
+  const text = v === undefined ? "missing" : typeof v === "number" && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
 
@@ -95,7 +95,7 @@ const show = (v: unknown): string => {
  * record of another scale, step count, experiment or code version, a
  * hand-edited or half-written one, never passes for a done run.
  */
-export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefined {
+export function whyNotCounted(plan: SweepPlan, value: unknown, raw?: string): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { key?: unknown }).key !== "string") {
     return 'not a run record (a JSON object with a string "key")';
   }
@@ -109,7 +109,7 @@ export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefin
     if (!(field in r)) return `incomplete record: no "${field}"`;
     if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
   }
-  const bad = measuresProblem(r, { seconds: { type: "number", min: 0 }, ...normalizeMeasures(ex.measures) });
+  const bad = measuresProblem(r, { seconds: { type: "number", min: 0 }, ...normalizeMeasures(ex.measures) }, raw);
   if (bad) return bad;
   return digestProblem(r);
 }
@@ -144,7 +144,7 @@ export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): Sw
         continue;
       }
       const key = (l.value as { key?: unknown })?.key;
-      const reason = whyNotCounted(plan, l.value);
+      const reason = whyNotCounted(plan, l.value, l.raw);
       if (reason) {
         setAside.push({ file, line: l.line, key: typeof key === "string" ? key : undefined, raw: l.raw, reason });
         continue;

@@ -109,7 +109,7 @@ describe("measures have declared types and ranges", () => {
       [edit(1, { testPerplexity: null }), /:2: .*testPerplexity is null, allowed only when the run diverged/],
       [edit(2, { testPerplexity: -1 }), /:3: .*testPerplexity is -1, out of range \(must be >= 1\)/],
       [edit(3, { validCurve: ["x"] }), /:4: .*validCurve\[0\] is "x", not a finite number/],
-      [infinite, /:5: .*testPerplexity is Infinity, not a finite number/],
+      [infinite, /:5: .*testPerplexity is 1e999 \(read as Infinity\), not a finite number/],
       [edit(5, { diverged: "no" }), /:6: .*diverged is "no", not a boolean/],
       [edit(6, { diverged: true, testPerplexity: null, validPerplexity: null, validCurve: [900, null], trainCurve: [null] }), null],
       ...lines.slice(7).map((l): [string, null] => [JSON.stringify(l), null]),
