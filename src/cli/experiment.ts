@@ -22,13 +22,16 @@ import { experiments, getExperiment } from "../experiments/registry";
 import { acquireLock } from "../experiments/lock";
 import { parseScale, Scale, SCALE_ENV } from "../experiments/scale";
 import { formatShard, listShardFiles, missingShards, parseShard, resolveShard, Shard, shardFile } from "../experiments/shard";
-import { loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan } from "../experiments/sweep";
+import { auditSweep, estimateSweep, formatDuration, loadSweep, planSweep, resultsFile, runSweep, settleSweep, shardPlan, SweepPlan, whyNotCounted } from "../experiments/sweep";
 import type { SweepProgress } from "../experiments/results";
 import { verdictMarkdown } from "../experiments/verdict";
 import { progress } from "../report/display";
 import { tableText } from "../report/table";
 
-const COMMON = ["scale", "workers", "out", "shard", "worker", "force"] as const;
+const COMMON = ["scale", "workers", "out", "shard", "worker", "force", "yes"] as const;
+
+/** A sweep estimated to take longer than this (wall time at its worker count) needs --yes. */
+export const ESTIMATE_BOUND_HOURS = 24;
 
 const USAGE = [
   "usage: npm run experiment -- list",
@@ -47,10 +50,15 @@ interface Args {
   /** Set in forked worker processes only. */
   worker?: Shard;
   force: boolean;
+  /** Start a sweep estimated over ESTIMATE_BOUND_HOURS. */
+  yes: boolean;
   overrides: Record<string, OptionValue>;
   /** The experiment options as given, to pass on to workers. */
   optionArgs: string[];
 }
+
+/** Set by a sweep in the environment of the worker processes it forks (its pid): `--worker` is refused without it. */
+export const WORKER_ENV = "GRADNOISE_SWEEP_PARENT";
 
 /** Strict: every argument is a known flag with one value; positional extras, repeats and single-dash flags are errors. */
 export function parseArgs(argv: string[]): Args {
@@ -72,7 +80,7 @@ export function parseArgs(argv: string[]): Args {
     const known = (COMMON as readonly string[]).includes(name) || experiment.options.some((o) => o.name === name);
     if (!known) throw new Error(`unknown option --${name} for ${experiment.id}; run \`npm run experiment -- ${experiment.id} --help\``);
     if (values.has(name)) throw new Error(`--${name} is given twice`);
-    if (name === "force") {
+    if (name === "force" || name === "yes") {
       values.set(name, "true");
       continue;
     }
@@ -93,10 +101,16 @@ export function parseArgs(argv: string[]): Args {
     optionArgs.push(`--${o.name}`, v);
   }
   if (command === "merge" && (values.has("shard") || values.has("workers"))) throw new Error("merge takes neither --shard nor --workers");
+  // --worker is internal: a worker runs under its parent's lock and leaves settling to it, so one
+  // started by hand would write beside a sweep unguarded. Only a process this CLI forked has an IPC
+  // channel and WORKER_ENV naming its parent.
+  if (values.has("worker") && (typeof process.send !== "function" || process.env[WORKER_ENV] !== String(process.ppid))) {
+    throw new Error(`--worker is internal: the sweep passes it to the worker processes it starts itself; run the sweep without it (--workers N sets how many)`);
+  }
   return {
     command, experiment, scale, workers, out: values.get("out"), shardFlag: values.get("shard"),
     worker: values.has("worker") ? parseShard(values.get("worker")!, "--worker") : undefined,
-    force: values.has("force"), overrides, optionArgs,
+    force: values.has("force"), yes: values.has("yes"), overrides, optionArgs,
   };
 }
 
@@ -111,6 +125,7 @@ export function checkWritable(file: string): void {
   }
   try {
     if (!statSync(probe).isDirectory()) throw new Error(`${probe} is not a directory`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new Error("it is a directory, not a file");
     for (const dir of missing) mkdirSync(dir);
     accessSync(path.dirname(path.resolve(file)), constants.W_OK);
     if (existsSync(file)) accessSync(file, constants.W_OK);
@@ -149,6 +164,7 @@ function help(e?: AnyExperiment): void {
       "  --out FILE".padEnd(34) + "results file (default results/<id>-<scale><tag>.jsonl)",
       "  --shard i/n".padEnd(34) + "run part i of n (0-based); default from Slurm / Kubernetes array variables",
       "  --force".padEnd(34) + "merge: write what matches, set refused records aside",
+      "  --yes".padEnd(34) + `start a sweep estimated over ${ESTIMATE_BOUND_HOURS} h`,
     ].join("\n"),
   );
   for (const x of e ? [e] : experiments()) {
@@ -177,6 +193,22 @@ async function worker(a: Args, plan: SweepPlan): Promise<void> {
   if (process.connected) process.disconnect();
 }
 
+/**
+ * Stops, changing nothing, when `--out` names a file holding finished runs
+ * of another sweep: records whose key is not in this plan or whose
+ * fingerprint is not this plan's. Names the file these options own.
+ */
+function refuseForeign(plan: SweepPlan, full: SweepPlan, a: Args): void {
+  const foreign = auditSweep(plan).setAside.filter((s) => /^(fingerprint |no such run in the plan)/.test(s.reason));
+  if (!foreign.length) return;
+  const own = path.relative(process.cwd(), resultsFile(a.experiment, a.scale, a.overrides)) || resultsFile(a.experiment, a.scale, a.overrides);
+  const first = foreign[0];
+  throw new Error(
+    `${path.relative(process.cwd(), full.file) || full.file} holds ${foreign.length} record(s) of another sweep (another scale, options or code version; first: line ${first.line}, ${first.reason}); ` +
+      `nothing was changed. The file these options own is ${own}: run without --out to use it, or give an --out that is new or holds this sweep's runs.`,
+  );
+}
+
 function report(plan: SweepPlan): void {
   const ex = plan.experiment;
   const records = loadSweep(plan);
@@ -192,7 +224,7 @@ function merge(a: Args): void {
   if (!parts.length) throw new Error(`no part files of ${path.relative(process.cwd(), plan.file)} (expected *.part-<i>-of-<n>.jsonl beside it)`);
   const absent = missingShards(parts);
   if (absent.length) console.warn(`warning: part(s) ${absent.map(formatShard).join(", ")} not found: their runs stay missing`);
-  const r = mergeShardFiles({ out: plan.file, inputs: parts.map((p) => p.file), expected: plan.expected, force: a.force, volatile: ["seconds", "date", "engine"] });
+  const r = mergeShardFiles({ out: plan.file, inputs: parts.map((p) => p.file), expected: plan.expected, force: a.force, volatile: ["seconds", "date", "engine", "digest"], check: (r) => whyNotCounted(plan, r) });
   console.log(`merged ${parts.length} part(s) into ${path.relative(process.cwd(), plan.file)}: ${r.written} of ${plan.specs.length} runs${r.missing.length ? `, ${r.missing.length} missing` : ""}${r.refused.length ? `; ${r.refused.length} refused record(s) set aside in ${r.rejectedFile}` : ""}`);
   report(plan);
 }
@@ -232,21 +264,37 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // A file of one's choosing that holds another sweep's finished runs (other scale or options) is not
+  // taken over: settling it would move them all aside and train this sweep in their place.
+  if (a.out !== undefined) refuseForeign(plan, full, a);
+  const cores = os.cpus().length;
+  // The estimated time, and a sweep over the bound refused before anything is settled or trained.
+  const toDo = plan.specs.length - auditSweep(plan).records.length;
+  const estimate = toDo > 0 ? estimateSweep(plan, toDo) : undefined;
+  if (estimate) {
+    const w = Math.min(a.workers, Math.max(1, toDo), cores);
+    const wall = estimate.seconds / w;
+    if (!(wall <= ESTIMATE_BOUND_HOURS * 3600) && !a.yes) {
+      throw new Error(`this sweep is estimated at ${formatDuration(wall)} at ${w} worker(s), over the bound of ${ESTIMATE_BOUND_HOURS} h (${estimate.basis}); check its options, or pass --yes to start it anyway`);
+    }
+  }
   // What is in the file that does not count for this plan is set aside now, each with its reason.
   const before = settleSweep(plan).records.length;
   const todo = plan.specs.length - before;
-  const workers = Math.min(a.workers, Math.max(1, todo));
+  const workers = Math.min(a.workers, Math.max(1, todo), cores);
+  if (a.workers > workers) console.warn(`note: --workers ${a.workers} capped at ${workers} (${[a.workers > cores ? `${cores} core(s) on this machine` : "", a.workers > todo ? `${todo} run(s) to do` : ""].filter(Boolean).join(", ")})`);
   console.log(
     `${a.experiment.id} at scale "${a.scale}"${a.optionArgs.length ? ` with ${a.optionArgs.join(" ")}` : ""}` +
       `${cluster ? `, shard ${formatShard(cluster)} (${cluster.detail})` : ""}: ${plan.specs.length} runs, ${before} already in ${rel}, ${todo} to do, ${workers} worker(s)`,
   );
   for (const n of cluster?.notes ?? []) console.warn(`note: ${n}`);
+  if (estimate && todo > 0) console.log(`estimated time: ${formatDuration(estimate.seconds / workers)} at ${workers} worker(s) (${estimate.basis})`);
   if (todo > 0) {
     const bar = progress(a.experiment.id);
     const state: SweepProgress[] = [];
     const forward = [a.experiment.id, "--scale", a.scale, "--out", base, ...(cluster ? ["--shard", formatShard(cluster)] : []), ...a.optionArgs];
     children = Array.from({ length: workers }, (_, i) =>
-      fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"] }),
+      fork(__filename, [...forward, "--worker", `${i}/${workers}`], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, [WORKER_ENV]: String(process.pid) } }),
     );
     await Promise.all(
       children.map(

@@ -97,6 +97,8 @@ export function findCorpusDir(name: CorpusName, dir?: string): string {
     throw new CorpusFormatError(d, 0, `${info.title}: missing split file(s) ${missingIn(d, info).join(", ")}`);
   }
   const env = process.env[info.env];
+  // Set but empty is a mistake (a typo, an unset variable expanded), not "unset": say so rather than fall back to data/.
+  if (env !== undefined && env.trim() === "") throw new CorpusFormatError(`$${info.env}`, 0, `$${info.env} is set but empty; unset it to use data/${info.dataDir}, or set it to the folder holding ${CORPUS_SPLITS.map((x) => info.files[x]).join(", ")}`);
   if (env) {
     const d = path.resolve(env);
     if (holdsAll(d, info)) return d;
@@ -225,17 +227,31 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /** Reads, checks and encodes the three splits of files `files` in `dir`. */
-export function readCorpusFiles(dir: string, files: Record<CorpusSplit, string>, o: { sha256?: Readonly<Record<string, string>>; unknown?: "error" | "unk" } = {}): Omit<Corpus, "name"> {
+export function readCorpusFiles(dir: string, files: Record<CorpusSplit, string>, o: { sha256?: Readonly<Record<string, string>>; unknown?: "error" | "unk"; corpus?: string } = {}): Omit<Corpus, "name"> {
   const text = {} as Record<CorpusSplit, TokenizedText>;
   const paths = {} as Record<CorpusSplit, string>;
   for (const s of CORPUS_SPLITS) {
     const f = path.join(dir, files[s]);
     if (!existsSync(f)) throw new CorpusFormatError(f, 0, `missing ${s} split`);
-    const bytes = readFileSync(f);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(f);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new CorpusFormatError(f, 0, `cannot read the ${s} split: ${err.code === "EISDIR" ? "it is a directory, not a file" : err.message}`);
+    }
     const want = o.sha256?.[files[s]];
     if (want !== undefined) {
       const got = sha256(bytes);
-      if (got !== want) throw new CorpusFormatError(f, 0, `SHA-256 ${got}, expected ${want} (a different or damaged copy; pass verify: false to use it anyway)`);
+      if (got !== want) {
+        const crlf = bytes.includes("\r\n") ? "it has CRLF line ends (converted by a Windows checkout or editor?); " : "";
+        throw new CorpusFormatError(
+          f,
+          0,
+          `SHA-256 ${got}, expected ${want}: a different or damaged copy; ${crlf}from the command line, replace it with the published files ` +
+            `(npm run data -- ${o.corpus ?? "<corpus>"} --download fetches and checks them); from code, loadCorpus(name, { verify: false }) uses it anyway`,
+        );
+      }
     }
     text[s] = tokenizeCorpus(decodeCorpusBytes(bytes, f), f);
     paths[s] = f;
@@ -249,7 +265,7 @@ export function readCorpusFiles(dir: string, files: Record<CorpusSplit, string>,
 export function loadCorpus(name: CorpusName, options: CorpusOptions = {}): Corpus {
   const info = corpusInfo(name);
   const dir = findCorpusDir(name, options.dir);
-  const c = readCorpusFiles(dir, { ...info.files }, { sha256: options.verify === false ? undefined : info.sha256, unknown: options.unknown });
+  const c = readCorpusFiles(dir, { ...info.files }, { sha256: options.verify === false ? undefined : info.sha256, unknown: options.unknown, corpus: name });
   return { name, ...c };
 }
 

@@ -190,20 +190,47 @@ export interface ExperimentSpec<C = unknown, S extends RunSpec = RunSpec, R exte
   /** Extension studies whose results are committed: shown by notebooks, `experiment list` and `npm run figures`. */
   readonly studies?: readonly Study[];
   /**
-   * Record fields that must hold finite numbers (what the tables average, e.g.
-   * "testAccuracy"): a record where one is missing or is not a finite number is
-   * incomplete or damaged, and is set aside rather than counted.
+   * The relative work of one run at `config` (e.g. its SGD steps; epochs x
+   * training fraction x hidden units squared): the CLI turns it into an
+   * estimated time for a sweep, with the seconds per unit measured on the
+   * committed cpu sweep (sweep.ts, estimateSweep), and refuses a sweep over
+   * its bound unless `--yes`. Without it, no estimate is given.
    */
-  readonly measures?: readonly string[];
+  readonly cost?: (config: C) => number;
+  /**
+   * What a record measures, by field, with its type and range (MeasureSpec):
+   * a record where one is missing or breaks its rule is incomplete or damaged,
+   * and is set aside rather than counted. A plain list of names means finite
+   * numbers (the older form, still accepted).
+   */
+  readonly measures?: readonly string[] | Measures;
 }
+
+/**
+ * The type and range of one measured field of a record. "number": a finite
+ * number in [min, max]; with `nullWhenDiverged`, null is allowed when (and
+ * only when) the record's `diverged` is true (a run that diverged has no
+ * final value). "number[]": an array of finite numbers in [min, max]; with
+ * `nullItems`, elements may also be null (a non-finite value recorded as
+ * null). "boolean": true or false, nothing else.
+ */
+export type MeasureSpec =
+  | { readonly type: "number"; readonly min?: number; readonly max?: number; readonly integer?: boolean; readonly nullWhenDiverged?: boolean }
+  | { readonly type: "number[]"; readonly min?: number; readonly max?: number; readonly nullItems?: boolean }
+  | { readonly type: "boolean" };
+
+/** A section's measures by field name (ExperimentSpec.measures). */
+export type Measures = Readonly<Record<string, MeasureSpec>>;
 
 /**
  * A section as the framework, the CLIs and notebooks use it: the spec with
  * every default filled in (experiment.ts, defineExperiment).
  */
 export interface Experiment<C = unknown, S extends RunSpec = RunSpec, R extends RunRecord = RunRecord, Sum extends Summary = Summary>
-  extends Omit<ExperimentSpec<C, S, R, Sum>, "summarize" | "schema" | "requiredKernels" | "claims"> {
+  extends Omit<ExperimentSpec<C, S, R, Sum>, "summarize" | "schema" | "requiredKernels" | "claims" | "measures"> {
   readonly schema: number;
+  /** The spec's measures, a plain list of names made `{ type: "number" }` each (default none). */
+  readonly measures: Measures;
   readonly requiredKernels: readonly string[];
   readonly claims: readonly Claim[];
   /** The spec's summarize with the plan at `config`. */

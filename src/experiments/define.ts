@@ -5,7 +5,7 @@
  * "verdicts" table built from summary.verdicts.
  */
 import { DIVERGED_RULE } from "../train/divergence";
-import type { Experiment, ExperimentSpec, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
+import type { Experiment, ExperimentSpec, Measures, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
 import { verdictRows } from "./verdict";
 
 const DEFAULT_VERDICTS = "Verdicts (significance at p < 0.05):";
@@ -20,6 +20,13 @@ function withDivergence(t: TableBlock): TableBlock {
   return { ...rest, caption: `${t.caption} "diverged": runs that diverged (${DIVERGED_RULE})${diverged ? `; ${diverged}` : ""}.` };
 }
 
+/** A list of names (the older form) as finite numbers each; a record of specs as it is. */
+export function normalizeMeasures(m: readonly string[] | Measures | undefined): Measures {
+  if (m === undefined) return {};
+  if (!Array.isArray(m)) return m as Measures;
+  return Object.fromEntries((m as readonly string[]).map((name) => [name, { type: "number" as const }]));
+}
+
 /** `export const experiment = defineExperiment<Config, Spec, Record, Summary>({...})` in src/sections/<id>/index.ts. */
 export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum extends Summary>(s: ExperimentSpec<C, S, R, Sum>): Experiment<C, S, R, Sum> {
   // The registry passes every section's export through here: one already defined comes back as it is.
@@ -30,6 +37,7 @@ export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum 
     schema: s.schema ?? 1,
     requiredKernels: s.requiredKernels ?? [],
     claims: s.claims ?? [],
+    measures: normalizeMeasures(s.measures),
     summarize: (records, config) => s.summarize(records, config, s.plan(config)),
     tables(summary, config) {
       const own = (report?.tables(summary, config) ?? []).map(withDivergence);

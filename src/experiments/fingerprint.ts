@@ -96,3 +96,40 @@ export interface RunIdentity {
 export function runFingerprint(id: RunIdentity): string {
   return fingerprint({ experiment: id.experiment, config: id.config, spec: id.spec, schema: id.schema });
 }
+
+/** Length of a record's content digest in hex characters (the whole SHA-256). */
+export const DIGEST_LENGTH = 64;
+
+/**
+ * The content digest a record carries as its `digest` field: the SHA-256
+ * (hex) of canonicalJson of the record without its `digest`. Any edit to a
+ * written record (a value, a step count, a field added or removed) changes
+ * it, so the store sets such a record aside. Throws (canonicalJson) on
+ * values JSON cannot hold, e.g. a number 1e999 read back as Infinity.
+ */
+export function recordDigest(record: Record<string, unknown>): string {
+  const { digest: _omit, ...rest } = record;
+  void _omit;
+  return createHash("sha256").update(canonicalJson(rest), "utf8").digest("hex");
+}
+
+/** The record with its digest as its last field (what the sweep writes). */
+export function withDigest<T extends object>(record: T): T & { digest: string } {
+  const { digest: _old, ...rest } = record as T & { digest?: unknown };
+  void _old;
+  return { ...(rest as T), digest: recordDigest(rest as Record<string, unknown>) };
+}
+
+/** Why `record`'s digest does not vouch for its content, or undefined when it does. */
+export function digestProblem(record: Record<string, unknown>): string | undefined {
+  const d = record.digest;
+  if (d === undefined) return "no digest (a record the sweep writes carries one; this one was written by hand or by older code)";
+  if (typeof d !== "string") return `digest ${JSON.stringify(d)} is not a string`;
+  let want: string;
+  try {
+    want = recordDigest(record);
+  } catch (e) {
+    return `content cannot be digested (${(e as Error).message.replace(/^canonicalJson: /, "")}): the record was damaged or edited`;
+  }
+  return d === want ? undefined : `digest does not match the content (edited after it was written; the content's digest is ${want.slice(0, 12)}...)`;
+}

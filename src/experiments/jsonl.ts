@@ -17,6 +17,14 @@ export interface ResultLine {
   unterminatedLast: boolean;
 }
 
+/** What a results file's name must be: the store reads `<name>.jsonl` and its `<name>.shard<i>.jsonl` worker files. */
+export const RESULTS_NAME_RULE = 'a results file\'s name must end in ".jsonl" (and not ".rejected.jsonl", the side file of set-aside lines)';
+
+/** Throws, naming the file and the rule, unless `file` may be a results file. */
+export function checkResultsName(file: string): void {
+  if (!file.endsWith(".jsonl") || file.endsWith(".rejected.jsonl")) throw new Error(`${file}: ${RESULTS_NAME_RULE}`);
+}
+
 /** Every non-blank line of `file` (CR before LF tolerated); names the file when it cannot be read. */
 export function readResultLines(file: string): ResultLine[] {
   let text: string;

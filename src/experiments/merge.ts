@@ -17,7 +17,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { randomBytes } from "crypto";
 import * as path from "path";
 import { canonicalJson } from "./fingerprint";
-import { readResultLines, ResultLine } from "./jsonl";
+import { checkResultsName, readResultLines, ResultLine } from "./jsonl";
 import { acquireLock } from "./lock";
 
 export interface MergeOptions {
@@ -35,6 +35,12 @@ export interface MergeOptions {
    * Default none: any difference is a conflict.
    */
   volatile?: readonly string[];
+  /**
+   * A further check of each record whose key and fingerprint are the plan's
+   * (the sweep's whyNotCounted: spec fields, measures, digest): a reason
+   * refuses it. Default none.
+   */
+  check?: (record: Record<string, unknown>) => string | undefined;
   /** Where warnings go (truncated last lines, records set aside); default console.warn. */
   warn?: (msg: string) => void;
 }
@@ -119,6 +125,7 @@ function differingFields(a: Record<string, unknown>, b: Record<string, unknown>)
  * `out`'s lock (lock.ts) throughout.
  */
 export function mergeShardFiles(opts: MergeOptions): MergeResult {
+  checkResultsName(opts.out);
   // The same lock a sweep holds on `out`: a merge never rewrites a file a sweep is appending to.
   const release = acquireLock(opts.out, { warn: opts.warn });
   try {
@@ -176,6 +183,11 @@ function mergeLocked(opts: MergeOptions): MergeResult {
       }
       if (rec.fingerprint !== want) {
         refuse(`key ${JSON.stringify(key)} has fingerprint ${rec.fingerprint}, the plan's is ${want} (trained with another config, scale or code version)`, key);
+        continue;
+      }
+      const why = opts.check?.(rec);
+      if (why !== undefined) {
+        refuse(`key ${JSON.stringify(key)}: ${why}`, key);
         continue;
       }
       const first = kept.get(key);

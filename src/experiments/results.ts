@@ -10,7 +10,7 @@
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from "fs";
 import * as path from "path";
 import type { FoundRecord, RunRecord } from "./contract";
-import { readResultLines, ResultLine } from "./jsonl";
+import { checkResultsName, readResultLines, ResultLine } from "./jsonl";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 
 export interface RunRecordBase {
@@ -44,8 +44,9 @@ export function appendRecord(file: string, record: RunRecordBase): void {
   appendFileSync(file, (endsMidLine(file) ? "\n" : "") + JSON.stringify(record) + "\n");
 }
 
-/** `file` and its local worker shard files that exist, base first. */
+/** `file` and its local worker shard files that exist, base first. Throws on a name that is not a results file's (checkResultsName), so nothing rewrites a file it did not read. */
 export function resultFiles(file: string): string[] {
+  checkResultsName(file);
   const dir = path.dirname(file);
   const base = path.basename(file).replace(/\.jsonl$/, "");
   if (!existsSync(dir)) return [];

@@ -2,17 +2,23 @@
  * Planning, running and loading a sweep of an experiment. One function names
  * results files, so the CLI, figures and notebooks always agree on where a
  * sweep's records are. Callers resolve ids (registry.ts) before they come
- * here: the sweep never loads sections, so no section's import leads back.
+ * here. The one exception is sweepOfFile, which asks the registry which sweep
+ * writes a file another sweep wants to copy a finished run from (at run
+ * time, never at import time).
  */
 import { existsSync, readFileSync, unlinkSync } from "fs";
 import * as path from "path";
 import type { AnyExperiment, Experiment, RunRecord, RunSpec } from "./contract";
-import { runFingerprint as fingerprintRun } from "./fingerprint";
+import { normalizeMeasures } from "./define";
+import { digestProblem, runFingerprint as fingerprintRun, withDigest } from "./fingerprint";
+import { checkResultsName } from "./jsonl";
+import { measuresProblem } from "./measures";
 import { acquireLock } from "./lock";
 import { appendRejected, rejectedPath, writeFileAtomic } from "./merge";
 import { applyOverrides, Overrides, overridesTag } from "./options";
 import { resultsDir } from "./paths";
 import { findRecords as findRecordsIn, readResultLines, ResultLine, resultFiles, runPending, SweepProgress } from "./results";
+import { experiments } from "./registry";
 import { parseScale, Scale } from "./scale";
 import { selectShard, Shard } from "./shard";
 import { interruptSignal, throwIfInterrupted } from "../engine/interrupt";
@@ -44,6 +50,7 @@ export function runFingerprint(ex: AnyExperiment, config: unknown, spec: RunSpec
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function planSweep<C = unknown, S extends RunSpec = RunSpec>(experiment: Experiment<C, S, any, any>, scale: Scale, overrides: Overrides = {}, file?: string): SweepPlan<C, S> {
   const ex = experiment as AnyExperiment;
+  if (file !== undefined) checkResultsName(file);
   const config = applyOverrides(ex.options, ex.configs[parseScale(scale, "scale")], overrides) as C;
   const specs = ex.plan(config) as S[];
   if (specs.length === 0) throw new RangeError(`${ex.id}: the plan at scale "${scale}" with these options has no runs`);
@@ -73,7 +80,7 @@ export interface SetAside {
 }
 
 const show = (v: unknown): string => {
-  const text = v === undefined ? "missing" : JSON.stringify(v);
+  const text = v === undefined ? "missing" : typeof v === "number" && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
 
@@ -81,12 +88,14 @@ const show = (v: unknown): string => {
  * Why `value` (a parsed results line) is not a finished run of `plan`, or
  * undefined when it is one. It counts only when it is a run record whose key
  * is planned; whose fingerprint is the plan's; whose spec
- * fields (seed, setting, task...) equal the planned run's; and whose
- * `seconds` and measured values (the experiment's `measures`) are finite
- * numbers. So a record of another scale, step count, experiment or code
- * version, a hand-edited or half-written one, never passes for a done run.
+ * fields (seed, setting, task...) equal the planned run's; whose `seconds`
+ * is a finite number >= 0 and whose measured values have the types and
+ * ranges the experiment declares (`measures`, measures.ts); and whose
+ * `digest` is the digest of its content (fingerprint.ts, recordDigest). So a
+ * record of another scale, step count, experiment or code version, a
+ * hand-edited or half-written one, never passes for a done run.
  */
-export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefined {
+export function whyNotCounted(plan: SweepPlan, value: unknown, raw?: string): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { key?: unknown }).key !== "string") {
     return 'not a run record (a JSON object with a string "key")';
   }
@@ -100,12 +109,9 @@ export function whyNotCounted(plan: SweepPlan, value: unknown): string | undefin
     if (!(field in r)) return `incomplete record: no "${field}"`;
     if (JSON.stringify(r[field]) !== JSON.stringify(planned)) return `${field} is ${show(r[field])}, the planned run's is ${show(planned)}`;
   }
-  for (const field of ["seconds", ...(ex.measures ?? [])]) {
-    const v = r[field];
-    if (v === undefined) return `incomplete record: no "${field}"`;
-    if (typeof v !== "number" || !Number.isFinite(v)) return `${field} is ${show(v)}, not a finite number`;
-  }
-  return undefined;
+  const bad = measuresProblem(r, { seconds: { type: "number", min: 0 }, ...normalizeMeasures(ex.measures) }, raw);
+  if (bad) return bad;
+  return digestProblem(r);
 }
 
 /** Does `r` count as the finished run of its key (see whyNotCounted)? */
@@ -122,6 +128,8 @@ export interface SweepAudit<R extends RunRecord = RunRecord> {
   setAside: SetAside[];
   /** The files read: the results file and its local worker files. */
   files: string[];
+  /** Where each of `records` was read ("file:line", the file as read), in the same order. */
+  where: string[];
 }
 
 /** Reads the plan's file and its worker files and sorts every line into counted or set aside (nothing is changed). */
@@ -136,19 +144,24 @@ export function auditSweep<R extends RunRecord = RunRecord>(plan: SweepPlan): Sw
         continue;
       }
       const key = (l.value as { key?: unknown })?.key;
-      const reason = whyNotCounted(plan, l.value);
+      const reason = whyNotCounted(plan, l.value, l.raw);
       if (reason) {
         setAside.push({ file, line: l.line, key: typeof key === "string" ? key : undefined, raw: l.raw, reason });
         continue;
       }
       const prev = kept.get(key as string);
-      // The later record of a run wins (as in loadRecords); an earlier one that differs is kept aside.
-      if (prev && prev.raw !== l.raw) setAside.push({ file: prev.file, line: prev.line, key: key as string, raw: prev.raw, reason: `replaced by ${file}:${l.line}, a later record of the same run` });
+      // The first record of a run counts; a later different one is set aside. The sweep appends a
+      // run's record only while no counted one exists, so a second, different record of a counted
+      // run came from elsewhere (a copy, an edit, files pasted together): it never replaces one.
+      if (prev) {
+        if (prev.raw !== l.raw) setAside.push({ file, line: l.line, key: key as string, raw: l.raw, reason: `a second, different record of this run (the first, at ${prev.file}:${prev.line}, is the one counted)` });
+        continue;
+      }
       kept.set(key as string, l);
     }
   }
   const ordered = plan.specs.filter((s) => kept.has(s.key)).map((s) => kept.get(s.key)!);
-  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files };
+  return { records: ordered.map((l) => l.value as R), lines: ordered.map((l) => l.raw), setAside, files, where: ordered.map((l) => `${l.file}:${l.line}`) };
 }
 
 /** One warning line per set-aside line, naming file, line, run key and reason (at most `limit`, then a count). */
@@ -174,6 +187,8 @@ export function loadSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn
  */
 export function settleSweep<R extends RunRecord = RunRecord>(plan: SweepPlan, warn: (msg: string) => void = (m) => console.warn(m)): SweepAudit<R> {
   const a = auditSweep<R>(plan);
+  // Never rewrite a file whose lines were not all read.
+  if (existsSync(plan.file) && !a.files.some((f) => path.resolve(f) === path.resolve(plan.file))) throw new Error(`${plan.file} was not read as a results file, so it is not rewritten`);
   if (a.setAside.length) {
     const side = rejectedPath(plan.file);
     appendRejected(side, a.setAside); // before the rewrite: a crash in between loses nothing
@@ -215,12 +230,12 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   const pending = () =>
     runPending(plan.specs, { file: plan.file, shard: opts.worker?.index, shards: opts.worker?.count, onProgress: opts.onProgress, isDone: (r) => belongs(plan, r as RunRecord), onRecorded: (spec) => removeCheckpoint(checkpointFile(plan.file, spec.key)) }, async (spec, onStep) => {
       throwIfInterrupted(signal); // between runs too: a run that starts after an interrupt would get a fresh signal
-      const findRecords = (match: (r: Record<string, unknown>) => boolean) => findRecordsIn(path.dirname(plan.file), plan.scale, match);
+      const findRecords = (match: (r: Record<string, unknown>) => boolean) => checkedSources(plan, match);
       const fingerprint = plan.expected.get(spec.key)!;
       const checkpoint = { file: checkpointFile(plan.file, spec.key), identity: fingerprint };
       const rec = (await disposingNewVariables(() => ex.run(spec, plan.config, { scale: plan.scale, onStep, cache, findRecords, checkpoint }))) as RunRecord;
       if (typeof rec.reusedFrom === "string") warn(`${spec.key}: identical to the finished run at ${rec.reusedFrom} (same setup and seed): copied, not trained again`);
-      return { ...rec, fingerprint };
+      return withDigest({ ...rec, fingerprint });
     });
   // Leave the cell's synchronous part first: tslab runs it with breakOnSigint, which holds back
   // SIGINT listeners (engine/interrupt.ts), so work begun there (a corpus load, a first step)
@@ -237,6 +252,83 @@ export async function runSweep(plan: SweepPlan, opts: RunSweepOptions = {}): Pro
   } finally {
     release();
   }
+}
+
+/** A sweep's estimated training time (estimateSweep). */
+export interface SweepEstimate {
+  /** Seconds of training for the runs to do, on one worker. */
+  seconds: number;
+  /** Where the speed comes from, in words. */
+  basis: string;
+}
+
+/**
+ * The estimated training time of `todo` runs of `plan`: the experiment's
+ * cost per run at the plan's config, times the seconds per unit of cost
+ * measured on the runs of its committed standard cpu sweep (in the
+ * checkout's results/, copies left out). Undefined when the experiment
+ * declares no cost or no such runs exist.
+ */
+export function estimateSweep(plan: SweepPlan, todo: number): SweepEstimate | undefined {
+  const ex = plan.experiment;
+  if (!ex.cost || !ex.configs.cpu) return undefined;
+  const ref = planSweep(ex, "cpu", {}, resultsFile(ex, "cpu", {}, resultsDir({})));
+  const runs = auditSweep(ref).records.filter((r) => typeof r.reusedFrom !== "string");
+  const unit = ex.cost(ref.config);
+  if (!runs.length || !(unit > 0)) return undefined;
+  const perRun = runs.reduce((sum, r) => sum + r.seconds, 0) / runs.length;
+  const seconds = todo * ex.cost(plan.config) * (perRun / unit);
+  return { seconds, basis: `measured on ${runs.length} trained run(s) of ${path.relative(process.cwd(), ref.file) || ref.file}, ${Math.round(perRun)} s each on average` };
+}
+
+/** "3.2 h", "45 min", "20 s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "forever";
+  if (seconds >= 86400 * 365) return `${(seconds / 86400 / 365).toPrecision(3)} years`;
+  if (seconds >= 86400) return `${(seconds / 86400).toFixed(1)} days`;
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 1) return "under 1 s";
+  return `${Math.round(seconds)} s`;
+}
+
+/**
+ * The sweep that writes results file `file` (a worker shard counts as its
+ * base file): a registered experiment's standard sweep at one of its scales,
+ * or one of its declared studies; undefined for any other file (a sweep with
+ * options of one's own, an `--out` of one's choosing).
+ */
+export function sweepOfFile(file: string): SweepPlan | undefined {
+  const dir = path.dirname(file);
+  const name = path.basename(file).replace(/\.shard\d+\.jsonl$/, ".jsonl");
+  for (const ex of experiments()) {
+    const sweeps: [Scale, Overrides][] = [...(Object.keys(ex.configs) as Scale[]).map((s): [Scale, Overrides] => [s, {}]), ...(ex.studies ?? []).map((st): [Scale, Overrides] => [st.scale, st.overrides])];
+    for (const [scale, overrides] of sweeps) if (path.basename(resultsFile(ex, scale, overrides, dir)) === name) return planSweep(ex, scale, overrides, path.join(dir, name));
+  }
+  return undefined;
+}
+
+/**
+ * RunContext.findRecords for a run of `plan`: the finished records of its
+ * scale in the results folder that `match` accepts, but only those that
+ * their own file's sweep counts (sweepOfFile, then whyNotCounted: the
+ * fingerprint that sweep computes, spec fields, measures, digest, first of
+ * its key). A hand-edited record, one of another config or code version, or
+ * one in a file no registered sweep writes is never copied.
+ */
+export function checkedSources(plan: SweepPlan, match: (r: Record<string, unknown>) => boolean): ReturnType<typeof findRecordsIn> {
+  const dir = path.dirname(plan.file);
+  const counted = new Map<string, Set<string> | undefined>();
+  const countedIn = (file: string): Set<string> | undefined => {
+    const owner = sweepOfFile(path.join(dir, file));
+    const key = owner?.file ?? file;
+    if (!counted.has(key)) counted.set(key, owner && new Set(auditSweep(owner).where.map((w) => path.relative(dir, w))));
+    return counted.get(key);
+  };
+  return findRecordsIn(dir, plan.scale, match).filter((f) => {
+    const file = f.where.replace(/:\d+$/, "");
+    return countedIn(file)?.has(f.where) ?? false;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ export { ZAREMBA_SMALL } from "./setup";
 export type { LMSetup } from "./setup";
 export { runLMSetup } from "./recipe";
 export type { LMOutcome } from "./recipe";
-export { identicalLMRun, lmRun, runLMRecord } from "./record";
+export { identicalLMRun, LM_MEASURES, lmRun, runLMRecord } from "./record";
 export type { LMRunRecord } from "./record";
 export { assertOneFormulation, lmCompare, lmComparisonTable, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable, overfitting } from "./report";
 export { lmVerdict } from "./verdict";

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "util";
 import { Corpus, loadCorpus } from "../../data/corpus";
 import { deviceLine } from "../../engine/device";
 import { DEFAULT_FORMULATION } from "../../models/rnn-lm";
-import type { FoundRecord, RunContext, RunRecord } from "../../experiments/contract";
+import type { FoundRecord, Measures, RunContext, RunRecord } from "../../experiments/contract";
 import type { Scale } from "../../experiments/scale";
 import { LMOutcome, runLMSetup } from "./recipe";
 import type { LMSetup } from "./setup";
@@ -24,6 +24,29 @@ export interface LMRunRecord extends RunRecord, LMOutcome {
    * record. `seconds`, `engine` and `date` are the original's.
    */
   reusedFrom?: string;
+}
+
+/**
+ * What every LM section measures (ExperimentSpec.measures): perplexities are
+ * at least 1, and null only in a run that diverged (recipe.ts records a
+ * non-finite final perplexity as null and sets `diverged`); the curves hold
+ * perplexities or null (a non-finite epoch); `diverged` is a boolean.
+ */
+export const LM_MEASURES: Measures = {
+  validPerplexity: { type: "number", min: 1, nullWhenDiverged: true },
+  testPerplexity: { type: "number", min: 1, nullWhenDiverged: true },
+  diverged: { type: "boolean" },
+  trainCurve: { type: "number[]", min: 1, nullItems: true },
+  validCurve: { type: "number[]", min: 1, nullItems: true },
+};
+
+/**
+ * The relative work of one run of an LM section whose config's rows share
+ * `base` (ExperimentSpec.cost): epochs x training fraction x hidden units
+ * squared; calibrated on the committed cpu sweep.
+ */
+export function lmCost(c: { base: LMSetup }): number {
+  return c.base.epochs * c.base.trainFraction * c.base.hidden ** 2;
 }
 
 const OUTCOME_KEYS: readonly (keyof LMOutcome)[] = [

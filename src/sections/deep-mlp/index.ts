@@ -53,7 +53,8 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
     // the test has power >= 0.83 (0.95 at 70%). Its first 2 pairs are the 2-pair study's runs (same seeds).
     { title: "Zero init, 40,000 updates, 10 pairs (power study)", scale: "cpu", overrides: { experiments: ["exp6"], steps: 40000, runs: 10, lrs: [0.1] } },
   ],
-  measures: ["testAccuracy"],
+  cost: (c) => c.steps,
+  measures: { testAccuracy: { type: "number", min: 0, max: 1 }, diverged: { type: "boolean" } },
   plan: planRuns,
   async run(spec, config, ctx) {
     let data = ctx.cache.get("mnist") as ReturnType<typeof mnistFor> | undefined;

@@ -6,6 +6,7 @@
 import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/define";
+import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { LM_PTB_CONFIGS, LmPtbConfig, LmPtbRecord, LmPtbSpec, planLmPtb, runLmPtb, DROPOUT_SETTINGS, DropoutSetting } from "./run";
 import { lmPtbConditions, lmPtbDifferences, LmPtbSummary, summarizeLmPtb } from "./summary";
@@ -36,6 +37,8 @@ export const experiment = defineExperiment<LmPtbConfig, LmPtbSpec, LmPtbRecord, 
   ],
   plan: planLmPtb,
   run: runLmPtb,
+  measures: LM_MEASURES,
+  cost: lmCost,
   summarize: summarizeLmPtb,
   report: {
     tables: (s, c) => [

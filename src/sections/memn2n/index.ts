@@ -60,7 +60,13 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     { title: "Fixed noise std 0.001 (the first version's words), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.001, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.001 } },
     { title: "Fixed noise std 0.0316 (the revised text's 0.001 read as a variance), noisy settings", scale: "cpu", overrides: { "fixed-std": 0.0316, settings: ["one-stage + noise", "two-stage + noise"] }, completes: { "fixed-std": 0.0316 } },
   ],
-  measures: ["trainError", "validationError", "testError"],
+  cost: (c) => c.epochs,
+  measures: {
+    trainError: { type: "number", min: 0, max: 1 },
+    validationError: { type: "number", min: 0, max: 1 },
+    testError: { type: "number", min: 0, max: 1 },
+    diverged: { type: "boolean" },
+  },
   plan: planMemN2NRuns,
   async run(spec, config, ctx) {
     // Specs come task by task: keep one task's data at a time.

@@ -29,6 +29,8 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     opt.ints("seeds", { help: "run seeds (cpu: 1,2,3)", apply: (c, seeds) => ({ ...c, seeds }) }),
   ],
   plan: planPlateau,
+  cost: (c) => c.steps,
+  measures: { testAccuracy: { type: "number", min: 0, max: 1 } },
   async run(spec, config, ctx) {
     let data = ctx.cache.get("clusters") as ReturnType<typeof plateauData> | undefined;
     if (!data) ctx.cache.set("clusters", (data = plateauData(config)));

@@ -6,6 +6,7 @@
 import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/define";
+import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { NOISE_COMPARISON_CONFIGS, NOISE_SETTINGS, NoiseComparisonConfig, NoiseComparisonRecord, NoiseComparisonSpec, planNoiseComparison, runNoiseComparison } from "./run";
 import { NoiseComparisonSummary, summarizeNoiseComparison } from "./summary";
@@ -30,6 +31,8 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
   ],
   plan: planNoiseComparison,
   run: runNoiseComparison,
+  measures: LM_MEASURES,
+  cost: lmCost,
   summarize: summarizeNoiseComparison,
   report: {
     tables: (s, c) => [

@@ -7,6 +7,7 @@ import type { Figure } from "../../report/plotly";
 import { lmComparisonTable, lmCurvesFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/define";
+import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec, planNoiseLevel, runNoiseLevel } from "./run";
 import { NoiseLevelSummary, summarizeNoiseLevel } from "./summary";
@@ -47,6 +48,8 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
   ],
   plan: planNoiseLevel,
   run: runNoiseLevel,
+  measures: LM_MEASURES,
+  cost: lmCost,
   summarize: summarizeNoiseLevel,
   report: {
     tables: (s, c) => [

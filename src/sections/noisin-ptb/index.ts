@@ -6,6 +6,7 @@
 import { lmComparisonTable, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable } from "../../families/lm/report";
 import { lmKernels } from "../../models/lm-ops";
 import { defineExperiment } from "../../experiments/define";
+import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { ACTIVATIONS, REGULARISERS } from "./paper";
 import { noisinCondition, NOISIN_PTB_CONFIGS, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec, planNoisinPtb, runNoisinPtb } from "./run";
@@ -32,6 +33,8 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
   ],
   plan: planNoisinPtb,
   run: runNoisinPtb,
+  measures: LM_MEASURES,
+  cost: lmCost,
   summarize: summarizeNoisinPtb,
   report: {
     tables: (s, c) => [

@@ -6,6 +6,7 @@ import { lmCompare, LMComparison, lmComparisonTable, LMConditionRow, lmCondition
 import { lmKernels } from "../../models/lm-ops";
 import type { Summary } from "../../experiments/contract";
 import { defineExperiment } from "../../experiments/define";
+import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { judge } from "../../experiments/verdict";
 import { NOISIN_TABLE3, planWt2, runWt2, Wt2Config, WT2_CONFIGS, Wt2Record, WT2_SETTINGS, Wt2Spec } from "./run";
@@ -44,6 +45,8 @@ export const experiment = defineExperiment<Wt2Config, Wt2Spec, Wt2Record, Wt2Sum
   ],
   plan: planWt2,
   run: runWt2,
+  measures: LM_MEASURES,
+  cost: lmCost,
   summarize: summarizeWt2,
   report: {
     tables: (s, c) => [

@@ -91,6 +91,26 @@ describe("errors name the file, line and problem", () => {
   test("a copy whose SHA-256 differs is refused unless verify is off", () => {
     fails(() => loadCorpus("ptb", { dir: ptbDir(" a b \n") }), /ptb\.train\.txt: SHA-256 [0-9a-f]{64}, expected fcea919f/);
   });
+
+  test("an empty $GRADNOISE_PTB_DIR is refused, not taken for unset; a split that is a directory is named", () => {
+    const old = process.env.GRADNOISE_PTB_DIR;
+    try {
+      process.env.GRADNOISE_PTB_DIR = "";
+      fails(() => findCorpusDir("ptb"), /\$GRADNOISE_PTB_DIR is set but empty/);
+      const d = ptbDir(" a \n");
+      rmSync(path.join(d, "ptb.valid.txt"));
+      mkdirSync(path.join(d, "ptb.valid.txt"));
+      process.env.GRADNOISE_PTB_DIR = d;
+      fails(() => loadCorpus("ptb", { verify: false }), new RegExp(`${path.join(d, "ptb.valid.txt").replace(/[.]/g, "\\.")}: .*is a directory`));
+    } finally {
+      if (old === undefined) delete process.env.GRADNOISE_PTB_DIR;
+      else process.env.GRADNOISE_PTB_DIR = old;
+    }
+  });
+
+  test("a copy with CRLF line ends is named as such, and the message says what to do from the command line", () => {
+    fails(() => loadCorpus("ptb", { dir: ptbDir(" a b \r\n") }), /ptb\.train\.txt: SHA-256 .*CRLF line ends.*npm run data -- ptb --download/);
+  });
 });
 
 const shared = path.resolve(__dirname, "..", "..", "..", "..", "..", "shared", "datasets");

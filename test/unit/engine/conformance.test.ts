@@ -16,6 +16,7 @@
  * lavapipe: ~1e-7). Integer and boolean outputs, and the noise itself (drawn
  * on the host, so bit-identical by construction), must match exactly.
  */
+import { measuresProblem } from "../../../src/experiments/measures";
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -244,7 +245,7 @@ describe("backend conformance", async () => {
           }
           // The first run may fill ctx.cache (data sets as tensors): count from after it.
           const n0 = tf.memory().numTensors;
-          for (const m of e.measures ?? []) assert.ok(Number.isFinite(record[m]), `${e.id} on ${name}: ${m} = ${String(record[m])}`);
+          assert.equal(measuresProblem(record, e.measures), undefined, `${e.id} on ${name}: a measure breaks its declared type or range`);
           assert.match(String(record.engine), new RegExp(`backend ${name}`));
           // A second run with the same cache adds no tensors (no leak per run). Leaks are
           // JavaScript-side (a missing tidy or dispose), the same on every backend, so the

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { REPO } from "../../../src/cli/jupyter";
 import type { RunSpec } from "../../../src/experiments/contract";
+import { withDigest } from "../../../src/experiments/fingerprint";
 import { acquireLock, LockHeldError, lockPath } from "../../../src/experiments/lock";
 import { mergeShardFiles, rejectedPath } from "../../../src/experiments/merge";
 import { consolidateRecords } from "../../../src/experiments/results";
@@ -47,18 +48,19 @@ const exp6Plan = (file: string) => planSweep(getExperiment("deep-mlp"), "cpu", {
 function record(plan: SweepPlan, spec: RunSpec, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const c = plan.config as { steps: number; batchSize: number; eta: number; gamma: number };
   const noisy = (spec as { setting?: string }).setting === "With Noise";
-  return {
+  return withDigest({
     ...spec, fingerprint: plan.expected.get(spec.key), scale: plan.scale, steps: c.steps, batchSize: c.batchSize,
     eta: noisy ? c.eta : null, gamma: noisy ? c.gamma : null, dropout: 0, testAccuracy: 0.5, diverged: false,
     curve: { step: [0, 10], loss: [2.3, 2.2] }, evalStep: [10], evalAccuracy: [0.5], seconds: 1, engine: "test", date: "2026-01-01T00:00:00.000Z",
     ...extra,
-  };
+  });
 }
 
-/** The same record as written before fingerprints existed. */
+/** The same record as written before fingerprints (and digests) existed. */
 function legacy(plan: SweepPlan, spec: RunSpec, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const r = record(plan, spec, extra);
   delete r.fingerprint;
+  delete r.digest;
   return r;
 }
 
@@ -116,7 +118,7 @@ describe("the results store counts only a plan's finished runs", () => {
     assert.equal(readFileSync(rejectedPath(file), "utf8"), sideBefore);
   });
 
-  test("repeats of a run: the later record wins, an earlier different one is set aside, an identical one goes quietly", () => {
+  test("repeats of a run: the first record counts, a later different one is set aside, an identical one goes quietly", () => {
     const file = path.join(tmp("dups"), "t1.jsonl");
     const plan = exp6Plan(file);
     const [a, b] = plan.specs;
@@ -126,11 +128,11 @@ describe("the results store counts only a plan's finished runs", () => {
     writeFileSync(file.replace(".jsonl", ".shard1.jsonl"), jsonl([record(plan, b)]));
     const warned: string[] = [];
     const audit = settleSweep(plan, (w) => warned.push(w));
-    assert.deepEqual(audit.records.map((r) => [r.key, r.date]), [[a.key, second.date], [b.key, "2026-01-01T00:00:00.000Z"]]);
+    assert.deepEqual(audit.records.map((r) => [r.key, r.date]), [[a.key, first.date], [b.key, "2026-01-01T00:00:00.000Z"]]);
     assert.equal(warned.length, 1);
-    assert.match(warned[0], /t1\.jsonl:1: "exp6\/No Noise\/lr=0\.1\/run0": replaced by .*t1\.jsonl:3, a later record of the same run/);
+    assert.match(warned[0], /t1\.jsonl:3: "exp6\/No Noise\/lr=0\.1\/run0": a second, different record of this run \(the first, at .*t1\.jsonl:1, is the one counted\)/);
     assert.ok(!existsSync(file.replace(".jsonl", ".shard1.jsonl")), "worker files are merged away");
-    assert.equal(readFileSync(file, "utf8"), jsonl([second, record(plan, b)]), "plan order");
+    assert.equal(readFileSync(file, "utf8"), jsonl([first, record(plan, b)]), "plan order");
   });
 
   test("consolidating worker files keeps every line it does not carry over in the side file", () => {
@@ -146,20 +148,16 @@ describe("the results store counts only a plan's finished runs", () => {
     assert.match(warned.join("\n"), /r\.jsonl:1: replaced by .*r\.shard0\.jsonl:1/);
   });
 
-  test("the CLI: reusing --out with another scale or budget redoes the runs and sets the old records aside", () => {
+  test("the CLI: reusing --out with another scale or budget refuses and keeps the finished sweep (store-integrity.test.ts has the details)", () => {
     const dir = tmp("rescale");
     const out = path.join(dir, "m.jsonl");
     const smoke = cli(["method", "--scale", "smoke", "--workers", "1", "--out", out]);
     assert.equal(smoke.status, 0, smoke.stderr);
-    // Same file, another scale (and a short budget so the test is quick): nothing of the smoke sweep counts.
+    const before = readFileSync(out, "utf8");
     const cpu = cli(["method", "--scale", "cpu", "--steps", "20", "--seeds", "1", "--workers", "1", "--out", out]);
-    assert.equal(cpu.status, 0, cpu.stderr);
-    assert.match(cpu.stdout, /2 runs, 0 already in .*m\.jsonl, 2 to do/);
-    const notes = cpu.stderr.split("\n").filter((l) => l.includes("set aside in"));
-    assert.equal(notes.length, 2, cpu.stderr);
-    assert.match(notes[0], /m\.jsonl:1: "seed1\/no noise": fingerprint .* is not the plan's/);
-    assert.equal(sideLines(out).length, 2);
-    assert.match(cpu.stdout, /no noise 1 of 1, with noise 1 of 1/, "the table says how many planned runs it holds");
+    assert.equal(cpu.status, 1, cpu.stdout);
+    assert.match(cpu.stderr, /m\.jsonl holds 2 record\(s\) of another sweep .*line 1, fingerprint .* is not the plan's/);
+    assert.equal(readFileSync(out, "utf8"), before);
   });
 });
 
