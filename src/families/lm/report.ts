@@ -118,6 +118,13 @@ export interface LMComparison {
   high: number;
   /** Paired t test over seeds, two-sided. */
   p: number;
+  /**
+   * The same pairs on a relative scale: a / b - 1 as exp(mean log ratio) - 1,
+   * with the paired t test's interval and p on the log ratios (perplexities at
+   * our budget are far from the paper's, so verdicts compare ratios); NaN
+   * where a value is not positive.
+   */
+  relative: { difference: number; low: number; high: number; p: number };
 }
 
 /** a minus b on `measure`, paired by seed; undefined with fewer than 2 pairs. */
@@ -127,7 +134,11 @@ export function lmCompare(records: readonly LMRecordLike[], a: string, b: string
   const seeds = [...ma.keys()].filter((s) => mb.has(s)).sort((x, y) => x - y);
   if (seeds.length < 2) return undefined;
   const r = pairedTTest(seeds.map((s) => ma.get(s)!), seeds.map((s) => mb.get(s)!));
-  return { a, b, measure, pairs: seeds.length, difference: r.difference, low: r.low, high: r.high, p: r.p };
+  // Perplexities are positive; other measures (tests' toy values) may not be: then no ratio.
+  const positive = seeds.every((s) => ma.get(s)! > 0 && mb.get(s)! > 0);
+  const l = positive ? pairedTTest(seeds.map((s) => Math.log(ma.get(s)!)), seeds.map((s) => Math.log(mb.get(s)!))) : undefined;
+  const relative = l ? { difference: Math.expm1(l.difference), low: Math.expm1(l.low), high: Math.expm1(l.high), p: l.p } : { difference: NaN, low: NaN, high: NaN, p: NaN };
+  return { a, b, measure, pairs: seeds.length, difference: r.difference, low: r.low, high: r.high, p: r.p, relative };
 }
 
 const fmt = (x: number | undefined, lo?: number, hi?: number) => (x === undefined || !Number.isFinite(x) ? "" : lo !== undefined && hi !== undefined && Number.isFinite(lo) && hi > lo ? `${x.toFixed(1)} [${lo.toFixed(1)}, ${hi.toFixed(1)}]` : x.toFixed(1));

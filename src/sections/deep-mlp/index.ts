@@ -71,7 +71,7 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
       },
       { name: "comparisons", caption: "With noise vs no noise (two-sided tests over the runs of both learning rates):", rows: table1ComparisonRows(s.comparisons) },
     ],
-    verdicts: "Verdicts (with noise minus without, on the average; a paper difference under 1 point counts as none; significance at p < 0.05):",
+    verdicts: "Verdicts (with noise minus without, on the average, absolute points; interval and p from one permutation test; margin, smallest reachable p and rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(records, _s, c) {
       return [
         { name: "table1-accuracy", title: "Table 1: final test accuracy of every run beside the paper's best and average", fig: table1AccuracyFigure(records), height: 620 },

@@ -335,7 +335,7 @@ describe("Table 2 sweep", () => {
       assert.match(r.stdout, /with --tasks 1,4 --eta 1: 8 runs/);
       assert.match(r.stdout, /smoke scale, 8 of 8 planned runs/);
       assert.match(r.stdout, /two-stage \+ noise +2 +.*5\.9%/);
-      assert.match(r.stdout, /p \(paired permutation\)/);
+      assert.match(r.stdout, /p \(sign-flip\)/);
       assert.match(r.stdout, /two-stage: validation error, with noise minus without:\*\* paper -0\.1 points/);
       const recs = loadRecords<MemN2NRunRecord>(out);
       assert.deepEqual([...new Set(recs.map((x) => x.task))].sort(), [1, 4]);
