@@ -73,7 +73,7 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     tables: (s, c) => [
       {
         name: "table2",
-        caption: `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs.`,
+        caption: `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs. Per task and setting the restart with the lowest training error is kept (the paper's rule, after Sukhbaatar et al.); ties (many restarts reach 0% training error) go to the lowest final training loss, then the lowest restart index: validation and test errors play no part in the choice. The paper reports training and validation error (Table 2), no test error; ours is given for reference. Validation intervals: percentile bootstrap of the mean over tasks.`,
         diverged: `here restarts, the classes being words and memory slots; they take part in restart selection like any other, so one enters the averages only when kept (the lowest training error of its task; "kept" counts those)`,
         rows: table2Rows(s.rows),
       },

@@ -29,7 +29,11 @@ export interface Table2Selected {
   /** Restarts of this task and setting that diverged (train/divergence.ts), and whether the kept one did. */
   diverged: number;
   keptDiverged: boolean;
-  /** The kept restart (lowest training error; ties: lowest validation error, then lowest index). */
+  /**
+   * The kept restart: lowest training error, as in the paper (Sukhbaatar et al.'s protocol); ties (common: many restarts
+   * reach 0% training error) go to the lowest final training loss (last epoch's mean batch loss), then the lowest index.
+   * Validation and test errors play no part in the choice.
+   */
   restart: number;
   trainError: number;
   /** The kept restart's training loss at its last epoch (the tie-break). */
@@ -153,7 +157,8 @@ export function summarizeTable2(unordered: MemN2NRunRecord[], seed: string | num
     for (const setting of TABLE2_SETTINGS) {
       const rs = records.filter((r) => r.task === task && r.setting === setting);
       if (rs.length === 0) continue;
-      const best = rs.reduce((a, b) => (b.trainError < a.trainError || (b.trainError === a.trainError && b.validationError < a.validationError) ? b : a));
+      // Lowest training error; ties by lowest final training loss; then the lowest index (rs is sorted by restart).
+      const best = rs.reduce((a, b) => (b.trainError < a.trainError || (b.trainError === a.trainError && finalLoss(b) < finalLoss(a)) ? b : a));
       selected.push({
         task, taskName: best.taskName, setting, restarts: rs.length,
         plannedRestarts: planned?.filter((x) => x.task === task && x.setting === setting).length,
