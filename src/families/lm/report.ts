@@ -229,18 +229,21 @@ export function lmDifferenceFigure(records: readonly LMRecordLike[], specs: read
       dots.y.push(r.d);
       dots.text.push(`seed ${r.seed}`);
     }
-    const t = rel.length >= 2 ? tInterval(rel.map((r) => r.d)) : undefined;
+    // The verdicts' interval (lmVerdict): a t interval over seeds of log(a / b), shown as exp(.) - 1 in %.
+    const logs = [...ma.keys()].filter((k) => mb.has(k) && ma.get(k)! > 0 && mb.get(k)! > 0).map((k) => Math.log(ma.get(k)! / mb.get(k)!));
+    const t = logs.length >= 2 ? tInterval(logs) : undefined;
+    const pct = (v: number) => 100 * Math.expm1(v);
     x.push(label);
-    mean.push(t ? t.mean : rel.length ? rel[0].d : null);
-    lo.push(t ? t.mean - t.low : 0);
-    hi.push(t ? t.high - t.mean : 0);
+    mean.push(t ? pct(t.mean) : rel.length ? rel[0].d : null);
+    lo.push(t ? pct(t.mean) - pct(t.low) : 0);
+    hi.push(t ? pct(t.high) - pct(t.mean) : 0);
     paper.push(sp.paper ? 100 * (sp.paper.a / sp.paper.b - 1) : null);
   }
   const which = measure === "testPerplexity" ? "test" : "validation";
   return {
     data: [
       { x: dots.x, y: dots.y, text: dots.text, mode: "markers", name: "our seeds", marker: { color: "#9ecae1", size: 7 } },
-      { x, y: mean, mode: "markers", name: "ours: mean, 95% t interval over seeds", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
+      { x, y: mean, mode: "markers", name: "ours: geometric mean ratio - 1, 95% t interval of log ratios over seeds (as the verdicts)", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
       ...(paper.some((v) => v !== null) ? [{ x, y: paper, mode: "markers", name: "paper", marker: { color: "#d62728", size: 12, symbol: "x" } }] : []),
     ],
     layout: {
