@@ -19,7 +19,7 @@ import { trainingCost } from "../experiments/results";
 import { Scale } from "../experiments/scale";
 import { loadStudies, studyTables } from "../experiments/studies";
 import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
-import type { VerdictLabel } from "../experiments/verdict";
+import { VERDICT_LABELS, VerdictLabel } from "../experiments/verdict";
 import { tableMarkdown } from "../report/table";
 import { REPO } from "./jupyter";
 
@@ -102,16 +102,7 @@ export function writeResultsPage(ex: AnyExperiment, scale: Scale, plan?: SweepPl
   return rel;
 }
 
-const VERDICT_ORDER: readonly VerdictLabel[] = [
-  "agrees",
-  "agrees: no difference",
-  "same direction, not significant",
-  "inconclusive: interval too wide",
-  "opposite direction, not significant",
-  "not reproduced: no difference",
-  "disagrees",
-  "disagrees: we see a difference",
-];
+const VERDICT_ORDER: readonly VerdictLabel[] = VERDICT_LABELS;
 
 /** "agrees 2, disagrees 1": the summary's verdicts counted by label, in a fixed order. */
 export function verdictCounts(labels: readonly string[]): string {

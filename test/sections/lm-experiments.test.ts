@@ -69,15 +69,19 @@ describe("per-condition rows and comparisons", () => {
     assert.equal(lmCompare([rec("x", 1, 1), rec("y", 1, 2)], "x", "y"), undefined, "one pair is no test");
   });
 
-  test("relative-difference figure: per seed a / b - 1 in %, diverged and unpaired runs out, the paper's ratio, t interval over seeds", () => {
+  test("relative-difference figure: per seed a / b - 1 in %, diverged and unpaired runs out, the paper's ratio, the verdicts' log-ratio t interval over seeds", () => {
     const rs = [rec("x", 1, 110), rec("x", 2, 99), rec("x", 3, null), rec("x", 4, 120), rec("y", 1, 100), rec("y", 2, 100), rec("y", 3, 100), rec("z", 1, 50)];
     const f = lmDifferenceFigure(rs, [{ a: "x", b: "y", label: "x vs y", paper: { a: 98, b: 95 } }, { a: "z", b: "y" }]);
     const [dots, means, paper] = f.data as { x: string[]; y: (number | null)[]; error_y?: { array: number[]; arrayminus: number[] } }[];
     assert.deepEqual(dots.x, ["x vs y", "x vs y", "z vs y"]);
     dots.y.forEach((v, i) => close(v!, [10, -1, -50][i], 1e-9));
-    close(means.y[0]!, 4.5, 1e-9);
-    // Two seeds: half-width t(0.975, 1) x sd / sqrt(2) = 12.706 x 7.778 / 1.414.
-    close(means.error_y!.array[0], 12.706204736 * Math.sqrt(((10 - 4.5) ** 2 + (-1 - 4.5) ** 2) / 1) / Math.sqrt(2), 1e-4);
+    // The verdicts' scale: exp(mean log ratio) - 1, with the t interval of the log ratios over seeds (two seeds: t(0.975, 1) = 12.706).
+    const logs = [Math.log(1.1), Math.log(0.99)];
+    const m = (logs[0] + logs[1]) / 2;
+    const half = (12.706204736 * Math.sqrt((logs[0] - m) ** 2 + (logs[1] - m) ** 2)) / Math.sqrt(2);
+    close(means.y[0]!, 100 * Math.expm1(m), 1e-9);
+    close(means.error_y!.array[0], 100 * (Math.expm1(m + half) - Math.expm1(m)), 1e-4);
+    close(means.error_y!.arrayminus[0], 100 * (Math.expm1(m) - Math.expm1(m - half)), 1e-4);
     assert.equal(means.y[1], -50, "one pair: its value, no interval");
     assert.deepEqual(means.error_y!.array.slice(1), [0]);
     close(paper.y[0]!, 100 * (98 / 95 - 1), 1e-9);

@@ -12,5 +12,6 @@ export type { LMOutcome } from "./recipe";
 export { identicalLMRun, LM_MEASURES, lmRun, runLMRecord } from "./record";
 export type { LMRunRecord } from "./record";
 export { assertOneFormulation, lmCompare, lmComparisonTable, lmConditionRows, lmCurvesFigure, lmDifferenceFigure, lmPaperFigure, lmRowsTable, overfitting } from "./report";
-export { lmVerdict } from "./verdict";
+export { LM_MARGIN, LM_MARGIN_REASON, lmVerdict } from "./verdict";
+export type { LMPaperClaim } from "./verdict";
 export type { LMComparison, LMConditionRow, LMConditionSpec, LMDifferenceSpec, LMMeasure, LMRecordLike } from "./report";

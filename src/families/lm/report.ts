@@ -118,6 +118,13 @@ export interface LMComparison {
   high: number;
   /** Paired t test over seeds, two-sided. */
   p: number;
+  /**
+   * The same pairs on a relative scale: a / b - 1 as exp(mean log ratio) - 1,
+   * with the paired t test's interval and p on the log ratios (perplexities at
+   * our budget are far from the paper's, so verdicts compare ratios); NaN
+   * where a value is not positive.
+   */
+  relative: { difference: number; low: number; high: number; p: number };
 }
 
 /** a minus b on `measure`, paired by seed; undefined with fewer than 2 pairs. */
@@ -127,7 +134,11 @@ export function lmCompare(records: readonly LMRecordLike[], a: string, b: string
   const seeds = [...ma.keys()].filter((s) => mb.has(s)).sort((x, y) => x - y);
   if (seeds.length < 2) return undefined;
   const r = pairedTTest(seeds.map((s) => ma.get(s)!), seeds.map((s) => mb.get(s)!));
-  return { a, b, measure, pairs: seeds.length, difference: r.difference, low: r.low, high: r.high, p: r.p };
+  // Perplexities are positive; other measures (tests' toy values) may not be: then no ratio.
+  const positive = seeds.every((s) => ma.get(s)! > 0 && mb.get(s)! > 0);
+  const l = positive ? pairedTTest(seeds.map((s) => Math.log(ma.get(s)!)), seeds.map((s) => Math.log(mb.get(s)!))) : undefined;
+  const relative = l ? { difference: Math.expm1(l.difference), low: Math.expm1(l.low), high: Math.expm1(l.high), p: l.p } : { difference: NaN, low: NaN, high: NaN, p: NaN };
+  return { a, b, measure, pairs: seeds.length, difference: r.difference, low: r.low, high: r.high, p: r.p, relative };
 }
 
 const fmt = (x: number | undefined, lo?: number, hi?: number) => (x === undefined || !Number.isFinite(x) ? "" : lo !== undefined && hi !== undefined && Number.isFinite(lo) && hi > lo ? `${x.toFixed(1)} [${lo.toFixed(1)}, ${hi.toFixed(1)}]` : x.toFixed(1));
@@ -218,18 +229,21 @@ export function lmDifferenceFigure(records: readonly LMRecordLike[], specs: read
       dots.y.push(r.d);
       dots.text.push(`seed ${r.seed}`);
     }
-    const t = rel.length >= 2 ? tInterval(rel.map((r) => r.d)) : undefined;
+    // The verdicts' interval (lmVerdict): a t interval over seeds of log(a / b), shown as exp(.) - 1 in %.
+    const logs = [...ma.keys()].filter((k) => mb.has(k) && ma.get(k)! > 0 && mb.get(k)! > 0).map((k) => Math.log(ma.get(k)! / mb.get(k)!));
+    const t = logs.length >= 2 ? tInterval(logs) : undefined;
+    const pct = (v: number) => 100 * Math.expm1(v);
     x.push(label);
-    mean.push(t ? t.mean : rel.length ? rel[0].d : null);
-    lo.push(t ? t.mean - t.low : 0);
-    hi.push(t ? t.high - t.mean : 0);
+    mean.push(t ? pct(t.mean) : rel.length ? rel[0].d : null);
+    lo.push(t ? pct(t.mean) - pct(t.low) : 0);
+    hi.push(t ? pct(t.high) - pct(t.mean) : 0);
     paper.push(sp.paper ? 100 * (sp.paper.a / sp.paper.b - 1) : null);
   }
   const which = measure === "testPerplexity" ? "test" : "validation";
   return {
     data: [
       { x: dots.x, y: dots.y, text: dots.text, mode: "markers", name: "our seeds", marker: { color: "#9ecae1", size: 7 } },
-      { x, y: mean, mode: "markers", name: "ours: mean, 95% t interval over seeds", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
+      { x, y: mean, mode: "markers", name: "ours: geometric mean ratio - 1, 95% t interval of log ratios over seeds (as the verdicts)", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
       ...(paper.some((v) => v !== null) ? [{ x, y: paper, mode: "markers", name: "paper", marker: { color: "#d62728", size: 12, symbol: "x" } }] : []),
     ],
     layout: {

@@ -162,11 +162,14 @@ export function table1Rows(rows: Table1RowSummary[]): Record<string, Cell>[] {
 }
 
 /** With-noise vs no-noise comparisons formatted for display. */
+/** An interval end in points; an unbounded end as ∞. */
+const end = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : x > 0 ? "+∞" : "−∞");
+
 export function table1ComparisonRows(cs: Table1Comparison[]): Record<string, Cell>[] {
   return cs.map((c) => ({
     experiment: c.title,
     "runs per setting": c.runs,
-    "avg difference, ours (points)": (100 * c.difference).toFixed(1),
+    "avg difference, ours (points) [95% CI, the permutation test inverted]": `${(100 * c.difference).toFixed(1)} [${end(c.low)}, ${end(c.high)}]`,
     "avg difference, paper (points)": (100 * c.paperDifference).toFixed(1),
     "p, permutation": formatP(c.pPermutation, 4),
     "p, Mann-Whitney": formatP(c.pMannWhitney, 4),

@@ -52,7 +52,7 @@ export const experiment = defineExperiment<LmPtbConfig, LmPtbSpec, LmPtbRecord, 
       },
       { name: "comparisons", caption: "Each noisy row minus its eta = 0 row, paired by seed (paired t test over seeds):", rows: lmComparisonTable(s.comparisons) },
     ],
-    verdicts: "Verdicts (a paper difference under 1 perplexity point counts as none; without dropout the paper reports no improvement, read as no difference; significance at p < 0.05):",
+    verdicts: "Verdicts (test perplexity as a ratio, eta over eta 0, minus 1: our perplexities at this budget are not the paper's, so absolute points do not carry; the paper's eta 0.001 (95 vs 95) and its no-dropout runs (\"a similar lack of improvement\") are read as \"does not help\", which allows a penalty; rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(records, s, c) {
       const conds = lmPtbConditions(c).map((x) => x.condition);
       return [

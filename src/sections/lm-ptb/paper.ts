@@ -8,5 +8,3 @@
  */
 export const SECTION46_PERPLEXITY: Readonly<Record<string, number>> = { "0": 95, "0.001": 95, "0.01": 98 };
 
-/** Paper differences under 1 perplexity point count as "no difference". */
-export const NEGLIGIBLE_PPL = 1;

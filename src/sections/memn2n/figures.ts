@@ -10,7 +10,8 @@ import { TABLE2_SETTINGS, Table2Setting } from "./paper";
 import type { AttentionPicture } from "../../families/memn2n";
 import type { MemN2NRunRecord } from "./run";
 import type { Table2Comparison, Table2Row, Table2Selected } from "./summary";
-import { bootstrapCI, formatP, mean } from "../../stats";
+import { formatP, mean } from "../../stats";
+import { signFlipDifference } from "../../stats/inversion";
 import { TABLE2 } from "./paper";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -37,16 +38,22 @@ export function table2Rows(rows: Table2Row[]): Record<string, Cell>[] {
   }));
 }
 
+const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}` : x > 0 ? "+∞" : "−∞");
+/** "+1.0 [-0.1, +2.1]" in points. */
+const ci = (d: number, lo: number, hi: number) => `${signed(d)} [${signed(lo)}, ${signed(hi)}]`;
+
 export function table2ComparisonRows(cs: Table2Comparison[]): Record<string, Cell>[] {
   return cs.map((c) => ({
     procedure: c.stages,
     "tasks (pairs)": c.tasks,
-    "train: noise - none, ours (points)": (100 * c.trainDifference).toFixed(1),
+    "train: noise - none, ours (points) [95% CI]": ci(c.trainDifference, c.trainLow, c.trainHigh),
     "train, paper": (100 * c.paperTrainDifference).toFixed(1),
-    "p (paired permutation)": formatP(c.pTrain, 4),
-    "validation: noise - none, ours": (100 * c.validationDifference).toFixed(1),
+    "p (sign-flip)": formatP(c.pTrain, 4),
+    "validation: noise - none, ours [95% CI]": ci(c.validationDifference, c.validationLow, c.validationHigh),
     "validation, paper": (100 * c.paperValidationDifference).toFixed(1),
-    "p (paired permutation) ": formatP(c.pValidation, 4),
+    "p (sign-flip) ": formatP(c.pValidation, 4),
+    "test: noise - none, ours [95% CI] (paper: not reported)": ci(c.testDifference, c.testLow, c.testHigh),
+    "p (sign-flip)  ": formatP(c.pTest, 4),
   }));
 }
 
@@ -76,7 +83,7 @@ export interface NoiseVariantInterval {
   tasks: number;
   /** Validation error with noise minus without, per task (kept restarts), in task order. */
   differences: number[];
-  /** Their mean (the comparison's validationDifference) and its 95% paired bootstrap interval over tasks. */
+  /** Their mean (the comparison's validationDifference) and its 95% interval over tasks (the sign-flip test, inverted). */
   mean: number;
   low: number;
   high: number;
@@ -86,8 +93,9 @@ export interface NoiseVariantInterval {
 
 /**
  * For each noise and procedure: validation error with noise minus without, per
- * task, and a 95% percentile-bootstrap interval of the mean over tasks
- * (resampling tasks, so the pairs stay together; seeded by noise and procedure).
+ * task, and the 95% interval of the mean over tasks that the text's verdicts
+ * use: the paired sign-flip test, inverted, with the summary's seed (so the
+ * figure and the tables show one interval).
  */
 export function noiseVariantIntervals(variants: readonly { label: string; selected: readonly Table2Selected[] }[], seed: string | number = 2016): NoiseVariantInterval[] {
   const out: NoiseVariantInterval[] = [];
@@ -98,7 +106,7 @@ export function noiseVariantIntervals(variants: readonly { label: string; select
       const tasks = [...noisy.keys()].filter((t) => plain.has(t)).sort((a, b) => a - b);
       if (tasks.length < 2) continue;
       const differences = tasks.map((t) => noisy.get(t)! - plain.get(t)!);
-      const ci = bootstrapCI(differences, { seed: `${seed}/noise-variants/${v.label}/${stages}` });
+      const ci = signFlipDifference(tasks.map((t) => noisy.get(t)!), tasks.map((t) => plain.get(t)!), { seed: `${seed}/${stages}/validation`, unit: "tasks" });
       out.push({
         label: v.label, stages, tasks: tasks.length, differences, mean: mean(differences), low: ci.low, high: ci.high,
         paper: TABLE2[`${stages} + noise`].validation - TABLE2[stages].validation,
@@ -110,8 +118,8 @@ export function noiseVariantIntervals(variants: readonly { label: string; select
 
 /**
  * Each noise against the same restarts without noise: the mean validation-error
- * difference over tasks (points; negative: noise helps) with its 95% bootstrap
- * interval, one-stage and two-stage side by side, the paper's (annealed)
+ * difference over tasks (points; negative: noise helps) with its 95%
+ * interval (the sign-flip test, inverted), one-stage and two-stage side by side, the paper's (annealed)
  * difference as an open star, and a line at zero.
  */
 export function noiseVariantFigure(intervals: readonly NoiseVariantInterval[], title: string): Figure {
@@ -124,7 +132,7 @@ export function noiseVariantFigure(intervals: readonly NoiseVariantInterval[], t
     const color = TABLE2_COLORS[`${stages} + noise`];
     const at = xs.map((x) => labels.indexOf(x.label) + offset[stages]);
     data.push({
-      type: "scatter", mode: "markers", name: `${stages}: noise - none, mean over tasks [95% bootstrap CI]`, x: at, y: xs.map((x) => 100 * x.mean),
+      type: "scatter", mode: "markers", name: `${stages}: noise - none, mean over tasks [95% CI, sign-flip test inverted]`, x: at, y: xs.map((x) => 100 * x.mean),
       error_y: { type: "data", symmetric: false, array: xs.map((x) => 100 * (x.high - x.mean)), arrayminus: xs.map((x) => 100 * (x.mean - x.low)), color, thickness: 1.5, width: 6 },
       text: xs.map((x) => `${x.label}, ${stages}: ${(100 * x.mean).toFixed(1)} [${(100 * x.low).toFixed(1)}, ${(100 * x.high).toFixed(1)}] points over ${x.tasks} tasks`),
       hoverinfo: "text", marker: { color, size: 10 },

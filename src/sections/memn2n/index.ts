@@ -79,14 +79,14 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
     tables: (s, c) => [
       {
         name: "table2",
-        caption: `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs.`,
+        caption: `Ours: ${c.restarts} restart(s) per task and setting, ${c.epochs} epochs; "tasks" and "restarts" are how many of the planned this table holds. Paper: 10 restarts, 200 epochs. Per task and setting the restart with the lowest training error is kept (the paper's rule, after Sukhbaatar et al.); ties (many restarts reach 0% training error) go to the lowest final training loss, then the lowest restart index: validation and test errors play no part in the choice. The paper reports training and validation error (Table 2), no test error; ours is given for reference. Validation intervals: percentile bootstrap of the mean over tasks.`,
         diverged: `here restarts, the classes being words and memory slots; they take part in restart selection like any other, so one enters the averages only when kept (the lowest training error of its task; "kept" counts those)`,
         rows: table2Rows(s.rows),
       },
-      { name: "comparisons", caption: "With noise vs without (paired sign-flip permutation test over tasks, two-sided; negative = noise lowers the error):", rows: table2ComparisonRows(s.comparisons) },
+      { name: "comparisons", caption: "With noise vs without, over tasks (points; negative = noise lowers the error): each difference with its 95% interval and two-sided p from one test, the paired sign-flip permutation test (10,000 sign flips; the interval is the shifts it does not reject). The paper reports no test error:", rows: table2ComparisonRows(s.comparisons) },
       { name: "per-task", caption: "Test error per task (kept restart) beside the reference MemN2N (Sukhbaatar et al. 2015, 3 hops PE LS RN, 1k):", rows: perTaskRows(s.selected) },
     ],
-    verdicts: "Verdicts (a paper difference under 1 point counts as none; significance at p < 0.05):",
+    verdicts: "Verdicts (docs/verdicts.md: each claim's margin, test and smallest reachable p beside it; significance at p < 0.05):",
     async figures(records, s, c, onProgress) {
       const demo = await attentionDemo(c, (e, n) => onProgress?.(e / n, `task 2 attention model, epoch ${e}/${n}`));
       return [
@@ -108,10 +108,10 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
         { label: annealed, selected: standard.summary.selected },
         ...variants.map((r) => ({ label: r.study.title.replace(/, noisy settings$/, ""), selected: (r.summary as Table2Summary).selected })),
       ]);
-      const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% bootstrap CI";
+      const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% CI (sign-flip test inverted)";
       return [{
         name: "study-memn2n-noise-variants", title, fig: noiseVariantFigure(intervals, title), height: 520,
-        source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: percentile bootstrap over tasks (10,000 resamples, seeded)`,
+        source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: the paired sign-flip permutation test over tasks, inverted (10,000 sign flips, the comparisons table's seed), as in the text`,
       }];
     },
     protocol: (c) => protocolRows(c),

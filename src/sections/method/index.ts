@@ -48,7 +48,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
         rows: plateauRows(s),
       },
     ],
-    verdicts: "Verdict (a paper difference under 1 point counts as none; significance at p < 0.05):",
+    verdicts: "Verdict (interval and p from one permutation test; with 3 runs a side its p cannot go below 0.1; rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(_records, s) {
       const figs = plateauFigures(s);
       return [

@@ -46,7 +46,7 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
         ],
       },
     ],
-    verdicts: "Each paper's claim carried to this model (a paper difference under 1 perplexity point counts as none; significance at p < 0.05):",
+    verdicts: "Each paper's claim carried to this model (test perplexity as a ratio minus 1, margin 1%; GN 4.6 read as \"does not help\", which allows a penalty; rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(records, s, c) {
       return [
         { name: "noise-comparison-curves", title: "Noise comparison: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 480 },

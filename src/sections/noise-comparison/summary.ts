@@ -47,8 +47,8 @@ export function summarizeNoiseComparison(records: NoiseComparisonRecord[], c: No
   }
   const verdicts: Verdict[] = [];
   const g = comparisons.find((x) => x.a === "gradient noise" && x.b === "neither");
-  if (g) verdicts.push(lmVerdict("GN 4.6 on this model: test perplexity, gradient noise minus neither (paper: no improvement)", 0, g, 1));
+  if (g) verdicts.push(lmVerdict("GN 4.6 on this model: test perplexity, gradient noise over neither (paper: no improvement)", "does not help", g));
   const h = comparisons.find((x) => x.a === "hidden-state noise" && x.b === "neither");
-  if (h) verdicts.push(lmVerdict("NOISIN Table 3's effect on this model: test perplexity, hidden-state noise minus neither (paper, WikiText-2: -1.1)", 104.7 - 105.8, h, 1));
+  if (h) verdicts.push(lmVerdict("NOISIN Table 3's effect on this model: test perplexity, hidden-state noise over neither (paper, WikiText-2: 104.7 vs 105.8)", { a: 104.7, b: 105.8 }, h));
   return { rows, comparisons, interaction, verdicts };
 }

@@ -50,7 +50,7 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
       { name: "wins", caption: "Rows won by each regulariser (lowest mean test perplexity within a layers x activation block):", rows: bestRegulariserCounts(s, c) },
       { name: "comparisons", caption: "Each regulariser minus none, same architecture, paired by seed (paired t test over seeds):", rows: lmComparisonTable(s.comparisons) },
     ],
-    verdicts: "Verdicts (a paper difference under 1 perplexity point counts as none; significance at p < 0.05):",
+    verdicts: "Verdicts (test perplexity as a ratio, regulariser over none, minus 1, margin 1%: our perplexities at this budget are not the paper's; rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(records, s, c) {
       const figs = c.layers.map((l) => ({
         name: `noisin-ptb-curves-L${l}`,

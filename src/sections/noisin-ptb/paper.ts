@@ -22,5 +22,3 @@ export const NOISIN_TABLE2: Readonly<Record<number, Readonly<Record<Activation, 
   },
 };
 
-/** Paper differences under 1 perplexity point count as "no difference". */
-export const NEGLIGIBLE_PPL = 1;

@@ -5,7 +5,7 @@
 import type { Verdict } from "../../experiments/verdict";
 import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, LMConditionSpec, LMDifferenceSpec } from "../../families/lm/report";
 import { lmVerdict } from "../../families/lm/verdict";
-import { NEGLIGIBLE_PPL, NOISIN_TABLE2 } from "./paper";
+import { NOISIN_TABLE2 } from "./paper";
 import { noisinCondition, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec } from "./run";
 
 export interface NoisinPtbSummary {
@@ -38,7 +38,7 @@ export function summarizeNoisinPtb(records: NoisinPtbRecord[], c: NoisinPtbConfi
       if (!cmp) continue;
       comparisons.push(cmp);
       const p = NOISIN_TABLE2[l]?.[a];
-      if (p) verdicts.push(lmVerdict(`${l}-layer ${a}: test perplexity, ${r} minus none`, p[r] - p.none, cmp, NEGLIGIBLE_PPL));
+      if (p) verdicts.push(lmVerdict(`${l}-layer ${a}: test perplexity, ${r} over none`, { a: p[r], b: p.none }, cmp));
     }
   }
   return { rows, comparisons, verdicts };

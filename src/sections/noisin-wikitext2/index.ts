@@ -8,7 +8,7 @@ import type { Summary } from "../../experiments/contract";
 import { defineExperiment } from "../../experiments/define";
 import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
-import { judge } from "../../experiments/verdict";
+import { lmVerdict } from "../../families/lm/verdict";
 import { NOISIN_TABLE3, planWt2, runWt2, Wt2Config, WT2_CONFIGS, Wt2Record, WT2_SETTINGS, Wt2Spec } from "./run";
 
 export * from "./run";
@@ -27,7 +27,7 @@ export function summarizeWt2(records: Wt2Record[], c: Wt2Config, planned?: reado
   const learnedGamma = g.length ? g[0].map((_, l) => g.reduce((s, x) => s + x[l], 0) / g.length) : [];
   return {
     rows, comparisons: cmp ? [cmp] : [], learnedGamma,
-    verdicts: cmp ? [judge({ claim: "WikiText-2 2x200 LSTM: test perplexity, NOISIN minus none", paper: NOISIN_TABLE3.NOISIN - NOISIN_TABLE3.none, ours: cmp.difference, interval: [cmp.low, cmp.high], p: cmp.p, n: cmp.pairs, negligible: 1, unit: "raw" })] : [],
+    verdicts: cmp ? [lmVerdict("WikiText-2 2x200 LSTM: test perplexity, NOISIN over none", { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none }, cmp)] : [],
   };
 }
 
@@ -53,7 +53,7 @@ export const experiment = defineExperiment<Wt2Config, Wt2Spec, Wt2Record, Wt2Sum
       { name: "rows", caption: `Ours: mean over ${c.seeds} seed(s) [95% t interval over seeds]${c.base.evalTokens ? `, final perplexities on the first ${c.base.evalTokens} tokens of each split` : ""}; paper: test perplexity. Learned std after the last epoch (mean over NOISIN runs, per layer): ${s.learnedGamma.map((x) => x.toFixed(3)).join(", ") || "-"}.`, diverged: "", rows: lmRowsTable(s.rows) },
       { name: "comparisons", caption: "NOISIN minus none, paired by seed (paired t test):", rows: lmComparisonTable(s.comparisons) },
     ],
-    verdicts: "Verdict (a paper difference under 1 perplexity point counts as none; the paper's is 1.1):",
+    verdicts: "Verdict (test perplexity as a ratio, NOISIN over none, minus 1, margin 1%; the paper's is 104.7 / 105.8 - 1 = -1.0%; rule: docs/verdicts.md):",
     async figures(records, s, c) {
       return [
         { name: "noisin-wikitext2-curves", title: "NOISIN Table 3: validation perplexity per epoch", fig: lmCurvesFigure(records, c.settings), height: 460 },

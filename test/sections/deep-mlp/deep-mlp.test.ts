@@ -12,6 +12,7 @@ import { loadRecords } from "../../../src/experiments/results";
 import { planSweep, runSweep } from "../../../src/experiments/sweep";
 import { MLP, MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
 import { getExperiment } from "../../../src/experiments/registry";
+import { VERDICT_LABELS } from "../../../src/experiments/verdict";
 
 before(async () => {
   await selectBackend({ requiredKernels: MLP_TRAINING_KERNELS });
@@ -134,7 +135,7 @@ describe("sweeps", () => {
     assert.match(r.stdout, /smoke scale, 26 of 26 planned runs/);
     assert.match(r.stdout, /Bad Init \(Zero Init\) \+ Gradient Clip = 10 +With Noise .*94\.5%/);
     assert.match(r.stdout, /p, permutation/);
-    assert.match(r.stdout, /\*\*(agrees|same direction, not significant|disagrees|opposite direction, not significant|agrees: no difference|inconclusive: interval too wide|disagrees: we see a difference)\*\*/);
+    assert.match(r.stdout, new RegExp(`\\*\\*(${VERDICT_LABELS.map((l) => l.replace(/[()]/g, "\\$&")).join("|")})\\*\\*`));
     const again = run("deep-mlp", "--scale", "smoke", "--out", out, "--workers", "1");
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /26 runs, 26 already in .*, 0 to do/);

@@ -275,17 +275,20 @@ describe("Table 2 sweep", () => {
     }
     assert.equal(new Set(specs.map((s) => s.seed)).size, 6);
 
-    const rec = (task: number, setting: (typeof TABLE2_SETTINGS)[number], restart: number, train: number, val: number): MemN2NRunRecord =>
-      ({ key: `task${task}/${setting}/restart${restart}`, task, setting, restart, taskName: `t${task}`, trainError: train, validationError: val, testError: val + 0.01 }) as MemN2NRunRecord;
+    const rec = (task: number, setting: (typeof TABLE2_SETTINGS)[number], restart: number, train: number, val: number, loss = 1): MemN2NRunRecord =>
+      ({ key: `task${task}/${setting}/restart${restart}`, task, setting, restart, taskName: `t${task}`, trainError: train, validationError: val, testError: val + 0.01, curve: { epoch: [1, 2], loss: [9, loss], batchError: [], evalEpoch: [], validationError: [] } }) as unknown as MemN2NRunRecord;
     const records: MemN2NRunRecord[] = [];
     for (let task = 1; task <= 6; task++) {
       records.push(rec(task, "one-stage", 0, 0.3, 0.4), rec(task, "one-stage", 1, 0.1, 0.5), rec(task, "one-stage", 2, 0.2, 0.1));
-      records.push(rec(task, "one-stage + noise", 0, 0.05, 0.2), rec(task, "one-stage + noise", 1, 0.05, 0.15));
+      // A tie on training error: restart 1 has the lower final training loss (and the higher validation error).
+      records.push(rec(task, "one-stage + noise", 0, 0.05, 0.1, 0.3), rec(task, "one-stage + noise", 1, 0.05, 0.15, 0.2));
     }
     const { selected, rows, comparisons } = summarizeTable2(records);
     const one = selected.filter((s) => s.setting === "one-stage");
     assert.ok(one.every((s) => s.restart === 1 && s.validationError === 0.5), "lowest training error wins even with a worse validation error");
-    assert.ok(selected.filter((s) => s.setting === "one-stage + noise").every((s) => s.restart === 1), "ties go to the lower validation error");
+    assert.ok(selected.filter((s) => s.setting === "one-stage + noise").every((s) => s.restart === 1 && s.trainLoss === 0.2), "ties go to the lower final training loss, never to the lower validation error");
+    const tie = [rec(1, "two-stage", 0, 0.05, 0.3, 0.2), rec(1, "two-stage", 1, 0.05, 0.1, 0.2)];
+    assert.equal(summarizeTable2(tie).selected[0].restart, 0, "a full tie goes to the lower restart index");
     const r = rows.find((x) => x.setting === "one-stage")!;
     close(r.trainError, 0.1, 1e-12);
     close(r.validationError, 0.5, 1e-12);
@@ -335,7 +338,7 @@ describe("Table 2 sweep", () => {
       assert.match(r.stdout, /with --tasks 1,4 --eta 1: 8 runs/);
       assert.match(r.stdout, /smoke scale, 8 of 8 planned runs/);
       assert.match(r.stdout, /two-stage \+ noise +2 +.*5\.9%/);
-      assert.match(r.stdout, /p \(paired permutation\)/);
+      assert.match(r.stdout, /p \(sign-flip\)/);
       assert.match(r.stdout, /two-stage: validation error, with noise minus without:\*\* paper -0\.1 points/);
       const recs = loadRecords<MemN2NRunRecord>(out);
       assert.deepEqual([...new Set(recs.map((x) => x.task))].sort(), [1, 4]);
