@@ -33,8 +33,8 @@ const path = require("node:path");
 const ROOT = path.join(__dirname, "..");
 const dist = (m) => require(path.join(ROOT, "dist", m));
 
-const { experiments } = dist("experiments/registry");
-const { planSweep, resultsFile, whyNotCounted } = dist("experiments/sweep");
+const { sweepWriters } = dist("experiments/writers");
+const { planSweep, whyNotCounted } = dist("experiments/sweep");
 const { digestProblem, recordDigest } = dist("experiments/fingerprint");
 const { writeFileAtomic } = dist("experiments/merge");
 const { resultsDir } = dist("experiments/paths");
@@ -55,18 +55,9 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!fs.existsSync(dir)) usage(`no folder ${dir}`);
 
-/** File name -> { label, plan } for every file a standard sweep or a study writes. */
+/** File name -> { label, plan } for every file a standard sweep or a study writes (experiments/writers.ts). */
 function sweepsByFile() {
-  const byFile = new Map();
-  const add = (ex, scale, overrides, label) => {
-    const name = path.basename(resultsFile(ex, scale, overrides, dir));
-    if (!byFile.has(name)) byFile.set(name, { label, plan: planSweep(ex, scale, overrides, path.join(dir, name)) });
-  };
-  for (const ex of experiments()) {
-    for (const scale of Object.keys(ex.configs)) add(ex, scale, {}, `${ex.id}'s standard sweep at scale "${scale}"`);
-    for (const st of ex.studies ?? []) add(ex, st.scale, st.overrides, `${ex.id}'s study "${st.title}"`);
-  }
-  return byFile;
+  return new Map([...sweepWriters(dir)].map(([name, w]) => [name, { label: w.label, plan: planSweep(w.ex, w.scale, w.overrides, path.join(dir, name)) }]));
 }
 
 const byFile = sweepsByFile();

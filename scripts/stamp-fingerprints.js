@@ -48,8 +48,8 @@ const path = require("node:path");
 const ROOT = path.join(__dirname, "..");
 const dist = (m) => require(path.join(ROOT, "dist", m));
 
-const { experiments } = dist("experiments/registry");
-const { planSweep, resultsFile, whyNotCounted } = dist("experiments/sweep");
+const { sweepWriters } = dist("experiments/writers");
+const { planSweep, whyNotCounted } = dist("experiments/sweep");
 const { writeFileAtomic } = dist("experiments/merge");
 const { resultsDir } = dist("experiments/paths");
 
@@ -69,26 +69,9 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!fs.existsSync(dir)) usage(`no folder ${dir}`);
 
-/** File name -> { label, plan } for every file a standard sweep or a study writes. */
+/** File name -> { label, plan } for every file a standard sweep or a study writes (experiments/writers.ts). */
 function sweepsByFile() {
-  const byFile = new Map();
-  const add = (ex, scale, overrides, label) => {
-    const name = path.basename(resultsFile(ex, scale, overrides, dir));
-    const seen = byFile.get(name);
-    if (seen) {
-      // Two declarations naming one file must be one plan, or the file cannot be attributed.
-      const plan = planSweep(ex, scale, overrides, path.join(dir, name));
-      const same = seen.plan.experiment.id === ex.id && seen.plan.expected.size === plan.expected.size && [...plan.expected].every(([k, f]) => seen.plan.expected.get(k) === f);
-      if (!same) throw new Error(`${name} is written both by ${seen.label} and by ${label}, with different plans`);
-      return;
-    }
-    byFile.set(name, { label, plan: planSweep(ex, scale, overrides, path.join(dir, name)) });
-  };
-  for (const ex of experiments()) {
-    for (const scale of Object.keys(ex.configs)) add(ex, scale, {}, `${ex.id}'s standard sweep at scale "${scale}"`);
-    for (const st of ex.studies ?? []) add(ex, st.scale, st.overrides, `${ex.id}'s study "${st.title}" (scale "${st.scale}", ${JSON.stringify(st.overrides)})`);
-  }
-  return byFile;
+  return new Map([...sweepWriters(dir)].map(([name, w]) => [name, { label: w.label, plan: planSweep(w.ex, w.scale, w.overrides, path.join(dir, name)) }]));
 }
 
 const byFile = sweepsByFile();

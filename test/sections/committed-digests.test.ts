@@ -4,17 +4,17 @@
  * so the store can set aside any record edited after it was written.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { REPO } from "../../src/cli/jupyter";
 import { digestProblem } from "../../src/experiments/fingerprint";
 import { readResultLines } from "../../src/experiments/jsonl";
+import { committedResultsFiles } from "../../src/experiments/writers";
 
 const RESULTS = path.join(REPO, "results");
 
 test("every committed record carries the digest of its content", () => {
-  const files = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => /-cpu.*\.jsonl$/.test(f) && !/\.(shard\d+|part-\d+-of-\d+|rejected)\.jsonl$/.test(f)) : [];
+  const files = committedResultsFiles(RESULTS);
   assert.ok(files.length > 0);
   const bad: string[] = [];
   let n = 0;

@@ -6,40 +6,19 @@
  * exactly the fingerprint that sweep computes for it now.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { REPO } from "../../src/cli/jupyter";
-import type { Overrides } from "../../src/experiments/options";
 import { readResultLines } from "../../src/experiments/jsonl";
-import { experiments, getExperiment } from "../../src/experiments/registry";
-import type { Scale } from "../../src/experiments/scale";
-import { auditSweep, planSweep, resultsFile, SweepPlan } from "../../src/experiments/sweep";
+import { auditSweep, planSweep, SweepPlan } from "../../src/experiments/sweep";
+import { committedResultsFiles, sweepWriters } from "../../src/experiments/writers";
 
 const RESULTS = path.join(REPO, "results");
 
-/** The results files git commits (.gitignore: results/*-cpu*.jsonl), without a sweep's local worker, part and side files. */
-const committed = existsSync(RESULTS)
-  ? readdirSync(RESULTS)
-      .filter((f) => /-cpu.*\.jsonl$/.test(f) && !/\.(shard\d+|part-\d+-of-\d+|rejected)\.jsonl$/.test(f))
-      .sort()
-  : [];
-
-/** File name -> what writes it: every scale's standard sweep and every declared study. */
-function writers(): Map<string, { label: string; scale: Scale; overrides: Overrides; id: string }> {
-  const out = new Map<string, { label: string; scale: Scale; overrides: Overrides; id: string }>();
-  for (const ex of experiments()) {
-    const all: [Scale, Overrides, string][] = [
-      ...(Object.keys(ex.configs) as Scale[]).map((s): [Scale, Overrides, string] => [s, {}, `${ex.id} at scale ${s}`]),
-      ...(ex.studies ?? []).map((st): [Scale, Overrides, string] => [st.scale, st.overrides, `${ex.id} study "${st.title}"`]),
-    ];
-    for (const [scale, overrides, label] of all) out.set(path.basename(resultsFile(ex, scale, overrides, RESULTS)), { label, scale, overrides, id: ex.id });
-  }
-  return out;
-}
+const committed = committedResultsFiles(RESULTS);
 
 describe("committed results carry the sweep's fingerprints", () => {
-  const byFile = writers();
+  const byFile = sweepWriters(RESULTS);
 
   test("there are committed results files, and a standard sweep or a declared study writes each", () => {
     assert.ok(committed.length >= 18, `found ${committed.length} committed results files in ${RESULTS}`);
@@ -50,7 +29,7 @@ describe("committed results carry the sweep's fingerprints", () => {
     test(`${file}: every record carries the fingerprint its sweep computes, and every line counts`, () => {
       const w = byFile.get(file);
       assert.ok(w, `no sweep writes ${file}`);
-      const plan: SweepPlan = planSweep(getExperiment(w.id), w.scale, w.overrides, path.join(RESULTS, file));
+      const plan: SweepPlan = planSweep(w.ex, w.scale, w.overrides, path.join(RESULTS, file));
       const lines = readResultLines(plan.file);
       assert.ok(lines.length > 0, `${file} is empty`);
       for (const l of lines) {
