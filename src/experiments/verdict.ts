@@ -80,6 +80,8 @@ export type ClaimDirection = "effect" | "no difference" | "does not help" | "hel
 export type VerdictUnit = "points" | "raw" | "relative";
 
 export interface EffectClaim {
+  /** The claims ledger's id of the paper claim this verdict tests (src/experiments/paper-claims.ts), e.g. "gn-4.3-single-column-perfect". */
+  claimId?: string;
   /** What is compared, e.g. "Simple Init, No Gradient Clip: average accuracy, with noise minus without". */
   claim: string;
   /** The paper's difference on the claim's scale (same sign convention as ours). */
@@ -112,6 +114,8 @@ export interface EffectClaim {
 }
 
 export interface Verdict {
+  /** The claims ledger's id of the paper claim tested, when the section links it. */
+  claimId?: string;
   claim: string;
   paper: number;
   ours: number;
@@ -187,6 +191,7 @@ export function judge(c: EffectClaim): Verdict {
     }
   }
   return {
+    ...(c.claimId ? { claimId: c.claimId } : {}),
     claim: c.claim, paper: c.paper, ours: c.ours, interval, p: c.p, minP: c.minP, test: c.test, n: c.n, margin: m, marginReason: c.marginReason, direction,
     ...(c.better ? { better: c.better } : {}), ...(c.sizeNotComparable ? { sizeNotComparable: c.sizeNotComparable } : {}),
     alpha, unit: c.unit ?? "points", verdict, kind: VERDICT_KINDS[verdict],
