@@ -177,17 +177,23 @@ export class NramModel {
     const L = this.layout;
     const id = modelCounter++;
     // Glorot-normal weights from the seed's own streams; zero biases but the LSTM's forget gate (1).
+    // tf.variable shares its initial tensor's data: free the initial tensor itself.
+    const variable = (name: string, init: tf.Tensor) => {
+      const v = tf.variable(init, true, `nram${id}/${name}`);
+      init.dispose();
+      return v;
+    };
     const glorot = (name: string, rows: number, cols: number) =>
-      tf.variable(tf.tensor2d(gaussian(rows * cols, Math.sqrt(2 / (rows + cols)), seed, "nram-init", name), [rows, cols]), true, `nram${id}/${name}`);
+      variable(name, tf.tensor2d(gaussian(rows * cols, Math.sqrt(2 / (rows + cols)), seed, "nram-init", name), [rows, cols]));
     const bl = new Float32Array(4 * H);
     bl.fill(1, H, 2 * H);
     this.params = {
       w1: glorot("w1", R, H),
-      b1: tf.variable(tf.zeros([H]), true, `nram${id}/b1`),
+      b1: variable("b1", tf.zeros([H])),
       wl: glorot("wl", 2 * H, 4 * H),
-      bl: tf.variable(tf.tensor1d(bl), true, `nram${id}/bl`),
+      bl: variable("bl", tf.tensor1d(bl)),
       wo: glorot("wo", H, L.selectors * L.sources + 1),
-      bo: tf.variable(tf.zeros([L.selectors * L.sources + 1]), true, `nram${id}/bo`),
+      bo: variable("bo", tf.zeros([L.selectors * L.sources + 1])),
     };
     const tables = new Map<number, tf.Tensor2D>();
     const shifts = new Map<number, tf.Tensor2D>();
