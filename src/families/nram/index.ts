@@ -7,3 +7,4 @@ export * from "./task";
 export * from "./modules";
 export * from "./model";
 export * from "./train";
+export * from "./trace";
