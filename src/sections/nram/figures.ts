@@ -111,3 +111,8 @@ export function listSvg(ex: ListKExample): string {
   parts.push("</svg>");
   return parts.join("");
 }
+
+/** An SVG as a markdown image (a data URI), for notebooks and reports. */
+export function svgMarkdown(svg: string, alt = "figure"): string {
+  return `![${alt}](data:image/svg+xml;base64,${Buffer.from(svg, "utf8").toString("base64")})`;
+}

@@ -10,11 +10,13 @@ import { opt } from "../../experiments/options";
 import { ARMS, NRAM_CONFIGS, NramConfig, NramRunRecord, NramRunSpec, planNramRuns, trainNramRun } from "./run";
 import { armTableRows, NramSummary, pairTableRows, summarizeNram } from "./summary";
 import { curvesFigure } from "./figures";
+import { protocolRows } from "./protocol";
 
 export * from "./paper";
 export * from "./run";
 export * from "./summary";
 export * from "./figures";
+export * from "./protocol";
 
 export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecord, NramSummary>({
   id: "nram",
@@ -49,6 +51,7 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
     async figures(records) {
       return [{ name: "nram-curves", title: "ListK training curves with and without noise: successful and failed runs", fig: curvesFigure(records), height: 420 }];
     },
+    protocol: (c) => protocolRows(c),
     provenance: (c) =>
       `ListK, ${c.memory} cells, lists up to ${c.maxLength} nodes, NRAM with ${c.registers} registers, 14 modules, ${c.timesteps} timesteps, LSTM controller ${c.hidden} wide; ` +
       `${c.steps} Adam updates of ${c.batch} lists, curriculum threshold ${c.curriculum.threshold} every >= ${c.curriculum.minBatches} batches; ` +
