@@ -269,7 +269,8 @@ export class NramModel {
             break;
           case "binary": {
             const [a, b] = tf.split(args!, 2, 1);
-            const outer = tf.matMul(tf.reshape(a, [B, M, 1]), b); // [B, M, M]: A_a B_b
+            // A_a B_b by broadcasting: WASM's batched matMul (and its transposed gradient) is a slow path (docs/performance.md).
+            const outer = tf.mul(tf.reshape(a, [B, M, 1]), b); // [B, M, M]
             o = tf.reshape(tf.matMul(tf.reshape(outer, [B, M * M]), this.consts.tables.get(i)!), [B, 1, M]);
             break;
           }

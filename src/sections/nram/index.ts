@@ -26,7 +26,7 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
   configs: NRAM_CONFIGS,
   options: [
     opt.seeds("seeds per setting and arm (cpu: 16; paper: 100)"),
-    opt.int("steps", { help: "updates per run (cpu: 2000)", apply: (c, steps) => ({ ...c, steps }) }),
+    opt.int("steps", { help: "updates per run (cpu: 1600)", apply: (c, steps) => ({ ...c, steps }) }),
     opt.strings("arms", ARMS, { help: "only these arms (default all: plain, noise, fixed, batch10, batch25, weight)", apply: (c, arms) => ({ ...c, arms }), tag: (v) => v.join("+") }),
   ],
   cost: (c) => c.steps * c.timesteps,

@@ -87,9 +87,10 @@ const COMMON = {
 export const NRAM_CONFIGS: Record<Scale, NramConfig> = {
   // Seconds: a tiny machine, two seeds, every arm once.
   smoke: { ...COMMON, memory: 7, maxLength: 2, timesteps: 3, hidden: 8, steps: 8, batch: 10, testSize: 20, logEvery: 2, seeds: 2, settings: SETTINGS.slice(0, 1) },
-  // Lists of up to 3 nodes in 10 cells, 5 timesteps, 2000 updates: ~0.1 s per update on one WASM core here, ~3.5 min a run;
-  // Table 4 is 3 settings x 2 arms x 16 seeds = 96 runs (~5.6 core-hours, ~2.8 h on both cores), the 4.6 arms 4 x 16 = 64 more.
-  cpu: { ...COMMON, memory: 10, maxLength: 3, timesteps: 5, steps: 2000, batch: 50, testSize: 200, logEvery: 20, seeds: 16 },
+  // Lists of up to 3 nodes in 10 cells, 5 timesteps, 1600 updates: 0.125-0.15 s of CPU per update on one WASM thread
+  // (measured, docs/performance.md), ~3.7 min a run; Table 4 is 3 settings x 2 arms x 16 seeds = 96 runs (~6 core-hours,
+  // ~3 h on both cores), the 4.6 arms 4 x 16 = 64 more (~2 h on both cores).
+  cpu: { ...COMMON, memory: 10, maxLength: 3, timesteps: 5, steps: 1600, batch: 50, testSize: 200, logEvery: 20, seeds: 16 },
   // The NRAM paper's ListK: lists up to 10 nodes (23+ cells), 100 seeds (GN Table 4); timesteps and steps are our guesses.
   paper: { ...COMMON, memory: 24, maxLength: 10, timesteps: 14, steps: 20000, batch: 50, testSize: 500, logEvery: 100, seeds: 100 },
 };
