@@ -131,6 +131,7 @@ export async function trainNram(
   const opt = withTransforms(tf.train.adam(cfg.learningRate), transforms);
   const curriculum = new Curriculum(cfg.task.maxLength, cfg.curriculum.threshold, cfg.curriculum.minBatches);
   const curve: NramCurve = { step: [], loss: [], batchError: [], level: [] };
+  let done = false;
   try {
     for (let step = 0; step < cfg.steps; step++) {
       const batch = curriculumBatch(cfg.task, cfg.batch, curriculum.level, seed, "listk-batch", step);
@@ -158,6 +159,7 @@ export async function trainNram(
       opts.onStep?.(step + 1, cfg.steps);
     }
     const testError = await listKError(model, testSet(cfg.task, cfg.testSize, "listk-test"));
+    done = true;
     return {
       testError,
       success: testError === 0,
@@ -169,6 +171,7 @@ export async function trainNram(
     };
   } finally {
     opt.dispose();
-    if (!opts.keep) model.dispose();
+    // A kept model is the caller's only on success: a failed run frees it here.
+    if (!opts.keep || !done) model.dispose();
   }
 }
