@@ -185,3 +185,30 @@ describe("training", () => {
     await assert.rejects(trainNram({ ...cfg, task: { memory: 8, maxLength: 2 } }, { kind: "none" }, 1), /memory/);
   });
 });
+
+describe("backends", () => {
+  test("wasm gives the cpu backend's loss and gradients (float32 tolerance)", async () => {
+    await import("@tensorflow/tfjs-backend-wasm");
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const model = new NramModel({ memory: 7, registers: 3, timesteps: 3, hidden: 6, clipActivation: 1, eps: 1e-6 }, 4);
+      const rand = uniformStream("backends");
+      const exs = Array.from({ length: 5 }, () => listKExample({ memory: 7, maxLength: 2 }, 2, rand));
+      const mem = tf.tensor1d(exs.flatMap((e) => Array.from(e.memory)), "int32");
+      const tgt = tf.tensor1d(exs.map((e) => e.target), "int32");
+      const { value, grads } = tf.variableGrads(() => model.objective(mem, tgt, 0.05).objective, model.variables);
+      const out = { loss: (await value.data())[0], grads: await Promise.all(model.variables.map(async (v) => Array.from(await grads[v.name].data()))) };
+      tf.dispose([mem, tgt, value, ...Object.values(grads)]);
+      model.dispose();
+      return out;
+    };
+    try {
+      const ref = await run("cpu");
+      const got = await run("wasm");
+      assert.ok(Math.abs(got.loss - ref.loss) <= 1e-5 + 1e-4 * Math.abs(ref.loss), `loss ${got.loss} vs ${ref.loss}`);
+      ref.grads.forEach((g, i) => g.forEach((x, j) => assert.ok(Math.abs(got.grads[i][j] - x) <= 1e-5 + 1e-3 * Math.abs(x), `grad ${i}[${j}]: ${got.grads[i][j]} vs ${x}`)));
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+});
