@@ -50,7 +50,7 @@ describe("nram plan", () => {
 describe("nram summary", () => {
   const rec = (setting: number, arm: NramRunRecord["arm"], seed: number, success: boolean): NramRunRecord => ({
     key: `setting${setting + 1}/${arm}/seed${seed}`, setting, arm, seed, scale: "cpu", settingName: "s", batch: 50, noise: { kind: "none" },
-    testError: success ? 0 : 0.5, success, level: 3, skipped: 0, curve: { step: [0], loss: [1], batchError: [1], level: [1] }, trace: [], seconds: 1, engine: "x", date: "d",
+    testError: success ? 0 : 0.5, success, generalisationError: 0.5, level: 3, skipped: 0, curve: { step: [0], loss: [1], batchError: [1], level: [1] }, trace: [], seconds: 1, engine: "x", date: "d",
   });
 
   test("counts, pairs and the McNemar table come out as constructed", () => {
@@ -92,6 +92,7 @@ describe("nram run (smoke)", () => {
     assert.deepEqual(r.trace[0].memory, Array.from(traceList(c).memory), "the trace starts from the trace list");
     assert.ok(r.testError >= 0 && r.testError <= 1);
     assert.equal(r.success, r.testError === 0);
+    assert.ok(r.generalisationError >= 0 && r.generalisationError <= 1);
     const rows = traceTable(r);
     assert.equal(rows.length, c.timesteps);
     assert.ok(String(rows[0].READ).startsWith("p:"));

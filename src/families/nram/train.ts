@@ -175,3 +175,19 @@ export async function trainNram(
     if (!opts.keep || !done) model.dispose();
   }
 }
+
+/**
+ * The NRAM paper's generalisation test (Section 4.4.1, Fig. 3): the trained
+ * controller on a bigger memory, longer lists and more timesteps. Its
+ * parameters do not depend on M or T (the controller sees P(r = 0) only), so
+ * the same weights drive a machine built at the new sizes.
+ */
+export async function generalisationError(model: NramModel, sizes: { memory: number; maxLength: number; timesteps: number }, count: number): Promise<number> {
+  const big = new NramModel({ ...model.config, memory: sizes.memory, timesteps: sizes.timesteps }, 0);
+  try {
+    big.variables.forEach((v, i) => v.assign(model.variables[i]));
+    return await listKError(big, testSet({ memory: sizes.memory, maxLength: sizes.maxLength }, count, "listk-generalisation"));
+  } finally {
+    big.dispose();
+  }
+}

@@ -24,6 +24,7 @@ export function protocolRows(c: NramConfig): Record<string, string>[] {
     { what: "settings", paper: "top 3 of a large grid, chosen separately per arm", ours: "3 chosen in advance (no search budget), the same for both arms" },
     { what: "seeds per setting and arm", paper: "100 (the same in both arms)", ours: `${c.seeds} (the same in every arm)` },
     { what: "success", paper: "100% accuracy (error 0) after discretising memory", ours: `error 0 on ${c.testSize} fixed test lists, out cell by argmax of sum_t p_t Mem^(t)` },
+    { what: "generalisation", paper: "bigger memory and more timesteps, lists up to 50 (NRAM Fig. 3)", ours: `${c.generalisation.count} lists of up to ${c.generalisation.maxLength} nodes, ${c.generalisation.memory} cells, ${c.generalisation.timesteps} timesteps (reported, not part of success)` },
     { what: "4.6: fixed noise", paper: "variance log-uniform in [1e-4, 0.1], 180 runs per setting", ours: `variance log-uniform in [${c.fixedVariance.join(", ")}] per seed, setting 1` },
     { what: "4.6: weight noise", paper: "Eq. 1 on the weights, starting variance down to 1e-6", ours: `Eq. 1 on the weights, eta ${c.weightEta}, setting 1` },
   ];

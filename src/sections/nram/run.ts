@@ -11,7 +11,7 @@ import { deviceLine } from "../../engine/device";
 import { uniformStream } from "../../random/rng";
 import type { Scale } from "../../experiments/scale";
 import type { RunContext } from "../../experiments/contract";
-import { executionTrace, listKExample, ListKExample, NramCurve, NramNoise, NramTrainConfig, TraceStep, trainNram } from "../../families/nram";
+import { executionTrace, generalisationError, listKExample, ListKExample, NramCurve, NramNoise, NramTrainConfig, TraceStep, trainNram } from "../../families/nram";
 
 /** One hyperparameter setting: what differs between Table 4's rows. */
 export interface NramSetting {
@@ -56,6 +56,8 @@ export interface NramConfig {
   weightEta: number;
   /** Which arms the sweep runs; the ablation arms run on the first setting only. */
   arms: NramArm[];
+  /** The generalisation test (NRAM paper Fig. 3): a bigger memory, longer lists, more timesteps; `count` lists. */
+  generalisation: { memory: number; maxLength: number; timesteps: number; count: number };
 }
 
 /**
@@ -86,13 +88,13 @@ const COMMON = {
 
 export const NRAM_CONFIGS: Record<Scale, NramConfig> = {
   // Seconds: a tiny machine, two seeds, every arm once.
-  smoke: { ...COMMON, memory: 7, maxLength: 2, timesteps: 3, hidden: 8, steps: 8, batch: 10, testSize: 20, logEvery: 2, seeds: 2, settings: SETTINGS.slice(0, 1) },
+  smoke: { ...COMMON, memory: 7, maxLength: 2, timesteps: 3, hidden: 8, steps: 8, batch: 10, testSize: 20, logEvery: 2, seeds: 2, settings: SETTINGS.slice(0, 1), generalisation: { memory: 9, maxLength: 3, timesteps: 4, count: 10 } },
   // Lists of up to 3 nodes in 10 cells, 5 timesteps, 1600 updates: 0.125-0.15 s of CPU per update on one WASM thread
   // (measured, docs/performance.md), ~3.7 min a run; Table 4 is 3 settings x 2 arms x 16 seeds = 96 runs (~6 core-hours,
   // ~3 h on both cores), the 4.6 arms 4 x 16 = 64 more (~2 h on both cores).
-  cpu: { ...COMMON, memory: 10, maxLength: 3, timesteps: 5, steps: 1600, batch: 50, testSize: 200, logEvery: 20, seeds: 16 },
+  cpu: { ...COMMON, memory: 10, maxLength: 3, timesteps: 5, steps: 1600, batch: 50, testSize: 200, logEvery: 20, seeds: 16, generalisation: { memory: 20, maxLength: 6, timesteps: 9, count: 200 } },
   // The NRAM paper's ListK: lists up to 10 nodes (23+ cells), 100 seeds (GN Table 4); timesteps and steps are our guesses.
-  paper: { ...COMMON, memory: 24, maxLength: 10, timesteps: 14, steps: 20000, batch: 50, testSize: 500, logEvery: 100, seeds: 100 },
+  paper: { ...COMMON, memory: 24, maxLength: 10, timesteps: 14, steps: 20000, batch: 50, testSize: 500, logEvery: 100, seeds: 100, generalisation: { memory: 50, maxLength: 20, timesteps: 28, count: 500 } },
 };
 
 export interface NramRunSpec {
@@ -110,6 +112,8 @@ export interface NramRunRecord extends NramRunSpec {
   noise: NramNoise;
   testError: number;
   success: boolean;
+  /** Error on the generalisation set (config.generalisation). */
+  generalisationError: number;
   level: number;
   skipped: number;
   curve: NramCurve;
@@ -188,8 +192,10 @@ export async function trainNramRun(spec: NramRunSpec, c: NramConfig, ctx: Pick<R
   const noise = armNoise(c, spec.arm, spec.seed);
   const r = await trainNram(trainConfig(c, spec.setting, spec.arm), noise, spec.seed, { onStep: ctx.onStep, keep: true });
   let trace: TraceStep[];
+  let generalisation: number;
   try {
     trace = await executionTrace(r.model!, traceList(c));
+    generalisation = await generalisationError(r.model!, c.generalisation, c.generalisation.count);
   } finally {
     r.model!.dispose();
   }
@@ -201,6 +207,7 @@ export async function trainNramRun(spec: NramRunSpec, c: NramConfig, ctx: Pick<R
     noise,
     testError: r.testError,
     success: r.success,
+    generalisationError: generalisation,
     level: r.level,
     skipped: r.skipped,
     curve: { ...r.curve, loss: r.curve.loss.map((l) => (Number.isFinite(l) ? l : null) as number) },

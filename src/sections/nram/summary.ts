@@ -23,6 +23,8 @@ export interface ArmRow {
   bestTestError: number;
   /** Mean curriculum level reached. */
   meanLevel: number;
+  /** Mean generalisation error (bigger memory, longer lists; NaN without records). */
+  meanGeneralisation: number;
 }
 
 export interface PairRow {
@@ -78,6 +80,7 @@ function armRows(records: NramRunRecord[], planned?: NramRunSpec[]): ArmRow[] {
       meanTestError: errs.length ? errs.reduce((a, b) => a + b, 0) / errs.length : NaN,
       bestTestError: errs.length ? Math.min(...errs) : NaN,
       meanLevel: rs.length ? rs.reduce((a, r) => a + r.level, 0) / rs.length : NaN,
+      meanGeneralisation: rs.length ? rs.reduce((a, r) => a + r.generalisationError, 0) / rs.length : NaN,
     };
   });
 }
@@ -155,5 +158,6 @@ export function armTableRows(rows: ArmRow[], settingNames: string[]): Record<str
     "mean test error": Number.isFinite(r.meanTestError) ? `${pct(r.meanTestError).toFixed(1)}%` : "-",
     "best test error": Number.isFinite(r.bestTestError) ? `${pct(r.bestTestError).toFixed(1)}%` : "-",
     "mean curriculum level": Number.isFinite(r.meanLevel) ? r.meanLevel.toFixed(2) : "-",
+    "mean generalisation error": Number.isFinite(r.meanGeneralisation) ? `${pct(r.meanGeneralisation).toFixed(1)}%` : "-",
   }));
 }

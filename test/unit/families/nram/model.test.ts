@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { binaryTable, circuitLayout, clipGradient, listKExample, MODULES, NramModel, NramConfigError, shiftMatrix, trainNram, MODULE_NAMES } from "../../../../src/families/nram";
+import { binaryTable, circuitLayout, clipGradient, generalisationError, listKExample, MODULES, NramModel, NramConfigError, shiftMatrix, trainNram, MODULE_NAMES } from "../../../../src/families/nram";
 import { uniformStream } from "../../../../src/random/rng";
 
 before(async () => {
@@ -96,6 +96,11 @@ describe("the machine", () => {
     assert.deepEqual(Array.from(await out.data()), targets);
     assert.ok((await loss.data())[0] < 1e-3, "near-zero loss on a correct program");
     tf.dispose([loss, out]);
+    // The same weights on a memory twice as large (lists of one node: k = 0 always) still solve it: the
+    // controller's parameters do not depend on M (generalisation, NRAM paper Section 4.4.1).
+    assert.equal(await generalisationError(model, { memory: 24, maxLength: 1, timesteps: 2 }, 30), 0);
+    // ... and with k > 0 (lists of up to 10 nodes) this k = 0 program fails often.
+    assert.ok((await generalisationError(model, { memory: 24, maxLength: 10, timesteps: 2 }, 60)) > 0.3);
     model.dispose();
   });
 
