@@ -20,7 +20,7 @@ import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
 import { progress } from "../report/display";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { withChromium } from "./browser";
-import { DOCS_SCALE, sweepSource, updateReadme, writeResultsPage } from "./docs";
+import { DOCS_SCALE, sweepSource, updateReadme, writeClaimsPage, writeResultsPage } from "./docs";
 import { REPO } from "./jupyter";
 
 export interface FigureRecord {
@@ -146,7 +146,10 @@ async function main(): Promise<void> {
   for (const c of chosen) await experimentFigures(c, scale, date);
   tf.disposeVariables();
   // README's status table is the committed (DOCS_SCALE) results': other scales' figures leave it alone.
-  if (scale === DOCS_SCALE) updateReadme();
+  if (scale === DOCS_SCALE) {
+    console.log(`wrote ${writeClaimsPage()}`);
+    updateReadme();
+  }
 }
 
 if (require.main === module) {

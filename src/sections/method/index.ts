@@ -10,6 +10,7 @@ import { plateauFigures, plateauRows, scheduleFigure } from "./figures";
 import { PLATEAU_SETTINGS, PLATEAU_CONFIGS, PlateauConfig, plateauData, planPlateau, PlateauRecord, PlateauSpec, trainPlateauRun } from "./run";
 import { PlateauSummary, summarizePlateau } from "./summary";
 import { protocolRows } from "./protocol";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 export * from "./summary";
@@ -21,6 +22,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
   section: "3",
   title: "The method: annealed Gaussian gradient noise, and a zero-init demonstration",
   notebook: "00-method.ipynb",
+  claims: claimsOf("gn-4.1-zero-init-rescue"),
   configs: PLATEAU_CONFIGS,
   requiredKernels: MLP_TRAINING_KERNELS,
   options: [

@@ -12,6 +12,7 @@ import { opt } from "../../experiments/options";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec, planNoiseLevel, runNoiseLevel } from "./run";
 import { NoiseLevelSummary, summarizeNoiseLevel } from "./summary";
 import { formatP } from "../../stats";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 export * from "./summary";
@@ -39,6 +40,7 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
   section: "NOISIN 4, Figure 2",
   title: "NOISIN Figure 2 and the noise level: a 1-layer sigmoid RNN on PTB, deterministic vs NOISIN over gamma",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("noisin-4-figure2-overfitting"),
   configs: NOISE_LEVEL_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [

@@ -11,6 +11,7 @@ import { pairedTTest } from "../../stats/ttest";
 import { mean, slope } from "../../stats";
 import { LMComparison, lmCompare, LMConditionRow, lmConditionRows, overfitting } from "../../families/lm/report";
 import type { Verdict } from "../../experiments/verdict";
+import type { Unjudged } from "../../experiments/contract";
 import { gammaCondition, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec } from "./run";
 
 export interface OverfitRow {
@@ -51,7 +52,12 @@ export interface NoiseLevelSummary {
   trends: GammaTrend[];
   /** Figure 2 gives curves without numbers: no claim is judged (see the notebook's qualitative reading). */
   verdicts: Verdict[];
+  /** Figure 2's claim, with why it has no verdict (once there are records). */
+  unjudged: Unjudged[];
 }
+
+/** The claims ledger's id (paper-claims.ts) of Figure 2's claim. */
+export const FIGURE2_CLAIM = "noisin-4-figure2-overfitting";
 
 export function summarizeNoiseLevel(records: NoiseLevelRecord[], c: NoiseLevelConfig, planned?: readonly NoiseLevelSpec[]): NoiseLevelSummary {
   const rows = lmConditionRows(records, c.gammas.map((g) => ({ condition: gammaCondition(g) })), planned);
@@ -80,7 +86,10 @@ export function summarizeNoiseLevel(records: NoiseLevelRecord[], c: NoiseLevelCo
     }
   }
   const trends = (["valid ppl", "test ppl", "rise above best"] as const).map((m) => gammaTrend(records, m)).filter((t): t is GammaTrend => t !== undefined);
-  return { rows, overfit, bestGamma, comparisons, riseComparison, trends, verdicts: [] };
+  const unjudged: Unjudged[] = records.length
+    ? [{ claimId: FIGURE2_CLAIM, claim: "Figure 2: overfitting (validation perplexity's rise above its best) with NOISIN against the deterministic RNN", reason: "Figure 2 gives curves without numbers to judge against; the tables give the rise per gamma and its trend, read in the notebook" }]
+    : [];
+  return { rows, overfit, bestGamma, comparisons, riseComparison, trends, verdicts: [], unjudged };
 }
 
 const TREND_VALUE: Record<GammaTrend["measure"], (r: NoiseLevelRecord) => number | null | undefined> = {

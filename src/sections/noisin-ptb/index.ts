@@ -11,6 +11,7 @@ import { opt } from "../../experiments/options";
 import { ACTIVATIONS, REGULARISERS } from "./paper";
 import { noisinCondition, NOISIN_PTB_CONFIGS, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec, planNoisinPtb, runNoisinPtb } from "./run";
 import { bestRegulariserCounts, noisinPtbConditions, noisinPtbDifferences, NoisinPtbSummary, summarizeNoisinPtb } from "./summary";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./paper";
 export * from "./run";
@@ -21,6 +22,7 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
   section: "NOISIN 4, Table 2",
   title: "NOISIN Table 2: RNN language models on PTB with hidden-state noise, learned noise, dropout or none",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("noisin-4-table2-fixed-noise", "noisin-4-table2-learned-noise", "noisin-4-table2-dropout"),
   configs: NOISIN_PTB_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
