@@ -22,7 +22,7 @@ import { Scale } from "../experiments/scale";
 import { loadStudies, studyTables } from "../experiments/studies";
 import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
 import { claimOutcome, ledger, LedgerRow } from "../experiments/ledger";
-import { CLAIMS_PAGE, claimsMarkdown, ClaimLinks } from "./claims-page";
+import { CLAIMS_PAGE, CLAIMS_REPORT, claimsHtml, claimsMarkdown, ClaimLinks } from "./claims-page";
 import { tableMarkdown } from "../report/table";
 import { REPO } from "./jupyter";
 
@@ -183,6 +183,13 @@ export function writeClaimsPage(): string {
   return CLAIMS_PAGE;
 }
 
+/** Writes reports/claims.html (the ledger's rows as a page, for `npm run notebooks`); returns its path relative to the repository. */
+export function writeClaimsReport(): string {
+  mkdirSync(path.join(REPO, path.dirname(CLAIMS_REPORT)), { recursive: true });
+  writeFileSync(path.join(REPO, CLAIMS_REPORT), claimsHtml(docsLedger(), claimLinks(".."), DOCS_SCALE));
+  return CLAIMS_REPORT;
+}
+
 /** `readme` with its status block replaced by `table` (the markers stay). */
 export function withStatus(readme: string, table: string): string {
   const start = readme.indexOf(STATUS_START);
@@ -208,7 +215,7 @@ export function updateReadme(): void {
   console.log(after !== before ? "README.md: status table rewritten" : "README.md: status table already current");
 }
 
-const USAGE = `usage: npm run docs [-- ids...]
+const usage = () => `usage: npm run docs [-- ids...]
 Rewrites docs/results/<id>.md (tables, verdicts, studies, provenance, links to figures) for each registered
 section named (default: all) from its committed ${DOCS_SCALE} results, then the claims ledger docs/claims.md and
 README.md's status table. Trains and
@@ -218,11 +225,11 @@ ids: ${experiments().map((e) => e.id).join(", ")}`;
 function main(): void {
   const named = process.argv.slice(2);
   if (named.some((a) => a === "--help" || a === "-h")) {
-    console.log(USAGE);
+    console.log(usage());
     return;
   }
   const flag = named.find((a) => a.startsWith("-"));
-  if (flag) throw new RangeError(`unknown option ${flag}\n${USAGE}`);
+  if (flag) throw new RangeError(`unknown option ${flag}\n${usage()}`);
   for (const ex of named.length ? named.map(getExperiment) : experiments()) console.log(`wrote ${writeResultsPage(ex, DOCS_SCALE)}`);
   console.log(`wrote ${writeClaimsPage()}`);
   updateReadme();
