@@ -219,10 +219,11 @@ export function lmPaperFigure(records: readonly LMRecordLike[], rows: readonly L
     layout: {
       title: { text: title },
       yaxis: { title: { text: `${key === "test" ? "test" : "validation"} perplexity (log scale)` }, type: "log" },
-      xaxis: { automargin: true },
+      // The rows' order, whatever order the runs come in.
+      xaxis: { automargin: true, categoryorder: "array", categoryarray: x, ...(flagged.length ? { title: { text: "red above a column: its runs that diverged (no perplexity, not plotted)", standoff: 4 } } : {}) },
       legend: { orientation: "h", y: -0.3 },
       // Diverged runs have no perplexity to plot: say so where they are missing.
-      annotations: flagged.map((r) => ({ x: r.condition, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, text: `${r.diverged} of ${r.runs} diverged`, font: { color: "#d62728", size: 11 } })),
+      annotations: flagged.map((r) => ({ x: r.condition, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, text: `${r.diverged}/${r.runs}<br>diverged`, font: { color: "#d62728", size: 9 } })),
     },
   };
 }

@@ -66,7 +66,7 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
       const figs = c.layers.map((l) => ({
         name: `noisin-ptb-curves-L${l}`,
         title: `NOISIN Table 2: validation perplexity per epoch, ${l}-layer RNNs`,
-        fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean; colour: regulariser; dash: activation ${c.activations.map((a, i) => `${a} ${ACTIVATION_DASHES[i % ACTIVATION_DASHES.length]}`).join(", ")})`, "valid", style(l)),
+        fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean)`, "valid", style(l)),
         height: 560,
       }));
       return [
