@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { AnyExperiment, RunRecord, Summary, TableBlock } from "../experiments/contract";
+import type { AnyExperiment, RunRecord, TableBlock } from "../experiments/contract";
 import { experiments, getExperiment } from "../experiments/registry";
 import { trainingCost } from "../experiments/results";
 import { Scale } from "../experiments/scale";

@@ -80,6 +80,8 @@ export interface FigureBlock {
   height?: number;
   /** What produced it, in words (data, seeds), when it differs from the experiment's provenance. */
   source?: string;
+  /** Runs behind it when not the sweep's (or study's) records: 1 for a model trained for the figure, 0 for a closed form; its title says so (figure-label.ts). */
+  runs?: number;
 }
 
 /** Every summary says, claim by claim, whether we reproduce the paper. */

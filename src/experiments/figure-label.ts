@@ -8,14 +8,14 @@ import type { FigureBlock, StudyResults } from "./contract";
 import type { Scale } from "./scale";
 import { studySlug } from "./studies";
 
-/** " (scale cpu, 78 runs)". */
+/** " (scale cpu, 78 runs)"; " (closed form, no runs)" for 0. */
 export function scaleAndN(scale: Scale, runs: number): string {
-  return ` (scale ${scale}, ${runs} run${runs === 1 ? "" : "s"})`;
+  return runs === 0 ? " (closed form, no runs)" : ` (scale ${scale}, ${runs} run${runs === 1 ? "" : "s"})`;
 }
 
-/** `block` with both titles ending in scaleAndN (added once: a title that already ends with it is left alone). */
+/** `block` with both titles ending in scaleAndN (added once: a title that already ends with it is left alone); the block's own `runs`, when it has them, over `runs`. */
 export function labelFigure(block: FigureBlock, scale: Scale, runs: number): FigureBlock {
-  const tag = scaleAndN(scale, runs);
+  const tag = scaleAndN(scale, block.runs ?? runs);
   const add = (t: string) => (t.endsWith(tag) ? t : `${t}${tag}`);
   const layout = (block.fig.layout ?? {}) as Record<string, unknown>;
   const inner = layout.title as { text?: string } | string | undefined;

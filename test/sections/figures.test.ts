@@ -90,6 +90,8 @@ describe("language-model figures and every figure's title", () => {
     assert.equal((once.fig.layout!.title as { text: string }).text, "inner (scale cpu, 78 runs)");
     assert.deepEqual(labelFigure(once, "cpu", 78), once);
     assert.equal(labelFigure({ ...block, fig: { data: [] } }, "smoke", 1).title, "T (scale smoke, 1 run)");
+    assert.equal(labelFigure({ ...block, runs: 1 }, "cpu", 240).title, "T (scale cpu, 1 run)", "a model trained for the figure");
+    assert.equal(labelFigure({ ...block, runs: 0 }, "cpu", 6).title, "T (closed form, no runs)");
   });
 });
 

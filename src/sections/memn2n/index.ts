@@ -97,6 +97,7 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
         {
           name: "memn2n-attention", title: "MemN2N attention per hop on a task-2 test story", fig: attentionFigure(demo.picture),
           height: Math.max(300, 60 + 26 * demo.picture.sentences.length),
+          runs: 1,
           source: `task 2, two-stage, no noise, seed 201, ${c.epochs}+${c.linearEpochs} epochs; test question 4; this model's test error ${(100 * demo.testError).toFixed(1)}%`,
         },
       ];

@@ -54,7 +54,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     async figures(_records, s) {
       const figs = plateauFigures(s);
       return [
-        { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), source: "closed form, no randomness" },
+        { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), runs: 0, source: "closed form, no randomness" },
         { name: "plateau-loss", title: "Zero-init plateau: training loss with and without gradient noise", fig: figs.loss },
         { name: "plateau-accuracy", title: "Zero-init plateau: test accuracy with and without gradient noise", fig: figs.accuracy },
       ];
