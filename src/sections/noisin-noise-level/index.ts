@@ -78,9 +78,10 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
     ],
     async figures(records, s, c) {
       const pair = [0, s.bestGamma ?? c.gammas.find((g) => g > 0)!].filter((g, i, a) => g !== undefined && a.indexOf(g) === i).map(gammaCondition);
+      const shown = records.filter((r) => pair.includes(r.condition)).length;
       return [
-        { name: "noisin-figure2-valid", title: "NOISIN Figure 2, left: validation perplexity per epoch", fig: lmCurvesFigure(records, pair, `Validation perplexity per epoch: deterministic vs NOISIN (best gamma ${s.bestGamma ?? "-"})`), height: 480 },
-        { name: "noisin-figure2-train", title: "NOISIN Figure 2, right: training perplexity per epoch", fig: lmCurvesFigure(records, pair, "Training perplexity per epoch (noise on, as trained)", "train"), height: 480 },
+        { name: "noisin-figure2-valid", title: "NOISIN Figure 2, left: validation perplexity per epoch", fig: lmCurvesFigure(records, pair, `Validation perplexity per epoch: deterministic vs NOISIN (best gamma ${s.bestGamma ?? "-"})`), height: 480, runs: shown },
+        { name: "noisin-figure2-train", title: "NOISIN Figure 2, right: training perplexity per epoch", fig: lmCurvesFigure(records, pair, "Training perplexity per epoch (noise on, as trained)", "train"), height: 480, runs: shown },
         { name: "noisin-noise-level", title: "Perplexity vs noise level", fig: noiseLevelFigure(records, s, c), height: 480 },
         { name: "noisin-noise-level-curves", title: "Validation perplexity per epoch, every gamma", fig: lmCurvesFigure(records, c.gammas.map(gammaCondition)), height: 520 },
       ];
