@@ -180,7 +180,15 @@ export function generateExample(c: TaskConfig, split: "train" | "test", seed: Se
     program = [{ op: "sum", column: col }, { op: cond.op, column: cond.column }, { op: "sum", column: col }, { op: "difference" }];
   } else {
     const nConds = template < 0.3 ? 0 : template < 0.7 ? 1 : 2;
-    conds = Array.from({ length: nConds }, anyCond);
+    // Neural Programmer attends to one pivot per comparison and text-matches every question word, so two
+    // conditions are one greater and one lesser, or a text match and a comparison.
+    conds = nConds ? [anyCond()] : [];
+    if (nConds === 2) {
+      const first = conds[0];
+      const second = numCond();
+      if (first.op !== "match") (second as { op: string }).op = first.op === "greater" ? "lesser" : "greater";
+      conds.push(second);
+    }
     join = r() < 0.5 ? "and" : "or";
     fin = final();
     answer = answerOf(table, conds, join, fin);

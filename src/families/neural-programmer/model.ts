@@ -43,6 +43,12 @@ export interface NPForwardOptions {
   hard?: boolean;
   /** Inverted-dropout masks for q and for h_t (scaled 0 or 1/(1-p)), [B, d]; training only. */
   dropout?: { q: tf.Tensor2D; h: tf.Tensor2D };
+  /**
+   * Given selections instead of the model's own (tests run a known program
+   * through the operations): per step [B, O] and [B, C], and the pivot slot
+   * weights [B, K, 2] (greater, lesser).
+   */
+  force?: { ops: tf.Tensor2D[]; cols: tf.Tensor2D[]; beta: tf.Tensor3D };
 }
 
 export interface NPOutput {
@@ -68,7 +74,8 @@ export class NPModel {
     this.config = c;
     const d = c.hidden;
     const w = (name: string, shape: number[]) =>
-      tf.variable(tf.tensor(gaussian(shape.reduce((a, b) => a * b, 1), c.initStd, c.seed, "np-init", name), shape), true, undefined);
+      // tidy frees the initial value; the variable, which tidy never frees, keeps its own reference.
+      tf.tidy(() => tf.variable(tf.tensor(gaussian(shape.reduce((a, b) => a * b, 1), c.initStd, c.seed, "np-init", name), shape), true));
     this.weights = {
       V: w("V", [c.vocabSize, d]),
       Wq: w("Wq", [2 * d, d]),
@@ -109,7 +116,7 @@ export class NPModel {
     const slotScores = tf.add(tf.matMul(b.slotPositions, posScores), tf.expandDims(b.slotBias, 2)); // [B, K, 2]
     // Hard: 1 at the largest score (ties, which only empty slots produce, select all of them: their comparisons are 0).
     const select = (scores: tf.Tensor, axis: number) => (o.hard ? tf.cast(tf.equal(scores, tf.max(scores, axis, true)), "float32") : tf.softmax(scores, axis));
-    const beta = tf.transpose(select(tf.transpose(slotScores, [0, 2, 1]), 2), [0, 2, 1]); // [B, K, 2]: over slots, per comparison
+    const beta = o.force ? o.force.beta : tf.transpose(select(tf.transpose(slotScores, [0, 2, 1]), 2), [0, 2, 1]); // [B, K, 2]: over slots, per comparison
     const expectCmp = (cmp: tf.Tensor4D, which: number) => {
       const bk = tf.reshape(tf.slice(beta, [0, 0, which], [B, -1, 1]), [B, -1, 1, 1]);
       return tf.sum(tf.mul(cmp, bk), 1) as tf.Tensor3D; // [B, M, C]
@@ -137,8 +144,8 @@ export class NPModel {
       const qh = tf.concat([q, hh], 1);
       const opScores = tf.matMul(tf.tanh(tf.matMul(qh, W.Wop as tf.Tensor2D)), W.U as tf.Tensor2D, false, true);
       const colScores = tf.add(tf.matMul(tf.tanh(tf.matMul(qh, W.Wcol as tf.Tensor2D)), P, false, true), b.columnBias);
-      const aop = select(opScores, 1) as tf.Tensor2D;
-      const acol = select(colScores, 1) as tf.Tensor2D;
+      const aop = o.force ? o.force.ops[t] : (select(opScores, 1) as tf.Tensor2D);
+      const acol = o.force ? o.force.cols[t] : (select(colScores, 1) as tf.Tensor2D);
       ops.push(aop);
       cols.push(acol);
       const rs = rows[rows.length - 1];
