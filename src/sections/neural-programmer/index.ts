@@ -18,11 +18,12 @@ export * from "./run";
 export * from "./summary";
 export * from "./figures";
 
-/** Kernels one training step and a hard-selection evaluation run (the engine fills UnsortedSegmentSum, gather's gradient, on WASM). */
+/** Kernels of training (every noise kind, dropout) and hard-selection evaluation, as engine.kernelsUsedBy lists them on cpu (the engine fills UnsortedSegmentSum, gather's gradient, on WASM). */
 export const NP_TRAINING_KERNELS: readonly string[] = [
-  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "ClipByValue", "Concat", "Equal", "Exp", "ExpandDims", "Fill", "GatherV2", "Greater",
-  "Log", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "Pack", "RealDiv", "Reshape", "Slice", "Softmax", "Sqrt", "Square",
-  "Sub", "Sum", "Tanh", "Transpose", "UnsortedSegmentSum",
+  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "ClipByValue", "Concat", "Equal", "ExpandDims", "GatherV2", "Greater", "GreaterEqual", "Identity",
+  "Less", "LessEqual", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "OnesLike", "Pack", "PadV2", "RealDiv",
+  "Reshape", "Select", "Slice", "Softmax", "SplitV", "Sqrt", "Square", "Step", "Sub", "Sum", "Tanh", "Transpose", "Unpack", "UnsortedSegmentSum",
+  "ZerosLike",
 ];
 
 export function protocolRows(c: NPConfig): Record<string, Cell>[] {
