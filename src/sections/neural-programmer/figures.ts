@@ -161,3 +161,41 @@ export async function programDemo(cfg: NPConfig, n = 8, onStep?: (step: number, 
     model.dispose();
   }
 }
+
+/** A sample of the task for the notebook: one table's first rows, and questions with their programs and answers. */
+export function taskSample(kind: "single" | "five" | "text", n = 6, rows = 6): { table: Record<string, Cell>[]; rowsInTable: number; questions: Record<string, Cell>[] } {
+  const task = defaultTask(kind);
+  const es = Array.from({ length: n }, (_, k) => generateExample(task, "train", DATA_SEED, k));
+  const t = es[0].table;
+  const show = (p: { op: string; column?: string }[]) => p.map((s) => (s.column && s.op !== "count" ? `${s.op}(${s.column})` : s.op)).join(" → ");
+  return {
+    table: Array.from({ length: Math.min(rows, t.rows) }, (_, i) => Object.fromEntries([["row", i + 1], ...t.columns.map((c) => [c.name, c.values[i]])])),
+    rowsInTable: t.rows,
+    questions: es.map((e) => ({ short: e.short, verbose: e.verbose, program: show(e.program), answer: answerText(e), "table size": `${e.table.rows} x ${e.table.columns.length}` })),
+  };
+}
+
+/** One timestep of the model as an SVG drawing (boxes and arrows, drawn here rather than copied from the paper's Figure 1). */
+export function stepDiagramSvg(): string {
+  const box = (x: number, y: number, w: number, h: number, label: string, fill: string) =>
+    `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="6" fill="${fill}" stroke="#333"/>` +
+    label.split("\n").map((l, i, a) => `<text x="${x + w / 2}" y="${y + h / 2 + (i - (a.length - 1) / 2) * 15 + 4}" text-anchor="middle" font-size="12" font-family="sans-serif">${l}</text>`).join("");
+  const arrow = (x1: number, y1: number, x2: number, y2: number) => `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#333" marker-end="url(#np-arrow)"/>`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="300" viewBox="0 0 760 300">`,
+    `<defs><marker id="np-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>`,
+    box(10, 20, 150, 50, "question words\n(numbers → <num>)", "#f5f5f5"),
+    box(10, 110, 150, 50, "question RNN\nz_i = tanh(W_q[z_{i-1}; V w_i])", "#dbe9f6"),
+    box(10, 200, 150, 50, "pivot attention\nover the numbers", "#dbe9f6"),
+    box(210, 20, 150, 50, "history RNN h_t\nc_t = [α_op U; α_col P]", "#fde0c5"),
+    box(210, 110, 150, 60, "selector\nα_op = softmax(U tanh(W_op[q; h_t]))\nα_col = softmax(P tanh(W_col[q; h_t]))", "#fde0c5"),
+    box(410, 20, 170, 150, "operations on the table\nsum, count, difference\ngreater, lesser (pivot)\nand, or, reset, match\nprint", "#e2f0d9"),
+    box(410, 200, 170, 60, "state after step t\nscalar, lookup [M×C],\nrow select [M]", "#f5f5f5"),
+    box(620, 110, 130, 60, "answer after T = 4\nthe output that\nchanged last", "#f5f5f5"),
+    arrow(85, 70, 85, 108), arrow(85, 160, 85, 198), arrow(160, 135, 208, 140), arrow(285, 70, 285, 108),
+    arrow(360, 140, 408, 100), arrow(160, 225, 408, 120), arrow(495, 170, 495, 198), arrow(580, 230, 620, 160),
+    `<path d="M410,245 C300,290 240,200 260,72" fill="none" stroke="#999" stroke-dasharray="4 3" marker-end="url(#np-arrow)"/>`,
+    `<text x="300" y="285" font-size="11" font-family="sans-serif" fill="#666">next step: selections feed the history RNN, state feeds the operations</text>`,
+    `</svg>`,
+  ].join("");
+}

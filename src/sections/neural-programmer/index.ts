@@ -17,6 +17,8 @@ export * from "./paper";
 export * from "./run";
 export * from "./summary";
 export * from "./figures";
+// What the notebook shows of the task and model, reached through the section (notebooks import only the package and their section).
+export { defaultTask, generateExamples, OPERATIONS, TEXT_WORDS } from "../../families/neural-programmer";
 
 /** Kernels of training (every noise kind, dropout) and hard-selection evaluation, as engine.kernelsUsedBy lists them on cpu (the engine fills UnsortedSegmentSum, gather's gradient, on WASM). */
 export const NP_TRAINING_KERNELS: readonly string[] = [
@@ -74,7 +76,8 @@ export const experiment = defineExperiment<NPConfig, NPRunSpec, NPRunRecord, NPS
     verdicts: "Verdicts (docs/verdicts.md: each claim's margin, test and smallest reachable p beside it; significance at p < 0.05):",
     figures: async (records, s) => [
       { name: "np-perfect", title: "Single column: share of perfect runs per setting, ours with exact intervals and the paper's", fig: perfectFigure(s) },
-      { name: "np-figure2", title: "Figure 2: test accuracy over training, five columns, with and without noise", fig: curvesFigure(records, "five") },
+      // Five columns as in the paper; a sweep without them (smoke: single column only) draws single column.
+      { name: "np-figure2", title: "Figure 2: test accuracy over training, with and without noise", fig: curvesFigure(records, records.some((r) => r.task === "five") ? "five" : "single") },
     ],
     protocol: (c) => protocolRows(c),
     provenance: (c) =>
