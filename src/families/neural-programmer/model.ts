@@ -61,6 +61,17 @@ export interface NPOutput {
   cols: tf.Tensor2D[];
 }
 
+/** [O, k + 1]: column j picks operation ops[j]; the last column is minus their sum (with a constant 1 added, the "keep" weight). */
+function selectionMatrix(opsIdx: number[]): Float32Array {
+  const k = opsIdx.length + 1;
+  const m = new Float32Array(OPERATIONS.length * k);
+  opsIdx.forEach((op, j) => {
+    m[op * k + j] = 1;
+    m[op * k + k - 1] = -1;
+  });
+  return m;
+}
+
 export class NPModel {
   readonly config: NPModelConfig;
   readonly weights: Record<string, tf.Variable>;
@@ -101,11 +112,13 @@ export class NPModel {
     const O = OPERATIONS.length;
     const pad = tf.expandDims(tf.cast(tf.greater(b.tokens, 0), "float32"), 2); // [B, L, 1]
     const emb = tf.mul(tf.gather(W.V, b.tokens), pad) as tf.Tensor3D; // padding embeds to 0, so z stays 0 over it
-    let z = tf.zeros([B, d]) as tf.Tensor2D;
-    const zs: tf.Tensor2D[] = [];
-    for (let i = 0; i < L; i++) {
-      const x = tf.squeeze(tf.slice(emb, [0, i, 0], [B, 1, d]), [1]) as tf.Tensor2D;
-      z = tf.tanh(tf.matMul(tf.concat([z, x], 1), W.Wq as tf.Tensor2D)) as tf.Tensor2D;
+    // W_q [z; x] = z W_q[:d] + x W_q[d:]: the input half for every position in one matMul.
+    const [Wqz, Wqx] = tf.split(W.Wq, 2, 0) as tf.Tensor2D[];
+    const xw = tf.unstack(tf.reshape(tf.matMul(tf.reshape(emb, [B * L, d]), Wqx), [B, L, d]), 1) as tf.Tensor2D[];
+    let z = tf.tanh(xw[0]) as tf.Tensor2D; // z_0 = 0
+    const zs: tf.Tensor2D[] = [z];
+    for (let i = 1; i < L; i++) {
+      z = tf.tanh(tf.add(tf.matMul(z, Wqz), xw[i])) as tf.Tensor2D;
       zs.push(z);
     }
     let q = z;
@@ -126,17 +139,26 @@ export class NPModel {
     // Column-name embeddings P: the words A, B, ... of V.
     const P = tf.gather(W.V, tf.tensor1d(this.config.columnWordIds, "int32")) as tf.Tensor2D; // [C, d]
     const rowMask = b.rowMask;
-    const ones = tf.onesLike(b.isScalar);
+    const C = this.config.columns;
+    const M = b.values.shape[1];
     const zerosB = tf.zerosLike(b.isScalar);
+    // The per-column cell indicators the row operations read, stacked once: greater, lesser, text match [B, 3M, C].
+    const cellStack = tf.reshape(tf.stack([gtCells, ltCells, b.textMatch], 1), [B, 3 * M, C]);
+    // Operation weights by one matMul each (fewer small kernels than slicing alpha per operation):
+    // scalar candidates [sum, count, difference, keep], row candidates [greater, lesser, and, or, reset, match, keep];
+    // the "keep" column is 1 - (the kind's total), the weight that carries the previous value forward.
+    const pickScalar = tf.tensor2d(selectionMatrix([OP.sum, OP.count, OP.difference]), [O, 4]);
+    const pickRows = tf.tensor2d(selectionMatrix([OP.greater, OP.lesser, OP.and, OP.or, OP.reset, OP.match]), [O, 7]);
+    const keep4 = tf.tensor1d([0, 0, 0, 1]);
+    const keep7 = tf.tensor1d([0, 0, 0, 0, 0, 0, 1]);
     let h = tf.zeros([B, d]) as tf.Tensor2D;
     let prevOp = tf.zeros([B, O]) as tf.Tensor2D;
-    let prevCol = tf.zeros([B, this.config.columns]) as tf.Tensor2D;
+    let prevCol = tf.zeros([B, C]) as tf.Tensor2D;
     const scalars: tf.Tensor1D[] = [zerosB, zerosB, zerosB]; // s_{-2}, s_{-1}, s_0
     const rows: tf.Tensor2D[] = [rowMask, rowMask]; // row select before the first step: every row
     let lookup = tf.zerosLike(b.values) as tf.Tensor3D;
     const ops: tf.Tensor2D[] = [];
     const cols: tf.Tensor2D[] = [];
-    const a = (alpha: tf.Tensor2D, k: number) => tf.squeeze(tf.slice(alpha, [0, k], [B, 1]), [1]) as tf.Tensor1D;
     for (let t = 0; t < STEPS; t++) {
       const c = tf.concat([tf.matMul(prevOp, W.U as tf.Tensor2D), tf.matMul(prevCol, P)], 1);
       h = tf.tanh(tf.matMul(tf.concat([c, h], 1), W.Wh as tf.Tensor2D)) as tf.Tensor2D;
@@ -150,31 +172,21 @@ export class NPModel {
       cols.push(acol);
       const rs = rows[rows.length - 1];
       const rsPrev = rows[rows.length - 2];
-      const acol3 = tf.expandDims(acol, 1); // [B, 1, C]
-      const colSums = tf.sum(tf.mul(b.values, tf.expandDims(rs, 2)), 1); // [B, C]
-      const sumSel = tf.sum(tf.mul(colSums, acol), 1);
+      const acolT = tf.expandDims(acol, 2); // [B, C, 1]
+      // Column sums over the selected rows, then the selected column: [B, 1, M] x [B, M, C] x [B, C, 1].
+      const sumSel = tf.reshape(tf.matMul(tf.matMul(tf.expandDims(rs, 1), b.values), acolT), [B]);
       const count = tf.sum(rs, 1);
       const sPrev = scalars[scalars.length - 1];
       const diff = tf.sub(scalars[scalars.length - 3], sPrev);
-      const wScalar = tf.addN([a(aop, OP.sum), a(aop, OP.count), a(aop, OP.difference)]);
-      const scalar = tf.addN([tf.mul(a(aop, OP.sum), sumSel), tf.mul(a(aop, OP.count), count), tf.mul(a(aop, OP.difference), diff), tf.mul(tf.sub(ones, wScalar), sPrev)]) as tf.Tensor1D;
-      const onCol = (cells: tf.Tensor3D) => tf.sum(tf.mul(cells, acol3), 2) as tf.Tensor2D; // [B, M]
-      const col = (k: number) => tf.expandDims(a(aop, k), 1);
-      const wRow = tf.expandDims(tf.addN([OP.greater, OP.lesser, OP.and, OP.or, OP.reset, OP.match].map((k) => a(aop, k))), 1);
-      const rsNext = tf.mul(
-        tf.addN([
-          tf.mul(col(OP.greater), onCol(gtCells)),
-          tf.mul(col(OP.lesser), onCol(ltCells)),
-          tf.mul(col(OP.and), tf.minimum(rs, rsPrev)),
-          tf.mul(col(OP.or), tf.maximum(rs, rsPrev)),
-          tf.mul(col(OP.reset), rowMask),
-          tf.mul(col(OP.match), onCol(b.textMatch)),
-          tf.mul(tf.sub(1, wRow), rs),
-        ]),
-        rowMask,
-      ) as tf.Tensor2D;
-      const aPrint = tf.reshape(a(aop, OP.print), [B, 1, 1]);
-      lookup = tf.add(tf.mul(aPrint, tf.mul(acol3, tf.expandDims(rs, 2))), tf.mul(tf.sub(1, aPrint), lookup)) as tf.Tensor3D;
+      const wS = tf.add(tf.matMul(aop, pickScalar), keep4); // [B, 4]
+      const scalar = tf.sum(tf.mul(wS, tf.stack([sumSel, count, diff, sPrev], 1)), 1) as tf.Tensor1D;
+      const onCol = tf.reshape(tf.matMul(cellStack, acolT), [B, 3, M]); // greater, lesser, match on the selected column
+      const [gt, lt, tm] = tf.unstack(onCol, 1);
+      const cand = tf.stack([gt, lt, tf.minimum(rs, rsPrev), tf.maximum(rs, rsPrev), rowMask, tm, rs], 1); // [B, 7, M]
+      const wR = tf.add(tf.matMul(aop, pickRows), keep7); // [B, 7]
+      const rsNext = tf.mul(tf.reshape(tf.matMul(tf.expandDims(wR, 1), cand), [B, M]), rowMask) as tf.Tensor2D;
+      const aPrint = tf.reshape(tf.slice(aop, [0, OP.print], [B, 1]), [B, 1, 1]);
+      lookup = tf.add(tf.mul(aPrint, tf.mul(tf.expandDims(acol, 1), tf.expandDims(rs, 2))), tf.mul(tf.sub(1, aPrint), lookup)) as tf.Tensor3D;
       scalars.push(scalar);
       rows.push(rsNext);
       prevOp = aop;

@@ -23,7 +23,7 @@ export { defaultTask, generateExamples, OPERATIONS, TEXT_WORDS } from "../../fam
 /** Kernels of training (every noise kind, dropout) and hard-selection evaluation, as engine.kernelsUsedBy lists them on cpu (the engine fills UnsortedSegmentSum, gather's gradient, on WASM). */
 export const NP_TRAINING_KERNELS: readonly string[] = [
   "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "ClipByValue", "Concat", "Equal", "ExpandDims", "GatherV2", "Greater", "GreaterEqual", "Identity",
-  "Less", "LessEqual", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "OnesLike", "Pack", "PadV2", "RealDiv",
+  "Less", "LessEqual", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "Pack", "PadV2", "RealDiv",
   "Reshape", "Select", "Slice", "Softmax", "SplitV", "Sqrt", "Square", "Step", "Sub", "Sum", "Tanh", "Transpose", "Unpack", "UnsortedSegmentSum",
   "ZerosLike",
 ];
