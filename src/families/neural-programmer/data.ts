@@ -162,7 +162,7 @@ export function generateExample(c: TaskConfig, split: "train" | "test", seed: Se
   };
   const template = r();
   let conds: Condition[];
-  let join: "and" | "or" = "and";
+  let join: "and" | "or";
   let fin: Final;
   let short: string;
   let verbose: string;

@@ -22,7 +22,7 @@ before(async () => {
 const small = (kind: TaskKind): TaskConfig => ({ ...defaultTask(kind), train: { rows: [4, 9], range: 100 }, test: { rows: [12, 12], range: 200 } });
 
 /** The reference program as one-hot selections, padded at the front with resets (a no-op on the initial all-rows state). */
-function forced(examples: Example[], columns: number, L: number) {
+function forced(examples: Example[], columns: number) {
   const B = examples.length;
   const ops = Array.from({ length: STEPS }, () => new Float32Array(B * OPERATIONS.length));
   const cols = Array.from({ length: STEPS }, () => new Float32Array(B * columns));
@@ -34,14 +34,9 @@ function forced(examples: Example[], columns: number, L: number) {
       cols[t][b * columns + (s.column ? "ABCDE".indexOf(s.column) : 0)] = 1;
     });
     // Pivot slots: the question's numbers in order; each comparison reads the number written after its keyword.
-    const words = e.short.split(" ");
     let slot = 0;
-    words.forEach((w, i) => {
-      if (w === "greater" || w === "lesser") beta[(b * PIVOT_SLOTS + slot++) * 2 + (w === "greater" ? 0 : 1)] = 1;
-      void i;
-    });
+    for (const w of e.short.split(" ")) if (w === "greater" || w === "lesser") beta[(b * PIVOT_SLOTS + slot++) * 2 + (w === "greater" ? 0 : 1)] = 1;
   });
-  void L;
   return {
     ops: ops.map((x) => tf.tensor2d(x, [B, OPERATIONS.length])),
     cols: cols.map((x) => tf.tensor2d(x, [B, columns])),
@@ -56,7 +51,7 @@ describe("neural-programmer model", () => {
       const examples = generateExamples(task, "train", 5, 150);
       const { model, vocab } = modelFor(task, { hidden: 4, initStd: 0.1, seed: 1 });
       const b = encodeBatch(examples, vocab, task.maxColumns);
-      const f = forced(examples, task.maxColumns, 0);
+      const f = forced(examples, task.maxColumns);
       const out = tf.tidy(() => {
         const r = model.forward(b, { hard: true, force: f });
         return { scalar: r.scalar.arraySync(), lookup: r.lookup.arraySync() };
