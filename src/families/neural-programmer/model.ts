@@ -110,8 +110,13 @@ export class NPModel {
     const [B, L] = b.tokens.shape;
     const d = this.config.hidden;
     const O = OPERATIONS.length;
-    const pad = tf.expandDims(tf.cast(tf.greater(b.tokens, 0), "float32"), 2); // [B, L, 1]
-    const emb = tf.mul(tf.gather(W.V, b.tokens), pad) as tf.Tensor3D; // padding embeds to 0, so z stays 0 over it
+    // Embedding by one-hot products, not tf.gather: the vocabulary is ~50 words, and gather's gradient
+    // (UnsortedSegmentSum) is missing on WASM and failed to compile on WebGPU (an int32 Transpose shader).
+    // Padding (id 0) embeds to 0, so z stays 0 over it.
+    const vocabSize = this.config.vocabSize;
+    const pad = tf.reshape(tf.cast(tf.greater(b.tokens, 0), "float32"), [B * L, 1]);
+    const oneHot = tf.mul(tf.oneHot(tf.reshape(b.tokens, [B * L]), vocabSize, 1, 0, "float32"), pad);
+    const emb = tf.reshape(tf.matMul(oneHot, W.V as tf.Tensor2D), [B, L, d]) as tf.Tensor3D;
     // W_q [z; x] = z W_q[:d] + x W_q[d:]: the input half for every position in one matMul.
     const [Wqz, Wqx] = tf.split(W.Wq, 2, 0) as tf.Tensor2D[];
     const xw = tf.unstack(tf.reshape(tf.matMul(tf.reshape(emb, [B * L, d]), Wqx), [B, L, d]), 1) as tf.Tensor2D[];
@@ -129,15 +134,17 @@ export class NPModel {
     const slotScores = tf.add(tf.matMul(b.slotPositions, posScores), tf.expandDims(b.slotBias, 2)); // [B, K, 2]
     // Hard: 1 at the largest score (ties, which only empty slots produce, select all of them: their comparisons are 0).
     const select = (scores: tf.Tensor, axis: number) => (o.hard ? tf.cast(tf.equal(scores, tf.max(scores, axis, true)), "float32") : tf.softmax(scores, axis));
-    const beta = o.force ? o.force.beta : tf.transpose(select(tf.transpose(slotScores, [0, 2, 1]), 2), [0, 2, 1]); // [B, K, 2]: over slots, per comparison
+    // [B, 2, K]: per comparison, weights over the slots. The hard selection is never transposed: on WebGPU a
+    // transpose of a cast comparison result compiled to a mistyped shader (tfjs 4.22).
+    const beta = o.force ? tf.transpose(o.force.beta, [0, 2, 1]) : select(tf.transpose(slotScores, [0, 2, 1]), 2);
     const expectCmp = (cmp: tf.Tensor4D, which: number) => {
-      const bk = tf.reshape(tf.slice(beta, [0, 0, which], [B, -1, 1]), [B, -1, 1, 1]);
+      const bk = tf.reshape(tf.slice(beta, [0, which, 0], [B, 1, -1]), [B, -1, 1, 1]);
       return tf.sum(tf.mul(cmp, bk), 1) as tf.Tensor3D; // [B, M, C]
     };
     const gtCells = expectCmp(b.greater, 0);
     const ltCells = expectCmp(b.lesser, 1);
     // Column-name embeddings P: the words A, B, ... of V.
-    const P = tf.gather(W.V, tf.tensor1d(this.config.columnWordIds, "int32")) as tf.Tensor2D; // [C, d]
+    const P = tf.matMul(tf.oneHot(tf.tensor1d(this.config.columnWordIds, "int32"), vocabSize, 1, 0, "float32"), W.V as tf.Tensor2D); // [C, d]
     const rowMask = b.rowMask;
     const C = this.config.columns;
     const M = b.values.shape[1];

@@ -20,12 +20,11 @@ export * from "./figures";
 // What the notebook shows of the task and model, reached through the section (notebooks import only the package and their section).
 export { defaultTask, generateExamples, OPERATIONS, TEXT_WORDS } from "../../families/neural-programmer";
 
-/** Kernels of training (every noise kind, dropout) and hard-selection evaluation, as engine.kernelsUsedBy lists them on cpu (the engine fills UnsortedSegmentSum, gather's gradient, on WASM). */
+/** Kernels of training (every noise kind, dropout) and hard-selection evaluation, as engine.kernelsUsedBy lists them on cpu. */
 export const NP_TRAINING_KERNELS: readonly string[] = [
-  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "ClipByValue", "Concat", "Equal", "ExpandDims", "GatherV2", "Greater", "GreaterEqual", "Identity",
-  "Less", "LessEqual", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "Pack", "PadV2", "RealDiv",
-  "Reshape", "Select", "Slice", "Softmax", "SplitV", "Sqrt", "Square", "Step", "Sub", "Sum", "Tanh", "Transpose", "Unpack", "UnsortedSegmentSum",
-  "ZerosLike",
+  "Abs", "Add", "AddN", "ArgMax", "BatchMatMul", "Cast", "ClipByValue", "Concat", "Equal", "ExpandDims", "Greater", "GreaterEqual", "Identity", "Less",
+  "LessEqual", "Log", "LogicalAnd", "Max", "Maximum", "Mean", "Minimum", "Multiply", "Neg", "OneHot", "Pack", "PadV2", "RealDiv", "Reshape",
+  "Select", "Slice", "Softmax", "SplitV", "Sqrt", "Square", "Step", "Sub", "Sum", "Tanh", "Transpose", "Unpack", "ZerosLike",
 ];
 
 export function protocolRows(c: NPConfig): Record<string, Cell>[] {
