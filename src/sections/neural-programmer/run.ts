@@ -74,7 +74,8 @@ export const NP_CONFIGS: Record<Scale, NPConfig> = {
   // pass took 12-17 s on one WASM thread with the machine ~4x oversubscribed, so a 1500-step run takes
   // <= ~150 s (batch 25: ~200 s, batch 10: ~390 s, same questions seen). 8 of the 72 grid points x 2 seeds:
   // single column (7 arms, 112 runs) ~6 core-hours, Table 3 (2 tasks x 4 arms, 128 runs) ~5.3 core-hours:
-  // about 3 h on both cores per table (upper bounds: measured under load).
+  // about 3 h on both cores per table. Two whole runs side by side under heavier load took 261-274 s, which
+  // would make it ~5 h per table: the cost lies between these (docs/performance.md).
   cpu: { ...BASE, tasks: [...TASK_KINDS], arms: [...ARMS], gridPoints: 8, seeds: 2, steps: 1500, hidden: 32, trainSize: 20000, testSize: 200, evalEvery: 150 },
   paper: { ...BASE, tasks: [...TASK_KINDS], arms: [...ARMS], gridPoints: 72, seeds: 3, steps: 20000, hidden: 64, trainSize: 50000, testSize: 1000, evalEvery: 500 },
 };
