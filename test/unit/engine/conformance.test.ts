@@ -90,7 +90,6 @@ const PROBES: Record<string, Probe> = {
   Neg: () => grad(tf.neg, A()),
   NotEqual: () => [tf.notEqual(tf.tensor1d([0, 1, 2, 0], "int32"), tf.scalar(0, "int32"))],
   OneHot: () => [tf.oneHot(tf.tensor1d([0, 3, 1, 2], "int32"), 5)],
-  OnesLike: () => [tf.onesLike(A())],
   Pack: () => grad((a, b) => tf.stack([a, b]), A(), det([4, 6], 9)),
   PadV2: () => grad((x) => tf.pad(x, [[1, 0], [0, 2]]), A()),
   Range: () => [tf.range(0, 7, 1, "int32"), tf.range(0, 3, 0.5)],
