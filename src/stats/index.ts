@@ -6,3 +6,5 @@ export type { Alternative, MannWhitneyOptions, MannWhitneyResult, PairedPermutat
 export { leftPlateau, PLATEAU_MARGIN } from "./plateau";
 export { pairedTTest, studentTQuantile, studentTTwoSided, tInterval, welchInterval, welchTTest } from "./ttest";
 export type { TTestResult } from "./ttest";
+export { binomialCdf, binomialTwoSided, clopperPearson, detectableRate, pairedPower, pairedProportions } from "./proportions";
+export type { ArmCount, PairedProportions } from "./proportions";
