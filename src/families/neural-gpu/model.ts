@@ -173,10 +173,9 @@ export class NeuralGPU {
 
   /**
    * Logits [batch length, VOCAB] after `batch.length` steps (and, with
-   * keepStates, the first row's activity [length, maps] of the first example
-   * after each step).
+   * keepStates, the first example's image [steps, rows, length, maps]).
    */
-  forward(batch: Batch, o: ForwardOptions = {}): { logits: tf.Tensor2D; states?: tf.Tensor3D } {
+  forward(batch: Batch, o: ForwardOptions = {}): { logits: tf.Tensor2D; states?: tf.Tensor4D } {
     if (this.disposed) throw new Error("NeuralGPU: disposed");
     const dropout = o.dropout ?? 0;
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`NeuralGPU.forward(): dropout must be in [0, 1), got ${dropout}`);
@@ -204,7 +203,7 @@ export class NeuralGPU {
         }
       }
       const logits = tf.add(tf.matMul(this.firstRow(s, g), this.output as tf.Tensor2D), this.outputBias) as tf.Tensor2D;
-      return o.keepStates ? { logits, states: tf.stack(kept) as unknown as tf.Tensor3D } : { logits };
+      return o.keepStates ? { logits, states: tf.stack(kept) as tf.Tensor4D } : { logits };
     });
   }
 
@@ -252,4 +251,19 @@ export class NeuralGPU {
     this.disposed = true;
     tf.dispose(this.weights);
   }
+}
+
+/**
+ * The image of a model over the steps of one input: per step, each column's
+ * mean |activation| over rows and maps ([steps, length]); read async.
+ */
+export async function stateActivity(model: NeuralGPU, batch: Batch): Promise<number[][]> {
+  const a = tf.tidy(() => {
+    const { states } = model.forward(batch, { keepStates: true });
+    // states: [steps, rows, length, maps] of the first example.
+    return tf.mean(tf.abs(states!), [1, 3]);
+  });
+  const v = (await a.array()) as number[][];
+  a.dispose();
+  return v;
 }
