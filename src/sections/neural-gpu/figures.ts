@@ -78,3 +78,48 @@ export function stateFigure(activity: number[][], label: string): Figure {
     layout: { title: { text: label }, xaxis: { title: { text: "position (input: a, x, b; LSB first)" } }, yaxis: { title: { text: "step" }, autorange: "reversed" } },
   };
 }
+
+/**
+ * The mental image of one input (Kaiser & Sutskever's picture): `rows` rows of
+ * cells, the input's symbols embedded in the first row, zeros elsewhere; a
+ * 3x3 kernel around one cell; and what one step computes.
+ */
+export function mentalImageFigure(symbols: readonly string[], rows = 4): Figure {
+  const L = symbols.length;
+  const shapes: Record<string, unknown>[] = [];
+  const text: Record<string, unknown>[] = [];
+  for (let h = 0; h < rows; h++) {
+    for (let k = 0; k < L; k++) {
+      shapes.push({ type: "rect", x0: k, x1: k + 1, y0: -h - 1, y1: -h, line: { color: "#888", width: 1 }, fillcolor: h === 0 ? "#c6dbef" : "#f7f7f7" });
+      text.push({ x: k + 0.5, y: -h - 0.5, text: h === 0 ? symbols[k] : "0", showarrow: false, font: { size: 13, color: h === 0 ? "#08306b" : "#aaa" } });
+    }
+  }
+  const kc = Math.min(2, L - 1);
+  shapes.push({ type: "rect", x0: kc - 1, x1: kc + 2, y0: -3, y1: 0, line: { color: "#d62728", width: 3 }, fillcolor: "rgba(0,0,0,0)" });
+  text.push({ x: kc + 0.5, y: -rows - 0.6, text: "3x3 kernel (red): every cell reads its 8 neighbours and itself; zero outside", showarrow: false, font: { size: 12, color: "#d62728" } });
+  text.push({
+    x: L / 2, y: 0.75, showarrow: false, font: { size: 13 },
+    text: "one step = l = 2 CGRUs:  s ← u ⊙ s + (1 − u) ⊙ tanh(U ∗ (r ⊙ s) + B),  u = σ'(U' ∗ s + B'),  r = σ'(U'' ∗ s + B''),  σ'(x) = clip(1.2 σ(x) − 0.1, 0, 1)",
+  });
+  text.push({ x: L / 2, y: -rows - 1.3, text: `after n = ${L} steps the first row's cells give the output symbols (softmax of O s)`, showarrow: false, font: { size: 12 } });
+  return {
+    data: [{ x: [0, L], y: [-rows - 1.6, 1], mode: "markers", marker: { opacity: 0 }, type: "scatter", hoverinfo: "skip", showlegend: false }],
+    layout: {
+      shapes, annotations: text,
+      xaxis: { visible: false, range: [-0.5, L + 0.5] }, yaxis: { visible: false, range: [-rows - 1.8, 1.2], scaleanchor: "x" },
+      margin: { l: 10, r: 10, t: 10, b: 10 },
+    },
+  };
+}
+
+/** The task's examples as rows: input and target symbols (LSB first), and the product they spell checked against BigInt. */
+export function exampleRows(examples: readonly { a: bigint; b: bigint; input: number[]; target: number[] }[], decode: (s: readonly number[]) => bigint): Record<string, Cell>[] {
+  const sym = (s: number) => ["_", "0", "1", "x"][s];
+  return examples.map((e) => ({
+    "a x b": `${e.a} x ${e.b}`,
+    "input (LSB first)": e.input.map(sym).join(" "),
+    "target (LSB first)": e.target.map(sym).join(" "),
+    "target read back": decode(e.target).toString(),
+    "= a b (BigInt)": (e.a * e.b).toString(),
+  }));
+}

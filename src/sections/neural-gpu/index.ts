@@ -14,6 +14,7 @@ export * from "./run";
 export * from "./summary";
 export * from "./figures";
 export * from "./demo";
+export { binLength, decodeBits, multiplication, randomExamples, ORIGINAL_MODEL } from "../../families/neural-gpu";
 
 export const experiment = defineExperiment<NeuralGPUSectionConfig, NeuralGPURunSpec, NeuralGPURunRecord, NeuralGPUSummary>({
   id: "neural-gpu",
