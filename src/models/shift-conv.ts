@@ -1,16 +1,16 @@
 /**
- * Convolutions as shifted row blocks and one matrix product, with a
- * hand-written gradient: trains on every backend.
+ * Convolutions as products of shifted row blocks, with a hand-written
+ * gradient: trains on every backend.
  *
  * tfjs's WASM backend has no Conv2DBackpropFilter, so `tf.conv2d` cannot be
  * trained there. Here an image [B, H, W, C] lives as a flat matrix [N, C] of
  * its zero-bordered positions (N = B (H + 2k) (W + 2k) for a kernel of
  * radius k); a tap (dy, dx) of the kernel then reads the row `dy (W + 2k) + dx`
- * further on, so the im2col matrix is a concatenation of contiguous rank-2
- * row slices (fast on WASM: see engine/wasm-slice.ts) and the convolution one
- * product [N, taps C] . [taps C, D]. Its adjoint reads the opposite shifts
- * with the kernel's blocks transposed, which is again a shift convolution:
- * the backward pass needs no convolution kernel and no gather.
+ * further on, so each tap's input is a contiguous rank-2 row slice of one
+ * padded copy (fast on WASM: see engine/wasm-slice.ts) and the convolution a
+ * sum of products [N, C] . [C, D], one per tap. Its adjoint reads the
+ * opposite shifts with the kernel's blocks transposed, which is again a shift
+ * convolution: the backward pass needs no convolution kernel and no gather.
  *
  * Rows on the border get values too (read across the zero border); a model
  * keeps the border at zero by multiplying with a mask, as the Neural GPU's
@@ -36,25 +36,25 @@ function checkOffsets(offsets: readonly number[]): void {
   }
 }
 
-/** [N, C] -> [N, taps C]: row p holds x[p + offset] for every offset (zero outside 0..N-1). */
-export function shiftedColumns(x: tf.Tensor2D, offsets: readonly number[]): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [n, c] = x.shape;
-    const m = Math.max(...offsets.map(Math.abs));
-    const xp = m > 0 ? tf.concat([tf.zeros([m, c]), x, tf.zeros([m, c])], 0) : x;
-    return tf.concat(offsets.map((o) => tf.slice(xp, [m + o, 0], [n, c])), 1) as tf.Tensor2D;
-  });
-}
-
-/** The kernel of the adjoint: blocks in reverse order (opposite shifts), each transposed: [taps C, D] -> [taps D, C]. */
-function adjointKernel(w: tf.Tensor2D, taps: number): tf.Tensor2D {
-  const [tc, d] = w.shape;
-  const c = tc / taps;
-  return tf.tidy(() => tf.reshape(tf.transpose(tf.reverse(tf.reshape(w, [taps, c, d]), 0), [0, 2, 1]), [taps * d, c]) as tf.Tensor2D);
+/** x shifted by each offset: block k is x[p + offsets[k]] for every row p (zero outside 0..N-1); rank-2 row slices of one padded copy. */
+function shifts(x: tf.Tensor2D, offsets: readonly number[]): tf.Tensor2D[] {
+  const [n, c] = x.shape;
+  const m = Math.max(...offsets.map(Math.abs));
+  const xp = m > 0 ? tf.pad(x, [[m, m], [0, 0]]) : x;
+  return offsets.map((o) => tf.slice(xp, [m + o, 0], [n, c]));
 }
 
 const ops = new Map<string, (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>();
 
+/*
+ * Nine products with small right-hand sides rather than one im2col product:
+ * on WASM a concat along axis 1 costs more than the product it feeds
+ * (measured, [1920, 12] x 9 -> [1920, 108]: 1.3 ms against 1.0 ms for the
+ * product), and XNNPACK is fast when the right operand has few columns.
+ * Backward, with symmetric offsets the shift by -offsets[k] is the shift by
+ * offsets[K-1-k], so one set of shifted copies of dy serves both gradients:
+ *   dx = sum_k shift(dy, -o_k) w_k^T,   dw_k = x^T shift(dy, -o_k).
+ */
 function shiftConvFor(offsets: readonly number[]): (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D {
   const key = offsets.join(",");
   let op = ops.get(key);
@@ -63,15 +63,23 @@ function shiftConvFor(offsets: readonly number[]): (x: tf.Tensor2D, w: tf.Tensor
   const taps = offsets.length;
   op = tf.customGrad((...args: Args) => {
     const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const cols = shiftedColumns(x, offsets);
-    save([cols, w]);
+    save([x, w]);
+    const c = x.shape[1];
+    const value = tf.tidy(() => {
+      const xs = shifts(x, offsets);
+      return tf.addN(xs.map((xk, k) => tf.matMul(xk, tf.slice(w, [k * c, 0], [c, -1]))));
+    });
     return {
-      value: tf.matMul(cols, w),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [cs, ws] = saved as tf.Tensor2D[];
-        // Explicit transposes: WASM's transposeA/B product paths are several times slower (models/dense.ts).
-        const dx = tf.matMul(shiftedColumns(dy as tf.Tensor2D, offsets), adjointKernel(ws, taps));
-        const dw = tf.matMul(tf.transpose(cs, [1, 0]), dy as tf.Tensor2D);
+        const [xs, ws] = saved as tf.Tensor2D[];
+        const d = ws.shape[1];
+        const back = shifts(dy as tf.Tensor2D, offsets).reverse(); // back[k] = shift(dy, -o_k)
+        // w_k^T for every k at once: [K, C, D] -> [K, D, C] (explicit transposes: WASM's transposed product paths are slow, models/dense.ts).
+        const wt = tf.reshape(tf.transpose(tf.reshape(ws, [taps, c, d]), [0, 2, 1]), [taps * d, c]);
+        const dx = tf.addN(back.map((bk, k) => tf.matMul(bk, tf.slice(wt, [k * d, 0], [d, c]))));
+        const xT = tf.transpose(xs, [1, 0]);
+        const dw = tf.concat(back.map((bk) => tf.matMul(xT, bk)), 0);
         return [dx, dw];
       },
     };
