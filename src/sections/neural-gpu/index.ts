@@ -23,7 +23,7 @@ export const experiment = defineExperiment<NeuralGPUSectionConfig, NeuralGPURunS
   notebook: "05-neural-gpu.ipynb",
   configs: NEURAL_GPU_CONFIGS,
   options: [
-    opt.int("steps", { help: "training steps per trial (cpu: 300; paper: 30000)", apply: (c, steps) => ({ ...c, steps }) }),
+    opt.int("steps", { help: "training steps per trial (cpu: 600; paper: 30000)", apply: (c, steps) => ({ ...c, steps }) }),
     opt.seeds("seeds per grid point (cpu: 3; paper: 30)"),
     opt.strings("arms", ARMS, { help: "only these arms (default both)", apply: (c, arms) => ({ ...c, arms }), tag: (v) => v.join("+") }),
   ],
