@@ -14,7 +14,7 @@ import { selectBackend } from "../../src/engine";
 import { loadRecords } from "../../src/experiments/results";
 import { getExperiment } from "../../src/experiments/registry";
 import { planSweep, runSweep } from "../../src/experiments/sweep";
-import { gridPoints, NEURAL_GPU_CONFIGS, NeuralGPURunRecord, planNeuralGPURuns, summarizeTable5 } from "../../src/sections/neural-gpu";
+import { gridPoints, lengthFigure, NEURAL_GPU_CONFIGS, NeuralGPURunRecord, planNeuralGPURuns, summarizeTable5, table5Rows, thresholdFigure } from "../../src/sections/neural-gpu";
 import { pairedProportions } from "../../src/stats/proportions";
 
 before(async () => {
@@ -51,6 +51,24 @@ describe("neural-gpu section", () => {
     assert.deepEqual(s.verdicts.map((v) => v.claimId), ["gn-4.5-table5-1pct", "gn-4.5-table5-thresholds", "gn-4.5-table5-thresholds", "gn-4.5-table5-thresholds"]);
     assert.equal(s.errors.noise.length, 7);
     assert.deepEqual(s.errors.none, [...none].sort((a, b) => a - b));
+  });
+
+  test("figures: the threshold curves are the fraction of trials at or below each error; error vs length averages per arm", () => {
+    const none = [0.5, 0.04, 0.025, 0.2], noise = [0.005, 0.04, 0.015, 0.2];
+    const records = [...none.map((e, i) => rec(0, i, "none", e)), ...noise.map((e, i) => rec(0, i, "noise", e))];
+    const s = summarizeTable5(records, []);
+    const tr = thresholdFigure(s).data as { x: number[]; y: number[]; name: string }[];
+    const noiseCurve = tr.find((t) => t.name.startsWith("ours, with noise"))!;
+    assert.deepEqual(noiseCurve.x, [0.005, 0.015, 0.04, 0.2]);
+    assert.deepEqual(noiseCurve.y, [0.25, 0.5, 0.75, 1]);
+    const paper = tr.find((t) => t.name === "paper, with noise (Table 5)")!;
+    assert.deepEqual(paper.y.map((y) => Math.round(y * 7290)), [58, 159, 282, 570]);
+    assert.match(String(table5Rows(s)[0]["with noise (ours) [95% CI]"]), /^1 of 4, 25\.0%/);
+    const withLengths = records.map((r, i) => ({ ...r, testBits: [4, 40], digitErrors: [i / 10, r.testError] }));
+    const lf = lengthFigure(withLengths).data as { x: number[]; y: number[]; name: string }[];
+    const meanNone = lf.find((t) => t.name === "no noise: mean over trials")!;
+    assert.deepEqual(meanNone.x, [4, 40]);
+    assert.ok(Math.abs(meanNone.y[0] - 0.15) < 1e-12 && Math.abs(meanNone.y[1] - (0.5 + 0.04 + 0.025 + 0.2) / 4) < 1e-12);
   });
 
   test("smoke sweep: both arms train to finite errors at each test length, and resume redoes nothing", async () => {
