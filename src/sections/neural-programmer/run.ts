@@ -118,10 +118,17 @@ export function planNPRuns(cfg: NPConfig): NPRunSpec[] {
   if (!(Number.isInteger(cfg.gridPoints) && cfg.gridPoints >= 1 && cfg.gridPoints <= 72)) throw new RangeError(`neural-programmer: gridPoints must be in 1..72, got ${cfg.gridPoints}`);
   if (!(Number.isInteger(cfg.seeds) && cfg.seeds >= 1)) throw new RangeError(`neural-programmer: seeds must be a positive integer, got ${cfg.seeds}`);
   const specs: NPRunSpec[] = [];
-  for (const task of TASK_KINDS.filter((t) => cfg.tasks.includes(t)))
-    for (const arm of ARMS_OF[task].filter((a) => cfg.arms.includes(a)))
-      for (let grid = 0; grid < cfg.gridPoints; grid++)
-        for (let s = 0; s < cfg.seeds; s++) specs.push({ key: `${task}/${arm}/g${grid}/s${s}`, task, arm, grid, seedIndex: s, seed: 1000 * (grid + 1) + s + 1 });
+  const spec = (task: TaskKind, arm: Arm, grid: number, s: number): NPRunSpec => ({ key: `${task}/${arm}/g${grid}/s${s}`, task, arm, grid, seedIndex: s, seed: 1000 * (grid + 1) + s + 1 });
+  // The order runs are trained in (keys do not depend on it): per task, the headline pair (no noise, noise) first,
+  // interleaved over grid points and seeds, so a sweep stopped early has already paired runs; then the other arms.
+  for (const task of TASK_KINDS.filter((t) => cfg.tasks.includes(t))) {
+    const arms = ARMS_OF[task].filter((a) => cfg.arms.includes(a));
+    const lead = arms.filter((a) => a === "no noise" || a === "noise");
+    for (let grid = 0; grid < cfg.gridPoints; grid++)
+      for (let s = 0; s < cfg.seeds; s++) for (const arm of lead) specs.push(spec(task, arm, grid, s));
+    for (const arm of arms.filter((a) => !lead.includes(a)))
+      for (let grid = 0; grid < cfg.gridPoints; grid++) for (let s = 0; s < cfg.seeds; s++) specs.push(spec(task, arm, grid, s));
+  }
   return specs;
 }
 
