@@ -1,9 +1,11 @@
 /**
  * The generated documentation: one results page per section,
  * docs/results/<id>.md (tables, verdicts, extension studies, provenance,
- * links to its figures, notebook and hand-written analysis), and the status
- * table in README.md between `<!-- status:start -->` and `<!-- status:end -->`,
- * both from the registry and the committed results; nothing here is typed by
+ * links to its figures, notebook and hand-written analysis), the claims
+ * ledger docs/claims.md (experiments/ledger.ts, claims-page.ts), and the
+ * status table in README.md between `<!-- status:start -->` and
+ * `<!-- status:end -->` (per section, its claims counted from the ledger),
+ * all from the registry and the committed results; nothing here is typed by
  * hand. `npm run figures` writes a section's page after its figures (and then
  * the README block); `npm run docs` rewrites every page and the block from the
  * results alone, training and drawing nothing.
@@ -13,13 +15,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { AnyExperiment, RunRecord, Summary, TableBlock } from "../experiments/contract";
+import type { AnyExperiment, RunRecord, TableBlock } from "../experiments/contract";
 import { experiments, getExperiment } from "../experiments/registry";
 import { trainingCost } from "../experiments/results";
 import { Scale } from "../experiments/scale";
 import { loadStudies, studyTables } from "../experiments/studies";
 import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
-import { VERDICT_LABELS, VerdictLabel } from "../experiments/verdict";
+import { claimOutcome, ledger, LedgerRow } from "../experiments/ledger";
+import { CLAIMS_PAGE, CLAIMS_REPORT, claimsHtml, claimsMarkdown, ClaimLinks } from "./claims-page";
 import { tableMarkdown } from "../report/table";
 import { REPO } from "./jupyter";
 
@@ -30,10 +33,15 @@ export const STATUS_END = "<!-- status:end -->";
 
 /** Paper sections with no experiment yet (each has its issue); shown in the status table in paper order. */
 export const NOT_BUILT: readonly { section: string; title: string }[] = [
-  { section: "4.3", title: "Neural Programmer" },
+  { section: "4.4", title: "Neural Random Access Machines" },
   { section: "4.5", title: "Neural GPUs" },
 ];
 const NOT_BUILT_NOTE = "not built (issues 25-27)";
+
+/** NOT_BUILT without the sections a registered experiment now covers. */
+export function notBuilt(): typeof NOT_BUILT {
+  return NOT_BUILT.filter((s) => !experiments().some((ex) => ex.section === s.section));
+}
 
 /** A section's results page, relative to the repository root. */
 export function resultsPagePath(id: string, scale: Scale = DOCS_SCALE): string {
@@ -101,38 +109,84 @@ export function writeResultsPage(ex: AnyExperiment, scale: Scale, plan?: SweepPl
   return rel;
 }
 
-const VERDICT_ORDER: readonly VerdictLabel[] = VERDICT_LABELS;
-
-/** "agrees 2, disagrees 1": the summary's verdicts counted by label, in a fixed order. */
-export function verdictCounts(labels: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  const order = [...VERDICT_ORDER, ...[...counts.keys()].filter((l) => !(VERDICT_ORDER as readonly string[]).includes(l)).sort()];
-  return order.filter((l) => counts.has(l)).map((l) => `${l} ${counts.get(l)}`).join("; ") || "none";
-}
-
 const sectionKey = (s: string) => s.split(".").map((x) => x.padStart(4, "0")).join(".");
 
-/** The README status table (markdown, no markers) from the registry and the committed `cpu` results. */
+let ledgerCache: { scale: Scale; rows: LedgerRow[] } | undefined;
+/** The claims ledger at the docs' scale, computed once per process (the README block and docs/claims.md share it). */
+export function docsLedger(): LedgerRow[] {
+  if (ledgerCache?.scale !== DOCS_SCALE) ledgerCache = { scale: DOCS_SCALE, rows: ledger(DOCS_SCALE, experiments(), () => {}) };
+  return ledgerCache.rows;
+}
+
+/** Per section, its linked claims counted from the ledger: tested (by outcome) and untested (no verdict from this section). */
+export function sectionClaimCounts(rows: readonly LedgerRow[], sectionId: string, linked: readonly string[]): { claims: number; tested: number; agrees: number; open: number; disagrees: number; untested: number } {
+  const out = { claims: linked.length, tested: 0, agrees: 0, open: 0, disagrees: 0, untested: 0 };
+  for (const id of linked) {
+    const row = rows.find((r) => r.claim.id === id);
+    const kinds = (row?.entries ?? []).filter((e) => e.sectionId === sectionId && e.verdict).map((e) => e.verdict!.kind);
+    const outcome = claimOutcome(kinds);
+    if (!outcome) out.untested++;
+    else {
+      out.tested++;
+      out[outcome]++;
+    }
+  }
+  return out;
+}
+
+/** The README status table (markdown, no markers) from the registry, the claims ledger and the committed `cpu` results. */
 export function statusTable(): string {
+  const ledgerRows = docsLedger();
+  const counts = (c: ReturnType<typeof sectionClaimCounts>) => [c.claims, c.tested, c.agrees, c.open, c.disagrees, c.untested].map(String);
   const rows = experiments().map((ex) => {
     const plan = planSweep(ex, DOCS_SCALE);
     const records = loadSweep(plan, () => {});
-    const verdicts = records.length ? (ex.summarize(records, plan.config) as Summary).verdicts.map((v) => v.verdict) : [];
     const page = resultsPagePath(ex.id);
+    const c = sectionClaimCounts(ledgerRows, ex.id, ex.claims.map((x) => x.id));
     return {
       section: ex.section,
-      cells: [ex.section, ex.title, `[${ex.notebook}](notebooks/${ex.notebook})`, `${records.length} / ${plan.specs.length}`, verdictCounts(verdicts), `[${path.basename(page)}](${page})`],
+      cells: [ex.section, ex.title, `[${ex.notebook}](notebooks/${ex.notebook})`, `${records.length} / ${plan.specs.length}`, ...counts(c), `[${path.basename(page)}](${page})`],
     };
   });
-  const missing = NOT_BUILT.map((s) => ({ section: s.section, cells: [s.section, s.title, "", "", "", NOT_BUILT_NOTE] }));
+  // Claims no section links: by paper section for the sections not built, the rest in one row (restated headlines count where they point).
+  const unlinked = ledgerRows.filter((r) => r.sections.length === 0 && !r.claim.restates);
+  const missing = notBuilt().map((s) => {
+    const n = unlinked.filter((r) => r.claim.paper === "GN" && r.claim.section === s.section).length;
+    return { section: s.section, cells: [s.section, s.title, "", "", String(n), "0", "0", "0", "0", String(n), NOT_BUILT_NOTE] };
+  });
+  const rest = unlinked.filter((r) => !(r.claim.paper === "GN" && notBuilt().some((s) => s.section === r.claim.section))).length;
   const all = [...rows, ...missing].sort((a, b) => sectionKey(a.section).localeCompare(sectionKey(b.section)));
   const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  const other = ["", "other paper claims no section links yet", "", "", String(rest), "0", "0", "0", "0", String(rest), `[claims.md](${CLAIMS_PAGE})`];
   return [
-    row(["section", "title", "notebook", `${DOCS_SCALE} runs done / planned`, "verdicts, by label", "results"]),
-    row(["---", "---", "---", "---", "---", "---"]),
+    row(["section", "title", "notebook", `${DOCS_SCALE} runs done / planned`, "claims", "tested", "agree", "open", "disagree", "untested", "results"]),
+    row(Array(11).fill("---")),
     ...all.map((r) => row(r.cells)),
+    row(other),
   ].join("\n");
+}
+
+/** The ledger's links from a page `root` away from the repository root: figures from figures/manifest.json at the docs' scale. */
+export function claimLinks(root: string): ClaimLinks {
+  return { root, figures: (id) => figuresOf(id, DOCS_SCALE) };
+}
+
+/** docs/claims.md from the ledger. */
+export function claimsPage(): string {
+  return claimsMarkdown(docsLedger(), claimLinks(".."), DOCS_SCALE);
+}
+
+/** Rewrites docs/claims.md; returns its path relative to the repository. */
+export function writeClaimsPage(): string {
+  writeFileSync(path.join(REPO, CLAIMS_PAGE), claimsPage());
+  return CLAIMS_PAGE;
+}
+
+/** Writes reports/claims.html (the ledger's rows as a page, for `npm run notebooks`); returns its path relative to the repository. */
+export function writeClaimsReport(): string {
+  mkdirSync(path.join(REPO, path.dirname(CLAIMS_REPORT)), { recursive: true });
+  writeFileSync(path.join(REPO, CLAIMS_REPORT), claimsHtml(docsLedger(), claimLinks(".."), DOCS_SCALE));
+  return CLAIMS_REPORT;
 }
 
 /** `readme` with its status block replaced by `table` (the markers stay). */
@@ -160,21 +214,23 @@ export function updateReadme(): void {
   console.log(after !== before ? "README.md: status table rewritten" : "README.md: status table already current");
 }
 
-const USAGE = `usage: npm run docs [-- ids...]
+const usage = () => `usage: npm run docs [-- ids...]
 Rewrites docs/results/<id>.md (tables, verdicts, studies, provenance, links to figures) for each registered
-section named (default: all) from its committed ${DOCS_SCALE} results, then README.md's status table. Trains and
+section named (default: all) from its committed ${DOCS_SCALE} results, then the claims ledger docs/claims.md and
+README.md's status table. Trains and
 draws nothing: figures come from figures/manifest.json (npm run figures draws them).
 ids: ${experiments().map((e) => e.id).join(", ")}`;
 
 function main(): void {
   const named = process.argv.slice(2);
   if (named.some((a) => a === "--help" || a === "-h")) {
-    console.log(USAGE);
+    console.log(usage());
     return;
   }
   const flag = named.find((a) => a.startsWith("-"));
-  if (flag) throw new RangeError(`unknown option ${flag}\n${USAGE}`);
+  if (flag) throw new RangeError(`unknown option ${flag}\n${usage()}`);
   for (const ex of named.length ? named.map(getExperiment) : experiments()) console.log(`wrote ${writeResultsPage(ex, DOCS_SCALE)}`);
+  console.log(`wrote ${writeClaimsPage()}`);
   updateReadme();
 }
 

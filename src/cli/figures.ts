@@ -20,8 +20,9 @@ import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
 import { progress } from "../report/display";
 import { Figure, figureDiv, standalonePage } from "../report/plotly";
 import { withChromium } from "./browser";
-import { DOCS_SCALE, sweepSource, updateReadme, writeResultsPage } from "./docs";
+import { DOCS_SCALE, sweepSource, updateReadme, writeClaimsPage, writeResultsPage } from "./docs";
 import { REPO } from "./jupyter";
+import { labelFigure, studyFigureRuns } from "../experiments/figure-label";
 
 export interface FigureRecord {
   file: string;
@@ -92,9 +93,10 @@ async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, da
   // Extension studies at this scale whose results exist: their figures follow the main ones, their tables the main tables.
   const loaded = loadStudies(ex, scale, undefined, records);
   const studyBlocks = loaded.length && ex.studyFigures ? await ex.studyFigures(loaded, plan.config, { records, summary }) : [];
+  // Titles name the scale and the runs behind them (figure-label.ts), as the notebooks show them.
   const made: Made[] = [
-    ...blocks.map((b) => ({ name: `${b.name}-${scale}`, title: b.title, fig: b.fig, source: b.source ?? source, height: b.height })),
-    ...studyBlocks.map((b) => ({ name: `${b.name}-${scale}`, title: b.title, fig: b.fig, source: b.source ?? studiesSource(loaded, REPO), height: b.height })),
+    ...blocks.map((x) => labelFigure(x, scale, records.length)).map((b) => ({ name: `${b.name}-${scale}`, title: b.title, fig: b.fig, source: b.source ?? source, height: b.height })),
+    ...studyBlocks.map((x) => labelFigure(x, scale, studyFigureRuns(x, loaded))).map((b) => ({ name: `${b.name}-${scale}`, title: b.title, fig: b.fig, source: b.source ?? studiesSource(loaded, REPO), height: b.height })),
   ];
   const names = made.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -146,7 +148,10 @@ async function main(): Promise<void> {
   for (const c of chosen) await experimentFigures(c, scale, date);
   tf.disposeVariables();
   // README's status table is the committed (DOCS_SCALE) results': other scales' figures leave it alone.
-  if (scale === DOCS_SCALE) updateReadme();
+  if (scale === DOCS_SCALE) {
+    console.log(`wrote ${writeClaimsPage()}`);
+    updateReadme();
+  }
 }
 
 if (require.main === module) {

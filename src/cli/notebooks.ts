@@ -2,7 +2,11 @@
  * `npm run notebooks [-- options] [names...]`: executes every notebook (or
  * those whose file name starts with a given name) headless and writes
  * self-contained HTML reports to reports/. Each report is written as soon as
- * its notebook finishes, so an interrupted run keeps the reports made.
+ * its notebook finishes, so an interrupted run keeps the reports made. A run
+ * of every notebook then writes reports/claims.html, the claims ledger at the
+ * committed cpu results (a page rather than a notebook: it trains and draws
+ * nothing, so executing a kernel for it would only cost time); the name
+ * `claims` writes that page alone.
  *
  *   --scale S            the `scale` parameter (smoke | cpu | paper; default GRADNOISE_SCALE, else each notebook's own)
  *   --backend B          the `backend` parameter (auto | tensorflow | webgpu | wasm | cpu)
@@ -20,6 +24,7 @@
 import { existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import { parseScale, SCALE_ENV } from "../experiments/scale";
+import { writeClaimsReport } from "./docs";
 import { executeNotebook, exportNotebook, listNotebooks, NotebookParameters, REPO } from "./jupyter";
 
 export interface NotebooksArgs {
@@ -34,7 +39,8 @@ export interface NotebooksArgs {
 
 export const NOTEBOOKS_USAGE = `usage: npm run notebooks [-- options] [names...]
 Executes the notebooks (all, or those whose file name starts with a name) headless and
-writes self-contained HTML reports to reports/.
+writes self-contained HTML reports to reports/; a run of all of them also writes the claims
+ledger page reports/claims.html (the name "claims" writes it alone).
 
   --scale S            the scale parameter: smoke | cpu | paper (default GRADNOISE_SCALE, else each notebook's own)
   --backend B          the backend parameter: auto | tensorflow | webgpu | wasm | cpu
@@ -92,19 +98,22 @@ function main(): void {
     return;
   }
   const all = listNotebooks();
-  const chosen = args.names.length ? args.names.map((w) => {
+  const claims = args.names.length === 0 || args.names.includes("claims");
+  const names = args.names.filter((w) => w !== "claims");
+  const chosen = args.names.length ? names.map((w) => {
     const hit = all.find((n) => path.basename(n).startsWith(w) || n === path.resolve(w));
     if (!hit) throw new Error(`no notebook matches "${w}"; have: ${all.map((n) => path.basename(n)).join(", ")}`);
     return hit;
   }) : all;
   mkdirSync(outDir, { recursive: true });
   const given = [args.scale && `scale=${args.scale}`, ...Object.entries(args.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`)].filter(Boolean);
-  console.log(`Executing ${chosen.length} notebook(s)${given.length ? ` with ${given.join(", ")}` : " with their own parameters"} -> ${path.relative(process.cwd(), outDir) || "."}/`);
+  if (chosen.length) console.log(`Executing ${chosen.length} notebook(s)${given.length ? ` with ${given.join(", ")}` : " with their own parameters"} -> ${path.relative(process.cwd(), outDir) || "."}/`);
   chosen.forEach((nb, i) => {
     process.stdout.write(`[${i + 1}/${chosen.length}] ${path.basename(nb)} ... `);
     const r = executeNotebook(nb, { outDir, scale: args.scale, parameters: args.parameters, keepNotebook: args.keepNotebook });
     console.log(`${r.seconds.toFixed(0)} s -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB)`);
   });
+  if (claims) console.log(`claims ledger -> ${writeClaimsReport()}`);
 }
 
 if (require.main === module) {

@@ -80,11 +80,29 @@ export interface FigureBlock {
   height?: number;
   /** What produced it, in words (data, seeds), when it differs from the experiment's provenance. */
   source?: string;
+  /** Runs behind it when not the sweep's (or study's) records: 1 for a model trained for the figure, 0 for a closed form; its title says so (figure-label.ts). */
+  runs?: number;
 }
 
 /** Every summary says, claim by claim, whether we reproduce the paper. */
 export interface Summary {
   verdicts: Verdict[];
+  /**
+   * Paper claims the section's results bear on but cannot judge, and why
+   * (e.g. "uninformative: the control fails too at this budget"): shown in
+   * the verdicts table and the claims ledger instead of a verdict.
+   */
+  unjudged?: Unjudged[];
+}
+
+/** A claim the results cannot judge (Summary.unjudged). */
+export interface Unjudged {
+  /** The claims ledger's id (src/experiments/paper-claims.ts). */
+  claimId: string;
+  /** What would be compared, as a verdict's claim line. */
+  claim: string;
+  /** Why no verdict, in one line. */
+  reason: string;
 }
 
 /** An extension study: part of a plan rerun under other options, with its own results file. */
@@ -100,6 +118,13 @@ export interface Study {
    * paired. The experiment vouches for that when it declares the study.
    */
   completes?: Overrides;
+  /**
+   * The claims ledger's id (paper-claims.ts) that this study's verdicts test
+   * instead of the ids the summary gives them, when the study reruns the
+   * comparison under another paper claim (e.g. fixed rather than annealed
+   * noise: Section 4.6's claim, not Table 2's). One of the section's claims.
+   */
+  claim?: string;
 }
 
 /** A loaded extension study (studies.ts, loadStudy): its records, completed where it says so, and their summary. */
@@ -123,7 +148,7 @@ export interface StudyResults {
 
 /** A claim of the paper this section tests: what the ledger (issue 24) lists beside our verdict. */
 export interface Claim {
-  /** Stable within the section, e.g. "noise-rescues-zero-init". */
+  /** The claims ledger's catalog id (src/experiments/paper-claims.ts), e.g. "gn-4.1-zero-init-rescue". */
   id: string;
   /** The claim in one line, as the paper makes it. */
   text: string;

@@ -6,7 +6,7 @@
  */
 import { DIVERGED_RULE } from "../train/divergence";
 import type { Experiment, ExperimentSpec, Measures, RunRecord, RunSpec, Summary, TableBlock } from "./contract";
-import { verdictRows } from "./verdict";
+import { unjudgedRows, verdictRows } from "./verdict";
 
 const DEFAULT_VERDICTS = "Verdicts (significance at p < 0.05):";
 
@@ -41,8 +41,9 @@ export function defineExperiment<C, S extends RunSpec, R extends RunRecord, Sum 
     summarize: (records, config) => s.summarize(records, config, s.plan(config)),
     tables(summary, config) {
       const own = (report?.tables(summary, config) ?? []).map(withDivergence);
-      const verdicts = report?.verdicts !== undefined || summary.verdicts.length > 0;
-      return verdicts ? [...own, { name: "verdicts", caption: report?.verdicts ?? DEFAULT_VERDICTS, rows: verdictRows(summary.verdicts) }] : own;
+      const unjudged = summary.unjudged ?? [];
+      const verdicts = report?.verdicts !== undefined || summary.verdicts.length > 0 || unjudged.length > 0;
+      return verdicts ? [...own, { name: "verdicts", caption: report?.verdicts ?? DEFAULT_VERDICTS, rows: [...verdictRows(summary.verdicts), ...unjudgedRows(unjudged)] }] : own;
     },
     figures: async (records, summary, config, onProgress) => (report?.figures ? report.figures(records, summary, config, onProgress) : []),
     ...(report?.studyFigures ? { studyFigures: report.studyFigures.bind(report) } : {}),

@@ -3,7 +3,7 @@
  * The CLIs import the rest (locks, shards, merging, auditing) from the
  * modules themselves.
  */
-export type { AnyExperiment, Claim, Experiment, ExperimentSpec, FigureBlock, RunContext, RunRecord, RunSpec, SectionReport, Study, StudyResults, Summary, TableBlock } from "./contract";
+export type { AnyExperiment, Claim, Unjudged, Experiment, ExperimentSpec, FigureBlock, RunContext, RunRecord, RunSpec, SectionReport, Study, StudyResults, Summary, TableBlock } from "./contract";
 export { defineExperiment } from "./define";
 export { opt } from "./options";
 export type { OptionSpec, OptionValue, Overrides } from "./options";
@@ -18,3 +18,7 @@ export type { ClaimDirection, EffectClaim, Verdict, VerdictKind, VerdictLabel, V
 export { SCALES } from "./scale";
 export type { Scale } from "./scale";
 export { trainingCost } from "./results";
+export { PAPER_CLAIMS, paperClaim, claimsOf } from "./paper-claims";
+export type { Paper, PaperClaim } from "./paper-claims";
+export { buildLedger, checkClaimLinks, claimOutcome, ledger, sectionEvidence } from "./ledger";
+export type { LedgerEntry, LedgerRow, LedgerSource, LedgerStatus, SectionEvidence } from "./ledger";

@@ -10,6 +10,7 @@ import { trainingCost } from "./results";
 import type { Scale } from "./scale";
 import { loadStudies } from "./studies";
 import { loadSweep, planSweep, runSweep, SweepPlan } from "./sweep";
+import { labelFigure, studyFigureRuns } from "./figure-label";
 
 export interface OpenOptions {
   scale: Scale;
@@ -69,8 +70,8 @@ export async function openExperiment<C = unknown, S extends RunSpec = RunSpec, R
   const summary = ex.summarize(records, plan.config) as Sum;
   const studies = loadStudies(ex, o.scale, o.warn, records);
   const draw = o.figures ?? true;
-  const figures = draw ? await ex.figures(records, summary, plan.config, o.onFigureProgress) : [];
-  const studyFigures = draw && studies.length && ex.studyFigures ? await ex.studyFigures(studies, plan.config, { records, summary }) : [];
+  const figures = draw ? (await ex.figures(records, summary, plan.config, o.onFigureProgress)).map((b) => labelFigure(b, o.scale, records.length)) : [];
+  const studyFigures = draw && studies.length && ex.studyFigures ? (await ex.studyFigures(studies, plan.config, { records, summary })).map((b) => labelFigure(b, o.scale, studyFigureRuns(b, studies))) : [];
   const cost = trainingCost(records);
   const engines = [...new Set(records.map((r) => r.engine))].join("; ");
   return {

@@ -80,12 +80,17 @@ export function findRecords(dir: string, scale: string, match: (r: Record<string
 export { readResultLines } from "./jsonl";
 export type { ResultLine } from "./jsonl";
 
+/** Why a later record of a key does not count: the first one read does (as in sweep.ts's audit and merge.ts). */
+const secondRecord = (key: string, first: ResultLine) => `a second, different record of key ${JSON.stringify(key)} (the first, at ${first.file}:${first.line}, is the one kept)`;
+
 /**
  * Merges `file`'s shards into `file` itself, records in `order` of their keys
  * (others after), then removes the shards. Written to a temporary file and
- * renamed, so a crash leaves either the old files or the merged one. Lines
- * that are not records, and earlier records replaced by a later one of the
- * same key (unless identical), go to the side file first, with a warning each.
+ * renamed, so a crash leaves either the old files or the merged one. The
+ * first record of a key read (base file first, then shards in name order)
+ * is kept, as everywhere in the store; lines that are not records, and later
+ * different records of a kept key, go to the side file first, with a warning
+ * each (an identical repeat goes quietly).
  */
 export function consolidateRecords<T extends RunRecordBase>(file: string, order: string[] = [], warn: (msg: string) => void = (m) => console.warn(m)): T[] {
   const files = resultFiles(file);
@@ -98,9 +103,9 @@ export function consolidateRecords<T extends RunRecordBase>(file: string, order:
         aside.push({ file: f, line: l.line, reason: l.error !== undefined ? `unreadable line (${l.error})` : "not a run record (no string key)", raw: l.raw });
         continue;
       }
-      const prev = kept.get(key);
-      if (prev && prev.raw !== l.raw) aside.push({ file: prev.file, line: prev.line, key, reason: `replaced by ${f}:${l.line}, a later record of the same key`, raw: prev.raw });
-      kept.set(key, l);
+      const first = kept.get(key);
+      if (!first) kept.set(key, l);
+      else if (first.raw !== l.raw) aside.push({ file: f, line: l.line, key, reason: secondRecord(key, first), raw: l.raw });
     }
   }
   if (aside.length) {
@@ -115,17 +120,22 @@ export function consolidateRecords<T extends RunRecordBase>(file: string, order:
   return lines.map((l) => l.value as T);
 }
 
-/** All records of `file` and its shards; later duplicates of a key replace earlier ones. */
+/** All records of `file` and its shards; the first record of a key counts (as consolidateRecords keeps it), a later different one is skipped with a warning. */
 export function loadRecords<T extends RunRecordBase>(file: string, warn: (msg: string) => void = (m) => console.warn(m)): T[] {
-  const byKey = new Map<string, T>();
+  const byKey = new Map<string, ResultLine>();
   for (const f of resultFiles(file)) {
     for (const l of readResultLines(f)) {
       const key = (l.value as { key?: unknown } | null | undefined)?.key;
-      if (l.error === undefined && typeof key === "string") byKey.set(key, l.value as T);
-      else warn(`${f}:${l.line}: skipping unreadable record (${l.error ?? "no key"}); the run will be redone`);
+      if (l.error !== undefined || typeof key !== "string") {
+        warn(`${f}:${l.line}: skipping unreadable record (${l.error ?? "no key"}); the run will be redone`);
+        continue;
+      }
+      const first = byKey.get(key);
+      if (!first) byKey.set(key, l);
+      else if (first.raw !== l.raw) warn(`${f}:${l.line}: skipping ${secondRecord(key, first)}`);
     }
   }
-  return [...byKey.values()];
+  return [...byKey.values()].map((l) => l.value as T);
 }
 
 /** Where a sweep stands (PendingRunOptions.onProgress). */

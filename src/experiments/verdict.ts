@@ -228,3 +228,8 @@ export function verdictRows(vs: readonly Verdict[]): Record<string, string>[] {
     margin: fmtMargin(v) + (v.sizeNotComparable ? `; size not comparable: ${v.sizeNotComparable}` : ""), verdict: v.verdict,
   }));
 }
+
+/** Claims the results cannot judge, as rows of the verdicts table: no numbers, the reason in the verdict column. */
+export function unjudgedRows(us: readonly { claim: string; reason: string }[]): Record<string, string>[] {
+  return us.map((u) => ({ claim: u.claim, paper: "", ours: "", p: "", "smallest p": "", test: "", n: "", margin: "", verdict: `not judged: ${u.reason}` }));
+}

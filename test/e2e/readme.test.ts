@@ -9,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { DOCS_SCALE, NOT_BUILT, readmeStatus, resultsPage, resultsPagePath, statusTable, verdictCounts, withStatus } from "../../src/cli/docs";
+import { claimsPage, DOCS_SCALE, notBuilt, readmeStatus, resultsPage, resultsPagePath, statusTable, withStatus } from "../../src/cli/docs";
+import { CLAIMS_PAGE } from "../../src/cli/claims-page";
 import { REPO } from "../../src/cli/jupyter";
 import { experiments } from "../../src/experiments/registry";
 
@@ -26,7 +27,7 @@ test("the status table has a row per registered section and per section not buil
     assert.ok(table.includes(`(${resultsPagePath(ex.id)})`), `${ex.id}: no results link`);
     assert.ok(existsSync(path.join(REPO, resultsPagePath(ex.id))), `${resultsPagePath(ex.id)} is missing: run \`npm run docs\``);
   }
-  for (const s of NOT_BUILT) assert.match(table, new RegExp(`^\\| ${s.section.replace(".", "\\.")} \\| ${s.title} \\|.*not built`, "m"));
+  for (const s of notBuilt()) assert.match(table, new RegExp(`^\\| ${s.section.replace(".", "\\.")} \\| ${s.title} \\|.*not built`, "m"));
 });
 
 test("each results page in docs/results/ is the generator's, from the committed results (npm run docs rewrites them)", () => {
@@ -36,9 +37,9 @@ test("each results page in docs/results/ is the generator's, from the committed 
   }
 });
 
-test("verdicts are counted by label in a fixed order; none says none", () => {
-  assert.equal(verdictCounts(["disagrees", "agrees", "agrees"]), "agrees 2; disagrees 1");
-  assert.equal(verdictCounts([]), "none");
+test("docs/claims.md is the generator's, from the catalog, the registry and the committed results (npm run docs rewrites it); README links it", () => {
+  assert.equal(readFileSync(path.join(REPO, CLAIMS_PAGE), "utf8"), claimsPage(), `${CLAIMS_PAGE} is stale: run \`npm run docs\``);
+  assert.ok(readFileSync(README, "utf8").includes(`](${CLAIMS_PAGE})`), "README.md does not link docs/claims.md");
 });
 
 test("withStatus replaces only what lies between the markers, and refuses a README without them", () => {

@@ -11,6 +11,8 @@ import { attentionFigure, curvesFigure, MemN2NRunRecord, perTaskFigure, perTaskR
 import { PLATEAU_CONFIGS, plateauFigures, PlateauRecord, plateauRows } from "../../src/sections/method";
 import { leftPlateau } from "../../src/stats";
 import { getExperiment } from "../../src/experiments/registry";
+import { labelFigure } from "../../src/experiments/figure-label";
+import { lmConditionRows, lmCurvesFigure, LMRecordLike, lmPaperFigure } from "../../src/families/lm/report";
 
 type Trace = Record<string, unknown> & { x?: unknown[]; y?: unknown[]; name?: string };
 const traces = (f: { data: Record<string, unknown>[] }) => f.data as Trace[];
@@ -39,8 +41,10 @@ describe("Table 1 figures", () => {
     const t = traces(table1AccuracyFigure(recs));
     const points = t.filter((x) => String(x.name).includes("one point per run"));
     assert.equal(points.reduce((n, x) => n + (x.y as number[]).length, 0), recs.length);
-    const best = t.find((x) => x.name === "paper: best of 40")!;
+    // The paper's best is a maximum over its 40 runs: the legend says so, and how many runs ours are.
+    const best = t.find((x) => String(x.name).startsWith("paper: best of its 40 runs per row"))!;
     assert.deepEqual(best.y, TABLE1.flatMap((e) => e.rows.map((r) => r.paper.best)));
+    assert.match(String(best.name), /ours: 6 per row, so expect a lower best/);
     // One row per (experiment, setting) the records hold; "left plateau" counts that row's runs above the one-class plateau.
     const rows = table1Rows(summarizeTable1(recs).rows);
     const cells = TABLE1.flatMap((e) => e.rows.map((row) => ({ e, setting: row.setting, rs: recs.filter((r) => r.experiment === e.id && r.setting === row.setting) }))).filter((c) => c.rs.length > 0);
@@ -50,6 +54,44 @@ describe("Table 1 figures", () => {
       const row = rows.find((r) => r.experiment === c.e.title && r.setting === c.setting)!;
       assert.equal(row["left plateau"], `${c.rs.filter((r) => leftPlateau(r.testAccuracy, MNIST_PLATEAU)).length} of ${c.rs.length}`, `${c.e.title}, ${c.setting}`);
     }
+  });
+});
+
+describe("language-model figures and every figure's title", () => {
+  const rec = (condition: string, seed: number, test: number | null, diverged = false) =>
+    ({ key: `${condition}/${seed}`, condition, seed, testPerplexity: test, validPerplexity: test, diverged, epoch: [1, 2], validCurve: [test, test] }) as LMRecordLike;
+
+  test("perplexity beside the paper's: log axis, geometric mean with a log-t interval that stays above zero, diverged runs flagged", () => {
+    // 3 seeds spread over hundreds: an arithmetic t interval would reach far below zero.
+    const recs = [rec("a", 1, 150), rec("a", 2, 900), rec("a", 3, 3000), rec("b", 1, 200), rec("b", 2, 210), rec("b", 3, null, true)];
+    const rows = lmConditionRows(recs, [{ condition: "a", paper: { test: 100 } }, { condition: "b" }]);
+    assert.ok(rows[0].testLow < 0, "the arithmetic interval is the one that fails");
+    const f = lmPaperFigure(recs, rows);
+    assert.equal((f.layout!.yaxis as { type: string }).type, "log");
+    const ours = traces(f).find((x) => String(x.name).startsWith("ours: geometric mean"))! as Trace & { error_y: { array: number[]; arrayminus: number[] } };
+    const gm = Math.exp((Math.log(150) + Math.log(900) + Math.log(3000)) / 3);
+    assert.ok(Math.abs((ours.y as number[])[0] - gm) < 1e-9);
+    assert.ok((ours.y as number[])[0] - ours.error_y.arrayminus[0] > 0, "lower end above zero");
+    assert.ok(Math.abs((ours.y as number[])[1] - Math.sqrt(200 * 210)) < 1e-9, "the diverged run is left out");
+    assert.deepEqual((f.layout!.annotations as { x: string; text: string }[]).map((a) => [a.x, a.text]), [["b", "1/3<br>diverged"]]);
+  });
+
+  test("curves: a style gives each condition its colour and dash; legends count runs and diverged ones", () => {
+    const recs = [rec("a", 1, 100), rec("b", 1, 100), rec("b", 2, null, true)];
+    const f = lmCurvesFigure(recs, ["a", "b"], "t", "valid", (c) => (c === "a" ? { color: "#111", dash: "dot" } : { color: "#222" }));
+    const thick = traces(f).filter((x) => x.name);
+    assert.deepEqual(thick.map((x) => [x.name, (x.line as { color: string; dash?: string }).color, (x.line as { dash?: string }).dash]), [["a (1 run)", "#111", "dot"], ["b (2 runs, 1 diverged)", "#222", undefined]]);
+  });
+
+  test("labelFigure ends both titles with the scale and the runs behind the figure, once", () => {
+    const block = { name: "x", title: "T", fig: { data: [], layout: { title: { text: "inner" } } } };
+    const once = labelFigure(block, "cpu", 78);
+    assert.equal(once.title, "T (scale cpu, 78 runs)");
+    assert.equal((once.fig.layout!.title as { text: string }).text, "inner (scale cpu, 78 runs)");
+    assert.deepEqual(labelFigure(once, "cpu", 78), once);
+    assert.equal(labelFigure({ ...block, fig: { data: [] } }, "smoke", 1).title, "T (scale smoke, 1 run)");
+    assert.equal(labelFigure({ ...block, runs: 1 }, "cpu", 240).title, "T (scale cpu, 1 run)", "a model trained for the figure");
+    assert.equal(labelFigure({ ...block, runs: 0 }, "cpu", 6).title, "T (closed form, no runs)");
   });
 });
 

@@ -163,41 +163,68 @@ export function lmComparisonTable(cs: readonly LMComparison[]): Record<string, C
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
-/** Validation perplexity per epoch: each run thin, each condition's mean over seeds thick. */
-export function lmCurvesFigure(records: readonly LMRecordLike[], conditions: readonly string[], title = "Validation perplexity per epoch", which: "valid" | "train" = "valid"): Figure {
+/** A condition's line: its colour and dash (plotly's "solid", "dash", "dot", ...). */
+export type CurveStyle = { color: string; dash?: string };
+
+/**
+ * Validation perplexity per epoch: each run thin, each condition's mean over
+ * seeds thick. `style` gives each condition its colour and dash (default: a
+ * palette colour each, solid); a table of 12 conditions reads best as colour
+ * for one factor and dash for the other.
+ */
+export function lmCurvesFigure(records: readonly LMRecordLike[], conditions: readonly string[], title = "Validation perplexity per epoch", which: "valid" | "train" = "valid", style?: (condition: string, i: number) => CurveStyle): Figure {
   const curve = (r: LMRecordLike) => (which === "valid" ? r.validCurve : r.trainCurve ?? []);
   const data: Record<string, unknown>[] = [];
   conditions.forEach((c, i) => {
     const rs = records.filter((r) => r.condition === c);
     if (!rs.length) return;
-    const color = PALETTE[i % PALETTE.length];
-    for (const r of rs) data.push({ x: r.epoch, y: curve(r), mode: "lines", line: { color, width: 1 }, opacity: 0.35, showlegend: false, legendgroup: c, hoverinfo: "skip" });
+    const { color, dash } = style ? style(c, i) : { color: PALETTE[i % PALETTE.length], dash: undefined };
+    const n = rs.length, bad = rs.filter((r) => r.diverged).length;
+    for (const r of rs) data.push({ x: r.epoch, y: curve(r), mode: "lines", line: { color, width: 1, ...(dash ? { dash } : {}) }, opacity: 0.35, showlegend: false, legendgroup: c, hoverinfo: "skip" });
     const epochs = [...new Set(rs.flatMap((r) => r.epoch))].sort((a, b) => a - b);
     const mean = epochs.map((e) => {
       const ys = rs.filter((r) => !r.diverged).map((r) => curve(r)[r.epoch.indexOf(e)]).filter(finite);
       return ys.length ? ys.reduce((s, y) => s + y, 0) / ys.length : null;
     });
-    data.push({ x: epochs, y: mean, mode: "lines+markers", name: c, legendgroup: c, line: { color, width: 3 } });
+    data.push({ x: epochs, y: mean, mode: "lines+markers", name: `${c} (${n} run${n === 1 ? "" : "s"}${bad ? `, ${bad} diverged` : ""})`, legendgroup: c, line: { color, width: 3, ...(dash ? { dash } : {}) } });
   });
   return { data, layout: { title: { text: title }, xaxis: { title: { text: "epoch" }, dtick: 1 }, yaxis: { title: { text: `${which === "valid" ? "validation" : "training"} perplexity` }, type: "log" }, legend: { orientation: "h", y: -0.2 } } };
 }
 
-/** Ours (mean and 95% t interval over seeds, runs as dots) beside the paper's number per condition. */
+/**
+ * Ours beside the paper's number per condition, on a log axis: the runs as
+ * dots and, per condition, the geometric mean with a 95% t interval of log
+ * perplexity over seeds (an interval of perplexity itself reaches below zero
+ * with 3 seeds and a spread of hundreds; on the log scale it cannot, and a
+ * ratio reads the same at 100 as at 1000). Conditions with runs that
+ * diverged are flagged above the plot with their count.
+ */
 export function lmPaperFigure(records: readonly LMRecordLike[], rows: readonly LMConditionRow[], measure: LMMeasure = "testPerplexity", title = "Test perplexity: ours beside the paper's"): Figure {
   const x = rows.map((r) => r.condition);
   const key = measure === "testPerplexity" ? "test" : "valid";
-  const mean = rows.map((r) => (Number.isFinite(r[key]) ? r[key] : null));
-  const lo = rows.map((r) => (Number.isFinite(r[key]) ? r[key] - r[`${key}Low`] : 0));
-  const hi = rows.map((r) => (Number.isFinite(r[key]) ? r[`${key}High`] - r[key] : 0));
+  const logs = rows.map((row) => records.filter((r) => r.condition === row.condition && !r.diverged && finite(r[measure]) && (r[measure] as number) > 0).map((r) => Math.log(r[measure] as number)));
+  const t = logs.map((l) => (l.length ? tInterval(l) : undefined));
+  const mean = t.map((v) => (v ? Math.exp(v.mean) : null));
+  const lo = t.map((v) => (v ? Math.exp(v.mean) - Math.exp(v.low) : 0));
+  const hi = t.map((v) => (v ? Math.exp(v.high) - Math.exp(v.mean) : 0));
   const paper = rows.map((r) => (key === "test" ? r.paperTest : r.paperValid) ?? null);
   const runs = records.filter((r) => !r.diverged && finite(r[measure]) && x.includes(r.condition));
+  const flagged = rows.filter((r) => r.diverged > 0);
   return {
     data: [
-      { x: runs.map((r) => r.condition), y: runs.map((r) => r[measure]), mode: "markers", name: "our runs", marker: { color: "#9ecae1", size: 6 } },
-      { x, y: mean, mode: "markers", name: "ours: mean, 95% t interval", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
+      { x: runs.map((r) => r.condition), y: runs.map((r) => r[measure]), text: runs.map((r) => `seed ${r.seed}`), mode: "markers", name: "our runs", marker: { color: "#9ecae1", size: 6 } },
+      { x, y: mean, mode: "markers", name: "ours: geometric mean, 95% t interval of log perplexity over seeds", marker: { color: "#1f77b4", size: 11, symbol: "diamond" }, error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo } },
       ...(paper.some((v) => v !== null) ? [{ x, y: paper, mode: "markers", name: "paper", marker: { color: "#d62728", size: 12, symbol: "x" } }] : []),
     ],
-    layout: { title: { text: title }, yaxis: { title: { text: key === "test" ? "test perplexity" : "validation perplexity" } }, xaxis: { automargin: true }, legend: { orientation: "h", y: -0.3 } },
+    layout: {
+      title: { text: title },
+      yaxis: { title: { text: `${key === "test" ? "test" : "validation"} perplexity (log scale)` }, type: "log" },
+      // The rows' order, whatever order the runs come in.
+      xaxis: { automargin: true, categoryorder: "array", categoryarray: x, ...(flagged.length ? { title: { text: "red above a column: its runs that diverged (no perplexity, not plotted)", standoff: 4 } } : {}) },
+      legend: { orientation: "h", y: -0.3 },
+      // Diverged runs have no perplexity to plot: say so where they are missing.
+      annotations: flagged.map((r) => ({ x: r.condition, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, text: `${r.diverged}/${r.runs}<br>diverged`, font: { color: "#d62728", size: 9 } })),
+    },
   };
 }
 

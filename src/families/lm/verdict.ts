@@ -16,11 +16,11 @@ export const LM_MARGIN_REASON = "1% of perplexity, the paper's 1-point resolutio
 /** What the paper says: its two perplexities (a, then b), or that a "does not help" against b (a penalty allowed). */
 export type LMPaperClaim = { a: number; b: number } | "does not help";
 
-/** `claim` judged from `cmp` (a minus b, paired by seed) against the paper's claim, on the ratio scale. */
-export function lmVerdict(claim: string, paper: LMPaperClaim, cmp: LMComparison): Verdict {
+/** `claim` judged from `cmp` (a minus b, paired by seed) against the paper's claim, on the ratio scale; `claimId`: the claims ledger's id (paper-claims.ts). */
+export function lmVerdict(claim: string, paper: LMPaperClaim, cmp: LMComparison, claimId?: string): Verdict {
   const r = cmp.relative;
   return judge({
-    claim, ours: r.difference, interval: [r.low, r.high], p: r.p, minP: cmp.pairs >= 2 ? 0 : 1, test: `paired t test on log ratios (${cmp.pairs} seeds)`, n: cmp.pairs,
+    ...(claimId ? { claimId } : {}), claim, ours: r.difference, interval: [r.low, r.high], p: r.p, minP: cmp.pairs >= 2 ? 0 : 1, test: `paired t test on log ratios (${cmp.pairs} seeds)`, n: cmp.pairs,
     margin: LM_MARGIN, marginReason: LM_MARGIN_REASON, unit: "relative", better: "lower",
     ...(paper === "does not help" ? { paper: 0, direction: "does not help" as const } : { paper: paper.a / paper.b - 1 }),
   });

@@ -44,8 +44,10 @@ export function table1AccuracyFigure(records: RunRecord[]): Figure {
     });
   }
   const paperRows = TABLE1.flatMap((e) => e.rows.map((row) => ({ label: rowLabel({ experiment: e.id, setting: row.setting }), ...row.paper }))).filter((p) => labels.includes(p.label));
-  data.push({ type: "scatter", mode: "markers", name: "paper: best of 40", x: paperRows.map((p) => labels.indexOf(p.label)), y: paperRows.map((p) => p.best), marker: { symbol: "star-open", size: 13, color: "#000" } });
-  data.push({ type: "scatter", mode: "markers", name: "paper: average of 40", x: paperRows.map((p) => labels.indexOf(p.label)), y: paperRows.map((p) => p.avg), marker: { symbol: "square-open", size: 11, color: "#000" } });
+  // The paper's best is a maximum over 40 runs; ours over far fewer, so a lower best is expected: the legend says so.
+  const perRow = Math.max(...labels.map((l) => records.filter((r) => rowLabel(r) === l).length));
+  data.push({ type: "scatter", mode: "markers", name: `paper: best of its 40 runs per row (20 per lr; ours: ${perRow} per row, so expect a lower best)`, x: paperRows.map((p) => labels.indexOf(p.label)), y: paperRows.map((p) => p.best), marker: { symbol: "star-open", size: 13, color: "#000" } });
+  data.push({ type: "scatter", mode: "markers", name: "paper: average of its 40 runs per row (lr 0.1 and 0.01 together)", x: paperRows.map((p) => labels.indexOf(p.label)), y: paperRows.map((p) => p.avg), marker: { symbol: "square-open", size: 11, color: "#000" } });
   return {
     data,
     layout: {

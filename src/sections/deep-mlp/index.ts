@@ -13,6 +13,7 @@ import { Table1Setting, TABLE1, TABLE1_SETTINGS } from "./paper";
 import { DEEP_MLP_CONFIGS, DeepMlpConfig, mnistFor, planRuns, RunRecord, RunSpec, trainRun } from "./run";
 import { summarizeTable1, TABLE1_RESAMPLING_SEED, Table1Summary } from "./summary";
 import { protocolRows } from "./protocol";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./paper";
 export * from "./run";
@@ -25,6 +26,7 @@ export const experiment = defineExperiment<DeepMlpConfig, RunSpec, RunRecord, Ta
   section: "4.1",
   title: "Very deep fully-connected networks on MNIST (Table 1)",
   notebook: "01-deep-fully-connected.ipynb",
+  claims: claimsOf("gn-4.1-simple-init-gains", "gn-4.1-clipping", "gn-4.1-good-inits-unaffected", "gn-4.1-zero-init-rescue", "gn-4.1-dropout-fails"),
   configs: DEEP_MLP_CONFIGS,
   requiredKernels: MLP_TRAINING_KERNELS,
   options: [

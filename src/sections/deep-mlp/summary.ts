@@ -5,6 +5,7 @@
 import { bootstrapCI, fisherExact, leftPlateau, mannWhitneyU, mean } from "../../stats";
 import { permutationDifference } from "../../stats/inversion";
 import { judge, Verdict } from "../../experiments/verdict";
+import type { Unjudged } from "../../experiments/contract";
 import { MNIST_PLATEAU, Table1Setting, TABLE1 } from "./paper";
 import { runDiverged } from "../../train/divergence";
 
@@ -79,10 +80,19 @@ const DIRECTION: Partial<Record<string, "does not help">> = { exp4: "does not he
 /** The paper's learning rates: each Table 1 average spans runs at both. */
 const PAPER_LRS = [0.01, 0.1];
 
+/** The claims ledger's id (paper-claims.ts) that each experiment's with-minus-without verdict tests. */
+export const TABLE1_CLAIM: Readonly<Record<string, string>> = {
+  exp1: "gn-4.1-simple-init-gains", exp2: "gn-4.1-clipping", exp3: "gn-4.1-clipping",
+  exp4: "gn-4.1-good-inits-unaffected", exp5: "gn-4.1-good-inits-unaffected", exp6: "gn-4.1-zero-init-rescue",
+};
+export const DROPOUT_CLAIM = "gn-4.1-dropout-fails";
+
 export interface Table1Summary {
   rows: Table1RowSummary[];
   comparisons: Table1Comparison[];
   verdicts: Verdict[];
+  /** Claims these runs cannot judge, and why (dropout, when its no-dropout control fails too). */
+  unjudged: Unjudged[];
 }
 
 /** Seeds the resampling tests (permutation p-values, bootstrap intervals) so a summary is reproducible. */
@@ -133,11 +143,39 @@ export function summarizeTable1(unordered: RunRecord[], seed: string | number = 
     // Like with like: the paper's averages span both learning rates; an average at one of them has another size.
     const sameLrs = c.learningRates.length === PAPER_LRS.length && c.learningRates.every((x, i) => x === PAPER_LRS[i]);
     return judge({
+      claimId: TABLE1_CLAIM[c.experiment],
       claim: `${c.title}: average accuracy, with noise minus without`, paper: c.paperDifference, ours: c.difference, interval: [c.low, c.high], p: c.pPermutation, minP: c.minP, test: c.test, n: c.runs,
       margin: MARGIN, marginReason: MARGIN_REASON, better: "higher",
       ...(DIRECTION[c.experiment] ? { direction: DIRECTION[c.experiment] } : {}),
       ...(sameLrs ? {} : { sizeNotComparable: `ours at lr ${c.learningRates.join(", ")} only; the paper's average spans lr 0.1 and 0.01` }),
     });
   });
-  return { rows, comparisons, verdicts };
+  return { rows, comparisons, ...dropoutVerdict(records, seed, verdicts) };
+}
+
+/**
+ * "Dropout fails" (Exp. 1) is a claim about dropout only where the same runs
+ * without dropout succeed: the paper's No Noise rows reach 89.9% best, 43.1%
+ * average. Where our no-dropout control stays on the plateau too, dropout's
+ * failure says nothing about dropout: no verdict, the reason instead. Where
+ * the control escapes, dropout minus no dropout is judged like the others.
+ */
+function dropoutVerdict(records: readonly RunRecord[], seed: string | number, verdicts: Verdict[]): { verdicts: Verdict[]; unjudged: Unjudged[] } {
+  const acc = (setting: Table1Setting) => records.filter((r) => r.experiment === "exp1" && r.setting === setting).map((r) => r.testAccuracy);
+  const [drop, control] = [acc("No Noise + Dropout"), acc("No Noise")];
+  if (drop.length === 0 || control.length === 0) return { verdicts, unjudged: [] };
+  const claim = "Simple Init, No Gradient Clip: average accuracy, dropout minus no dropout (no noise)";
+  const escaped = escapedCount(control);
+  if (escaped === 0) {
+    return { verdicts, unjudged: [{ claimId: DROPOUT_CLAIM, claim, reason: `uninformative: the no-dropout control fails too at this budget (0 of ${control.length} runs leave the plateau), so dropout's failure says nothing about dropout` }] };
+  }
+  const paper = (s: Table1Setting) => TABLE1.find((e) => e.id === "exp1")!.rows.find((r) => r.setting === s)!.paper.avg;
+  const t = permutationDifference(drop, control, { seed: `${seed}/exp1/dropout`, permutations: 10000 });
+  return {
+    verdicts: [...verdicts, judge({
+      claimId: DROPOUT_CLAIM, claim, paper: paper("No Noise + Dropout") - paper("No Noise"), ours: t.difference, interval: [t.low, t.high], p: t.p, minP: t.minP, test: t.test, n: Math.min(drop.length, control.length),
+      margin: MARGIN, marginReason: MARGIN_REASON, better: "higher",
+    })],
+    unjudged: [],
+  };
 }

@@ -11,6 +11,7 @@ import { opt } from "../../experiments/options";
 import { LM_PTB_CONFIGS, LmPtbConfig, LmPtbRecord, LmPtbSpec, planLmPtb, runLmPtb, DROPOUT_SETTINGS, DropoutSetting } from "./run";
 import { lmPtbConditions, lmPtbDifferences, LmPtbSummary, summarizeLmPtb } from "./summary";
 import { lmPtbProtocolRows } from "./protocol";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./paper";
 export * from "./run";
@@ -22,6 +23,7 @@ export const experiment = defineExperiment<LmPtbConfig, LmPtbSpec, LmPtbRecord, 
   section: "4.6",
   title: "Language modelling on PTB: 2x200 LSTM with and without dropout (Section 4.6)",
   notebook: "06-discussion.ipynb",
+  claims: claimsOf("gn-4.6-ptb-lstm-dropout", "gn-4.6-ptb-lstm-no-dropout"),
   configs: LM_PTB_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [

@@ -43,7 +43,7 @@ export function summarizeLmPtb(records: LmPtbRecord[], c: LmPtbConfig, planned?:
       // "does not help"); without dropout, "a similar lack of improvement", without numbers: "does not help" (a penalty allowed).
       const same = d === "dropout" && String(eta) in SECTION46_PERPLEXITY && SECTION46_PERPLEXITY[String(eta)] !== SECTION46_PERPLEXITY["0"];
       const paper = same ? { a: SECTION46_PERPLEXITY[String(eta)], b: SECTION46_PERPLEXITY["0"] } : "does not help" as const;
-      verdicts.push(lmVerdict(`${d}: test perplexity, eta ${eta} over eta 0`, paper, cmp));
+      verdicts.push(lmVerdict(`${d}: test perplexity, eta ${eta} over eta 0`, paper, cmp, d === "dropout" ? "gn-4.6-ptb-lstm-dropout" : "gn-4.6-ptb-lstm-no-dropout"));
     }
   }
   return { rows, comparisons, verdicts };

@@ -104,8 +104,8 @@ export interface Table2Summary {
 }
 
 /** Judge `t` (a sign-flip test over tasks) against the paper's difference. */
-function judged(claim: string, paper: number, t: TestedDifference): Verdict {
-  return judge({ claim, paper, ours: t.difference, interval: [t.low, t.high], p: t.p, minP: t.minP, test: t.test, n: t.n, margin: MARGIN, marginReason: MARGIN_REASON });
+function judged(claimId: string, claim: string, paper: number, t: TestedDifference): Verdict {
+  return judge({ claimId, claim, paper, ours: t.difference, interval: [t.low, t.high], p: t.p, minP: t.minP, test: t.test, n: t.n, margin: MARGIN, marginReason: MARGIN_REASON });
 }
 
 /** Validation errors of the kept restarts per task, for the tasks both settings have. */
@@ -126,12 +126,12 @@ function table2Verdicts(selected: Table2Selected[], comparisons: Table2Compariso
   const out: Verdict[] = [];
   for (const c of comparisons) {
     const t = (difference: number, low: number, high: number, p: number, minP: number, test: string): TestedDifference => ({ difference, low, high, p, minP, test, n: c.tasks });
-    out.push(judged(`${c.stages}: training error, with noise minus without`, c.paperTrainDifference, t(c.trainDifference, c.trainLow, c.trainHigh, c.pTrain, c.minPTrain, c.test.train)));
-    out.push(judged(`${c.stages}: validation error, with noise minus without`, c.paperValidationDifference, t(c.validationDifference, c.validationLow, c.validationHigh, c.pValidation, c.minPValidation, c.test.validation)));
+    out.push(judged(`gn-4.2-${c.stages}`, `${c.stages}: training error, with noise minus without`, c.paperTrainDifference, t(c.trainDifference, c.trainLow, c.trainHigh, c.pTrain, c.minPTrain, c.test.train)));
+    out.push(judged(`gn-4.2-${c.stages}`, `${c.stages}: validation error, with noise minus without`, c.paperValidationDifference, t(c.validationDifference, c.validationLow, c.validationHigh, c.pValidation, c.minPValidation, c.test.validation)));
   }
   const warm = pairedValidation(selected, "two-stage", "one-stage");
   if (warm.tasks.length >= 2) {
-    out.push(judged("warm start: validation error, two-stage minus one-stage (no noise)", TABLE2["two-stage"].validation - TABLE2["one-stage"].validation, signFlipDifference(warm.a, warm.b, { seed: `${seed}/warm-start`, unit: "tasks" })));
+    out.push(judged("gn-4.2-warm-start-helps", "warm start: validation error, two-stage minus one-stage (no noise)", TABLE2["two-stage"].validation - TABLE2["one-stage"].validation, signFlipDifference(warm.a, warm.b, { seed: `${seed}/warm-start`, unit: "tasks" })));
   }
   const one = pairedValidation(selected, "one-stage + noise", "one-stage");
   const two = pairedValidation(selected, "two-stage + noise", "two-stage");
@@ -140,7 +140,7 @@ function table2Verdicts(selected: Table2Selected[], comparisons: Table2Compariso
     const gain = (g: typeof one, t: number) => g.a[g.tasks.indexOf(t)] - g.b[g.tasks.indexOf(t)];
     const d = tasks.map((t) => gain(one, t) - gain(two, t));
     const paper = (TABLE2["one-stage + noise"].validation - TABLE2["one-stage"].validation) - (TABLE2["two-stage + noise"].validation - TABLE2["two-stage"].validation);
-    out.push(judged("noise's validation effect, one-stage minus two-stage (negative: noise helps more without the warm start)", paper, signFlipDifference(d, d.map(() => 0), { seed: `${seed}/gain-gap`, unit: "tasks" })));
+    out.push(judged("gn-4.2-one-stage-gains-more", "noise's validation effect, one-stage minus two-stage (negative: noise helps more without the warm start)", paper, signFlipDifference(d, d.map(() => 0), { seed: `${seed}/gain-gap`, unit: "tasks" })));
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { plateauFigures, plateauRows, scheduleFigure } from "./figures";
 import { PLATEAU_SETTINGS, PLATEAU_CONFIGS, PlateauConfig, plateauData, planPlateau, PlateauRecord, PlateauSpec, trainPlateauRun } from "./run";
 import { PlateauSummary, summarizePlateau } from "./summary";
 import { protocolRows } from "./protocol";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 export * from "./summary";
@@ -21,6 +22,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
   section: "3",
   title: "The method: annealed Gaussian gradient noise, and a zero-init demonstration",
   notebook: "00-method.ipynb",
+  claims: claimsOf("gn-4.1-zero-init-rescue"),
   configs: PLATEAU_CONFIGS,
   requiredKernels: MLP_TRAINING_KERNELS,
   options: [
@@ -52,7 +54,7 @@ export const experiment = defineExperiment<PlateauConfig, PlateauSpec, PlateauRe
     async figures(_records, s) {
       const figs = plateauFigures(s);
       return [
-        { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), source: "closed form, no randomness" },
+        { name: "schedule-sigma", title: "Eq. 1: sigma_t for eta in {0.01, 0.3, 1.0}, gamma 0.55", fig: scheduleFigure([0.01, 0.3, 1.0], 100000), runs: 0, source: "closed form, no randomness" },
         { name: "plateau-loss", title: "Zero-init plateau: training loss with and without gradient noise", fig: figs.loss },
         { name: "plateau-accuracy", title: "Zero-init plateau: test accuracy with and without gradient noise", fig: figs.accuracy },
       ];

@@ -38,6 +38,7 @@ export function summarizePlateau(records: PlateauRecord[], cfg: PlateauConfig): 
   const t = no.length && yes.length ? permutationDifference(yes, no, { seed: "2016/plateau", permutations: 10000 }) : undefined;
   const verdicts = t
     ? [judge({
+        claimId: "gn-4.1-zero-init-rescue",
         claim: "zero init: average test accuracy, with noise minus without (paper: Table 1, Experiment 6)",
         paper: PAPER_EXP6.withNoise - PAPER_EXP6.noNoise,
         ours: t.difference, interval: [t.low, t.high], p: t.p, minP: t.minP, test: t.test, n: t.n,

@@ -11,6 +11,7 @@ import { opt } from "../../experiments/options";
 import { NOISE_COMPARISON_CONFIGS, NOISE_SETTINGS, NoiseComparisonConfig, NoiseComparisonRecord, NoiseComparisonSpec, planNoiseComparison, runNoiseComparison } from "./run";
 import { NoiseComparisonSummary, summarizeNoiseComparison } from "./summary";
 import { formatP } from "../../stats";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 export * from "./summary";
@@ -20,6 +21,7 @@ export const experiment = defineExperiment<NoiseComparisonConfig, NoiseCompariso
   section: "X, beyond both papers",
   title: "Gradient noise vs hidden-state noise vs both vs neither on one LSTM language model",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("gn-4.6-ptb-lstm-no-dropout", "noisin-4-table3-wikitext2"),
   configs: NOISE_COMPARISON_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [

@@ -47,8 +47,8 @@ export function summarizeNoiseComparison(records: NoiseComparisonRecord[], c: No
   }
   const verdicts: Verdict[] = [];
   const g = comparisons.find((x) => x.a === "gradient noise" && x.b === "neither");
-  if (g) verdicts.push(lmVerdict("GN 4.6 on this model: test perplexity, gradient noise over neither (paper: no improvement)", "does not help", g));
+  if (g) verdicts.push(lmVerdict("GN 4.6 on this model: test perplexity, gradient noise over neither (paper: no improvement)", "does not help", g, "gn-4.6-ptb-lstm-no-dropout"));
   const h = comparisons.find((x) => x.a === "hidden-state noise" && x.b === "neither");
-  if (h) verdicts.push(lmVerdict("NOISIN Table 3's effect on this model: test perplexity, hidden-state noise over neither (paper, WikiText-2: 104.7 vs 105.8)", { a: 104.7, b: 105.8 }, h));
+  if (h) verdicts.push(lmVerdict("NOISIN Table 3's effect on this model: test perplexity, hidden-state noise over neither (paper, WikiText-2: 104.7 vs 105.8)", { a: 104.7, b: 105.8 }, h, "noisin-4-table3-wikitext2"));
   return { rows, comparisons, interaction, verdicts };
 }

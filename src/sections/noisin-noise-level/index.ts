@@ -12,6 +12,7 @@ import { opt } from "../../experiments/options";
 import { gammaCondition, NOISE_LEVEL_CONFIGS, NoiseLevelConfig, NoiseLevelRecord, NoiseLevelSpec, planNoiseLevel, runNoiseLevel } from "./run";
 import { NoiseLevelSummary, summarizeNoiseLevel } from "./summary";
 import { formatP } from "../../stats";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 export * from "./summary";
@@ -39,6 +40,7 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
   section: "NOISIN 4, Figure 2",
   title: "NOISIN Figure 2 and the noise level: a 1-layer sigmoid RNN on PTB, deterministic vs NOISIN over gamma",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("noisin-4-figure2-overfitting"),
   configs: NOISE_LEVEL_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
@@ -64,6 +66,11 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
         ],
       },
       {
+        name: "matched",
+        caption: "Overfitting at matched training perplexity (the rise above the best epoch is confounded by slower fitting: noisy runs fit less in the same epochs). Per seed, each gamma against gamma 0 at the lowest training perplexity both reach (curves as recorded, the noisy one with its noise on, as Figure 2's right panel), validation perplexity interpolated in log perplexity between epochs; ratio noisy / deterministic - 1 from a paired t test on log ratios over seeds. Above 0: at the same fit, the noisy run generalises worse.",
+        rows: s.matched.map((m) => ({ gamma: String(m.gamma), seeds: m.seeds, "matched train ppl": m.train.toFixed(1), "valid ppl, gamma 0": m.validDeterministic.toFixed(1), "valid ppl, noisy": m.validNoisy.toFixed(1), "noisy / gamma 0 - 1": `${(100 * m.ratio).toFixed(1)}%`, "95% CI": `[${(100 * m.low).toFixed(1)}%, ${(100 * m.high).toFixed(1)}%]`, "p (paired t)": formatP(m.p, 3) })),
+      },
+      {
         name: "trends",
         caption: "Trend over the whole gamma grid: per seed, the least-squares slope of each measure on gamma (per +0.1); mean over seeds [95% t interval], one-sample t test against 0, and the seeds on which the measure moves one way only as gamma grows.",
         rows: s.trends.map((t) => ({ measure: t.measure, seeds: t.seeds, "slope per +0.1 gamma": t.slope.toFixed(2), "95% CI": `[${t.low.toFixed(2)}, ${t.high.toFixed(2)}]`, "p (t)": formatP(t.p, 3), "monotone seeds": `${t.monotone} of ${t.seeds}` })),
@@ -71,9 +78,10 @@ export const experiment = defineExperiment<NoiseLevelConfig, NoiseLevelSpec, Noi
     ],
     async figures(records, s, c) {
       const pair = [0, s.bestGamma ?? c.gammas.find((g) => g > 0)!].filter((g, i, a) => g !== undefined && a.indexOf(g) === i).map(gammaCondition);
+      const shown = records.filter((r) => pair.includes(r.condition)).length;
       return [
-        { name: "noisin-figure2-valid", title: "NOISIN Figure 2, left: validation perplexity per epoch", fig: lmCurvesFigure(records, pair, `Validation perplexity per epoch: deterministic vs NOISIN (best gamma ${s.bestGamma ?? "-"})`), height: 480 },
-        { name: "noisin-figure2-train", title: "NOISIN Figure 2, right: training perplexity per epoch", fig: lmCurvesFigure(records, pair, "Training perplexity per epoch (noise on, as trained)", "train"), height: 480 },
+        { name: "noisin-figure2-valid", title: "NOISIN Figure 2, left: validation perplexity per epoch", fig: lmCurvesFigure(records, pair, `Validation perplexity per epoch: deterministic vs NOISIN (best gamma ${s.bestGamma ?? "-"})`), height: 480, runs: shown },
+        { name: "noisin-figure2-train", title: "NOISIN Figure 2, right: training perplexity per epoch", fig: lmCurvesFigure(records, pair, "Training perplexity per epoch (noise on, as trained)", "train"), height: 480, runs: shown },
         { name: "noisin-noise-level", title: "Perplexity vs noise level", fig: noiseLevelFigure(records, s, c), height: 480 },
         { name: "noisin-noise-level-curves", title: "Validation perplexity per epoch, every gamma", fig: lmCurvesFigure(records, c.gammas.map(gammaCondition)), height: 520 },
       ];

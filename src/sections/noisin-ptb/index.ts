@@ -11,16 +11,22 @@ import { opt } from "../../experiments/options";
 import { ACTIVATIONS, REGULARISERS } from "./paper";
 import { noisinCondition, NOISIN_PTB_CONFIGS, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec, planNoisinPtb, runNoisinPtb } from "./run";
 import { bestRegulariserCounts, noisinPtbConditions, noisinPtbDifferences, NoisinPtbSummary, summarizeNoisinPtb } from "./summary";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./paper";
 export * from "./run";
 export * from "./summary";
+
+/** Table 2's curves: one colour per regulariser, one dash per activation. */
+const REGULARISER_COLORS = ["#1f77b4", "#2ca02c", "#ff7f0e", "#d62728"];
+const ACTIVATION_DASHES = ["solid", "dash", "dot"];
 
 export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, NoisinPtbRecord, NoisinPtbSummary>({
   id: "noisin-ptb",
   section: "NOISIN 4, Table 2",
   title: "NOISIN Table 2: RNN language models on PTB with hidden-state noise, learned noise, dropout or none",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("noisin-4-table2-fixed-noise", "noisin-4-table2-learned-noise", "noisin-4-table2-dropout"),
   configs: NOISIN_PTB_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [
@@ -52,10 +58,15 @@ export const experiment = defineExperiment<NoisinPtbConfig, NoisinPtbSpec, Noisi
     ],
     verdicts: "Verdicts (test perplexity as a ratio, regulariser over none, minus 1, margin 1%: our perplexities at this budget are not the paper's; rule: docs/verdicts.md; significance at p < 0.05):",
     async figures(records, s, c) {
+      // 12 curves a figure: colour says the regulariser, dash the activation, so no two look alike.
+      const style = (l: number) => {
+        const keys = c.activations.flatMap((a, ai) => c.regularisers.map((r, ri) => ({ cond: noisinCondition(l, a, r), color: REGULARISER_COLORS[ri % REGULARISER_COLORS.length], dash: ACTIVATION_DASHES[ai % ACTIVATION_DASHES.length] })));
+        return (cond: string) => keys.find((k) => k.cond === cond) ?? { color: "#000" };
+      };
       const figs = c.layers.map((l) => ({
         name: `noisin-ptb-curves-L${l}`,
         title: `NOISIN Table 2: validation perplexity per epoch, ${l}-layer RNNs`,
-        fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean)`),
+        fig: lmCurvesFigure(records, c.activations.flatMap((a) => c.regularisers.map((r) => noisinCondition(l, a, r))), `Validation perplexity per epoch, ${l}-layer RNNs (thin: runs; thick: mean)`, "valid", style(l)),
         height: 560,
       }));
       return [

@@ -8,6 +8,9 @@ import { lmVerdict } from "../../families/lm/verdict";
 import { NOISIN_TABLE2 } from "./paper";
 import { noisinCondition, NoisinPtbConfig, NoisinPtbRecord, NoisinPtbSpec } from "./run";
 
+/** The claims ledger's id (paper-claims.ts) of each regulariser's comparison with none. */
+const TABLE2_CLAIM: Record<string, string> = { NOISIN: "noisin-4-table2-fixed-noise", "NOISIN*": "noisin-4-table2-learned-noise", dropout: "noisin-4-table2-dropout" };
+
 export interface NoisinPtbSummary {
   rows: LMConditionRow[];
   comparisons: LMComparison[];
@@ -38,7 +41,7 @@ export function summarizeNoisinPtb(records: NoisinPtbRecord[], c: NoisinPtbConfi
       if (!cmp) continue;
       comparisons.push(cmp);
       const p = NOISIN_TABLE2[l]?.[a];
-      if (p) verdicts.push(lmVerdict(`${l}-layer ${a}: test perplexity, ${r} over none`, { a: p[r], b: p.none }, cmp));
+      if (p) verdicts.push(lmVerdict(`${l}-layer ${a}: test perplexity, ${r} over none`, { a: p[r], b: p.none }, cmp, TABLE2_CLAIM[r]));
     }
   }
   return { rows, comparisons, verdicts };

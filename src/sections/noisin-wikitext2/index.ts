@@ -10,6 +10,7 @@ import { lmCost, LM_MEASURES } from "../../families/lm/record";
 import { opt } from "../../experiments/options";
 import { lmVerdict } from "../../families/lm/verdict";
 import { NOISIN_TABLE3, planWt2, runWt2, Wt2Config, WT2_CONFIGS, Wt2Record, WT2_SETTINGS, Wt2Spec } from "./run";
+import { claimsOf } from "../../experiments/paper-claims";
 
 export * from "./run";
 
@@ -27,7 +28,7 @@ export function summarizeWt2(records: Wt2Record[], c: Wt2Config, planned?: reado
   const learnedGamma = g.length ? g[0].map((_, l) => g.reduce((s, x) => s + x[l], 0) / g.length) : [];
   return {
     rows, comparisons: cmp ? [cmp] : [], learnedGamma,
-    verdicts: cmp ? [lmVerdict("WikiText-2 2x200 LSTM: test perplexity, NOISIN over none", { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none }, cmp)] : [],
+    verdicts: cmp ? [lmVerdict("WikiText-2 2x200 LSTM: test perplexity, NOISIN over none", { a: NOISIN_TABLE3.NOISIN, b: NOISIN_TABLE3.none }, cmp, "noisin-4-table3-wikitext2")] : [],
   };
 }
 
@@ -36,6 +37,7 @@ export const experiment = defineExperiment<Wt2Config, Wt2Spec, Wt2Record, Wt2Sum
   section: "NOISIN 4, Table 3",
   title: "NOISIN Table 3: a 2x200 LSTM on WikiText-2 with and without NOISIN",
   notebook: "07-noisin.ipynb",
+  claims: claimsOf("noisin-4-table3-wikitext2"),
   configs: WT2_CONFIGS,
   requiredKernels: lmKernels("scatter"),
   options: [

@@ -83,6 +83,21 @@ describe("summary statistics", () => {
     const same = summarizeTable1([...no.map((a, i) => rec("exp3", "No Noise", a, i)), ...no.map((a, i) => rec("exp3", "With Noise", a, i))]);
     assert.equal(same.comparisons[0].pMannWhitney, 1);
   });
+
+  test("dropout fails (Exp. 1): no verdict while the no-dropout control fails too, a verdict once it escapes", () => {
+    const plateau = [0.1135, 0.1135, 0.1135];
+    const drop = plateau.map((a, i) => rec("exp1", "No Noise + Dropout", a, i));
+    const stuck = summarizeTable1([...drop, ...plateau.map((a, i) => rec("exp1", "No Noise", a, i))]);
+    assert.equal(stuck.verdicts.filter((v) => v.claimId === "gn-4.1-dropout-fails").length, 0);
+    assert.equal(stuck.unjudged.length, 1);
+    assert.equal(stuck.unjudged[0].claimId, "gn-4.1-dropout-fails");
+    assert.match(stuck.unjudged[0].reason, /^uninformative: the no-dropout control fails too .*0 of 3 runs/);
+    const escaped = summarizeTable1([...drop, ...[0.9, 0.85, 0.95].map((a, i) => rec("exp1", "No Noise", a, i))]);
+    assert.deepEqual(escaped.unjudged, []);
+    const v = escaped.verdicts.find((x) => x.claimId === "gn-4.1-dropout-fails")!;
+    assert.ok(v.ours < -0.7 && v.paper < 0, `${v.ours} ${v.paper}`);
+    assert.equal(v.n, 3);
+  });
 });
 
 describe("sweeps", () => {

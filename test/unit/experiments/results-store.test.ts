@@ -17,7 +17,7 @@ import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
 import { acquireLock, LockHeldError, lockPath } from "../../../src/experiments/lock";
 import { mergeShardFiles, rejectedPath } from "../../../src/experiments/merge";
-import { consolidateRecords } from "../../../src/experiments/results";
+import { consolidateRecords, loadRecords } from "../../../src/experiments/results";
 import { loadSweep, planSweep, runSweep, settleSweep, SweepPlan } from "../../../src/experiments/sweep";
 import { MEMN2N_CONFIGS, MemN2NRunRecord } from "../../../src/sections/memn2n";
 import { memn2nFor, prepareTask } from "../../../src/families/memn2n";
@@ -141,11 +141,28 @@ describe("the results store counts only a plan's finished runs", () => {
     writeFileSync(file.replace(".jsonl", ".shard0.jsonl"), jsonl([{ key: "a", v: 2 }, '{"key": "c", "v": ']));
     const warned: string[] = [];
     const kept = consolidateRecords<{ key: string; v: number }>(file, ["a", "b"], (w) => warned.push(w));
-    assert.deepEqual(kept, [{ key: "a", v: 2 }, { key: "b", v: 1 }]);
-    assert.deepEqual(sideLines(file).map((x) => x.raw).sort(), ["not json", '{"key": "c", "v": ', '{"key":"a","v":1}']);
+    // The first record of a key is kept, as the sweep's audit and the merge keep it; the later different one is set aside.
+    assert.deepEqual(kept, [{ key: "a", v: 1 }, { key: "b", v: 1 }]);
+    assert.deepEqual(sideLines(file).map((x) => x.raw).sort(), ["not json", '{"key": "c", "v": ', '{"key":"a","v":2}']);
     assert.equal(warned.length, 3);
     assert.match(warned.join("\n"), /r\.jsonl:2: unreadable line .*; set aside in .*r\.jsonl\.rejected\.jsonl/);
-    assert.match(warned.join("\n"), /r\.jsonl:1: replaced by .*r\.shard0\.jsonl:1/);
+    assert.match(warned.join("\n"), /r\.shard0\.jsonl:1: a second, different record of key "a" \(the first, at .*r\.jsonl:1, is the one kept\)/);
+  });
+
+  test("loadRecords, consolidateRecords and the sweep's audit agree: the first record of a key counts, wherever it sits", () => {
+    const dir = tmp("first-wins");
+    const file = path.join(dir, "r.jsonl");
+    const lines = [{ key: "a", v: 1 }, { key: "b", v: 1 }, { key: "a", v: 2 }, { key: "b", v: 1 }];
+    writeFileSync(file, jsonl(lines.slice(0, 3)));
+    writeFileSync(file.replace(".jsonl", ".shard0.jsonl"), jsonl([{ key: "b", v: 3 }, lines[3]]));
+    const warned: string[] = [];
+    const loaded = loadRecords<{ key: string; v: number }>(file, (w) => warned.push(w));
+    assert.deepEqual(loaded, [{ key: "a", v: 1 }, { key: "b", v: 1 }]);
+    assert.equal(warned.length, 2, warned.join("\n"));
+    assert.match(warned[0], /r\.jsonl:3: skipping a second, different record of key "a" \(the first, at .*r\.jsonl:1/);
+    assert.match(warned[1], /r\.shard0\.jsonl:1: skipping a second, different record of key "b"/);
+    assert.deepEqual(consolidateRecords<{ key: string; v: number }>(file, [], () => {}), loaded, "consolidating keeps what loading counted");
+    assert.deepEqual(loadRecords(file, () => assert.fail("nothing left to skip")), loaded);
   });
 
   test("the CLI: reusing --out with another scale or budget refuses and keeps the finished sweep (store-integrity.test.ts has the details)", () => {

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench` (Neural Programmer part): questions per second of one
+ * training step of the Section 4.3 model (d 32, batch 50, T 4, Adam, global
+ * clip 10, annealed noise eta 1.0 after the clip) on the single-column and
+ * five-column tasks, beside the same step in PyTorch (one thread, random
+ * inputs of the same shapes) run in the same process tree. Three tfjs
+ * numbers: the step as training runs it (questions generated and encoded in
+ * JS every step), the step on a batch encoded once (the model alone, what
+ * the PyTorch peer measures), and the same without noise (the noise
+ * overhead). The loss is read with `await data()` every 10 steps. Every
+ * backend this machine has (bench/backends.ts; BENCH_BACKENDS to pick);
+ * BENCH_STEPS / BENCH_REPS as in bench/run.ts.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { BenchBackend, benchBackends, use } from "./backends";
+import { defaultTask, encodeBatch, generateExample, modelFor, npLoss, NPBatch, TaskConfig, TaskKind } from "../src/families/neural-programmer";
+import { NP_TRAINING_KERNELS } from "../src/sections/neural-programmer";
+import { buildOptimizer } from "../src/train/optimizer";
+import { tableText } from "../src/report/table";
+import { median } from "../src/stats";
+
+const D = 32;
+const B = 50;
+
+/** Questions per second over `steps` timed steps; `fixed`: one batch encoded once, else generated and encoded every step as in training. */
+async function benchStep(task: TaskConfig, steps: number, o: { noise: boolean; fixed: boolean }, warmup = 5): Promise<number> {
+  const { model, vocab } = modelFor(task, { hidden: D, initStd: 0.1, seed: 0 });
+  const opt = buildOptimizer({ optimizer: "adam", lr: 0.003, clip: { globalNorm: 10 }, noise: o.noise ? { eta: 1, seed: 0 } : null, checkFinite: false });
+  const make = (s: number) => encodeBatch(Array.from({ length: B }, (_, i) => generateExample(task, "train", 0, s * B + i)), vocab, task.maxColumns);
+  const once = o.fixed ? make(0) : undefined;
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) t0 = performance.now();
+    const b: NPBatch = once ?? make(s);
+    const read = s % 10 === 0 || s === warmup + steps - 1;
+    const cost = opt.minimize(() => npLoss(model.forward(b), b, { delta: 10, lambda: 50 }), read, model.variables);
+    if (!once) b.dispose();
+    if (cost) {
+      await cost.data();
+      cost.dispose();
+    }
+  }
+  const secs = (performance.now() - t0) / 1000;
+  once?.dispose();
+  opt.dispose();
+  model.dispose();
+  return (B * steps) / secs;
+}
+
+/** The shapes a batch of this task has (question length, rows, columns), for the PyTorch peer. */
+function shapes(task: TaskConfig): { V: number; L: number; M: number; C: number } {
+  const { vocab } = modelFor(task, { hidden: 2, initStd: 0.1, seed: 0 });
+  const b = encodeBatch(Array.from({ length: B }, (_, i) => generateExample(task, "train", 0, i)), vocab, task.maxColumns);
+  const out = { V: vocab.length, L: b.tokens.shape[1], M: b.values.shape[1], C: b.values.shape[2] };
+  b.dispose();
+  return out;
+}
+
+function benchTorch(kind: TaskKind, s: { V: number; L: number; M: number; C: number }, steps: number, reps: number, noise: boolean): number[] {
+  const script = path.join(__dirname, "..", "..", "bench", "torch_neural_programmer.py");
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
+    const r = spawnSync(py, [script, ...[s.V, D, B, s.L, s.M, s.C, steps, reps, noise ? 1 : 0].map(String)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`PyTorch bench (${kind}) failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim()) as number[];
+  }
+  return [];
+}
+
+async function main(): Promise<void> {
+  const steps = Number(process.env.BENCH_STEPS ?? 50);
+  const reps = Number(process.env.BENCH_REPS ?? 3);
+  const { backends, skipped } = await benchBackends(NP_TRAINING_KERNELS);
+  console.log(`\nbench: Neural Programmer step, d ${D}, batch ${B}, T 4, Adam, clip 10, noise eta 1.0; median of ${reps} x ${steps} steps; backends:`);
+  const kinds: TaskKind[] = ["single", "five"];
+  const torch = Object.fromEntries(kinds.map((k) => {
+    const s = shapes(defaultTask(k));
+    return [k, { s, noisy: benchTorch(k, s, steps, reps, true), quiet: benchTorch(k, s, steps, reps, false) }];
+  }));
+  const rows: Record<string, string | number>[] = [];
+  const bench = async (b: BenchBackend) => {
+    await use(b, NP_TRAINING_KERNELS);
+    console.log(`  ${b.label}: ${b.engine}`);
+    for (const kind of kinds) {
+      const task = defaultTask(kind);
+      const r = { train: [] as number[], model: [] as number[], quiet: [] as number[] };
+      for (let i = 0; i < reps; i++) {
+        r.train.push(await benchStep(task, steps, { noise: true, fixed: false }));
+        r.model.push(await benchStep(task, steps, { noise: true, fixed: true }));
+        r.quiet.push(await benchStep(task, steps, { noise: false, fixed: true }));
+      }
+      const [train, model, quiet] = [median(r.train), median(r.model), median(r.quiet)];
+      const t = torch[kind];
+      const peer = t.noisy.length ? median(t.noisy) : NaN;
+      rows.push({
+        backend: b.label,
+        task: `${kind} (L ${t.s.L}, M ${t.s.M}, C ${t.s.C})`,
+        "training step (q/s)": Math.round(train),
+        "model step (q/s)": Math.round(model),
+        "noise overhead": `${((quiet / model - 1) * 100).toFixed(1)}%`,
+        "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
+        "pytorch noise overhead": t.quiet.length ? `${((median(t.quiet) / peer - 1) * 100).toFixed(1)}%` : "",
+        "PyTorch / model step": Number.isNaN(peer) ? "" : (peer / model).toFixed(2),
+      });
+    }
+  };
+  for (const b of backends) await bench(b);
+  for (const s of skipped) console.log(`  not benched: ${s}`);
+  console.log(tableText(rows));
+  if (!Object.values(torch).some((t) => t.noisy.length)) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
+  void tf;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

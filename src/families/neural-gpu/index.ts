@@ -1,0 +1,8 @@
+/**
+ * The Neural GPU family (GN Section 4.5): binary multiplication, the model
+ * (CGRUs over a bordered mental image, parameter-sharing relaxation) and its
+ * trainer; what the neural-gpu section, its notebook and the bench share.
+ */
+export * from "./task";
+export * from "./model";
+export * from "./train";
