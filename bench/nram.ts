@@ -1,0 +1,88 @@
+/**
+ * `npm run bench` (NRAM part): training steps per second of the NRAM on ListK
+ * at the section's cpu sizes (10 cells, 4 registers, 5 timesteps, LSTM 32,
+ * batch 50; clips 10/10, entropy bonus, Adam), with and without annealed
+ * noise, on every backend this machine has (BENCH_BACKENDS to pick), beside
+ * the same step in PyTorch (bench/torch_nram.py, one thread) in the same run.
+ * Batches are built in JS (in Python for the peer) every step, and the loss
+ * and batch error read every step, as the trainer does for its curriculum.
+ * BENCH_STEPS (default 20) / BENCH_REPS (default 3). The pure-JS cpu backend
+ * (over 2 s a step here) and a software WebGPU adapter (slower still) are
+ * benched only when BENCH_BACKENDS names them.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { benchBackends, use } from "./backends";
+import { curriculumBatch, NramModel, nramTransforms } from "../src/families/nram";
+import { withTransforms } from "../src/noise/optimizer";
+import { tableText } from "../src/report/table";
+import { median } from "../src/stats";
+
+const SIZES = { memory: 10, registers: 4, timesteps: 5, hidden: 32, batch: 50, maxLength: 3 };
+
+/** Steps per second over `steps` timed steps after `warmup`. */
+async function benchStep(steps: number, noise: boolean, warmup = 3): Promise<number> {
+  const m = new NramModel({ memory: SIZES.memory, registers: SIZES.registers, timesteps: SIZES.timesteps, hidden: SIZES.hidden, clipActivation: 10, eps: 1e-6 }, 0);
+  const opt = withTransforms(tf.train.adam(0.01), nramTransforms(10, noise ? { kind: "annealed", eta: 0.01, gamma: 0.55 } : { kind: "none" }, 0));
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) t0 = performance.now();
+    const b = curriculumBatch({ memory: SIZES.memory, maxLength: SIZES.maxLength }, SIZES.batch, 2, 0, s);
+    const cost = tf.tidy(() => opt.minimize(() => m.objective(tf.tensor1d(b.memory, "int32"), tf.tensor1d(b.target, "int32"), 0.01).objective, true, m.variables)!);
+    await cost!.data();
+    cost!.dispose();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  opt.dispose();
+  m.dispose();
+  return steps / secs;
+}
+
+function benchTorch(steps: number, reps: number): number[] {
+  const script = path.join(__dirname, "..", "..", "bench", "torch_nram.py");
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
+    const r = spawnSync(py, [script, ...[SIZES.memory, SIZES.registers, SIZES.timesteps, SIZES.hidden, SIZES.batch, steps, reps].map(String)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim()) as number[];
+  }
+  return [];
+}
+
+async function main(): Promise<void> {
+  const steps = Number(process.env.BENCH_STEPS ?? 20);
+  const reps = Number(process.env.BENCH_REPS ?? 3);
+  if (!process.env.BENCH_BACKENDS) process.env.BENCH_BACKENDS = "tensorflow,wasm";
+  const { backends, skipped } = await benchBackends([]);
+  console.log(`\nbench: NRAM training step on ListK, M ${SIZES.memory}, R ${SIZES.registers}, T ${SIZES.timesteps}, LSTM ${SIZES.hidden}, batch ${SIZES.batch}; median of ${reps} x ${steps} steps; backends:`);
+  const torch = benchTorch(steps, reps);
+  const peer = torch.length ? median(torch) : NaN;
+  const rows: Record<string, string | number>[] = [];
+  for (const b of backends) {
+    await use(b, []);
+    console.log(`  ${b.label}: ${b.engine}`);
+    const noisy: number[] = [], quiet: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      noisy.push(await benchStep(steps, true));
+      quiet.push(await benchStep(steps, false));
+    }
+    const n = median(noisy), q = median(quiet);
+    rows.push({
+      backend: b.label,
+      "steps/s (noise)": n.toFixed(2),
+      "ms/step": (1000 / n).toFixed(0),
+      "noise overhead": `${((q / n - 1) * 100).toFixed(1)}%`,
+      "pytorch steps/s": Number.isNaN(peer) ? "" : peer.toFixed(2),
+      "PyTorch / tfjs": Number.isNaN(peer) ? "" : (peer / n).toFixed(2),
+    });
+  }
+  for (const s of skipped) console.log(`  not benched: ${s}`);
+  console.log(tableText(rows));
+  if (!torch.length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

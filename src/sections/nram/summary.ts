@@ -1,0 +1,163 @@
+/**
+ * Table 4 and the Section 4.6 arms from records: success counts with exact
+ * (Clopper-Pearson) intervals, each pair of arms compared on the shared seeds
+ * by the exact McNemar test (stats/proportions), the power of that test at
+ * the paper's rates, and the verdicts against the claims ledger.
+ */
+import { clopperPearson, pairedPower, pairedProportions, PairedProportions } from "../../stats/proportions";
+import { judge, Verdict } from "../../experiments/verdict";
+import { BATCH_SIZES, TABLE4, TABLE4_AVERAGE } from "./paper";
+import type { NramArm, NramRunRecord, NramRunSpec } from "./run";
+
+export interface ArmRow {
+  setting: number;
+  arm: NramArm;
+  runs: number;
+  plannedRuns?: number;
+  successes: number;
+  rate: number;
+  low: number;
+  high: number;
+  /** Mean and best (lowest) final test error. */
+  meanTestError: number;
+  bestTestError: number;
+  /** Mean curriculum level reached. */
+  meanLevel: number;
+  /** Mean generalisation error (bigger memory, longer lists; NaN without records). */
+  meanGeneralisation: number;
+}
+
+export interface PairRow {
+  /** "setting 1", "all settings" or "setting 1: fixed vs noise". */
+  what: string;
+  a: NramArm;
+  b: NramArm;
+  test: PairedProportions;
+  /** The paper's rates for a and b (fractions), where it gives them. */
+  paperA?: number;
+  paperB?: number;
+  /** Power of the exact McNemar test with our pairs at the paper's rates (arms independent within a pair). */
+  power?: number;
+}
+
+export interface NramSummary {
+  arms: ArmRow[];
+  table4: PairRow[];
+  ablations: PairRow[];
+  verdicts: Verdict[];
+}
+
+const pct = (x: number) => 100 * x;
+
+/** Outcomes of arms a and b over the seeds both have, for the given settings. */
+function pairs(records: NramRunRecord[], settings: number[], a: NramArm, b: NramArm): [boolean[], boolean[]] {
+  const xs: boolean[] = [], ys: boolean[] = [];
+  for (const s of settings) {
+    const byA = new Map(records.filter((r) => r.setting === s && r.arm === a).map((r) => [r.seed, r.success]));
+    for (const r of records.filter((r) => r.setting === s && r.arm === b)) {
+      if (byA.has(r.seed)) {
+        xs.push(byA.get(r.seed)!);
+        ys.push(r.success);
+      }
+    }
+  }
+  return [xs, ys];
+}
+
+function armRows(records: NramRunRecord[], planned?: NramRunSpec[]): ArmRow[] {
+  const keys = [...new Set((planned ?? records).map((r) => `${r.setting}|${r.arm}`))];
+  return keys.map((k) => {
+    const [s, arm] = k.split("|");
+    const setting = +s;
+    const rs = records.filter((r) => r.setting === setting && r.arm === arm);
+    const successes = rs.filter((r) => r.success).length;
+    const [low, high] = rs.length ? clopperPearson(successes, rs.length) : [0, 1];
+    const errs = rs.map((r) => r.testError);
+    return {
+      setting, arm: arm as NramArm, runs: rs.length,
+      ...(planned ? { plannedRuns: planned.filter((p) => p.setting === setting && p.arm === arm).length } : {}),
+      successes, rate: rs.length ? successes / rs.length : NaN, low, high,
+      meanTestError: errs.length ? errs.reduce((a, b) => a + b, 0) / errs.length : NaN,
+      bestTestError: errs.length ? Math.min(...errs) : NaN,
+      meanLevel: rs.length ? rs.reduce((a, r) => a + r.level, 0) / rs.length : NaN,
+      meanGeneralisation: rs.length ? rs.reduce((a, r) => a + r.generalisationError, 0) / rs.length : NaN,
+    };
+  });
+}
+
+function pairRow(records: NramRunRecord[], what: string, settings: number[], a: NramArm, b: NramArm, paper?: [number, number]): PairRow | undefined {
+  const [xs, ys] = pairs(records, settings, a, b);
+  if (!xs.length) return undefined;
+  const test = pairedProportions(xs, ys);
+  return { what, a, b, test, ...(paper ? { paperA: paper[0], paperB: paper[1], power: pairedPower(paper[0], paper[1], xs.length) } : {}) };
+}
+
+// The paper's differences are a few points to ten; half the average difference is the smallest we call a change.
+const MARGIN = 0.05;
+const MARGIN_REASON = "half of Table 4's average difference (11.3% - 1.3%)";
+
+function verdictFor(row: PairRow | undefined, claimId: string, claim: string, paper: number, extra: Partial<Parameters<typeof judge>[0]> = {}): Verdict[] {
+  if (!row) return [];
+  const t = row.test;
+  return [judge({
+    claimId, claim, paper, ours: t.diff, interval: t.interval, p: t.p, minP: t.minP, test: t.test, n: t.n,
+    margin: MARGIN, marginReason: MARGIN_REASON, unit: "points", ...extra,
+  })];
+}
+
+export function summarizeNram(records: NramRunRecord[], planned?: NramRunSpec[]): NramSummary {
+  const settings = [...new Set((planned ?? records).map((r) => r.setting))].sort((a, b) => a - b);
+  const table4: PairRow[] = [];
+  for (const s of settings) {
+    const paper = TABLE4[s];
+    const row = pairRow(records, `setting ${s + 1}`, [s], "noise", "plain", paper ? [paper.noise, paper.plain] : undefined);
+    if (row) table4.push(row);
+  }
+  const pooled = pairRow(records, "all settings (pooled pairs)", settings, "noise", "plain", [TABLE4_AVERAGE.noise, TABLE4_AVERAGE.plain]);
+  if (pooled) table4.push(pooled);
+  const first = settings.length ? [settings[0]] : [];
+  const vsFixed = pairRow(records, "setting 1: annealed vs fixed noise", first, "noise", "fixed", [TABLE4_AVERAGE.noise, 0]);
+  const b10 = pairRow(records, "setting 1, no noise: batch 10 vs 50", first, "batch10", "plain", [BATCH_SIZES[1].successes / 100, BATCH_SIZES[0].successes / 100]);
+  const b25 = pairRow(records, "setting 1, no noise: batch 25 vs 50", first, "batch25", "plain", [BATCH_SIZES[2].successes / 100, BATCH_SIZES[0].successes / 100]);
+  const vsWeight = pairRow(records, "setting 1: gradient vs weight noise", first, "noise", "weight", [TABLE4_AVERAGE.noise, 0]);
+  const ablations = [vsFixed, b10, b25, vsWeight].filter((r): r is PairRow => r !== undefined);
+  const verdicts: Verdict[] = [
+    ...verdictFor(pooled, "gn-4.4-listk-success", "ListK: annealed gradient noise raises the fraction of seeds reaching error 0 (Table 4, pooled over settings)", TABLE4_AVERAGE.noise - TABLE4_AVERAGE.plain),
+    ...verdictFor(vsFixed, "gn-4.6-nram-fixed-noise", "ListK: annealed noise reaches error 0 more often than fixed noise (4.6: fixed noise never does)", TABLE4_AVERAGE.noise),
+    ...verdictFor(b10, "gn-4.6-nram-batch-size", "ListK, no noise: batch 10 does not beat batch 50 (4.6: 1 vs 2 of 100)", BATCH_SIZES[1].successes / 100 - BATCH_SIZES[0].successes / 100, { direction: "does not help", better: "higher" }),
+    ...verdictFor(b25, "gn-4.6-nram-batch-size", "ListK, no noise: batch 25 does not beat batch 50 (4.6: 0 vs 2 of 100)", BATCH_SIZES[2].successes / 100 - BATCH_SIZES[0].successes / 100, { direction: "does not help", better: "higher" }),
+    ...verdictFor(vsWeight, "gn-4.6-nram-weight-noise", "ListK: gradient noise reaches error 0 more often than weight noise (4.6: weight noise stays at >= 57% error)", TABLE4_AVERAGE.noise),
+  ];
+  return { arms: armRows(records, planned), table4, ablations, verdicts };
+}
+
+const fmtRate = (k: number, n: number, lo: number, hi: number) => (n ? `${k}/${n} = ${pct(k / n).toFixed(0)}% [${pct(lo).toFixed(0)}, ${pct(hi).toFixed(0)}]` : "-");
+const fmtPct = (x: number | undefined) => (x === undefined ? "-" : `${pct(x).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`);
+
+/** Table 4 beside ours: per setting and pooled, the rates, the difference with its interval and p, and the power at the paper's rates. */
+export function pairTableRows(rows: PairRow[]): Record<string, string>[] {
+  return rows.map((r) => ({
+    comparison: `${r.what} (A: ${r.a}, B: ${r.b})`,
+    A: fmtRate(r.test.a.k, r.test.n, ...r.test.a.interval),
+    B: fmtRate(r.test.b.k, r.test.n, ...r.test.b.interval),
+    "A - B (points)": `${pct(r.test.diff).toFixed(1)} [${pct(r.test.interval[0]).toFixed(1)}, ${pct(r.test.interval[1]).toFixed(1)}]`,
+    "only A / only B": `${r.test.onlyA} / ${r.test.onlyB}`,
+    p: r.test.p < 0.001 ? "<0.001" : r.test.p.toFixed(3),
+    "smallest p": r.test.minP < 0.001 ? "<0.001" : r.test.minP.toFixed(3),
+    "paper A / B": `${fmtPct(r.paperA)} / ${fmtPct(r.paperB)}`,
+    "power at paper's rates": r.power === undefined ? "-" : `${pct(r.power).toFixed(0)}%`,
+  }));
+}
+
+export function armTableRows(rows: ArmRow[], settingNames: string[]): Record<string, string | number>[] {
+  return rows.map((r) => ({
+    setting: settingNames[r.setting] ?? String(r.setting + 1),
+    arm: r.arm,
+    runs: r.plannedRuns === undefined ? r.runs : `${r.runs} of ${r.plannedRuns}`,
+    "error 0 (95% exact CI)": fmtRate(r.successes, r.runs, r.low, r.high),
+    "mean test error": Number.isFinite(r.meanTestError) ? `${pct(r.meanTestError).toFixed(1)}%` : "-",
+    "best test error": Number.isFinite(r.bestTestError) ? `${pct(r.bestTestError).toFixed(1)}%` : "-",
+    "mean curriculum level": Number.isFinite(r.meanLevel) ? r.meanLevel.toFixed(2) : "-",
+    "mean generalisation error": Number.isFinite(r.meanGeneralisation) ? `${pct(r.meanGeneralisation).toFixed(1)}%` : "-",
+  }));
+}
