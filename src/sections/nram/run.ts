@@ -138,12 +138,13 @@ export function planNramRuns(c: NramConfig): NramRunSpec[] {
   if (bad.length) throw new RangeError(`nram: unknown arm(s) ${bad.join(", ")}; have ${ARMS.join(", ")}`);
   if (!c.settings.length) throw new RangeError("nram: no settings");
   const out: NramRunSpec[] = [];
-  c.settings.forEach((_, s) => {
-    for (const arm of ARMS.filter((a) => c.arms.includes(a))) {
-      if (s > 0 && !(TABLE4_ARMS as readonly string[]).includes(arm)) continue;
-      for (let i = 0; i < c.seeds; i++) out.push({ key: `setting${s + 1}/${arm}/seed${i + 1}`, setting: s, arm, seed: i + 1 });
-    }
-  });
+  const arms = ARMS.filter((a) => c.arms.includes(a));
+  const table4 = arms.filter((a) => (TABLE4_ARMS as readonly string[]).includes(a));
+  const spec = (s: number, arm: NramArm, i: number): NramRunSpec => ({ key: `setting${s + 1}/${arm}/seed${i + 1}`, setting: s, arm, seed: i + 1 });
+  // The order runs are trained in (keys do not depend on it): Table 4's pairs first, seed by seed across the
+  // settings, so a sweep stopped early has paired runs in every setting; then the 4.6 arms (setting 1 only).
+  for (let i = 0; i < c.seeds; i++) c.settings.forEach((_, s) => table4.forEach((arm) => out.push(spec(s, arm, i))));
+  for (const arm of arms.filter((a) => !table4.includes(a))) for (let i = 0; i < c.seeds; i++) out.push(spec(0, arm, i));
   return out;
 }
 
