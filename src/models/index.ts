@@ -15,3 +15,4 @@ export { dropoutMask, HiddenStateNoise } from "./hidden-noise";
 export type { DropoutConfig, DropoutKind, HiddenNoiseConfig } from "./hidden-noise";
 export { embeddingLookup, fusedSoftmaxCrossEntropy, lmKernels, softmaxCrossEntropy, tfjsSoftmaxCrossEntropy, tokenCrossEntropy } from "./lm-ops";
 export type { EmbeddingLookup, SoftmaxFormulation } from "./lm-ops";
+export { conv3x3Same, kernelOffsets, shiftConv } from "./shift-conv";
