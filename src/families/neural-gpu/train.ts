@@ -103,7 +103,10 @@ export async function trainNeuralGPU(model: NeuralGPU, c: NeuralGPUTrainConfig, 
   try {
     await runSteps(c.steps, 0, async (i) => {
       const d = curriculum.next();
-      const batch = encodeBatch(randomExamples(c.batchSize, d, ...seed, "train", i));
+      // Every example of a batch has d-bit operands, so the batch is exactly n = 2d + 1 long: the model runs n steps,
+      // as the paper says and as it runs at test (padding to a length bin would train more steps than it tests with).
+      const examples = randomExamples(c.batchSize, d, ...seed, "train", i);
+      const batch = encodeBatch(examples, examples[0].input.length);
       const stats = tf.tidy(() => {
         let logits: tf.Tensor2D | null = null;
         let ce: tf.Scalar | null = null;

@@ -71,7 +71,7 @@ export function lengthFigure(records: readonly NeuralGPURunRecord[]): Figure {
   };
 }
 
-/** One multiplication's image over the steps: per step, the first row's mean |activation| per column (a heatmap, steps down). */
+/** One multiplication's image over the steps: per step, the mean |activation| over rows and maps per column (a heatmap, steps down). */
 export function stateFigure(activity: number[][], label: string): Figure {
   return {
     data: [{ z: activity, type: "heatmap", colorscale: "Viridis", colorbar: { title: { text: "mean |s|" } } }],

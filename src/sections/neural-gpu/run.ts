@@ -27,7 +27,7 @@ export interface Grid {
 export interface NeuralGPUSectionConfig {
   model: NeuralGPUConfig;
   grid: Grid;
-  /** Seeds per grid point (the paper's 7290 trials = 10 x 729 [inferred]). */
+  /** Seeds per grid point (the paper's 7290 trials are, we infer, 10 x its 729 points; its sixth axis, its own noise scale, is replaced by Eq. 1 here, so `paper` runs 3^5 = 243 points x 30 seeds = 7290). */
   seeds: number;
   steps: number;
   batchSize: number;

@@ -80,5 +80,5 @@ export function summarizeTable5(records: readonly NeuralGPURunRecord[], planned:
     }));
   }
   const errs = (arm: "none" | "noise") => records.filter((r) => r.arm === arm).map((r) => r.testError).sort((a, b) => a - b);
-  return { pairs: pairs.length, planned: planned.length / 2, rows, errors: { none: errs("none"), noise: errs("noise") }, verdicts };
+  return { pairs: pairs.length, planned: new Set(planned.map((s) => `${s.point}/${s.seed}`)).size, rows, errors: { none: errs("none"), noise: errs("noise") }, verdicts };
 }
