@@ -103,14 +103,18 @@ export async function predict(model: NPModel, vocab: string[], examples: readonl
   for (let s = 0; s < examples.length; s += chunk) {
     const part = examples.slice(s, s + chunk);
     const b = encodeBatch(part, vocab, C);
-    const [scalar, lookup, ops, cols] = tf.tidy(() => {
-      const r = model.forward(b, { hard: true });
-      return [r.scalar, r.lookup, tf.stack(r.ops.map((x) => tf.argMax(x, 1)), 1), tf.stack(r.cols.map((x) => tf.argMax(x, 1)), 1)];
-    });
-    const [sv, lv, ov, cv] = await Promise.all([scalar.data(), lookup.data(), ops.data(), cols.data()]);
+    let outs: tf.Tensor[];
+    try {
+      outs = tf.tidy(() => {
+        const r = model.forward(b, { hard: true });
+        return [r.scalar, r.lookup, tf.stack(r.ops.map((x) => tf.argMax(x, 1)), 1), tf.stack(r.cols.map((x) => tf.argMax(x, 1)), 1)];
+      });
+    } finally {
+      b.dispose();
+    }
+    const [scalar, lookup, ops, cols] = outs;
+    const [sv, lv, ov, cv] = await Promise.all([scalar.data(), lookup.data(), ops.data(), cols.data()]).finally(() => tf.dispose(outs));
     const M = lookup.shape[1]!;
-    tf.dispose([scalar, lookup, ops, cols]);
-    b.dispose();
     part.forEach((e, i) => {
       const program = Array.from({ length: STEPS }, (_, t) => ({ op: OPERATIONS[ov[i * STEPS + t]], column: COLUMN_NAMES[cv[i * STEPS + t]] }));
       let type: Prediction["type"] = "none";

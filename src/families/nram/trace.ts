@@ -37,10 +37,11 @@ export async function executionTrace(model: NramModel, ex: ListKExample): Promis
   const names = [...Array.from({ length: R }, (_, j) => `r${j + 1}`), ...L.modules.map((m) => m.name)];
   const tr: TraceTensors = { weights: [], outputs: [], registers: [], stop: [] };
   // Memory per step: rerun with T = 1..T would cost T passes; the WRITE outputs and pointers already say what changed.
-  tf.tidy(() => {
-    model.forward(tf.tensor1d(ex.memory, "int32"), tf.tensor1d([ex.target], "int32"), tr);
-  });
   try {
+    // Inside the try: tensors the forward pass already kept are freed below even if it throws.
+    tf.tidy(() => {
+      model.forward(tf.tensor1d(ex.memory, "int32"), tf.tensor1d([ex.target], "int32"), tr);
+    });
     const steps: TraceStep[] = [];
     const mem = Array.from(ex.memory);
     for (let t = 0; t < tr.weights.length; t++) {

@@ -32,7 +32,7 @@ export function protocolRows(c: NPConfig): Record<string, Cell>[] {
     ["tasks", "single column; up to five columns; number + text column", c.tasks.join(", ")],
     ["tables", "30-100 rows, values in [-100, 100]; test 120 rows, [-200, 200] (secondary)", "same; integer cells, two-decimal pivots (never equal to a cell)"],
     ["questions", "templates over the operations; short and verbose forms", `sum / count / print with 0-2 conditions (and, or), difference; ${c.form} form`],
-    ["model", "question RNN, selector, history RNN, T = 4, ~10 operations", `same; d ${c.hidden}, init N(0, ${c.initStd}^2)`],
+    ["model", "question RNN, selector, history RNN, T = 4, ~10 operations", `same, plus a carry-forward weight (our choice: what an operation of another kind leaves unchanged), so "the output that changed last" (the Neural Programmer's answer-type rule) is defined; d ${c.hidden}, init N(0, ${c.initStd}^2)`],
     ["hyperparameters", "72 configurations x 3 seeds = 216 runs per setting (which ones: not said)", `${c.gridPoints} of our 72-point grid (lr x clip x lambda x delta) x ${c.seeds} seed(s) = ${c.gridPoints * c.seeds} runs per setting`],
     ["training", "Adam, batch 50, clip then noise eta 1.0, gamma 0.55", `Adam, batch ${c.batchSize}, ${c.steps} steps (${c.steps * c.batchSize} questions from ${c.trainSize}); noise eta ${c.eta}, gamma ${c.gamma}; dropout ${c.dropout} on q and h`],
     ["test", "100% accuracy = perfect (test size unknown)", `${c.testSize} test questions; scalars within ${c.tolerance}; lookups cell for cell`],
