@@ -19,6 +19,7 @@ import { addWeightNoise } from "../../noise/weight-noise";
 import { constant } from "../../noise/schedule";
 import { withTransforms } from "../../noise/optimizer";
 import type { GradientTransform } from "../../noise/transform";
+import { runSteps } from "../../train/loop";
 import { NramModel, NramModelConfig } from "./model";
 import { checkListKConfig, Curriculum, curriculumBatch, ListKBatch, ListKConfig, testSet } from "./task";
 
@@ -133,7 +134,8 @@ export async function trainNram(
   const curve: NramCurve = { step: [], loss: [], batchError: [], level: [] };
   let done = false;
   try {
-    for (let step = 0; step < cfg.steps; step++) {
+    // The one step loop (train/loop.ts): it checks the interrupt signal before every step and yields to the event loop.
+    await runSteps(cfg.steps, 0, async (step) => {
       const batch = curriculumBatch(cfg.task, cfg.batch, curriculum.level, seed, "listk-batch", step);
       const coef = cfg.entropy.start * Math.pow(cfg.entropy.decay, step);
       let kept: tf.Tensor | undefined;
@@ -157,7 +159,7 @@ export async function trainNram(
         curve.level.push(curriculum.level);
       }
       opts.onStep?.(step + 1, cfg.steps);
-    }
+    }, () => undefined);
     const testError = await listKError(model, testSet(cfg.task, cfg.testSize, "listk-test"));
     done = true;
     return {

@@ -13,9 +13,9 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { findChromium, inspectFigures, withChromium } from "../../../src/cli/browser";
 import { selectBackend } from "../../../src/engine";
-import type { AnyExperiment, FigureBlock } from "../../../src/experiments";
+import type { FigureBlock } from "../../../src/experiments";
 import { experiments } from "../../../src/experiments/registry";
-import { loadSweep, planSweep } from "../../../src/experiments/sweep";
+import { loadSweep, planSweep, runSweep } from "../../../src/experiments/sweep";
 import { positionEncodingFigure } from "../../../src/sections/memn2n";
 import { scheduleFigure } from "../../../src/sections/method";
 import { Figure, figureDiv, standalonePage } from "../../../src/report/plotly";
@@ -26,23 +26,11 @@ import { chromiumTool, needTools } from "../../support/tools";
 type Trace = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
 
-/** Made-up records for a language-model experiment with no committed results: one per planned smoke run, a gap in one curve. */
-function fakeLMRecords(e: AnyExperiment): unknown[] {
-  const plan = planSweep(e, "smoke");
-  return plan.specs.map((s, i) => {
-    const base = 300 + ((i * 37) % 11) * 9, epoch = [1, 2, 3, 4];
-    return {
-      ...s, scale: "smoke", setup: {}, validPerplexity: base + 5, testPerplexity: base, diverged: false, epoch, lr: epoch.map(() => 1),
-      trainCurve: epoch.map((k) => (1.2 * base) / k), validCurve: epoch.map((k) => (i === 0 && k === 2 ? null : base * (1 + 1 / k))),
-      learnedGamma: [], windowsPerEpoch: 1, tokensPerEpoch: 1, parameters: 1, trainSeconds: 0, seconds: 0, engine: "test", date: "",
-    };
-  });
-}
-
 /**
  * Every registered experiment's figures: from its committed cpu results where the repository has
- * them, else from made-up records. figures() gets the smoke config: memn2n's trains its attention
- * demo from it (seconds instead of the cpu budget's minutes); the others read only what both share.
+ * them, else from its smoke sweep, trained here into a temporary file (seconds). figures() gets the
+ * smoke config: memn2n's trains its attention demo from it (seconds instead of the cpu budget's
+ * minutes); the others read only what both share.
  */
 async function allFigures(): Promise<{ name: string; fig: Figure; height?: number }[]> {
   const out: { name: string; fig: Figure; height?: number }[] = [
@@ -53,7 +41,11 @@ async function allFigures(): Promise<{ name: string; fig: Figure; height?: numbe
     const plan = planSweep(e, "cpu");
     let records: unknown[] = loadSweep(plan, () => undefined);
     let config = plan.config;
-    if (!records.length) [records, config] = [fakeLMRecords(e), planSweep(e, "smoke").config];
+    if (!records.length) {
+      const smoke = { ...planSweep(e, "smoke"), file: path.join(mkdtempSync(path.join(tmpdir(), "gn-svg-")), `${e.id}-smoke.jsonl`) };
+      await runSweep(smoke, { warn: () => undefined });
+      [records, config] = [loadSweep(smoke, () => undefined), smoke.config];
+    }
     const summary = e.summarize(records as never, config);
     const blocks: FigureBlock[] = await e.figures(records as never, summary, planSweep(e, "smoke").config);
     assert.ok(blocks.length > 0, `${e.id} draws no figures`);
