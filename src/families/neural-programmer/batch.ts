@@ -33,6 +33,8 @@ export interface NPBatch {
   /** [B] 1 for a scalar answer, 0 for a lookup. */
   isScalar: tf.Tensor1D;
   scalarTarget: tf.Tensor1D;
+  /** [B] the unit the scalar error is measured in: 1 for counts, EncodeOptions.sumScale for sums and differences. */
+  scalarScale: tf.Tensor1D;
   /** [B, M, C] the lookup answer's cells; cellMask marks real cells. */
   lookupTarget: tf.Tensor3D;
   cellMask: tf.Tensor3D;
@@ -46,8 +48,19 @@ export class VocabularyError extends RangeError {
   }
 }
 
+export interface EncodeOptions {
+  /**
+   * Sums and differences are scored in units of this many (the loss's error is divided by it; counts keep
+   * unit 1). 1 is the papers' literal loss, which lets sums in the thousands swamp counts and lookups
+   * [the papers do not say how they scaled; a config value].
+   */
+  sumScale?: number;
+}
+
 /** `examples` as tensors for a model of `columns` columns over vocabulary `vocab`. */
-export function encodeBatch(examples: readonly Example[], vocab: readonly string[], columns: number): NPBatch {
+export function encodeBatch(examples: readonly Example[], vocab: readonly string[], columns: number, opts: EncodeOptions = {}): NPBatch {
+  const sumScale = opts.sumScale ?? 1;
+  if (!(sumScale > 0 && Number.isFinite(sumScale))) throw new RangeError(`encodeBatch: sumScale must be a positive number, got ${sumScale}`);
   const index = new Map(vocab.map((w, i) => [w, i]));
   const B = examples.length;
   if (B === 0) throw new RangeError("encodeBatch: no examples");
@@ -67,6 +80,7 @@ export function encodeBatch(examples: readonly Example[], vocab: readonly string
   const colBias = new Float32Array(B * C).fill(-1e9);
   const isScalar = new Float32Array(B);
   const scalar = new Float32Array(B);
+  const scale = new Float32Array(B).fill(1);
   const lookup = new Float32Array(B * M * C);
   const cellMask = new Float32Array(B * M * C);
   examples.forEach((e, b) => {
@@ -108,6 +122,7 @@ export function encodeBatch(examples: readonly Example[], vocab: readonly string
     if (e.answer.type === "scalar") {
       isScalar[b] = 1;
       scalar[b] = e.answer.value;
+      if (e.program[e.program.length - 1].op !== "count") scale[b] = sumScale;
     } else {
       e.answer.cells.forEach((row, i) => row.forEach((on, j) => (lookup[(b * M + i) * C + j] = on ? 1 : 0)));
     }
@@ -127,6 +142,7 @@ export function encodeBatch(examples: readonly Example[], vocab: readonly string
     columnBias: keep(tf.tensor2d(colBias, [B, C])),
     isScalar: keep(tf.tensor1d(isScalar)),
     scalarTarget: keep(tf.tensor1d(scalar)),
+    scalarScale: keep(tf.tensor1d(scale)),
     lookupTarget: keep(tf.tensor3d(lookup, [B, M, C])),
     cellMask: keep(tf.tensor3d(cellMask, [B, M, C])),
     dispose: () => all.forEach((x) => x.dispose()),

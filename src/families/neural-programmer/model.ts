@@ -115,7 +115,9 @@ export class NPModel {
     // Padding (id 0) embeds to 0, so z stays 0 over it.
     const vocabSize = this.config.vocabSize;
     const pad = tf.reshape(tf.cast(tf.greater(b.tokens, 0), "float32"), [B * L, 1]);
-    const oneHot = tf.mul(tf.oneHot(tf.reshape(b.tokens, [B * L]), vocabSize, 1, 0, "float32"), pad);
+    // oneHot's dtype argument is ignored by tfjs 4.22's WASM kernel (it writes int32 bits into a float32
+    // tensor, so every embedding was ~0 there): build it int32 and cast, as every other family does.
+    const oneHot = tf.mul(tf.cast(tf.oneHot(tf.reshape(b.tokens, [B * L]), vocabSize), "float32"), pad);
     const emb = tf.reshape(tf.matMul(oneHot, W.V as tf.Tensor2D), [B, L, d]) as tf.Tensor3D;
     // W_q [z; x] = z W_q[:d] + x W_q[d:]: the input half for every position in one matMul.
     const [Wqz, Wqx] = tf.split(W.Wq, 2, 0) as tf.Tensor2D[];
@@ -144,7 +146,7 @@ export class NPModel {
     const gtCells = expectCmp(b.greater, 0);
     const ltCells = expectCmp(b.lesser, 1);
     // Column-name embeddings P: the words A, B, ... of V.
-    const P = tf.matMul(tf.oneHot(tf.tensor1d(this.config.columnWordIds, "int32"), vocabSize, 1, 0, "float32"), W.V as tf.Tensor2D); // [C, d]
+    const P = tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(this.config.columnWordIds, "int32"), vocabSize), "float32"), W.V as tf.Tensor2D); // [C, d]
     const rowMask = b.rowMask;
     const C = this.config.columns;
     const M = b.values.shape[1];
@@ -216,10 +218,10 @@ export interface LossOptions {
   lambda: number;
 }
 
-/** Mean over the batch of Huber(scalar - y) for scalar answers and lambda x the mean binary log-loss over real cells for lookups. */
+/** Mean over the batch of Huber((scalar - y) / unit) for scalar answers (unit: the batch's scalarScale) and lambda x the mean binary log-loss over real cells for lookups. */
 export function npLoss(out: NPOutput, b: NPBatch, o: LossOptions): tf.Scalar {
   return tf.tidy(() => {
-    const err = tf.abs(tf.sub(out.scalar, b.scalarTarget));
+    const err = tf.div(tf.abs(tf.sub(out.scalar, b.scalarTarget)), b.scalarScale);
     const quad = tf.minimum(err, o.delta);
     const huber = tf.add(tf.mul(0.5, tf.square(quad)), tf.mul(o.delta, tf.sub(err, quad)));
     const p = tf.clipByValue(out.lookup, 1e-6, 1 - 1e-6);

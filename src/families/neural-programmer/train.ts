@@ -46,6 +46,8 @@ export interface NPTrainOptions extends LossOptions {
   trainSize: number;
   /** Test questions from the test distribution (larger tables and values). */
   testSize: number;
+  /** Sums and differences are scored in units of this (encodeBatch's sumScale; default 1, the literal loss). */
+  sumScale?: number;
   /** Test accuracy every this many steps (the curves of Figure 2) and at the end. */
   evalEvery: number;
   /** A scalar answer is right within this absolute tolerance (float32 sums of integers, exact below 2^24). */
@@ -173,7 +175,7 @@ export async function trainNeuralProgrammer(model: NPModel, vocab: string[], o: 
   const pending: tf.Scalar[] = [];
   const step = (i: number) => {
     const examples = Array.from({ length: o.batchSize }, (_, j) => generateExample(o.task, "train", o.dataSeed, (i * o.batchSize + j) % o.trainSize));
-    const b = encodeBatch(examples, vocab, model.config.columns);
+    const b = encodeBatch(examples, vocab, model.config.columns, { sumScale: o.sumScale });
     const dropout = o.dropout > 0 ? { q: dropoutMask(o.dropout, b.size, o.hidden, o.seed, "dropout-q", i), h: dropoutMask(o.dropout, b.size, o.hidden, o.seed, "dropout-h", i) } : undefined;
     try {
       const cost = opt.minimize(() => npLoss(model.forward(b, { dropout }), b, o), true, model.variables)!;

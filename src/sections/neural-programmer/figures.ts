@@ -146,7 +146,7 @@ export async function programDemo(cfg: NPConfig, n = 8, onStep?: (step: number, 
   try {
     const h = await trainNeuralProgrammer(model, vocab, {
       task, dataSeed: DATA_SEED, seed: 1001, hidden: cfg.hidden, initStd: cfg.initStd, steps: cfg.steps, batchSize: cfg.batchSize,
-      learningRate: hyper.learningRate, clipNorm: hyper.clipNorm, lambda: hyper.lambda, delta: hyper.delta,
+      learningRate: hyper.learningRate, clipNorm: hyper.clipNorm, lambda: hyper.lambda, delta: hyper.delta, sumScale: cfg.sumScale,
       noise: { kind: "annealed", eta: cfg.eta, gamma: cfg.gamma }, dropout: 0, trainSize: cfg.trainSize, testSize: cfg.testSize,
       evalEvery: cfg.steps, tolerance: cfg.tolerance, onStep,
     });
