@@ -79,6 +79,25 @@ describe("nram summary", () => {
     assert.equal(arm.successes, 4);
     assert.ok(arm.low > 0.2 && arm.high < 0.96);
   });
+
+  test("the secondary test-error comparison pairs seeds and sees a shift the counts cannot (no run at error 0)", () => {
+    const records: NramRunRecord[] = [];
+    // No run succeeds; noise lowers every seed's error by 10 points (+/- 2).
+    for (let seed = 1; seed <= 10; seed++) {
+      const base = 0.3 + 0.03 * seed;
+      records.push({ ...rec(0, "plain", seed, false), testError: base }, { ...rec(0, "noise", seed, false), testError: base - 0.1 + (seed % 2 ? 0.02 : -0.02) });
+    }
+    // An unpaired noise run (seed 11) must not enter the comparison.
+    records.push({ ...rec(0, "noise", 11, false), testError: 0.9 });
+    const s = summarizeNram(records);
+    assert.equal(s.table4[0].test.diff, 0, "the counts: 0 vs 0");
+    const e = s.table4Error.find((r) => r.what === "setting 1")!;
+    assert.equal(e.test.n, 10);
+    assert.ok(Math.abs(e.test.difference + 0.1) < 1e-9, `difference ${e.test.difference}`);
+    assert.ok(e.test.high < 0 && e.test.low > -0.13, `interval [${e.test.low}, ${e.test.high}]`);
+    assert.ok(e.test.p < 0.01);
+    assert.equal(s.table4Error.length, 2, "setting 1 and pooled");
+  });
 });
 
 describe("nram run (smoke)", () => {

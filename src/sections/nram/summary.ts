@@ -5,6 +5,7 @@
  * the paper's rates, and the verdicts against the claims ledger.
  */
 import { clopperPearson, pairedPower, pairedProportions, PairedProportions } from "../../stats/proportions";
+import { signFlipDifference, TestedDifference } from "../../stats/inversion";
 import { judge, Verdict } from "../../experiments/verdict";
 import { BATCH_SIZES, TABLE4, TABLE4_AVERAGE } from "./paper";
 import type { NramArm, NramRunRecord, NramRunSpec } from "./run";
@@ -40,28 +41,47 @@ export interface PairRow {
   power?: number;
 }
 
+/**
+ * Not the paper's measure: the final test error itself, noise minus no noise on the same seeds. Where neither arm
+ * reaches error 0 (Table 4's count is then 0 vs 0 and says nothing), this still says whether noise moved the error.
+ */
+export interface ErrorDifferenceRow {
+  what: string;
+  test: TestedDifference;
+}
+
 export interface NramSummary {
   arms: ArmRow[];
   table4: PairRow[];
+  /** Table 4's pairs compared on the final test error (secondary; no verdict). */
+  table4Error: ErrorDifferenceRow[];
   ablations: PairRow[];
   verdicts: Verdict[];
 }
 
 const pct = (x: number) => 100 * x;
 
-/** Outcomes of arms a and b over the seeds both have, for the given settings. */
-function pairs(records: NramRunRecord[], settings: number[], a: NramArm, b: NramArm): [boolean[], boolean[]] {
-  const xs: boolean[] = [], ys: boolean[] = [];
+/** A measure of arms a and b over the seeds both have, for the given settings. */
+function pairedBy<T>(records: NramRunRecord[], settings: number[], a: NramArm, b: NramArm, of: (r: NramRunRecord) => T): [T[], T[]] {
+  const xs: T[] = [], ys: T[] = [];
   for (const s of settings) {
-    const byA = new Map(records.filter((r) => r.setting === s && r.arm === a).map((r) => [r.seed, r.success]));
+    const byA = new Map(records.filter((r) => r.setting === s && r.arm === a).map((r) => [r.seed, r]));
     for (const r of records.filter((r) => r.setting === s && r.arm === b)) {
-      if (byA.has(r.seed)) {
-        xs.push(byA.get(r.seed)!);
-        ys.push(r.success);
+      const ra = byA.get(r.seed);
+      if (ra) {
+        xs.push(of(ra));
+        ys.push(of(r));
       }
     }
   }
   return [xs, ys];
+}
+
+const pairs = (records: NramRunRecord[], settings: number[], a: NramArm, b: NramArm) => pairedBy(records, settings, a, b, (r) => r.success);
+
+function errorRow(records: NramRunRecord[], what: string, settings: number[]): ErrorDifferenceRow | undefined {
+  const [xs, ys] = pairedBy(records, settings, "noise", "plain", (r) => r.testError);
+  return xs.length ? { what, test: signFlipDifference(xs, ys, { seed: `nram-error/${what}`, unit: "seed pairs" }) } : undefined;
 }
 
 function armRows(records: NramRunRecord[], planned?: NramRunSpec[]): ArmRow[] {
@@ -128,7 +148,8 @@ export function summarizeNram(records: NramRunRecord[], planned?: NramRunSpec[])
     ...verdictFor(b25, "gn-4.6-nram-batch-size", "ListK, no noise: batch 25 does not beat batch 50 (4.6: 0 vs 2 of 100)", BATCH_SIZES[2].successes / 100 - BATCH_SIZES[0].successes / 100, { direction: "does not help", better: "higher" }),
     ...verdictFor(vsWeight, "gn-4.6-nram-weight-noise", "ListK: gradient noise reaches error 0 more often than weight noise (4.6: weight noise stays at >= 57% error)", TABLE4_AVERAGE.noise),
   ];
-  return { arms: armRows(records, planned), table4, ablations, verdicts };
+  const table4Error = [...settings.map((s) => errorRow(records, `setting ${s + 1}`, [s])), errorRow(records, "all settings (pooled pairs)", settings)].filter((r): r is ErrorDifferenceRow => r !== undefined);
+  return { arms: armRows(records, planned), table4, table4Error, ablations, verdicts };
 }
 
 const fmtRate = (k: number, n: number, lo: number, hi: number) => (n ? `${k}/${n} = ${pct(k / n).toFixed(0)}% [${pct(lo).toFixed(0)}, ${pct(hi).toFixed(0)}]` : "-");
@@ -146,6 +167,17 @@ export function pairTableRows(rows: PairRow[]): Record<string, string>[] {
     "smallest p": r.test.minP < 0.001 ? "<0.001" : r.test.minP.toFixed(3),
     "paper A / B": `${fmtPct(r.paperA)} / ${fmtPct(r.paperB)}`,
     "power at paper's rates": r.power === undefined ? "-" : `${pct(r.power).toFixed(0)}%`,
+  }));
+}
+
+/** The final test error, noise minus no noise on shared seeds: the difference in points with its interval and p (one sign-flip test per row). */
+export function errorTableRows(rows: ErrorDifferenceRow[]): Record<string, string>[] {
+  return rows.map((r) => ({
+    pairs: `${r.what}: ${r.test.n}`,
+    "noise - no noise (points of test error)": `${pct(r.test.difference).toFixed(1)} [${pct(r.test.low).toFixed(1)}, ${pct(r.test.high).toFixed(1)}]`,
+    p: r.test.p < 0.001 ? "<0.001" : r.test.p.toFixed(3),
+    "smallest p": r.test.minP < 0.001 ? "<0.001" : r.test.minP.toFixed(3),
+    test: r.test.test,
   }));
 }
 
