@@ -36,7 +36,7 @@ export function protocolRows(c: NPConfig): Record<string, Cell>[] {
     ["hyperparameters", "72 configurations x 3 seeds = 216 runs per setting (which ones: not said)", `${c.gridPoints} of our 72-point grid (lr x clip x lambda x delta) x ${c.seeds} seed(s) = ${c.gridPoints * c.seeds} runs per setting`],
     ["training", "Adam, batch 50, clip then noise eta 1.0, gamma 0.55", `Adam, batch ${c.batchSize}, ${c.steps} steps (${c.steps * c.batchSize} questions from ${c.trainSize}); noise eta ${c.eta}, gamma ${c.gamma}; dropout ${c.dropout} on q and h`],
     ["test", "100% accuracy = perfect (test size unknown)", `${c.testSize} test questions; scalars within ${c.tolerance}; lookups cell for cell`],
-    ["4.6 ablations", "fixed variance log-uniform [1e-4, 0.1]; batch 10/25/50 without noise; weight noise from 1e-6", `fixed variance log-uniform [${c.fixedVariance.join(", ")}] per grid point; batch 10 / 25 (same questions seen); weight noise eta ${c.weightEta}`],
+    ["4.6 ablations", "fixed variance log-uniform [1e-4, 0.1]; batch 10/25/50 without noise; weight noise from 1e-6", `fixed variance log-uniform [${c.fixedVariance.join(", ")}] per grid point; batch 10 / 25 (the same ${c.steps} updates, so fewer questions seen, as in the NRAM section); weight noise eta ${c.weightEta}`],
     ["runs", "216 per setting", String(planNPRuns(c).length)],
   ];
   return rows.map(([what, paper, ours]) => ({ what, paper, ours }));

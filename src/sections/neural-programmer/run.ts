@@ -82,7 +82,7 @@ export const NP_CONFIGS: Record<Scale, NPConfig> = {
   smoke: { ...BASE, tasks: ["single"], arms: ["no noise", "noise"], gridPoints: 1, seeds: 1, steps: 6, hidden: 8, trainSize: 200, testSize: 20, evalEvery: 3 },
   // Sized by measured cost (docs/performance.md, "Neural Programmer"): 150 steps of batch 50 plus one test
   // pass took 12-17 s on one WASM thread with the machine ~4x oversubscribed, so a 1500-step run takes
-  // <= ~150 s (batch 25: ~200 s, batch 10: ~390 s, same questions seen). 8 of the 72 grid points x 2 seeds:
+  // <= ~150 s (batch 25 and 10 run the same 1500 updates on fewer questions: less). 8 of the 72 grid points x 2 seeds:
   // single column (7 arms, 112 runs) ~6 core-hours, Table 3 (2 tasks x 4 arms, 128 runs) ~5.3 core-hours:
   // about 3 h on both cores per table. Two whole runs side by side under heavier load took 261-274 s, which
   // would make it ~5 h per table: the cost lies between these (docs/performance.md).
@@ -168,15 +168,16 @@ export async function trainNPRun(spec: NPRunSpec, cfg: NPConfig, ctx: Pick<RunCo
   const noise = noiseOf(spec.arm, cfg, spec.grid);
   const dropout = spec.arm.startsWith("dropout") ? cfg.dropout : 0;
   const batchSize = batchOf(spec.arm, cfg);
-  // Same number of examples seen in every arm: smaller batches take proportionally more steps.
-  const steps = Math.round((cfg.steps * cfg.batchSize) / batchSize);
+  // Same number of updates in every arm, as the NRAM section does: Eq. 1's variance is indexed by the update
+  // count, so the arms share the noise and learning-rate clock; smaller batches then see fewer questions (stated).
+  const steps = cfg.steps;
   const { model, vocab } = modelFor(task, { hidden: cfg.hidden, initStd: cfg.initStd, seed: spec.seed });
   try {
     const h = await trainNeuralProgrammer(model, vocab, {
       task, dataSeed: DATA_SEED, seed: spec.seed, hidden: cfg.hidden, initStd: cfg.initStd, steps, batchSize,
       learningRate: hyper.learningRate, clipNorm: hyper.clipNorm, lambda: hyper.lambda, delta: hyper.delta, sumScale: cfg.sumScale,
       noise, dropout, trainSize: cfg.trainSize, testSize: cfg.testSize,
-      evalEvery: Math.max(1, Math.round((cfg.evalEvery * cfg.batchSize) / batchSize)), tolerance: cfg.tolerance,
+      evalEvery: cfg.evalEvery, tolerance: cfg.tolerance,
       onStep: ctx.onStep,
     });
     return {

@@ -14,7 +14,7 @@ export function protocolRows(c: NramConfig): Record<string, string>[] {
     { what: "modules", paper: "the 14 of NRAM Section 4.3", ours: "the same 14, once per timestep" },
     { what: "controller", paper: "LSTM with a ReLU layer before it (GN: LSTM)", ours: `ReLU layer + LSTM, ${c.hidden} units each` },
     { what: "optimizer", paper: "Adam", ours: `Adam, ${s.map((x) => x.learningRate).join(" / ")} per setting` },
-    { what: "batch", paper: "50 in the best results (GN 4.6); for its batch-size arms it does not say whether updates or examples were held fixed", ours: `${c.batch}; the batch 10 / 25 arms run the same ${c.steps} updates, so they see fewer lists (the Neural Programmer section holds examples fixed instead)` },
+    { what: "batch", paper: "50 in the best results (GN 4.6); for its batch-size arms it does not say whether updates or examples were held fixed", ours: `${c.batch}; the batch 10 / 25 arms run the same ${c.steps} updates, so they see fewer lists (the Neural Programmer section does the same: Eq. 1's variance runs on the update count)` },
     { what: "updates", paper: "not given [unknown]", ours: String(c.steps) },
     { what: "curriculum", paper: "Zaremba & Sutskever, level raised under an error threshold [unknown]", ours: `Appendix B sampling; raise when a batch's error < ${c.curriculum.threshold}, >= ${c.curriculum.minBatches} batches apart` },
     { what: "clipping C1 / C2", paper: "element-wise on activation gradients, then global norm [values unknown]", ours: s.map((x) => `${x.clipActivation} / ${x.clipGlobal}`).join(", ") + " per setting" },
