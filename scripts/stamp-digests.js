@@ -10,7 +10,7 @@
 // Every results file `<id>-<scale><tag>.jsonl` directly in DIR (default: the
 // project's results folder, resultsDir()) is attributed to the sweep that
 // writes it (an experiment's standard sweep at one of its scales, or one of
-// its declared studies), as scripts/stamp-fingerprints.js does; a file that
+// its declared studies) by experiments/writers.ts's sweepWriters(); a file that
 // none writes stops the script before anything is written.
 //
 // A record is stamped when it has no `digest` and the sweep's own test

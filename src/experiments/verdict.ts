@@ -113,22 +113,10 @@ export interface EffectClaim {
   unit?: VerdictUnit;
 }
 
-export interface Verdict {
-  /** The claims ledger's id of the paper claim tested, when the section links it. */
-  claimId?: string;
-  claim: string;
-  paper: number;
-  ours: number;
+/** A judged claim: the claim as given, its defaults filled in, and the label the rule gives it. */
+export interface Verdict extends Omit<EffectClaim, "interval" | "direction" | "alpha" | "unit"> {
   interval: [number, number];
-  p: number;
-  minP: number;
-  test: string;
-  n: number;
-  margin: number;
-  marginReason: string;
   direction: ClaimDirection;
-  better?: "higher" | "lower";
-  sizeNotComparable?: string;
   alpha: number;
   unit: VerdictUnit;
   verdict: VerdictLabel;

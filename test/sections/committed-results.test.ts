@@ -1,6 +1,7 @@
 /**
  * Every committed record is fingerprinted (issue 23): the records from before
- * fingerprints were stamped once (scripts/stamp-fingerprints.js), so a sweep
+ * fingerprints were stamped once (a one-off script, removed once it could stamp
+ * nothing: git show 39dac24:scripts/stamp-fingerprints.js), so a sweep
  * needs no legacy path to count them. Each committed results file is written
  * by a standard sweep or a declared study, and each of its records carries
  * exactly the fingerprint that sweep computes for it now.

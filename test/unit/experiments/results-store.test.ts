@@ -7,12 +7,11 @@
  * rule in train/divergence.ts.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
-import { REPO } from "../../../src/cli/jupyter";
+import { describe, test } from "node:test";
 import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
 import { acquireLock, LockHeldError, lockPath } from "../../../src/experiments/lock";
@@ -25,20 +24,9 @@ import { RunRecord as Table1Record } from "../../../src/sections/deep-mlp";
 import { blowUpLoss, lossDiverged } from "../../../src/train/divergence";
 import { trainMemN2N } from "../../../src/train/memn2n";
 import { getExperiment } from "../../../src/experiments/registry";
+import { cli, jsonl, tempDirs } from "../../support/sweep-files";
 
-const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
-
-const dirs: string[] = [];
-const tmp = (what: string) => {
-  const d = mkdtempSync(path.join(os.tmpdir(), `gn-${what}-`));
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-const jsonl = (values: unknown[]) => values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join("\n") + "\n";
+const tmp = tempDirs();
 const sideLines = (file: string) => readFileSync(rejectedPath(file), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { file: string; line: number; key?: string; reason: string; raw: string });
 
 /** Table 1's experiment 6 at cpu scale, one run per learning rate 0.1: two planned runs. */

@@ -8,11 +8,9 @@
  * hand.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { REPO } from "../../../src/cli/jupyter";
 import type { RunSpec } from "../../../src/experiments/contract";
 import { withDigest } from "../../../src/experiments/fingerprint";
@@ -22,20 +20,9 @@ import { auditSweep, checkedSources, loadSweep, planSweep, resultsFile, settleSw
 import { getExperiment } from "../../../src/experiments/registry";
 import { identicalLMRun } from "../../../src/families/lm";
 import { noiseComparisonSetup, NoiseComparisonConfig } from "../../../src/sections/noise-comparison/run";
+import { cli, jsonl, tempDirs } from "../../support/sweep-files";
 
-const CLI = path.join(REPO, "build", "src", "cli", "experiment.js");
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "", ...env } });
-
-const dirs: string[] = [];
-const tmp = (what: string) => {
-  const d = mkdtempSync(path.join(os.tmpdir(), `gn-${what}-`));
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-const jsonl = (values: unknown[]) => values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join("\n") + "\n";
+const tmp = tempDirs();
 const committed = (name: string) => readFileSync(path.join(REPO, "results", name), "utf8").trim().split("\n");
 
 /** Table 1's experiment 6 at cpu scale, one run per learning rate 0.1: two planned runs. */
