@@ -66,7 +66,8 @@ function figuresOf(id: string, scale: Scale): ManifestEntry[] {
   const file = path.join(REPO, "figures", "manifest.json");
   if (!existsSync(file)) return [];
   const all = JSON.parse(readFileSync(file, "utf8")) as ManifestEntry[];
-  const mine = all.filter((r) => r.scale === scale && r.command === `GRADNOISE_SCALE=${scale} npm run figures -- ${id}`);
+  const command = `GRADNOISE_SCALE=${scale} npm run figures -- ${id}`;
+  const mine = all.filter((r) => r.scale === scale && (r.command === command || r.command === `${command} --partial`));
   // The standard sweep's figures first, then the extension studies' (figures/study-*), each in name order.
   return [...mine.filter((r) => !r.file.startsWith("study-")), ...mine.filter((r) => r.file.startsWith("study-"))];
 }

@@ -79,14 +79,19 @@ function saveManifest(made: Made[], scale: string, engine: string, command: stri
 }
 
 
-/** An experiment's figures and table report from its finished sweep at `scale`. */
-async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, date: string): Promise<void> {
-  if (records.length < plan.specs.length) {
-    throw new Error(`${path.relative(REPO, plan.file)} has ${records.length} of ${plan.specs.length} runs: run \`npm run experiment -- ${ex.id} --scale ${scale}\` first`);
+/**
+ * An experiment's figures and table report from its sweep at `scale`: a finished one, or with `partial` one that
+ * is still running (sweeps of many hours are committed as they go); then the source says how many runs are in.
+ */
+async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, date: string, partial = false): Promise<void> {
+  const missing = plan.specs.length - records.length;
+  if (missing > 0 && !partial) {
+    throw new Error(`${path.relative(REPO, plan.file)} has ${records.length} of ${plan.specs.length} runs: run \`npm run experiment -- ${ex.id} --scale ${scale}\` first (or draw what is there with --partial)`);
   }
+  if (records.length === 0) throw new Error(`${path.relative(REPO, plan.file)} has no runs yet: nothing to draw`);
   const summary = ex.summarize(records, plan.config);
   const engines = [...new Set(records.map((r) => r.engine))].join("; ");
-  const source = sweepSource(ex, plan, records);
+  const source = sweepSource(ex, plan, records) + (missing > 0 ? ` Partial sweep: ${records.length} of ${plan.specs.length} planned runs.` : "");
   const bar = progress(`${ex.id} figures`);
   const blocks = await ex.figures(records, summary, plan.config, (f, d) => bar.update(f, d));
   bar.done();
@@ -102,7 +107,7 @@ async function experimentFigures({ ex, plan, records }: Loaded, scale: Scale, da
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new Error(`${ex.id} has two figures named ${twice}`);
   await renderPngs(made);
-  const command = `GRADNOISE_SCALE=${scale} npm run figures -- ${ex.id}`;
+  const command = `GRADNOISE_SCALE=${scale} npm run figures -- ${ex.id}${missing > 0 ? " --partial" : ""}`;
   saveManifest(made, scale, engines, command, date);
   console.log(`wrote ${writeResultsPage(ex, scale, plan, records)}`);
 }
@@ -114,9 +119,9 @@ interface Loaded {
   records: RunRecord[];
 }
 
-const USAGE = `usage: npm run figures [-- ids...]
+const USAGE = `usage: npm run figures [-- ids...] [--partial]
 For each registered experiment named (default: every one whose sweep at GRADNOISE_SCALE, default cpu, is
-complete) writes figures/<figure>-<scale>.png and .json and figures/manifest.json, then docs/results/<id>.md
+complete; --partial: the named ones, drawn from the runs their sweeps have so far, which the sources say) writes figures/<figure>-<scale>.png and .json and figures/manifest.json, then docs/results/<id>.md
 (tables, verdicts, studies, provenance; other scales than cpu: <id>-<scale>.md) and, at cpu scale, README.md's status table.
 Sweeps are not run here: npm run experiment -- <id> first.
 ids: ${experiments().map((e) => e.id).join(", ")}`;
@@ -128,14 +133,17 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const flag = named.find((a) => a.startsWith("-"));
+  const partial = named.includes("--partial");
+  const ids = named.filter((a) => a !== "--partial");
+  const flag = ids.find((a) => a.startsWith("-"));
   if (flag) throw new Error(`unknown option ${flag}\n${USAGE}`);
+  if (partial && !ids.length) throw new RangeError("figures: --partial draws only the experiments named (npm run figures -- <id> --partial)");
   const load = (ex: AnyExperiment): Loaded => {
     const plan = planSweep(ex, scale);
     return { ex, plan, records: loadSweep(plan) };
   };
-  const chosen = named.length
-    ? named.map((id) => load(getExperiment(id)))
+  const chosen = ids.length
+    ? ids.map((id) => load(getExperiment(id)))
     : experiments().map(load).filter(({ ex, plan, records }) => {
         const complete = records.length === plan.specs.length;
         if (!complete) console.log(`skipping ${ex.id}: its ${scale} sweep is not complete (npm run experiment -- ${ex.id} --scale ${scale})`);
@@ -145,7 +153,7 @@ async function main(): Promise<void> {
   await selectBackend({ requiredKernels: [...new Set(chosen.flatMap(({ ex }) => ex.requiredKernels))] });
   console.log(`figures at scale "${scale}" on ${deviceLine()}`);
   const date = new Date().toISOString().slice(0, 10);
-  for (const c of chosen) await experimentFigures(c, scale, date);
+  for (const c of chosen) await experimentFigures(c, scale, date, partial);
   tf.disposeVariables();
   // README's status table is the committed (DOCS_SCALE) results': other scales' figures leave it alone.
   if (scale === DOCS_SCALE) {

@@ -402,7 +402,23 @@ exports.experiment = defineExperiment({
       const std = cli(["toy", "--scale", "smoke", "--workers", "1"], { GRADNOISE_RESULTS_DIR: results });
       assert.equal(std.status, 0, std.stderr);
       if (findChromium()) {
-        const f = spawnSync(process.execPath, [path.join(REPO, "build", "src", "cli", "figures.js"), "toy"], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "smoke", GRADNOISE_RESULTS_DIR: results } });
+        const figures = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, "build", "src", "cli", "figures.js"), ...args], { encoding: "utf8", env: { ...process.env, GRADNOISE_SCALE: "smoke", GRADNOISE_RESULTS_DIR: results } });
+        // A sweep still running: refused unless --partial, which draws what is there and says how much that is.
+        const file = path.join(results, "toy-smoke.jsonl");
+        const full = readFileSync(file, "utf8");
+        writeFileSync(file, full.trim().split("\n").slice(0, 2).join("\n") + "\n");
+        const refused = figures("toy");
+        assert.notEqual(refused.status, 0);
+        assert.match(refused.stderr, /has 2 of 3 runs.*--partial/);
+        const part = figures("toy", "--partial");
+        assert.equal(part.status, 0, part.stderr);
+        assert.match(readFileSync(path.join(REPO, "docs", "results", "toy-smoke.md"), "utf8"), /Runs: 2 of 3 planned[\s\S]*toy-values-smoke\.png/);
+        const entry = (JSON.parse(readFileSync(path.join(REPO, "figures", "manifest.json"), "utf8")) as { file: string; source: string; command: string }[]).find((m) => m.file === "toy-values-smoke.png")!;
+        assert.match(entry.source, /Partial sweep: 2 of 3 planned runs/);
+        assert.match(entry.command, /npm run figures -- toy --partial$/);
+        assert.match(figures("--partial").stderr, /--partial draws only the experiments named/);
+        writeFileSync(file, full);
+        const f = figures("toy");
         assert.equal(f.status, 0, f.stderr);
         const page = path.join(REPO, "docs", "results", "toy-smoke.md");
         assert.ok(existsSync(page), "the toy's results page is written");
