@@ -20,7 +20,7 @@ export { DNGPU_MODEL, DNGPU_TRAINING } from "../../families/neural-gpu";
 export const experiment = defineExperiment<DNGPUSectionConfig, DNGPURunSpec, DNGPURunRecord, DNGPUSummary>({
   id: "neural-gpu-dngpu",
   section: "4.5",
-  title: "Extension (not in the paper): DNGPU on binary multiplication with and without annealed noise, measured as Table 5",
+  title: "DNGPU extension, not in the paper: binary multiplication with and without annealed noise, measured as Table 5",
   notebook: "05-neural-gpu.ipynb",
   configs: DNGPU_CONFIGS,
   options: [
