@@ -53,8 +53,8 @@ export const DNGPU_CONFIGS: Record<Scale, DNGPUSectionConfig> = {
     testBits: [3, 30], testExamples: 4, testChunk: 4,
   },
   // Measured (wasm, one thread, this machine loaded by two other sweeps: load ~8 on 2 cores): the pilot, 16 maps, bins
-  // 5, 9, 13 (operands 1..6 bits), 8 examples per bin, ran 200 steps in 60 s (0.30 s a step); testing 32 products at 20
-  // bits took 0.8 s, so 64 at 60 bits (121 steps) ~ 4 s. It learned, slowly: training digit error 48% -> 23%, loss
+  // 5, 9, 13 (operands 1..6 bits), 8 examples per bin, ran 200 steps in 60 s (0.30 s a step); a trial's tests (64
+  // products at 6 and at 60 bits) took 0.6 s + 3.4 s. It learned, slowly: training digit error 48% -> 23%, loss
   // 1.17 -> 0.30, but 6-bit test digit error still 28% and 20-bit 47% after 200 steps; hence 1000 steps.
   // 1000 steps ~ 300 s per trial; 18 seeds x 2 arms = 36 trials ~ 3 h of one core, ~1.5 h of both.
   cpu: {
