@@ -93,6 +93,7 @@ export class DNGPU {
     const constant = (values: number[], name: string) => tf.tidy(() => tf.variable(tf.tensor1d(values), true, `${prefix}/${name}`));
     // Glorot-uniform limits sqrt(6 / (fan in + fan out)); a width-3 kernel [3, m, m] has fans 3m and 3m (TF's rule for conv kernels).
     const glorot = (fanIn: number, fanOut: number) => initScale * Math.sqrt(6 / (fanIn + fanOut));
+    // Input and output over the family's 4 symbols (the code's bmul: 13 input and 3 output symbols; the Glorot limits follow the count).
     this.input = uniform([VOCAB, m], glorot(VOCAB, m), "input");
     this.inputBias = constant(new Array(m).fill(0), "input-bias");
     this.gates = uniform([3 * m, 2 * m], glorot(3 * m, 3 * m), "gates");
