@@ -70,8 +70,13 @@ export interface ErrorRates {
   examples: number;
 }
 
+/** What errorRates needs of a model: logits [batch length, VOCAB] without dropout (the Neural GPU, DNGPU). */
+export interface Predictor {
+  forward(batch: Batch): { logits: tf.Tensor2D };
+}
+
 /** Digit and sequence error on `examples`, in chunks of `chunk`, no dropout. */
-export async function errorRates(model: NeuralGPU, examples: readonly Example[], chunk = 32): Promise<ErrorRates> {
+export async function errorRates(model: Predictor, examples: readonly Example[], chunk = 32): Promise<ErrorRates> {
   let wrong = 0, counted = 0, wrongSeq = 0;
   for (let i = 0; i < examples.length; i += chunk) {
     const batch = encodeBatch(examples.slice(i, i + chunk), Math.max(...examples.map((e) => e.input.length)));

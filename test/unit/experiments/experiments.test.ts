@@ -28,10 +28,10 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 describe("registry", () => {
   test("every folder under src/sections is a registered section, in paper order", () => {
     const ids = experiments().map((e) => e.id);
-    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n", "neural-programmer", "nram", "neural-gpu", "lm-ptb", "noisin-noise-level", "noisin-ptb", "noisin-wikitext2", "noise-comparison"]);
+    assert.deepEqual(ids, ["method", "deep-mlp", "memn2n", "neural-programmer", "nram", "neural-gpu", "neural-gpu-dngpu", "lm-ptb", "noisin-noise-level", "noisin-ptb", "noisin-wikitext2", "noise-comparison"]);
     const folders = readdirSync(path.join(REPO, "src", "sections"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
     assert.deepEqual([...folders].sort(), [...ids].sort());
-    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n, neural-programmer, nram, neural-gpu, lm-ptb, noisin-noise-level, noisin-ptb, noisin-wikitext2, noise-comparison/);
+    assert.throws(() => getExperiment("nope"), /no experiment "nope"; registered: method, deep-mlp, memn2n, neural-programmer, nram, neural-gpu, neural-gpu-dngpu, lm-ptb, noisin-noise-level, noisin-ptb, noisin-wikitext2, noise-comparison/);
   });
 
   test("each experiment plans unique keys at every scale and names an existing notebook", () => {

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/engine";
 import { defaultTask, encodeBatch as npBatch, generateExamples, modelFor, npLoss } from "../../../src/families/neural-programmer";
 import { listKExample, NramModel } from "../../../src/families/nram";
-import { encodeBatch as gpuBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../../../src/families/neural-gpu";
+import { DNGPU, DNGPU_MODEL, encodeBatch as gpuBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../../../src/families/neural-gpu";
 import { uniformStream } from "../../../src/random/rng";
 
 type LossAndGrads = { loss: number; grads: Map<string, Float32Array> };
@@ -66,6 +66,15 @@ const CASES: Record<string, () => { vars: tf.Variable[]; names: string[]; f: () 
     const m = new NeuralGPU({ ...ORIGINAL_MODEL, maps: 3, rows: 2, relax: 2, initScale: 2 }, "cross");
     const batch = gpuBatch(randomExamples(2, 2, "cross-batch"), 8);
     return { vars: m.weights, names: m.weights.map((_, i) => `v${i}`), f: () => tf.add(NeuralGPU.loss(m.forward(batch).logits, batch), tf.mul(0.1, m.pullLoss())) as tf.Scalar, dispose: () => m.dispose() };
+  },
+  dngpu: () => {
+    const m = new DNGPU({ ...DNGPU_MODEL, maps: 5, initScale: 3 }, "cross");
+    const batch = gpuBatch(randomExamples(2, 3, "cross-batch"), 9);
+    const f = () => {
+      const o = m.forward(batch);
+      return tf.add(DNGPU.loss(o.logits, batch), tf.mul(0.5, o.saturation)) as tf.Scalar;
+    };
+    return { vars: m.weights, names: m.weights.map((_, i) => `v${i}`), f, dispose: () => m.dispose() };
   },
 };
 
