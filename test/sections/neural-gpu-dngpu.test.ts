@@ -56,6 +56,10 @@ describe("neural-gpu-dngpu section", () => {
     assert.deepEqual(curve.x, [...none].sort((a, b) => a - b));
     assert.deepEqual(curve.y, [1, 2, 3, 4, 5, 6].map((k) => k / 6));
     assert.deepEqual(summarizeDNGPU([], []).verdicts, []);
+    // The secondary comparison on the long-test error: paired mean of noise - none, the unpaired seed left out.
+    assert.equal(s.errorDifference!.n, 6);
+    assert.ok(Math.abs(s.errorDifference!.difference - noise.reduce((a, x, i) => a + x - none[i], 0) / 6) < 1e-12);
+    assert.equal(summarizeDNGPU([], []).errorDifference, null);
   });
 
   test("smoke sweep: both arms train to finite errors at each test length, and resume redoes nothing", async () => {

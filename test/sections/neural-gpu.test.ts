@@ -51,6 +51,12 @@ describe("neural-gpu section", () => {
     assert.deepEqual(s.verdicts.map((v) => v.claimId), ["gn-4.5-table5-1pct", "gn-4.5-table5-thresholds", "gn-4.5-table5-thresholds", "gn-4.5-table5-thresholds"]);
     assert.equal(s.errors.noise.length, 7);
     assert.deepEqual(s.errors.none, [...none].sort((a, b) => a - b));
+    // The secondary comparison: the paired mean of noise - none over the 6 pairs (the unpaired record left out).
+    const d = s.errorDifference!;
+    assert.equal(d.n, 6);
+    assert.ok(Math.abs(d.difference - (noise.reduce((a, x) => a + x, 0) - none.reduce((a, x) => a + x, 0)) / 6) < 1e-12);
+    assert.ok(d.low <= d.difference && d.difference <= d.high);
+    assert.equal(summarizeTable5([rec(0, 0, "none", 0.5)], []).errorDifference, null, "no pairs, no comparison");
   });
 
   test("figures: the threshold curves are the fraction of trials at or below each error; error vs length averages per arm", () => {

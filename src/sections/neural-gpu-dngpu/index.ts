@@ -7,6 +7,7 @@
  * A second folder because the registry holds one experiment per folder; it
  * shares notebook 05 with Table 5, as the NOISIN experiments share 07.
  */
+import { testedDifferenceRow } from "../../report/tested-difference";
 import { defineExperiment } from "../../experiments/define";
 import { opt } from "../../experiments/options";
 import { DNGPU_ARMS, DNGPU_CONFIGS, DNGPURunRecord, DNGPURunSpec, DNGPUSectionConfig, planDNGPURuns, trainDNGPURun, trainOperandBits } from "./run";
@@ -43,6 +44,11 @@ export const experiment = defineExperiment<DNGPUSectionConfig, DNGPURunSpec, DNG
         name: "dngpu",
         caption: `DNGPU (not tested by the paper, which used the original Neural GPU): trials with test error (digit error on ${c.testBits[c.testBits.length - 1]}-bit operands, ${c.testExamples} test products) under each threshold, per arm: ${s.pairs} of ${s.planned} planned pairs (same seed in both arms). Trained on operands of 1..${trainOperandBits(c)} bits, ${c.steps} steps; mean final training digit error: no noise ${Number.isFinite(s.trainError.none) ? (100 * s.trainError.none).toFixed(1) + "%" : "-"}, with noise ${Number.isFinite(s.trainError.noise) ? (100 * s.trainError.noise).toFixed(1) + "%" : "-"}. Intervals: Clopper-Pearson per arm; the difference's interval and p: the exact McNemar test on the pairs, inverted. The last column is the paper's original-Neural-GPU Table 5, for reference only.`,
         rows: dngpuRows(s),
+      },
+      {
+        name: "dngpuError",
+        caption: `Not the paper's measure, and no verdict: DNGPU's digit error on ${c.testBits[c.testBits.length - 1]}-bit operands itself, noise minus none on the paired seeds (one sign-flip permutation test, inverted for the interval); negative: noise lowered the error. It speaks where the threshold counts read 0 against 0.`,
+        rows: s.errorDifference ? [testedDifferenceRow("all seeds", s.errorDifference, { measure: "noise - none (points of digit error)", scale: 100 })] : [],
       },
     ],
     verdicts: "Table 5's claims carried to DNGPU (docs/verdicts.md; significance at p < 0.05; another architecture at another size, so judged on sign only):",

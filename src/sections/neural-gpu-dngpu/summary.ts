@@ -12,6 +12,7 @@ import type { Figure } from "../../report/plotly";
 import type { Cell } from "../../report/table";
 import { formatP } from "../../stats";
 import { detectableRate, pairedProportions, PairedProportions } from "../../stats/proportions";
+import { signFlipDifference, TestedDifference } from "../../stats/inversion";
 import type { DNGPURunRecord, DNGPURunSpec } from "./run";
 
 /** GN Table 5 (original Neural GPU, out of 7290 trials per arm): the claims carried to DNGPU. */
@@ -32,6 +33,8 @@ export interface DNGPUSummary extends Summary {
   errors: { none: number[]; noise: number[] };
   /** Mean final training digit error per arm (does DNGPU learn at this size?). */
   trainError: { none: number; noise: number };
+  /** Not the paper's measure, no verdict: the long-test digit error, noise minus none on the paired seeds (sign-flip test); null without pairs. */
+  errorDifference: TestedDifference | null;
 }
 
 export function pairDNGPU(records: readonly DNGPURunRecord[]): { none: DNGPURunRecord; noise: DNGPURunRecord }[] {
@@ -68,7 +71,9 @@ export function summarizeDNGPU(records: readonly DNGPURunRecord[], planned: read
   const meanTrain = (a: "none" | "noise") => (arm(a).length ? arm(a).reduce((s, r) => s + r.trainError, 0) / arm(a).length : NaN);
   return {
     pairs: n, planned: new Set(planned.map((s) => s.seed)).size, rows,
-    errors: { none: errs("none"), noise: errs("noise") }, trainError: { none: meanTrain("none"), noise: meanTrain("noise") }, verdicts,
+    errors: { none: errs("none"), noise: errs("noise") }, trainError: { none: meanTrain("none"), noise: meanTrain("noise") },
+    errorDifference: n ? signFlipDifference(pairs.map((p) => p.noise.testError), pairs.map((p) => p.none.testError), { seed: "dngpu-error", unit: "seed pairs" }) : null,
+    verdicts,
   };
 }
 

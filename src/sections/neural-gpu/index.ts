@@ -3,6 +3,7 @@
  * multiplication, trained short and tested long, over a hyperparameter grid,
  * with and without annealed gradient noise. Notebook: 05-neural-gpu.ipynb.
  */
+import { testedDifferenceRow } from "../../report/tested-difference";
 import { defineExperiment } from "../../experiments/define";
 import { opt } from "../../experiments/options";
 import { stateDemo } from "./demo";
@@ -41,6 +42,11 @@ export const experiment = defineExperiment<NeuralGPUSectionConfig, NeuralGPURunS
         name: "table5",
         caption: `Trials with test error (digit error on ${c.testBits[c.testBits.length - 1]}-bit operands, ${c.testExamples} test products) under each threshold, per arm: ${s.pairs} of ${s.planned} planned pairs (grid point and seed shared by both arms). Ours: trained on operands of 1..${c.trainBits} bits, ${c.steps} steps; paper: 20 bits, 7290 trials per arm, tested on 200 bits. Intervals: Clopper-Pearson per arm; the difference's interval and p: the exact McNemar test on the pairs, inverted. "Power": that test's power to see the paper's two rates at our number of pairs.`,
         rows: table5Rows(s),
+      },
+      {
+        name: "table5Error",
+        caption: `Not the paper's measure, and no verdict: the digit error on ${c.testBits[c.testBits.length - 1]}-bit operands itself, noise minus none on the paired trials. Where no trial reaches a threshold, Table 5's counts read 0 against 0 and say nothing; this says whether noise moved the long-test error at all. Mean paired difference with the interval and p of one sign-flip permutation test (inverted for the interval); negative: noise lowered the error.`,
+        rows: s.errorDifference ? [testedDifferenceRow("all trials", s.errorDifference, { measure: "noise - none (points of digit error)", scale: 100 })] : [],
       },
     ],
     verdicts: "Verdicts (docs/verdicts.md; significance at p < 0.05; the paper's trials are far larger than ours, so sizes are judged on sign only):",

@@ -9,6 +9,7 @@ import { judge } from "../../experiments/verdict";
 import type { Summary } from "../../experiments/contract";
 import type { Verdict } from "../../experiments/verdict";
 import { detectableRate, pairedPower, pairedProportions, PairedProportions } from "../../stats/proportions";
+import { signFlipDifference, TestedDifference } from "../../stats/inversion";
 import type { NeuralGPURunRecord, NeuralGPURunSpec } from "./run";
 
 /** GN Table 5 (out of 7290 trials per arm). */
@@ -36,6 +37,12 @@ export interface NeuralGPUSummary extends Summary {
   rows: ThresholdRow[];
   /** Sorted test errors per arm (all trials of that arm). */
   errors: { none: number[]; noise: number[] };
+  /**
+   * Not the paper's measure, no verdict: the long-test digit error itself, noise minus none on the paired trials
+   * (sign-flip test). Where no trial reaches a threshold, the counts read 0 against 0; this still says whether
+   * noise moved the error. Null without pairs.
+   */
+  errorDifference: TestedDifference | null;
 }
 
 /** Records of both arms matched by grid point and seed. */
@@ -80,5 +87,6 @@ export function summarizeTable5(records: readonly NeuralGPURunRecord[], planned:
     }));
   }
   const errs = (arm: "none" | "noise") => records.filter((r) => r.arm === arm).map((r) => r.testError).sort((a, b) => a - b);
-  return { pairs: pairs.length, planned: new Set(planned.map((s) => `${s.point}/${s.seed}`)).size, rows, errors: { none: errs("none"), noise: errs("noise") }, verdicts };
+  const errorDifference = pairs.length ? signFlipDifference(pairs.map((p) => p.noise.testError), pairs.map((p) => p.none.testError), { seed: "neural-gpu-error", unit: "trial pairs" }) : null;
+  return { pairs: pairs.length, planned: new Set(planned.map((s) => `${s.point}/${s.seed}`)).size, rows, errors: { none: errs("none"), noise: errs("noise") }, errorDifference, verdicts };
 }

@@ -7,6 +7,7 @@
 import { clopperPearson, pairedPower, pairedProportions, PairedProportions } from "../../stats/proportions";
 import { signFlipDifference, TestedDifference } from "../../stats/inversion";
 import { judge, Verdict } from "../../experiments/verdict";
+import { testedDifferenceRow } from "../../report/tested-difference";
 import { BATCH_SIZES, TABLE4, TABLE4_AVERAGE } from "./paper";
 import type { NramArm, NramRunRecord, NramRunSpec } from "./run";
 
@@ -172,13 +173,7 @@ export function pairTableRows(rows: PairRow[]): Record<string, string>[] {
 
 /** The final test error, noise minus no noise on shared seeds: the difference in points with its interval and p (one sign-flip test per row). */
 export function errorTableRows(rows: ErrorDifferenceRow[]): Record<string, string>[] {
-  return rows.map((r) => ({
-    pairs: `${r.what}: ${r.test.n}`,
-    "noise - no noise (points of test error)": `${pct(r.test.difference).toFixed(1)} [${pct(r.test.low).toFixed(1)}, ${pct(r.test.high).toFixed(1)}]`,
-    p: r.test.p < 0.001 ? "<0.001" : r.test.p.toFixed(3),
-    "smallest p": r.test.minP < 0.001 ? "<0.001" : r.test.minP.toFixed(3),
-    test: r.test.test,
-  }));
+  return rows.map((r) => testedDifferenceRow(r.what, r.test, { measure: "noise - no noise (points of test error)", scale: 100 }));
 }
 
 export function armTableRows(rows: ArmRow[], settingNames: string[]): Record<string, string | number>[] {
