@@ -67,7 +67,7 @@ export function ledgerTableRows(rows: readonly LedgerRow[], links: ClaimLinks): 
     };
     const blank = { id: "", claim: "", "paper's number": "", status: "" };
     if (r.entries.length === 0) {
-      out.push({ ...head, comparison: "", ours: "", "scale, runs": "", test: "", verdict: r.status === "built, no results yet" ? `sections: ${r.sections.join(", ")}` : "", links: "" });
+      out.push({ ...head, comparison: "", ours: "", "scale, runs": "", test: "", verdict: [r.status === "built, no results yet" ? `sections: ${r.sections.join(", ")}` : "", r.carriedBy.length ? `carried beyond the paper by: ${r.carriedBy.join(", ")}` : ""].filter(Boolean).join("; "), links: "" });
       continue;
     }
     r.entries.forEach((e, i) => {
@@ -75,7 +75,7 @@ export function ledgerTableRows(rows: readonly LedgerRow[], links: ClaimLinks): 
       const figs = entryFigures(e, links).map((f) => `[${f.file.replace(/-[a-z]+\.png$/, "")}](${links.root}/figures/${f.file})`);
       out.push({
         ...(i === 0 ? head : blank),
-        comparison: v ? v.claim : e.reason!.split(": ")[0],
+        comparison: (e.carried ? `carried ${e.carried}, not counted for the claim: ` : "") + (v ? v.claim : e.reason!.split(": ")[0]),
         ours: v ? `${v.ours} (p ${v.p.startsWith("<") ? v.p : `= ${v.p}`}; paper ${v.paper})` : "",
         "scale, runs": `${sourceText(e)}${v ? `; n = ${v.n}` : ""}`,
         test: v ? v.test : "",
@@ -99,7 +99,8 @@ const INTRO = (scale: string, command: string) => [
   "A claim is **tested** when a section's verdict carries its id; **results, not judged** when a section with results links it but cannot judge it, and says why; " +
     "**built, no results yet** when a section links it without records; **untested** when no section links it. " +
     "A tested claim's outcome: *agrees* when every verdict under it agrees, *disagrees* when one disagrees and none agrees, else *open*. " +
-    "Verdicts and their labels: [docs/verdicts.md](verdicts.md). A headline finding that restates a claim shows that claim's verdicts.",
+    "Verdicts and their labels: [docs/verdicts.md](verdicts.md). A headline finding that restates a claim shows that claim's verdicts. " +
+    "A section that carries a claim beyond the paper (the DNGPU extension: Table 5 on an architecture the paper did not test) shows its verdicts under the claim, marked *carried*, and they count neither for the claim's status nor for its outcome.",
 ];
 
 /** docs/claims.md. */

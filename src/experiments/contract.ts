@@ -154,6 +154,11 @@ export interface Claim {
   text: string;
   /** The paper's number for it, when it gives one (same units as the verdict's). */
   paper?: number;
+  /**
+   * Set when the section carries the claim to something the paper did not test (another architecture, say):
+   * why. Its verdicts show beside the claim in the ledger but do not count in the claim's status or outcome.
+   */
+  carried?: string;
 }
 
 /**

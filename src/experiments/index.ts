@@ -18,7 +18,7 @@ export type { ClaimDirection, EffectClaim, Verdict, VerdictKind, VerdictLabel, V
 export { SCALES } from "./scale";
 export type { Scale } from "./scale";
 export { trainingCost } from "./results";
-export { PAPER_CLAIMS, paperClaim, claimsOf } from "./paper-claims";
+export { PAPER_CLAIMS, paperClaim, claimsOf, carriedClaims } from "./paper-claims";
 export type { Paper, PaperClaim } from "./paper-claims";
 export { buildLedger, checkClaimLinks, claimOutcome, ledger, sectionEvidence } from "./ledger";
 export type { LedgerEntry, LedgerRow, LedgerSource, LedgerStatus, SectionEvidence } from "./ledger";

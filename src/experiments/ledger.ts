@@ -54,13 +54,17 @@ export interface LedgerEntry {
   /** The verdict; absent for a claim the results cannot judge (then `reason`). */
   verdict?: Verdict;
   reason?: string;
+  /** The section carries the claim beyond the paper (Claim.carried: why): shown, not counted in status or outcome. */
+  carried?: string;
 }
 
 export interface LedgerRow {
   claim: PaperClaim;
   status: LedgerStatus;
-  /** Sections that link the claim (or, for a restated claim, the claim it restates). */
+  /** Sections that link the claim (or, for a restated claim, the claim it restates); not those that carry it beyond the paper. */
   sections: string[];
+  /** Sections that carry the claim beyond the paper: their entries are marked `carried`. */
+  carriedBy: string[];
   entries: LedgerEntry[];
   /** For a tested claim: "agrees" if every verdict agrees, "disagrees" if one disagrees and none agrees, else "open". */
   outcome?: VerdictKind;
@@ -106,22 +110,28 @@ export function buildLedger(evidence: readonly SectionEvidence[], catalog: reado
   checkClaimLinks(evidence, catalog);
   const own = (c: PaperClaim): Omit<LedgerRow, "claim"> => {
     const entries: LedgerEntry[] = [];
-    const sections = evidence.filter((e) => e.claims.some((x) => x.id === c.id)).map((e) => e.id);
+    const linking = evidence.filter((e) => e.claims.some((x) => x.id === c.id));
+    const carriedWhy = (e: SectionEvidence) => e.claims.find((x) => x.id === c.id)!.carried;
+    const sections = linking.filter((e) => !carriedWhy(e)).map((e) => e.id);
+    const carriedBy = linking.filter((e) => carriedWhy(e)).map((e) => e.id);
     let withRuns = false;
-    for (const e of evidence.filter((x) => sections.includes(x.id))) {
+    for (const e of linking) {
+      const carried = carriedWhy(e);
+      const at = { sectionId: e.id, notebook: e.notebook, ...(carried ? { carried } : {}) };
       for (const s of e.sources) {
-        if (s.runs > 0) withRuns = true;
+        if (s.runs > 0 && !carried) withRuns = true;
         // A study with its own claim tests that one with every verdict it has.
         const mine = s.study?.claim ? (s.study.claim === c.id ? s.verdicts : []) : s.verdicts.filter((v) => v.claimId === c.id);
-        for (const v of mine) entries.push({ sectionId: e.id, notebook: e.notebook, source: s, verdict: v });
+        for (const v of mine) entries.push({ ...at, source: s, verdict: v });
         const reasons = s.study?.claim ? (s.study.claim === c.id ? s.unjudged : []) : s.unjudged.filter((u) => u.claimId === c.id);
-        for (const u of reasons) entries.push({ sectionId: e.id, notebook: e.notebook, source: s, reason: `${u.claim}: ${u.reason}` });
+        for (const u of reasons) entries.push({ ...at, source: s, reason: `${u.claim}: ${u.reason}` });
       }
     }
-    const verdicts = entries.flatMap((x) => (x.verdict ? [x.verdict] : []));
+    // Only the sections that test the paper's own claim count for it.
+    const verdicts = entries.flatMap((x) => (x.verdict && !x.carried ? [x.verdict] : []));
     const status: LedgerStatus = verdicts.length ? "tested" : sections.length === 0 ? "untested" : withRuns ? "results, not judged" : "built, no results yet";
     const outcome = claimOutcome(verdicts.map((v) => v.kind));
-    return { status, sections, entries, ...(outcome ? { outcome } : {}) };
+    return { status, sections, carriedBy, entries, ...(outcome ? { outcome } : {}) };
   };
   const rows = new Map(catalog.filter((c) => !c.restates).map((c) => [c.id, { claim: c, ...own(c) }]));
   return catalog.map((c) => (c.restates ? { ...rows.get(c.restates)!, claim: c } : rows.get(c.id)!));

@@ -92,3 +92,9 @@ export function paperClaim(id: string): PaperClaim {
 export function claimsOf(...ids: string[]): Claim[] {
   return ids.map((id) => ({ id, text: paperClaim(id).text }));
 }
+
+/** Links to catalog claims that a section carries beyond the paper (`why`): shown beside them in the ledger, never counted for them. */
+export function carriedClaims(why: string, ...ids: string[]): Claim[] {
+  if (!why) throw new RangeError("carriedClaims: say what the claims are carried to (why)");
+  return claimsOf(...ids).map((c) => ({ ...c, carried: why }));
+}

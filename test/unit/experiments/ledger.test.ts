@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Claim, Study } from "../../../src/experiments/contract";
 import { buildLedger, checkClaimLinks, claimOutcome, LedgerSource, sectionEvidence, SectionEvidence } from "../../../src/experiments/ledger";
-import { claimsOf, PAPER_CLAIMS, paperClaim, PaperClaim } from "../../../src/experiments/paper-claims";
+import { carriedClaims, claimsOf, PAPER_CLAIMS, paperClaim, PaperClaim } from "../../../src/experiments/paper-claims";
 import { experiments } from "../../../src/experiments/registry";
 import { judge, Verdict } from "../../../src/experiments/verdict";
 
@@ -81,6 +81,27 @@ test("the ledger has one row per catalog claim, in catalog order, with the statu
   assert.equal(by("gn-summary-a").status, "tested");
   assert.equal(by("gn-summary-a").entries, by("gn-1-a").entries);
   assert.equal(by("gn-summary-a").claim.text, "a again");
+});
+
+test("a section that carries a claim beyond the paper shows its verdicts beside the claim without counting them", () => {
+  const carrier = (id: string, claims: string[], sources: LedgerSource[]): SectionEvidence => ({ ...section(id, [], sources), claims: claims.map((c): Claim => ({ id: c, text: c, carried: "to another model" })) });
+  const rows = buildLedger([
+    // e disagrees with the paper on another model only: the claim stays untested; c agrees on the paper's model (s3) and disagrees on another (x).
+    carrier("x", ["gn-2-e", "gn-1-c"], [source([verdict("gn-2-e", -0.1, 0.001), verdict("gn-1-c", -0.1, 0.001)])]),
+    section("s3", ["gn-1-c"], [source([verdict("gn-1-c", 0.1, 0.001)])]),
+  ], CATALOG);
+  const by = (id: string) => rows.find((r) => r.claim.id === id)!;
+  assert.equal(by("gn-2-e").status, "untested");
+  assert.equal(by("gn-2-e").outcome, undefined);
+  assert.deepEqual(by("gn-2-e").sections, []);
+  assert.deepEqual(by("gn-2-e").carriedBy, ["x"]);
+  assert.equal(by("gn-2-e").entries.length, 1, "shown");
+  assert.equal(by("gn-2-e").entries[0].carried, "to another model");
+  assert.equal(by("gn-1-c").status, "tested");
+  assert.equal(by("gn-1-c").outcome, "agrees", "the carried disagreement does not count");
+  assert.equal(by("gn-1-c").entries.length, 2);
+  assert.throws(() => carriedClaims("", "gn-4.5-table5-1pct"), /say what the claims are carried to/);
+  assert.deepEqual(carriedClaims("to DNGPU", "gn-4.5-table5-1pct"), [{ ...claimsOf("gn-4.5-table5-1pct")[0], carried: "to DNGPU" }]);
 });
 
 test("a claim's outcome: agrees only if all agree; disagrees if one disagrees and none agrees; else open", () => {
