@@ -34,6 +34,8 @@ describe("neural-gpu-dngpu section", () => {
     assert.deepEqual(none.map((s) => s.seed), noise.map((s) => s.seed));
     assert.equal(planDNGPURuns({ ...c, arms: ["noise"] }).length, c.seeds);
     assert.throws(() => planDNGPURuns({ ...c, arms: ["loud" as "noise"] }), /unknown arm/);
+    assert.throws(() => planDNGPURuns({ ...c, testBits: [] }), /testBits must be positive integers/);
+    assert.throws(() => planDNGPURuns({ ...c, testChunk: 0 }), /testExamples and testChunk/);
     for (const s of ["smoke", "cpu", "paper"] as const) assert.ok(DNGPU_CONFIGS[s].testBits.at(-1)! >= 10 * trainOperandBits(DNGPU_CONFIGS[s]), s);
     assert.equal(trainOperandBits(DNGPU_CONFIGS.paper), 20);
   });

@@ -15,7 +15,7 @@ import { getExperiment } from "../../src/experiments/registry";
 import { loadRecords } from "../../src/experiments/results";
 import { planSweep, runSweep } from "../../src/experiments/sweep";
 import {
-  ablationRows, Arm, ARMS, compareArms, curvesFigure, experiment, fixedVarianceAt, hyperGrid, noiseOf, NP_CONFIGS, NP_TRAINING_KERNELS, NPRunRecord, perfectRows, planNPRuns, summarizeNP, table3Rows,
+  ablationRows, Arm, ARMS, compareArms, curvesFigure, experiment, fixedVarianceAt, hyperGrid, noiseOf, NP_CONFIGS, NP_TRAINING_KERNELS, NPRunRecord, perfectRows, planNPRuns, summarizeNP, table3Rows, trainNPRun,
 } from "../../src/sections/neural-programmer";
 
 before(async () => {
@@ -45,6 +45,16 @@ describe("neural-programmer section", () => {
     assert.equal(planNPRuns(NP_CONFIGS.paper).filter((s) => s.task === "single" && s.arm === "noise").length, 216);
     assert.throws(() => planNPRuns({ ...NP_CONFIGS.cpu, gridPoints: 73 }), RangeError);
     assert.throws(() => planNPRuns({ ...NP_CONFIGS.cpu, arms: ["loud" as Arm] }), RangeError);
+  });
+
+  test("the batch arms run the same number of updates as every arm, on smaller batches", async () => {
+    const cfg = NP_CONFIGS.smoke;
+    const spec = planNPRuns({ ...cfg, arms: ["batch 10"] })[0];
+    let updates = 0;
+    const r = await trainNPRun(spec, cfg, { scale: "smoke", onStep: () => updates++ });
+    assert.equal(r.batchSize, 10);
+    assert.equal(r.steps, cfg.steps);
+    assert.equal(updates, cfg.steps);
   });
 
   test("each arm's noise: annealed eta 1.0; fixed variance log-uniform in [1e-4, 0.1] per grid point; weight noise from 1e-6", () => {

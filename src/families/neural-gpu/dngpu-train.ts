@@ -92,6 +92,20 @@ export interface DNGPUHistory {
   seconds: number;
 }
 
+/** Distinct training examples the DNGPU code keeps per operand length (data_utils_2: 10,000). */
+export const DNGPU_EXAMPLES_PER_LENGTH = 10000;
+
+/** An operand length from `lengths`, weighted as the code's per-length sets are: min(4^d, 10,000) examples for d bits; `u` in [0, 1). */
+export function pickLength(lengths: readonly number[], u: number): number {
+  const w = lengths.map((d) => Math.min(4 ** d, DNGPU_EXAMPLES_PER_LENGTH));
+  let x = u * w.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < lengths.length; k++) {
+    x -= w[k];
+    if (x < 0) return lengths[k];
+  }
+  return lengths[lengths.length - 1];
+}
+
 /** Trains `model` in place; `seed` names the batches, dropout masks and noise stream. */
 export async function trainDNGPU(model: DNGPU, c: DNGPUTrainConfig, seed: SeedPart[], onStep?: (done: number, total: number, detail?: string) => void): Promise<DNGPUHistory> {
   if (!(Number.isInteger(c.steps) && c.steps >= 0 && Number.isInteger(c.batchSize) && c.batchSize >= 1 && Number.isInteger(c.checkEvery) && c.checkEvery >= 1)) {
@@ -99,6 +113,12 @@ export async function trainDNGPU(model: DNGPU, c: DNGPUTrainConfig, seed: SeedPa
   }
   if (!(c.learningRate > 0 && c.lrFloor >= 1 && c.lrDecay > 0 && c.lrDecay <= 1 && c.keep > 0 && c.keep <= 1 && c.saturationWeight >= 0 && (c.clip === null || c.clip > 0))) {
     throw new RangeError("trainDNGPU: need learningRate > 0, lrFloor >= 1, lrDecay in (0, 1], keep in (0, 1], saturationWeight >= 0, clip positive or null");
+  }
+  if (!(c.beta2Floor > 0 && c.beta2Start >= c.beta2Floor && c.beta2Start < 1 && c.beta2HalfLife > 0)) {
+    throw new RangeError(`trainDNGPU: need 0 < beta2Floor <= beta2Start < 1 and beta2HalfLife > 0, got ${c.beta2Floor}, ${c.beta2Start}, ${c.beta2HalfLife}`);
+  }
+  if (c.eta !== null && !(c.eta > 0 && Number.isFinite(c.eta) && c.gamma >= 0 && Number.isFinite(c.gamma))) {
+    throw new RangeError(`trainDNGPU: Eq. 1 needs eta > 0 and gamma >= 0, got ${c.eta}, ${c.gamma}`);
   }
   const operandBits = binOperandBits(c.bins);
   const t0 = Date.now();
@@ -116,9 +136,11 @@ export async function trainDNGPU(model: DNGPU, c: DNGPUTrainConfig, seed: SeedPa
     await runSteps(c.steps, 0, async (i) => {
       adamax.beta2 = dngpuBeta2(c, i);
       const batches = c.bins.map((L, b) => {
-        // Each example's operand length uniform over the bin's (the code draws from equal-sized sets per length).
+        // Each example's operand length d drawn as the code's data sets weigh it: at most 10,000 distinct examples per
+        // length, and only 4^d exist for d-bit operands, so a bin's longer lengths dominate (its 5% of shorter examples mixed
+        // into each bin are left out: a stated deviation).
         const ds = operandBits[b], pick = uniformStream(...seed, "bits", i, b);
-        return encodeBatch(Array.from({ length: c.batchSize }, (_, k) => randomExamples(1, ds[Math.floor(pick() * ds.length)], ...seed, "train", i, b, k)[0]), L);
+        return encodeBatch(Array.from({ length: c.batchSize }, (_, k) => randomExamples(1, pickLength(ds, pick()), ...seed, "train", i, b, k)[0]), L);
       });
       const stats = tf.tidy(() => {
         const parts: tf.Scalar[] = [];

@@ -99,6 +99,9 @@ export function planDNGPURuns(c: DNGPUSectionConfig): DNGPURunSpec[] {
   if (!(Number.isInteger(c.seeds) && c.seeds >= 1)) throw new RangeError(`neural-gpu DNGPU: seeds must be a positive integer, got ${c.seeds}`);
   const bad = c.arms.filter((a) => !DNGPU_ARMS.includes(a));
   if (bad.length) throw new RangeError(`neural-gpu DNGPU: unknown arm(s) ${bad.join(", ")}; have ${DNGPU_ARMS.join(", ")}`);
+  // Checked here, before any training: a bad test set would otherwise fail only after a whole run.
+  if (!(c.testBits.length > 0 && c.testBits.every((d) => Number.isInteger(d) && d >= 1))) throw new RangeError(`neural-gpu DNGPU: testBits must be positive integers, at least one, got [${c.testBits.join(", ")}]`);
+  if (!(Number.isInteger(c.testExamples) && c.testExamples >= 1 && Number.isInteger(c.testChunk) && c.testChunk >= 1)) throw new RangeError(`neural-gpu DNGPU: testExamples and testChunk must be positive integers, got ${c.testExamples}, ${c.testChunk}`);
   const specs: DNGPURunSpec[] = [];
   for (let s = 1; s <= c.seeds; s++) for (const arm of DNGPU_ARMS.filter((a) => c.arms.includes(a))) specs.push({ key: `s${s}/${arm}`, arm, seed: s });
   return specs;

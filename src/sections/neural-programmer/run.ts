@@ -23,7 +23,8 @@ export interface GridPoint {
 
 /**
  * The 72-point grid: 4 learning rates x 3 clip norms x 3 lookup weights x 2 Huber deltas [all unknown in GN; our
- * ranges]. Delta is in sumScale units (sums are scored in hundreds): 1 is near an absolute loss, 10 near a squared one.
+ * ranges]. Delta applies to the scored error: sums and differences in sumScale units (hundreds), counts in raw
+ * units; for sums 1 is near an absolute loss and 10 near a squared one, for counts both are near absolute.
  */
 export const GRID_VALUES = { learningRate: [0.001, 0.003, 0.01, 0.03], clipNorm: [1, 10, 100], lambda: [10, 50, 100], delta: [1, 10] };
 

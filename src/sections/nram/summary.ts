@@ -134,7 +134,9 @@ export function summarizeNram(records: NramRunRecord[], planned?: NramRunSpec[])
     const row = pairRow(records, `setting ${s + 1}`, [s], "noise", "plain", paper ? [paper.noise, paper.plain] : undefined);
     if (row) table4.push(row);
   }
-  const pooled = pairRow(records, "all settings (pooled pairs)", settings, "noise", "plain", [TABLE4_AVERAGE.noise, TABLE4_AVERAGE.plain]);
+  // Pooled only when two or more settings have pairs: over one setting it would repeat that setting's row.
+  const paired = settings.filter((s) => pairs(records, [s], "noise", "plain")[0].length > 0);
+  const pooled = paired.length > 1 ? pairRow(records, "all settings (pooled pairs)", paired, "noise", "plain", [TABLE4_AVERAGE.noise, TABLE4_AVERAGE.plain]) : undefined;
   if (pooled) table4.push(pooled);
   const first = settings.length ? [settings[0]] : [];
   const vsFixed = pairRow(records, "setting 1: annealed vs fixed noise", first, "noise", "fixed", [TABLE4_AVERAGE.noise, 0]);
@@ -149,7 +151,7 @@ export function summarizeNram(records: NramRunRecord[], planned?: NramRunSpec[])
     ...verdictFor(b25, "gn-4.6-nram-batch-size", "ListK, no noise: batch 25 does not beat batch 50 (4.6: 0 vs 2 of 100)", BATCH_SIZES[2].successes / 100 - BATCH_SIZES[0].successes / 100, { direction: "does not help", better: "higher" }),
     ...verdictFor(vsWeight, "gn-4.6-nram-weight-noise", "ListK: gradient noise reaches error 0 more often than weight noise (4.6: weight noise stays at >= 57% error)", TABLE4_AVERAGE.noise),
   ];
-  const table4Error = [...settings.map((s) => errorRow(records, `setting ${s + 1}`, [s])), errorRow(records, "all settings (pooled pairs)", settings)].filter((r): r is ErrorDifferenceRow => r !== undefined);
+  const table4Error = [...settings.map((s) => errorRow(records, `setting ${s + 1}`, [s])), paired.length > 1 ? errorRow(records, "all settings (pooled pairs)", paired) : undefined].filter((r): r is ErrorDifferenceRow => r !== undefined);
   return { arms: armRows(records, planned), table4, table4Error, ablations, verdicts };
 }
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../../src/engine";
-import { binOperandBits, ClippedAdamax, DNGPU, DNGPU_MODEL, DNGPU_TRAINING, DNGPUConfig, DNGPUTrainConfig, dngpuBeta2, encodeBatch, multiplication, PAD, randomExamples, trainDNGPU, VOCAB } from "../../../../src/families/neural-gpu";
+import { binOperandBits, ClippedAdamax, pickLength, DNGPU, DNGPU_MODEL, DNGPU_TRAINING, DNGPUConfig, DNGPUTrainConfig, dngpuBeta2, encodeBatch, multiplication, PAD, randomExamples, trainDNGPU, VOCAB } from "../../../../src/families/neural-gpu";
 
 before(async () => {
   await selectBackend({ backend: "cpu" });
@@ -207,6 +207,17 @@ describe("DNGPU trainer", () => {
     assert.deepEqual(bits[4], [10, 11, 12]);
     assert.deepEqual(binOperandBits([5, 6]), [[1, 2], [2]]);
     assert.throws(() => binOperandBits([9, 8]), /increasing/);
+    // Lengths weighted as the code's per-length sets: min(4^d, 10000) examples. Bin [1, 2, 3]: 4, 16, 64 of 84.
+    const share = (ds: number[]) => {
+      const n = 8400, counts = new Map<number, number>();
+      for (let k = 0; k < n; k++) counts.set(pickLength(ds, (k + 0.5) / n), (counts.get(pickLength(ds, (k + 0.5) / n)) ?? 0) + 1);
+      return ds.map((d) => (counts.get(d) ?? 0) / n);
+    };
+    assert.deepEqual(share([1, 2, 3]).map((x) => Math.round(x * 84)), [4, 16, 64]);
+    // Past 10,000 examples a length is capped: 7 and 8 bits (16,384 and 65,536 exist) weigh the same.
+    assert.deepEqual(share([7, 8]), [0.5, 0.5]);
+    assert.equal(pickLength([4, 5], 0), 4);
+    assert.equal(pickLength([4, 5], 0.999999), 5);
   });
 
   const TRAIN: DNGPUTrainConfig = { ...DNGPU_TRAINING, steps: 4, bins: [5, 7], batchSize: 3, learningRate: 0.05, checkEvery: 2, clip: 1, eta: null };
@@ -237,5 +248,16 @@ describe("DNGPU trainer", () => {
     const mean = (x: number[]) => x.reduce((s, y) => s + y, 0) / x.length;
     const first = mean(h.loss.slice(0, 5)), last = mean(h.loss.slice(-5));
     assert.ok(last < 0.8 * first, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  });
+
+  test("bad schedules and noise settings are named errors before any step", async () => {
+    const m = new DNGPU({ ...DNGPU_MODEL, maps: 3 }, "bad");
+    try {
+      await assert.rejects(trainDNGPU(m, { ...TRAIN, beta2Start: 1 }, ["bad"]), /beta2Floor <= beta2Start < 1/);
+      await assert.rejects(trainDNGPU(m, { ...TRAIN, beta2HalfLife: 0 }, ["bad"]), /beta2HalfLife > 0/);
+      await assert.rejects(trainDNGPU(m, { ...TRAIN, eta: -1 }, ["bad"]), /eta > 0 and gamma >= 0/);
+    } finally {
+      m.dispose();
+    }
   });
 });

@@ -66,6 +66,33 @@ describe("neural-programmer model", () => {
     });
   }
 
+  test("sums and differences are scored in units of sumScale, counts in 1; a bad sumScale is a named error", () => {
+    const task = small("single");
+    const all = generateExamples(task, "train", 21, 200);
+    const count = all.find((e) => e.program[e.program.length - 1].op === "count")!;
+    const sum = all.find((e) => e.program[e.program.length - 1].op === "sum")!;
+    const diff = all.find((e) => e.program[e.program.length - 1].op === "difference")!;
+    const { vocab } = modelFor(task, { hidden: 4, initStd: 0.1, seed: 1 });
+    // The same raw error (300) on each answer, Huber in its quadratic part: 0.5 (300 / unit)^2.
+    const lossOf = (e: Example, sumScale: number) => {
+      const b = encodeBatch([e], vocab, 1, { sumScale });
+      try {
+        return tf.tidy(() => {
+          const out = { scalar: tf.add(b.scalarTarget, 300) as tf.Tensor1D, lookup: tf.zerosLike(b.values) as tf.Tensor3D, ops: [], cols: [] };
+          return npLoss(out, b, { delta: 1e6, lambda: 1 }).arraySync() as number;
+        });
+      } finally {
+        b.dispose();
+      }
+    };
+    const near = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * b;
+    assert.ok(near(lossOf(count, 100), 45000), "a count keeps unit 1");
+    assert.ok(near(lossOf(sum, 100), 4.5), "a sum is scored in hundreds");
+    assert.ok(near(lossOf(diff, 100), 4.5), "a difference too");
+    assert.ok(near(lossOf(sum, 1), 45000), "sumScale 1 is the literal loss");
+    assert.throws(() => encodeBatch([sum], vocab, 1, { sumScale: 0 }), /sumScale must be a positive number/);
+  });
+
   test("the loss's gradient matches central finite differences along random directions (float32: eps 1e-2, 3% relative)", () => {
     const task = small("five");
     const examples = generateExamples(task, "train", 9, 6);
