@@ -222,14 +222,11 @@ export class NeuralGPU {
   pullLoss(): tf.Scalar {
     return tf.tidy(() => {
       if (this.config.relax === 1) return tf.scalar(0);
-      let total: tf.Scalar = tf.scalar(0);
+      const terms: tf.Scalar[] = [];
       for (let l = 0; l < this.config.layers; l++) {
-        for (const k of ["gates", "gatesBias", "candidate", "candidateBias"] as const) {
-          const stack = tf.stack(this.cgru.map((set) => set[l][k]));
-          total = tf.add(total, tf.sum(tf.square(tf.sub(stack, tf.mean(stack, 0))))) as tf.Scalar;
-        }
+        for (const k of ["gates", "gatesBias", "candidate", "candidateBias"] as const) terms.push(pull(...this.cgru.map((set) => set[l][k])));
       }
-      return total;
+      return tf.addN(terms);
     });
   }
 
@@ -251,6 +248,27 @@ export class NeuralGPU {
     tf.dispose(this.weights);
   }
 }
+
+/*
+ * sum_i ||p_i - m||^2 with m the mean of the p_i, and its gradient 2 (p_i - m)
+ * (the terms through m sum to zero) written by hand: a stack, a mean along
+ * axis 0 and their gradients (Pack, Mean, Unpack) are slow kernels on WASM, and
+ * the pull's gradient reaches every one of the relax x layers x 4 parameters.
+ */
+const pull = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const save = args.pop() as tf.GradSaveFunc;
+  const ps = args as tf.Tensor[];
+  const mean = tf.mul(tf.addN(ps), 1 / ps.length);
+  const diffs = ps.map((p) => tf.sub(p, mean));
+  save(diffs);
+  return {
+    value: tf.addN(diffs.map((d) => tf.sum(tf.square(d)))) as tf.Scalar,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const twice = tf.mul(dy, 2);
+      return saved.map((d) => tf.mul(d, twice));
+    },
+  };
+}) as (...ps: tf.Tensor[]) => tf.Scalar;
 
 /**
  * The image of a model over the steps of one input: per step, each column's
