@@ -16,7 +16,7 @@
  * state is masked anyway (Kaiser & Sutskever 2016, padded positions zeroed).
  */
 import * as tf from "@tensorflow/tfjs";
-import { col2im3x3, ImageShape, im2col3x3, shiftStack, shiftSum } from "../engine/shift-kernels";
+import { flip3x3, ImageShape, im2col3x3, shiftStack, shiftSum } from "../engine/shift-kernels";
 
 export type { ImageShape } from "../engine/shift-kernels";
 
@@ -87,7 +87,12 @@ export function shiftConv(x: tf.Tensor2D, w: tf.Tensor2D, offsets: readonly numb
 
 const imageOps = new Map<string, (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>();
 
-/* As shiftConv, on an image without a border (engine/shift-kernels.ts's im2col3x3): y = C(x) w, dx = C^T(dy w^T), dw = C(x)^T dy. */
+/*
+ * As shiftConv, on an image without a border (engine/shift-kernels.ts's
+ * im2col3x3, one copy kernel): y = C(x) w, dw = C(x)^T dy, and dx the same
+ * convolution of dy with the kernel flipped (taps reversed, each block
+ * transposed): dx = C(dy) w', a product instead of a scatter-add.
+ */
 function conv3x3For(im: ImageShape): (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D {
   const key = `${im.batch},${im.height},${im.width}`;
   let op = imageOps.get(key);
@@ -95,12 +100,14 @@ function conv3x3For(im: ImageShape): (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tens
   const shape = { batch: im.batch, height: im.height, width: im.width };
   op = tf.customGrad((...args: Args) => {
     const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([x, w]);
+    const cols = im2col3x3(x, shape);
+    save([cols, w]);
     return {
-      value: tf.tidy(() => tf.matMul(im2col3x3(x, shape), w)),
+      value: tf.matMul(cols, w),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as tf.Tensor2D[];
-        return [col2im3x3(tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), shape), tf.matMul(im2col3x3(xs, shape, true), dy as tf.Tensor2D)];
+        const [xc, ws] = saved as tf.Tensor2D[];
+        // Explicit transpose, not a transposed product (WASM's transposed product paths are slow: measured 10x here, models/dense.ts).
+        return [tf.matMul(im2col3x3(dy as tf.Tensor2D, shape), flip3x3(ws)), tf.matMul(tf.transpose(xc), dy as tf.Tensor2D)];
       },
     };
   }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
