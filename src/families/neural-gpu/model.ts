@@ -8,16 +8,17 @@
  *   sigma'(x) = max(0, min(1, 1.2 sigmoid(x) - 0.1)),
  *
  * with * a 3x3 convolution (zero padding). The image is kept as a flat
- * matrix [B rows L, maps] so each convolution is one conv3x3
- * (models/shift-conv.ts: one product over the stacked taps); a mask zeroes
- * the columns of padded input positions after every CGRU (the original code
- * zeroes the state at padded positions). Parameter-sharing relaxation: `relax`
+ * matrix [B rows L, maps] so each convolution is one product over the
+ * stacked taps, and a CGRU is one op with a hand-written gradient (cgru.ts);
+ * a mask zeroes the columns of padded input positions after every CGRU (the
+ * original code zeroes the state at padded positions). Parameter-sharing relaxation: `relax`
  * parameter sets, set t mod relax used at step t, a pull term towards their
  * mean; averaged into one set before testing.
  */
 import * as tf from "@tensorflow/tfjs";
 import { dropoutMask } from "../../models/hidden-noise";
-import { conv3x3, ImageShape } from "../../models/shift-conv";
+import { ImageShape } from "../../models/shift-conv";
+import { cgruOp } from "./cgru";
 import { SeedPart, uniformStream } from "../../random";
 import { Batch, PAD, VOCAB } from "./task";
 
@@ -141,20 +142,6 @@ export class NeuralGPU {
     return tf.tensor2d(v, [g.cells, 1]);
   }
 
-  private gate(x: tf.Tensor): tf.Tensor {
-    const c = this.config.cutoff;
-    return tf.clipByValue(tf.sub(tf.mul(tf.sigmoid(x), c), (c - 1) / 2), 0, 1);
-  }
-
-  private step(s: tf.Tensor2D, p: CGRUParams, im: ImageShape): tf.Tensor2D {
-    const m = this.config.maps;
-    const g = this.gate(tf.add(conv3x3(s, p.gates as tf.Tensor2D, im), p.gatesBias));
-    const u = tf.slice(g, [0, 0], [-1, m]);
-    const r = tf.slice(g, [0, m], [-1, m]);
-    const c = tf.tanh(tf.add(conv3x3(tf.mul(r, s) as tf.Tensor2D, p.candidate as tf.Tensor2D, im), p.candidateBias));
-    return tf.add(tf.mul(u, s), tf.mul(tf.sub(1, u), c)) as tf.Tensor2D;
-  }
-
   /** The image after embedding: [cells, maps]. */
   private embed(batch: Batch, g: Geometry): tf.Tensor2D {
     const { maps: m, rows } = this.config;
@@ -183,6 +170,7 @@ export class NeuralGPU {
     const { maps: m, relax, layers } = this.config;
     return tf.tidy(() => {
       const mask = this.mask(batch, g);
+      const cgru = cgruOp(g.image, this.config.cutoff);
       let s = tf.mul(this.embed(batch, g), mask) as tf.Tensor2D;
       const kept: tf.Tensor[] = [];
       for (let t = 0; t < g.length; t++) {
@@ -192,7 +180,7 @@ export class NeuralGPU {
           let x = prev;
           if (dropout > 0) x = tf.mul(x, tf.tensor2d(dropoutMask(g.cells * m, 1 - dropout, ...o.seed!, "dropout", t), [g.cells, m])) as tf.Tensor2D;
           const set = this.cgru[t % relax];
-          for (let l = 0; l < layers; l++) x = tf.mul(this.step(x, set[l], g.image), mask) as tf.Tensor2D;
+          for (let l = 0; l < layers; l++) x = cgru(x, set[l].gates as tf.Tensor2D, set[l].gatesBias as tf.Tensor1D, set[l].candidate as tf.Tensor2D, set[l].candidateBias as tf.Tensor1D, mask);
           return x;
         });
         if (t > 0 && !o.keepStates) prev.dispose();
