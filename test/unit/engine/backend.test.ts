@@ -91,6 +91,36 @@ describe("kernel gaps", () => {
     await selectBackend({ backend: "cpu" });
   });
 
+  test("WASM's SplitV (engine/wasm-slice.ts) gives cpu's values: every axis, equal and given sizes, int32, and concat's gradient", async () => {
+    const cases: [number[], "float32" | "int32", number | number[], number][] = [
+      [[12], "float32", 3, 0],
+      [[6, 8], "float32", 4, 1],
+      [[6, 8], "int32", [1, 5], 0],
+      [[5, 7, 3], "float32", [6, 1], 1],
+      [[5, 7, 3], "float32", [1, 2], 2],
+      [[2, 3, 4, 5], "float32", [2, -1], 3],
+    ];
+    const run = () => [
+      ...cases.map(([shape, dtype, splits, axis]) => tf.tidy(() => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const x = tf.tensor(Array.from({ length: n }, (_, i) => i * 1.5 - 7), shape, dtype);
+        return tf.split(x, splits, axis).map((p) => [p.shape, Array.from(p.dataSync())]);
+      })),
+      // tf.concat's gradient is a SplitV of dy.
+      tf.tidy(() => {
+        const [a, b] = [tf.tensor3d(gaussianish(30), [2, 5, 3]), tf.tensor3d(gaussianish(12), [2, 2, 3])];
+        const r = tf.tensor3d(gaussianish(42, 3), [2, 7, 3]);
+        return tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(tf.concat([u, v], 1), r)))([a, b]).map((g) => [g.shape, Array.from(g.dataSync())]);
+      }),
+    ];
+    await selectBackend({ backend: "cpu" });
+    const onCpu = run();
+    await selectBackend({ backend: "wasm" });
+    assert.notEqual(tf.getKernel("SplitV", "wasm")?.kernelFunc.name, "splitV", "precondition: the replacement kernel is installed");
+    assert.deepEqual(run(), onCpu);
+    await selectBackend({ backend: "cpu" });
+  });
+
   test("kernelsUsedBy lists kernels, not op scopes", async () => {
     await selectBackend({ backend: "cpu" });
     const x = tf.tensor2d([[1, 2]]);
@@ -113,3 +143,8 @@ test("describeDevice reports backend, device and versions", async () => {
   assert.equal(d.versions["tfjs-node"], undefined, "danfojs's alias of tfjs must not be reported as the native binding");
   assert.match(deviceLine(d), /^backend cpu on CPU .*, \d+ cores; tfjs 4\.\d+\.\d+, node v\d+/);
 });
+
+/** Distinct values without a generator: i * 0.37 + offset, folded into [-2, 2). */
+function gaussianish(n: number, offset = 0): number[] {
+  return Array.from({ length: n }, (_, i) => ((i * 0.37 + offset) % 4) - 2);
+}
