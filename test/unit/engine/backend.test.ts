@@ -121,6 +121,21 @@ describe("kernel gaps", () => {
     await selectBackend({ backend: "cpu" });
   });
 
+  test("WASM's Identity shares its input's buffer: a clone outlives its source, and the buffer is freed with the last of them", async () => {
+    await selectBackend({ backend: "wasm" });
+    const before = tf.memory().numDataBuffers;
+    const x = tf.tensor2d([1.5, -2, 3, 4.25, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    const z = tf.clone(y);
+    assert.equal(tf.memory().numDataBuffers - before, 1, "one buffer for the three tensors");
+    x.dispose();
+    y.dispose();
+    assert.deepEqual(Array.from(z.dataSync()), [1.5, -2, 3, 4.25, 5, 6]);
+    z.dispose();
+    assert.equal(tf.memory().numDataBuffers, before);
+    await selectBackend({ backend: "cpu" });
+  });
+
   test("kernelsUsedBy lists kernels, not op scopes", async () => {
     await selectBackend({ backend: "cpu" });
     const x = tf.tensor2d([[1, 2]]);
