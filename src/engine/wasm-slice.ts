@@ -1,5 +1,5 @@
 /**
- * Faster Slice, SplitV and Identity kernels for the WASM backend, same values.
+ * Faster Slice, SplitV, Unpack and Identity kernels for the WASM backend, same values.
  *
  * tfjs-backend-wasm 4.22's Slice reads its whole input with readSync, which
  * copies the input out of the WASM heap on every call: cutting one 20-row
@@ -78,6 +78,30 @@ function fastSplitV(original: KernelFunc): KernelFunc {
   };
 }
 
+/* Unpack (tf.unstack, and every tf.stack's gradient): the same per-piece Slice in the WASM kernel; here each piece [outer, inner] is copied once. */
+function fastUnpack(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.value as tf.TensorInfo;
+    const be = args.backend as unknown as WasmHeap;
+    if (x.dtype === "string" || x.shape.length < 1 || typeof be.makeOutput !== "function" || typeof be.typedArrayFromHeap !== "function") return original(args);
+    let ax = (args.attrs as unknown as { axis: number }).axis;
+    if (ax < 0) ax += x.shape.length;
+    const n = x.shape[ax];
+    const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+    const shape = x.shape.filter((_, i) => i !== ax);
+    // Outputs first: their allocation may grow the heap, which detaches older views.
+    const outs = Array.from({ length: n }, () => be.makeOutput(shape, x.dtype));
+    const xv = be.typedArrayFromHeap(x);
+    outs.forEach((out, j) => {
+      const ov = be.typedArrayFromHeap(out);
+      if (outer === 1) ov.set(xv.subarray(j * inner, (j + 1) * inner));
+      else for (let r = 0; r < outer; r++) ov.set(xv.subarray((r * n + j) * inner, (r * n + j + 1) * inner), r * inner);
+    });
+    return outs;
+  };
+}
+
 /*
  * Identity (tf.clone; the engine clones every tensor an op saves for its
  * gradient, and customGrad outputs) copies its input on WASM. Tensors are
@@ -97,7 +121,7 @@ function sharedIdentity(original: KernelFunc): KernelFunc {
 
 let installed = false;
 
-/** Replaces the WASM backend's Slice, SplitV and Identity kernels (once; after @tensorflow/tfjs-backend-wasm has registered them). */
+/** Replaces the WASM backend's Slice, SplitV, Unpack and Identity kernels (once; after @tensorflow/tfjs-backend-wasm has registered them). */
 export function installWasmSlice(): void {
   const k = tf.getKernel("Slice", "wasm");
   const split = tf.getKernel("SplitV", "wasm");
@@ -107,6 +131,11 @@ export function installWasmSlice(): void {
   if (split) {
     tf.unregisterKernel("SplitV", "wasm");
     tf.registerKernel({ ...split, kernelFunc: fastSplitV(split.kernelFunc) });
+  }
+  const unpack = tf.getKernel("Unpack", "wasm");
+  if (unpack) {
+    tf.unregisterKernel("Unpack", "wasm");
+    tf.registerKernel({ ...unpack, kernelFunc: fastUnpack(unpack.kernelFunc) });
   }
   const identity = tf.getKernel("Identity", "wasm");
   if (identity) {

@@ -91,7 +91,7 @@ describe("kernel gaps", () => {
     await selectBackend({ backend: "cpu" });
   });
 
-  test("WASM's SplitV (engine/wasm-slice.ts) gives cpu's values: every axis, equal and given sizes, int32, and concat's gradient", async () => {
+  test("WASM's SplitV and Unpack (engine/wasm-slice.ts) give cpu's values: every axis, equal and given sizes, int32, concat's and stack's gradients", async () => {
     const cases: [number[], "float32" | "int32", number | number[], number][] = [
       [[12], "float32", 3, 0],
       [[6, 8], "float32", 4, 1],
@@ -106,6 +106,13 @@ describe("kernel gaps", () => {
         const x = tf.tensor(Array.from({ length: n }, (_, i) => i * 1.5 - 7), shape, dtype);
         return tf.split(x, splits, axis).map((p) => [p.shape, Array.from(p.dataSync())]);
       })),
+      // Unpack, every axis; tf.stack's gradient is an Unpack of dy.
+      ...([0, 1, 2] as const).map((axis) => tf.tidy(() => tf.unstack(tf.tensor3d(gaussianish(24), [2, 3, 4]), axis).map((p) => [p.shape, Array.from(p.dataSync())]))),
+      tf.tidy(() => {
+        const xs = [0, 1, 2].map((k) => tf.tensor2d(gaussianish(6, k), [2, 3]));
+        const r = tf.tensor3d(gaussianish(18, 5), [2, 3, 3]);
+        return tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(tf.stack(a, 1), r)))(xs).map((g) => [g.shape, Array.from(g.dataSync())]);
+      }),
       // tf.concat's gradient is a SplitV of dy.
       tf.tidy(() => {
         const [a, b] = [tf.tensor3d(gaussianish(30), [2, 5, 3]), tf.tensor3d(gaussianish(12), [2, 2, 3])];
@@ -117,6 +124,7 @@ describe("kernel gaps", () => {
     const onCpu = run();
     await selectBackend({ backend: "wasm" });
     assert.notEqual(tf.getKernel("SplitV", "wasm")?.kernelFunc.name, "splitV", "precondition: the replacement kernel is installed");
+    assert.notEqual(tf.getKernel("Unpack", "wasm")?.kernelFunc.name, "unpack", "precondition: the replacement kernel is installed");
     assert.deepEqual(run(), onCpu);
     await selectBackend({ backend: "cpu" });
   });
