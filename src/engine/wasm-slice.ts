@@ -18,6 +18,24 @@ interface WasmHeap {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+type HeapView = Float32Array | Int32Array | Uint8Array;
+
+/*
+ * Row r of the block: width values from src at from + r * stride, to dst at r * width.
+ * Narrow rows by an element loop: a subarray per row costs more than the copy
+ * (measured, 384 rows of 12 floats: 13-16 us against 49-67 us).
+ */
+function copyRows(src: HeapView, from: number, stride: number, dst: HeapView, rows: number, width: number): void {
+  if (width > 64) {
+    for (let r = 0; r < rows; r++) dst.set(src.subarray(from + r * stride, from + r * stride + width), r * width);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const s = from + r * stride, d = r * width;
+    for (let j = 0; j < width; j++) dst[d + j] = src[s + j];
+  }
+}
+
 function fastSlice(original: KernelFunc): KernelFunc {
   return (args) => {
     const x = args.inputs.x as tf.TensorInfo;
@@ -38,7 +56,7 @@ function fastSlice(original: KernelFunc): KernelFunc {
       const from = b[0] * cols;
       ov.set(xv.subarray(from, from + s[0] * cols));
     } else {
-      for (let i = 0; i < s[0]; i++) ov.set(xv.subarray((b[0] + i) * cols + b[1], (b[0] + i) * cols + b[1] + s[1]), i * s[1]);
+      copyRows(xv, b[0] * cols + b[1], cols, ov, s[0], s[1]);
     }
     return out;
   };
@@ -71,7 +89,7 @@ function fastSplitV(original: KernelFunc): KernelFunc {
       const ov = be.typedArrayFromHeap(out);
       const width = sizes[j] * inner;
       if (outer === 1) ov.set(xv.subarray(from, from + width));
-      else for (let r = 0; r < outer; r++) ov.set(xv.subarray(r * row + from, r * row + from + width), r * width);
+      else copyRows(xv, from, row, ov, outer, width);
       from += width;
     });
     return outs;
@@ -96,7 +114,7 @@ function fastUnpack(original: KernelFunc): KernelFunc {
     outs.forEach((out, j) => {
       const ov = be.typedArrayFromHeap(out);
       if (outer === 1) ov.set(xv.subarray(j * inner, (j + 1) * inner));
-      else for (let r = 0; r < outer; r++) ov.set(xv.subarray((r * n + j) * inner, (r * n + j + 1) * inner), r * inner);
+      else copyRows(xv, j * inner, n * inner, ov, outer, inner);
     });
     return outs;
   };

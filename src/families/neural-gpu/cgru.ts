@@ -21,13 +21,15 @@ export type CGRUOp = (s: tf.Tensor2D, gates: tf.Tensor2D, gatesBias: tf.Tensor1D
 const ops = new Map<string, CGRUOp>();
 
 /*
- * cols^T dz as (dz^T cols)^T: explicit transposes, not transposed products
- * (WASM's transposed product paths are slow, models/dense.ts), and of the
- * narrow dz [N, D] rather than of cols [N, 9 C]: measured on WASM at the
- * original size ([1536, 216] and [1536, 48]) 2.6-3.4 ms against 6.3-6.6 ms.
+ * The kernel's gradient cols^T dz as ((dz^T) cols)^T and the bias's as the
+ * row sums of dz^T: explicit transposes, not transposed products (WASM's
+ * transposed product paths are slow, models/dense.ts), of the narrow dz [N, D]
+ * rather than of cols [N, 9 C] (measured on WASM at the original size,
+ * [1536, 216] and [1536, 48]: 2.6-3.4 ms against 6.3-6.6 ms), and a sum along
+ * the last axis (a Sum along axis 0 transposes first on WASM).
  */
-function kernelGrad(cols: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
-  return tf.transpose(tf.matMul(tf.transpose(dz), cols)) as tf.Tensor2D;
+function kernelAndBiasGrads(cols: tf.Tensor2D, dzT: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+  return [tf.transpose(tf.matMul(dzT, cols)) as tf.Tensor2D, tf.sum(dzT, 1) as tf.Tensor1D];
 }
 
 /** The CGRU op for one image geometry and gate cutoff c (cached: the op closes over both). */
@@ -63,9 +65,11 @@ export function cgruOp(im: ImageShape, cutoff: number): CGRUOp {
         const dr = tf.mul(drs, s0);
         // sigma' is c sigmoid (1 - sigmoid) where the clip is inactive (0 < g < 1), else 0.
         const inside = tf.cast(tf.logicalAnd(tf.greater(g0, 0), tf.less(g0, 1)), "float32");
-        const dzg = tf.mul(tf.concat([du, dr], 1), tf.mul(tf.mul(sg0, tf.sub(1, sg0)), tf.mul(inside, cutoff))) as tf.Tensor2D;
-        const ds = tf.addN([tf.mul(dh, u0), tf.mul(drs, r0), tf.matMul(im2col3x3(dzg, shape), flip3x3(wg))]);
-        return [ds, kernelGrad(cs0, dzg), tf.sum(dzg, 0), kernelGrad(crs0, dzc), tf.sum(dzc, 0), tf.zerosLike(mask0)];
+        const gp = tf.mul(tf.mul(sg0, tf.sub(1, sg0)), tf.mul(inside, cutoff));
+        // [du dr] built transposed: a concat along axis 0 is a contiguous copy, along axis 1 a row-by-row one (~1 ms a call on WASM).
+        const dzgT = tf.mul(tf.concat([tf.transpose(du), tf.transpose(dr)], 0), tf.transpose(gp)) as tf.Tensor2D;
+        const ds = tf.addN([tf.mul(dh, u0), tf.mul(drs, r0), tf.matMul(im2col3x3(tf.transpose(dzgT), shape), flip3x3(wg))]);
+        return [ds, ...kernelAndBiasGrads(cs0, dzgT), ...kernelAndBiasGrads(crs0, tf.transpose(dzc)), tf.zerosLike(mask0)];
       },
     };
   }) as CGRUOp;
