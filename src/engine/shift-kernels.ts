@@ -1,6 +1,8 @@
 /**
- * Two copy kernels for the shift convolution (models/shift-conv.ts), written
- * for the WASM backend in JS over the backend's heap.
+ * Copy kernels for the convolutions of models/shift-conv.ts, written for the
+ * WASM backend in JS over the backend's heap: ShiftStack and ShiftSum for the
+ * bordered layout (shiftConv), Im2Col3x3 and Flip3x3 for the image without a
+ * border (conv3x3, and the Neural GPU's CGRU op).
  *
  * A 3x3 convolution as one product needs its input's nine shifted copies
  * side by side (im2col). With tfjs ops that is a pad, nine slices and a
@@ -121,7 +123,7 @@ function shifted(x: tf.Tensor2D, offsets: readonly number[]): tf.Tensor2D[] {
 /** [N, K C] (or its transpose [K C, N]): block k of row p is x[p + o_k], zero outside. */
 export function shiftStack(x: tf.Tensor2D, offsets: readonly number[], transpose = false): tf.Tensor2D {
   installShiftKernels();
-  if (hasKernel(SHIFT_STACK)) return tf.engine().runKernel(SHIFT_STACK, { x }, { offsets: [...offsets], transpose } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  if (hasKernel(SHIFT_STACK) && x.dtype === "float32") return tf.engine().runKernel(SHIFT_STACK, { x }, { offsets: [...offsets], transpose } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
   return tf.tidy(() => {
     const s = tf.concat(shifted(x, offsets), 1);
     return transpose ? tf.transpose(s) : s;
@@ -131,7 +133,7 @@ export function shiftStack(x: tf.Tensor2D, offsets: readonly number[], transpose
 /** The adjoint of shiftStack: [N, K C] -> [N, C], row q = sum_k g[q - o_k, block k]. */
 export function shiftSum(g: tf.Tensor2D, offsets: readonly number[]): tf.Tensor2D {
   installShiftKernels();
-  if (hasKernel(SHIFT_SUM)) return tf.engine().runKernel(SHIFT_SUM, { x: g }, { offsets: [...offsets] } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  if (hasKernel(SHIFT_SUM) && g.dtype === "float32") return tf.engine().runKernel(SHIFT_SUM, { x: g }, { offsets: [...offsets] } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
   const k = offsets.length;
   const c = g.shape[1] / k;
   return tf.tidy(() => tf.addN(offsets.map((o, t) => shifted(tf.slice(g, [0, t * c], [-1, c]), [-o])[0])));
