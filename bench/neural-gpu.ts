@@ -5,7 +5,7 @@
  * length 12, batch 16) and the original model (24 maps, 4 rows) at length 12,
  * batch 32. The step is the trainer's (Adam eps 1e-4, clip 1, annealed noise
  * eta 1, dropout, relaxation 6 sets with its pull); the noise overhead compares
- * it with the same step without noise. The conv is shiftConv (what the model
+ * it with the same step without noise. The conv is conv3x3 (what the model
  * trains with) forward + backward on the model's gates shape; tf.conv2d beside
  * it where the backend can train it (not wasm). BENCH_BACKENDS picks backends
  * (default: every one present); BENCH_STEPS (default 5) and BENCH_REPS (3).
@@ -15,7 +15,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { encodeBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../src/families/neural-gpu";
-import { kernelOffsets, shiftConv } from "../src/models/shift-conv";
+import { conv3x3 } from "../src/models/shift-conv";
 import { withTransforms } from "../src/noise/optimizer";
 import { recipeTransforms } from "../src/noise/recipe";
 import { tableText } from "../src/report/table";
@@ -47,18 +47,18 @@ async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promi
   return ms;
 }
 
-/** Milliseconds per forward + backward of one gates convolution ([2 maps, maps, 3, 3] on the bordered image). */
+/** Milliseconds per forward + backward of one gates convolution ([2 maps, maps, 3, 3] on the image). */
 async function convMs(s: Size, kind: "shift" | "conv2d", calls = 20): Promise<number> {
   const { maps: m, rows, length: L, batch: B } = s;
-  const cells = B * (rows + 2) * (L + 2);
+  const cells = B * rows * L;
   const x2 = tf.tensor2d(gaussian(cells * m, 1, "bench-x"), [cells, m]);
   const w2 = tf.tensor2d(gaussian(9 * m * 2 * m, 0.1, "bench-w"), [9 * m, 2 * m]);
   const x4 = tf.tensor4d(gaussian(B * rows * L * m, 1, "bench-x4"), [B, rows, L, m]);
   const w4 = tf.reshape(w2, [3, 3, m, 2 * m]) as tf.Tensor4D;
-  const offsets = kernelOffsets(L + 2);
+  const image = { batch: B, height: rows, width: L };
   const once = async () => {
     const g = tf.tidy(() => kind === "shift"
-      ? tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(shiftConv(a as tf.Tensor2D, b as tf.Tensor2D, offsets)))([x2, w2])
+      ? tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv3x3(a as tf.Tensor2D, b as tf.Tensor2D, image)))([x2, w2])
       : tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))([x4, w4]));
     await g[1].data();
     tf.dispose(g);
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
         "noise overhead": `${((step / plain - 1) * 100).toFixed(1)}%`,
         "pytorch step (ms)": peer ? peer.step.toFixed(0) : "",
         "ours / pytorch (step)": peer ? (step / peer.step).toFixed(2) : "",
-        "shiftConv f+b (ms)": conv.toFixed(2),
+        "conv3x3 f+b (ms)": conv.toFixed(2),
         "tf.conv2d f+b (ms)": Number.isNaN(conv2d) ? "cannot train" : conv2d.toFixed(2),
         "pytorch conv f+b (ms)": peer ? peer.conv.toFixed(2) : "",
       });

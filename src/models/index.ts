@@ -15,4 +15,5 @@ export { dropoutMask, HiddenStateNoise } from "./hidden-noise";
 export type { DropoutConfig, DropoutKind, HiddenNoiseConfig } from "./hidden-noise";
 export { embeddingLookup, fusedSoftmaxCrossEntropy, lmKernels, softmaxCrossEntropy, tfjsSoftmaxCrossEntropy, tokenCrossEntropy } from "./lm-ops";
 export type { EmbeddingLookup, SoftmaxFormulation } from "./lm-ops";
-export { conv3x3Same, kernelOffsets, shiftConv } from "./shift-conv";
+export { conv3x3, conv3x3Same, kernelOffsets, shiftConv } from "./shift-conv";
+export type { ImageShape } from "./shift-conv";

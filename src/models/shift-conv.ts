@@ -6,17 +6,19 @@
  * trained there. Here an image [B, H, W, C] lives as a flat matrix [N, C] of
  * its zero-bordered positions (N = B (H + 2k) (W + 2k) for a kernel of
  * radius k); a tap (dy, dx) of the kernel then reads the row `dy (W + 2k) + dx`
- * further on, so each tap's input is a contiguous rank-2 row slice of one
- * padded copy (fast on WASM: see engine/wasm-slice.ts) and the convolution a
- * sum of products [N, C] . [C, D], one per tap. Its adjoint reads the
- * opposite shifts with the kernel's blocks transposed, which is again a shift
- * convolution: the backward pass needs no convolution kernel and no gather.
+ * further on, so the taps' inputs side by side are a copy of x with shifted
+ * rows, [N, K C], and the convolution is one product of that by the kernel's
+ * blocks [K C, D]. Its adjoint sums the opposite shifts: the backward pass
+ * needs no convolution kernel and no gather.
  *
  * Rows on the border get values too (read across the zero border); a model
  * keeps the border at zero by multiplying with a mask, as the Neural GPU's
  * state is masked anyway (Kaiser & Sutskever 2016, padded positions zeroed).
  */
 import * as tf from "@tensorflow/tfjs";
+import { flip3x3, ImageShape, im2col3x3, shiftStack, shiftSum } from "../engine/shift-kernels";
+
+export type { ImageShape } from "../engine/shift-kernels";
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
@@ -36,50 +38,33 @@ function checkOffsets(offsets: readonly number[]): void {
   }
 }
 
-/** x shifted by each offset: block k is x[p + offsets[k]] for every row p (zero outside 0..N-1); rank-2 row slices of one padded copy. */
-function shifts(x: tf.Tensor2D, offsets: readonly number[]): tf.Tensor2D[] {
-  const [n, c] = x.shape;
-  const m = Math.max(...offsets.map(Math.abs));
-  const xp = m > 0 ? tf.pad(x, [[m, m], [0, 0]]) : x;
-  return offsets.map((o) => tf.slice(xp, [m + o, 0], [n, c]));
-}
-
 const ops = new Map<string, (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>();
 
 /*
- * Nine products with small right-hand sides rather than one im2col product:
- * on WASM a concat along axis 1 costs more than the product it feeds
- * (measured, [1920, 12] x 9 -> [1920, 108]: 1.3 ms against 1.0 ms for the
- * product), and XNNPACK is fast when the right operand has few columns.
- * Backward, with symmetric offsets the shift by -offsets[k] is the shift by
- * offsets[K-1-k], so one set of shifted copies of dy serves both gradients:
- *   dx = sum_k shift(dy, -o_k) w_k^T,   dw_k = x^T shift(dy, -o_k).
+ * One product per pass over the stacked shifts (im2col, engine/shift-kernels.ts):
+ *   y = S(x) w,   dx = S^T(dy w^T),   dw = S(x)^T dy,
+ * with S(x) = [shift(x, o_0) ... shift(x, o_{K-1})] and S^T its adjoint. Three
+ * products of a step instead of 27 small ones: XNNPACK's per-call cost (it
+ * packs the right operand on every call) dominated nine per-tap products.
+ * S(x)^T is built transposed by the copy kernel rather than by a transpose of
+ * S(x) or a transposed product (WASM's transposed product paths are slow,
+ * models/dense.ts); w^T is one small transpose.
  */
 function shiftConvFor(offsets: readonly number[]): (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D {
   const key = offsets.join(",");
   let op = ops.get(key);
   if (op) return op;
   checkOffsets(offsets);
-  const taps = offsets.length;
   op = tf.customGrad((...args: Args) => {
     const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([x, w]);
-    const c = x.shape[1];
-    const value = tf.tidy(() => {
-      const xs = shifts(x, offsets);
-      return tf.addN(xs.map((xk, k) => tf.matMul(xk, tf.slice(w, [k * c, 0], [c, -1]))));
-    });
+    const value = tf.tidy(() => tf.matMul(shiftStack(x, offsets), w));
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
-        const d = ws.shape[1];
-        const back = shifts(dy as tf.Tensor2D, offsets).reverse(); // back[k] = shift(dy, -o_k)
-        // w_k^T for every k at once: [K, C, D] -> [K, D, C] (explicit transposes: WASM's transposed product paths are slow, models/dense.ts).
-        const wt = tf.reshape(tf.transpose(tf.reshape(ws, [taps, c, d]), [0, 2, 1]), [taps * d, c]);
-        const dx = tf.addN(back.map((bk, k) => tf.matMul(bk, tf.slice(wt, [k * d, 0], [d, c]))));
-        const xT = tf.transpose(xs, [1, 0]);
-        const dw = tf.concat(back.map((bk) => tf.matMul(xT, bk)), 0);
+        const dx = shiftSum(tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), offsets);
+        const dw = tf.matMul(shiftStack(xs, offsets, true), dy as tf.Tensor2D);
         return [dx, dw];
       },
     };
@@ -100,11 +85,54 @@ export function shiftConv(x: tf.Tensor2D, w: tf.Tensor2D, offsets: readonly numb
   return shiftConvFor(offsets)(x, w);
 }
 
+const imageOps = new Map<string, (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>();
+
+/*
+ * As shiftConv, on an image without a border (engine/shift-kernels.ts's
+ * im2col3x3, one copy kernel): y = C(x) w, dw = C(x)^T dy, and dx the same
+ * convolution of dy with the kernel flipped (taps reversed, each block
+ * transposed): dx = C(dy) w', a product instead of a scatter-add.
+ */
+function conv3x3For(im: ImageShape): (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D {
+  const key = `${im.batch},${im.height},${im.width}`;
+  let op = imageOps.get(key);
+  if (op) return op;
+  const shape = { batch: im.batch, height: im.height, width: im.width };
+  op = tf.customGrad((...args: Args) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const cols = im2col3x3(x, shape);
+    save([cols, w]);
+    return {
+      value: tf.matMul(cols, w),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xc, ws] = saved as tf.Tensor2D[];
+        // Explicit transpose, not a transposed product (WASM's transposed product paths are slow: measured 10x here, models/dense.ts).
+        return [tf.matMul(im2col3x3(dy as tf.Tensor2D, shape), flip3x3(ws)), tf.matMul(tf.transpose(xc), dy as tf.Tensor2D)];
+      },
+    };
+  }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+  if (imageOps.size > 256) imageOps.clear();
+  imageOps.set(key, op);
+  return op;
+}
+
+/**
+ * A 3x3 "same" convolution (zero padding) of an image kept as a flat matrix
+ * x [B H W, C] (row (b, h, w)), w [9 C, D] = tf.conv2d's [3, 3, C, D] filter
+ * reshaped; gradients on every backend. Only the image's own cells are
+ * computed (no border rows, unlike shiftConv).
+ */
+export function conv3x3(x: tf.Tensor2D, w: tf.Tensor2D, im: ImageShape): tf.Tensor2D {
+  if (x.rank !== 2 || w.rank !== 2) throw new RangeError(`conv3x3(): x and w must be rank 2, got ${x.rank} and ${w.rank}`);
+  if (w.shape[0] !== 9 * x.shape[1]) throw new RangeError(`conv3x3(): w has ${w.shape[0]} rows, 9 taps x ${x.shape[1]} channels need ${9 * x.shape[1]}`);
+  if (x.shape[0] !== im.batch * im.height * im.width) throw new RangeError(`conv3x3(): x has ${x.shape[0]} rows, a ${im.batch} x ${im.height} x ${im.width} image needs ${im.batch * im.height * im.width}`);
+  return conv3x3For(im)(x, w);
+}
+
 /**
  * The same values as `tf.conv2d(x, w, 1, "same")` for a 3x3 kernel (NHWC,
- * w [3, 3, C, D]), with gradients on every backend: border, flatten,
- * shiftConv, crop. Models that keep their state bordered call shiftConv
- * directly and skip the border and crop.
+ * w [3, 3, C, D]), with gradients on every backend: conv3x3 on the image
+ * flattened.
  */
 export function conv3x3Same(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   if (x.rank !== 4 || w.rank !== 4 || w.shape[0] !== 3 || w.shape[1] !== 3 || w.shape[2] !== x.shape[3]) {
@@ -113,8 +141,7 @@ export function conv3x3Same(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const [b, h, wd, c] = x.shape;
   const d = w.shape[3];
   return tf.tidy(() => {
-    const flat = tf.reshape(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), [b * (h + 2) * (wd + 2), c]) as tf.Tensor2D;
-    const y = shiftConv(flat, tf.reshape(w, [9 * c, d]) as tf.Tensor2D, kernelOffsets(wd + 2));
-    return tf.slice(tf.reshape(y, [b, h + 2, wd + 2, d]), [0, 1, 1, 0], [b, h, wd, d]) as tf.Tensor4D;
+    const y = conv3x3(tf.reshape(x, [b * h * wd, c]) as tf.Tensor2D, tf.reshape(w, [9 * c, d]) as tf.Tensor2D, { batch: b, height: h, width: wd });
+    return tf.reshape(y, [b, h, wd, d]) as tf.Tensor4D;
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The Neural GPU family (GN Section 4.5): binary multiplication, the model
- * (CGRUs over a bordered mental image, parameter-sharing relaxation) and its
+ * (CGRUs over a mental image, parameter-sharing relaxation) and its
  * trainer, and DNGPU (the extension: dngpu.ts, adamax.ts, dngpu-train.ts); what the neural-gpu section, its notebook and the bench share.
  */
 export * from "./task";

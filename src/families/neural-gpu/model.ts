@@ -7,17 +7,18 @@
  *   u = sigma'(U' * s + B'), r = sigma'(U'' * s + B''),
  *   sigma'(x) = max(0, min(1, 1.2 sigmoid(x) - 0.1)),
  *
- * with * a 3x3 convolution (zero padding). The image is kept in a flat
- * bordered layout [B (rows + 2) (L + 2), maps] so each convolution is one
- * shiftConv (models/shift-conv.ts); a mask zeroes the border and the
- * columns of padded input positions after every CGRU (the original code
- * zeroes the state at padded positions). Parameter-sharing relaxation: `relax`
+ * with * a 3x3 convolution (zero padding). The image is kept as a flat
+ * matrix [B rows L, maps] so each convolution is one product over the
+ * stacked taps, and a CGRU is one op with a hand-written gradient (cgru.ts);
+ * a mask zeroes the columns of padded input positions after every CGRU (the
+ * original code zeroes the state at padded positions). Parameter-sharing relaxation: `relax`
  * parameter sets, set t mod relax used at step t, a pull term towards their
  * mean; averaged into one set before testing.
  */
 import * as tf from "@tensorflow/tfjs";
 import { dropoutMask } from "../../models/hidden-noise";
-import { kernelOffsets, shiftConv } from "../../models/shift-conv";
+import { ImageShape } from "../../models/shift-conv";
+import { cgruOp } from "./cgru";
 import { SeedPart, uniformStream } from "../../random";
 import { Batch, PAD, VOCAB } from "./task";
 
@@ -64,9 +65,9 @@ export interface Geometry {
   batch: number;
   length: number;
   rows: number;
-  /** Rows of the flat bordered layout. */
+  /** Rows of the flat layout, batch rows length. */
   cells: number;
-  offsets: number[];
+  image: ImageShape;
 }
 
 /** Variable names are global in tfjs: each model gets its own prefix. */
@@ -126,34 +127,19 @@ export class NeuralGPU {
 
   geometry(batch: Batch): Geometry {
     const { rows } = this.config;
-    return { batch: batch.size, length: batch.length, rows, cells: batch.size * (rows + 2) * (batch.length + 2), offsets: kernelOffsets(batch.length + 2) };
+    return { batch: batch.size, length: batch.length, rows, cells: batch.size * rows * batch.length, image: { batch: batch.size, height: rows, width: batch.length } };
   }
 
-  /** [cells, 1]: 1 on the image's inside at columns whose input is not padding, else 0. */
+  /** [cells, 1]: 1 at columns whose input is not padding, else 0. */
   private mask(batch: Batch, g: Geometry): tf.Tensor2D {
-    const Wp = g.length + 2, Hp = g.rows + 2;
     const v = new Float32Array(g.cells);
     for (let b = 0; b < g.batch; b++) {
       for (let k = 0; k < g.length; k++) {
         if (batch.inputs[b * g.length + k] === PAD) continue;
-        for (let h = 1; h <= g.rows; h++) v[(b * Hp + h) * Wp + k + 1] = 1;
+        for (let h = 0; h < g.rows; h++) v[(b * g.rows + h) * g.length + k] = 1;
       }
     }
     return tf.tensor2d(v, [g.cells, 1]);
-  }
-
-  private gate(x: tf.Tensor): tf.Tensor {
-    const c = this.config.cutoff;
-    return tf.clipByValue(tf.sub(tf.mul(tf.sigmoid(x), c), (c - 1) / 2), 0, 1);
-  }
-
-  private step(s: tf.Tensor2D, p: CGRUParams, offsets: number[]): tf.Tensor2D {
-    const m = this.config.maps;
-    const g = this.gate(tf.add(shiftConv(s, p.gates as tf.Tensor2D, offsets), p.gatesBias));
-    const u = tf.slice(g, [0, 0], [-1, m]);
-    const r = tf.slice(g, [0, m], [-1, m]);
-    const c = tf.tanh(tf.add(shiftConv(tf.mul(r, s) as tf.Tensor2D, p.candidate as tf.Tensor2D, offsets), p.candidateBias));
-    return tf.add(tf.mul(u, s), tf.mul(tf.sub(1, u), c)) as tf.Tensor2D;
   }
 
   /** The image after embedding: [cells, maps]. */
@@ -161,14 +147,14 @@ export class NeuralGPU {
     const { maps: m, rows } = this.config;
     const oneHot = tf.oneHot(tf.tensor1d(batch.inputs, "int32"), VOCAB).toFloat() as tf.Tensor2D;
     const e = tf.reshape(tf.matMul(oneHot, this.embedding as tf.Tensor2D), [g.batch, 1, g.length, m]);
-    return tf.reshape(tf.pad(e, [[0, 0], [1, rows], [1, 1], [0, 0]]), [g.cells, m]) as tf.Tensor2D;
+    return tf.reshape(tf.pad(e, [[0, 0], [0, rows - 1], [0, 0], [0, 0]]), [g.cells, m]) as tf.Tensor2D;
   }
 
   /** The first row's cells, [batch length, maps]. */
   private firstRow(s: tf.Tensor2D, g: Geometry): tf.Tensor2D {
     const m = this.config.maps;
-    const img = tf.reshape(s, [g.batch, g.rows + 2, g.length + 2, m]);
-    return tf.reshape(tf.slice(img, [0, 1, 1, 0], [g.batch, 1, g.length, m]), [g.batch * g.length, m]) as tf.Tensor2D;
+    const img = tf.reshape(s, [g.batch, g.rows, g.length, m]);
+    return tf.reshape(tf.slice(img, [0, 0, 0, 0], [g.batch, 1, g.length, m]), [g.batch * g.length, m]) as tf.Tensor2D;
   }
 
   /**
@@ -184,6 +170,7 @@ export class NeuralGPU {
     const { maps: m, relax, layers } = this.config;
     return tf.tidy(() => {
       const mask = this.mask(batch, g);
+      const cgru = cgruOp(g.image, this.config.cutoff);
       let s = tf.mul(this.embed(batch, g), mask) as tf.Tensor2D;
       const kept: tf.Tensor[] = [];
       for (let t = 0; t < g.length; t++) {
@@ -193,13 +180,13 @@ export class NeuralGPU {
           let x = prev;
           if (dropout > 0) x = tf.mul(x, tf.tensor2d(dropoutMask(g.cells * m, 1 - dropout, ...o.seed!, "dropout", t), [g.cells, m])) as tf.Tensor2D;
           const set = this.cgru[t % relax];
-          for (let l = 0; l < layers; l++) x = tf.mul(this.step(x, set[l], g.offsets), mask) as tf.Tensor2D;
+          for (let l = 0; l < layers; l++) x = cgru(x, set[l].gates as tf.Tensor2D, set[l].gatesBias as tf.Tensor1D, set[l].candidate as tf.Tensor2D, set[l].candidateBias as tf.Tensor1D, mask);
           return x;
         });
         if (t > 0 && !o.keepStates) prev.dispose();
         if (o.keepStates) {
           // The first example's whole image at this step: [rows, length, maps].
-          kept.push(tf.slice(tf.reshape(s, [g.batch, g.rows + 2, g.length + 2, m]), [0, 1, 1, 0], [1, g.rows, g.length, m]).reshape([g.rows, g.length, m]));
+          kept.push(tf.reshape(tf.slice(s, [0, 0], [g.rows * g.length, m]), [g.rows, g.length, m]));
         }
       }
       const logits = tf.add(tf.matMul(this.firstRow(s, g), this.output as tf.Tensor2D), this.outputBias) as tf.Tensor2D;
@@ -223,14 +210,11 @@ export class NeuralGPU {
   pullLoss(): tf.Scalar {
     return tf.tidy(() => {
       if (this.config.relax === 1) return tf.scalar(0);
-      let total: tf.Scalar = tf.scalar(0);
+      const terms: tf.Scalar[] = [];
       for (let l = 0; l < this.config.layers; l++) {
-        for (const k of ["gates", "gatesBias", "candidate", "candidateBias"] as const) {
-          const stack = tf.stack(this.cgru.map((set) => set[l][k]));
-          total = tf.add(total, tf.sum(tf.square(tf.sub(stack, tf.mean(stack, 0))))) as tf.Scalar;
-        }
+        for (const k of ["gates", "gatesBias", "candidate", "candidateBias"] as const) terms.push(pull(...this.cgru.map((set) => set[l][k])));
       }
-      return total;
+      return tf.addN(terms);
     });
   }
 
@@ -252,6 +236,27 @@ export class NeuralGPU {
     tf.dispose(this.weights);
   }
 }
+
+/*
+ * sum_i ||p_i - m||^2 with m the mean of the p_i, and its gradient 2 (p_i - m)
+ * (the terms through m sum to zero) written by hand: a stack, a mean along
+ * axis 0 and their gradients (Pack, Mean, Unpack) are slow kernels on WASM, and
+ * the pull's gradient reaches every one of the relax x layers x 4 parameters.
+ */
+const pull = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const save = args.pop() as tf.GradSaveFunc;
+  const ps = args as tf.Tensor[];
+  const mean = tf.mul(tf.addN(ps), 1 / ps.length);
+  const diffs = ps.map((p) => tf.sub(p, mean));
+  save(diffs);
+  return {
+    value: tf.addN(diffs.map((d) => tf.sum(tf.square(d)))) as tf.Scalar,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const twice = tf.mul(dy, 2);
+      return saved.map((d) => tf.mul(d, twice));
+    },
+  };
+}) as (...ps: tf.Tensor[]) => tf.Scalar;
 
 /**
  * The image of a model over the steps of one input: per step, each column's

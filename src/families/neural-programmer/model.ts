@@ -72,9 +72,20 @@ function selectionMatrix(opsIdx: number[]): Float32Array {
   return m;
 }
 
+/** Tensors a forward pass reads that never change: built once per model, not every forward (same values, same ops). */
+interface NPConstants {
+  /** [C, V] one-hot rows of the column names' word ids. */
+  columnWords: tf.Tensor2D;
+  pickScalar: tf.Tensor2D;
+  pickRows: tf.Tensor2D;
+  keep4: tf.Tensor1D;
+  keep7: tf.Tensor1D;
+}
+
 export class NPModel {
   readonly config: NPModelConfig;
   readonly weights: Record<string, tf.Variable>;
+  private readonly consts: NPConstants;
   private disposed = false;
 
   constructor(c: NPModelConfig) {
@@ -97,6 +108,17 @@ export class NPModel {
       // Pivot attention: one scoring vector per comparison (greater, lesser).
       pivot: w("pivot", [d, 2]),
     };
+    const O = OPERATIONS.length;
+    this.consts = tf.tidy(() => {
+      const k: NPConstants = {
+        columnWords: tf.cast(tf.oneHot(tf.tensor1d(c.columnWordIds, "int32"), c.vocabSize), "float32") as tf.Tensor2D,
+        pickScalar: tf.tensor2d(selectionMatrix([OP.sum, OP.count, OP.difference]), [O, 4]),
+        pickRows: tf.tensor2d(selectionMatrix([OP.greater, OP.lesser, OP.and, OP.or, OP.reset, OP.match]), [O, 7]),
+        keep4: tf.tensor1d([0, 0, 0, 1]),
+        keep7: tf.tensor1d([0, 0, 0, 0, 0, 0, 1]),
+      };
+      return k as unknown as tf.TensorContainer;
+    }) as unknown as NPConstants;
   }
 
   get variables(): tf.Variable[] {
@@ -146,7 +168,7 @@ export class NPModel {
     const gtCells = expectCmp(b.greater, 0);
     const ltCells = expectCmp(b.lesser, 1);
     // Column-name embeddings P: the words A, B, ... of V.
-    const P = tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(this.config.columnWordIds, "int32"), vocabSize), "float32"), W.V as tf.Tensor2D); // [C, d]
+    const P = tf.matMul(this.consts.columnWords, W.V as tf.Tensor2D); // [C, d]
     const rowMask = b.rowMask;
     const C = this.config.columns;
     const M = b.values.shape[1];
@@ -156,10 +178,7 @@ export class NPModel {
     // Operation weights by one matMul each (fewer small kernels than slicing alpha per operation):
     // scalar candidates [sum, count, difference, keep], row candidates [greater, lesser, and, or, reset, match, keep];
     // the "keep" column is 1 - (the kind's total), the weight that carries the previous value forward.
-    const pickScalar = tf.tensor2d(selectionMatrix([OP.sum, OP.count, OP.difference]), [O, 4]);
-    const pickRows = tf.tensor2d(selectionMatrix([OP.greater, OP.lesser, OP.and, OP.or, OP.reset, OP.match]), [O, 7]);
-    const keep4 = tf.tensor1d([0, 0, 0, 1]);
-    const keep7 = tf.tensor1d([0, 0, 0, 0, 0, 0, 1]);
+    const { pickScalar, pickRows, keep4, keep7 } = this.consts;
     let h = tf.zeros([B, d]) as tf.Tensor2D;
     let prevOp = tf.zeros([B, O]) as tf.Tensor2D;
     let prevCol = tf.zeros([B, C]) as tf.Tensor2D;
@@ -208,6 +227,7 @@ export class NPModel {
     if (this.disposed) return;
     this.disposed = true;
     Object.values(this.weights).forEach((v) => v.dispose());
+    tf.dispose(Object.values(this.consts));
   }
 }
 

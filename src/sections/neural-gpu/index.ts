@@ -28,8 +28,8 @@ export const experiment = defineExperiment<NeuralGPUSectionConfig, NeuralGPURunS
     opt.seeds("seeds per grid point (cpu: 3; paper: 30)"),
     opt.strings("arms", ARMS, { help: "only these arms (default both)", apply: (c, arms) => ({ ...c, arms }), tag: (v) => v.join("+") }),
   ],
-  // A step's work grows with batch x maps^2 (the convolutions) x bordered rows x length x steps (= length); tests left out.
-  cost: (c) => c.steps * c.batchSize * c.model.maps ** 2 * (c.model.rows + 2) * (2 * c.trainBits + 3) ** 2,
+  // A step's work grows with batch x maps^2 (the convolutions) x rows x length x steps (= length); tests left out.
+  cost: (c) => c.steps * c.batchSize * c.model.maps ** 2 * c.model.rows * (2 * c.trainBits + 3) ** 2,
   measures: {
     testError: { type: "number", min: 0, max: 1 },
   },

@@ -91,6 +91,59 @@ describe("kernel gaps", () => {
     await selectBackend({ backend: "cpu" });
   });
 
+  test("WASM's SplitV and Unpack (engine/wasm-slice.ts) give cpu's values: every axis, equal and given sizes, int32, concat's and stack's gradients", async () => {
+    const cases: [number[], "float32" | "int32", number | number[], number][] = [
+      [[12], "float32", 3, 0],
+      [[6, 8], "float32", 4, 1],
+      [[6, 8], "int32", [1, 5], 0],
+      [[5, 7, 3], "float32", [6, 1], 1],
+      [[5, 7, 3], "float32", [1, 2], 2],
+      [[2, 3, 4, 5], "float32", [2, -1], 3],
+    ];
+    const run = () => [
+      ...cases.map(([shape, dtype, splits, axis]) => tf.tidy(() => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const x = tf.tensor(Array.from({ length: n }, (_, i) => i * 1.5 - 7), shape, dtype);
+        return tf.split(x, splits, axis).map((p) => [p.shape, Array.from(p.dataSync())]);
+      })),
+      // Unpack, every axis; tf.stack's gradient is an Unpack of dy.
+      ...([0, 1, 2] as const).map((axis) => tf.tidy(() => tf.unstack(tf.tensor3d(gaussianish(24), [2, 3, 4]), axis).map((p) => [p.shape, Array.from(p.dataSync())]))),
+      tf.tidy(() => {
+        const xs = [0, 1, 2].map((k) => tf.tensor2d(gaussianish(6, k), [2, 3]));
+        const r = tf.tensor3d(gaussianish(18, 5), [2, 3, 3]);
+        return tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(tf.stack(a, 1), r)))(xs).map((g) => [g.shape, Array.from(g.dataSync())]);
+      }),
+      // tf.concat's gradient is a SplitV of dy.
+      tf.tidy(() => {
+        const [a, b] = [tf.tensor3d(gaussianish(30), [2, 5, 3]), tf.tensor3d(gaussianish(12), [2, 2, 3])];
+        const r = tf.tensor3d(gaussianish(42, 3), [2, 7, 3]);
+        return tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(tf.concat([u, v], 1), r)))([a, b]).map((g) => [g.shape, Array.from(g.dataSync())]);
+      }),
+    ];
+    await selectBackend({ backend: "cpu" });
+    const onCpu = run();
+    await selectBackend({ backend: "wasm" });
+    assert.notEqual(tf.getKernel("SplitV", "wasm")?.kernelFunc.name, "splitV", "precondition: the replacement kernel is installed");
+    assert.notEqual(tf.getKernel("Unpack", "wasm")?.kernelFunc.name, "unpack", "precondition: the replacement kernel is installed");
+    assert.deepEqual(run(), onCpu);
+    await selectBackend({ backend: "cpu" });
+  });
+
+  test("WASM's Identity shares its input's buffer: a clone outlives its source, and the buffer is freed with the last of them", async () => {
+    await selectBackend({ backend: "wasm" });
+    const before = tf.memory().numDataBuffers;
+    const x = tf.tensor2d([1.5, -2, 3, 4.25, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    const z = tf.clone(y);
+    assert.equal(tf.memory().numDataBuffers - before, 1, "one buffer for the three tensors");
+    x.dispose();
+    y.dispose();
+    assert.deepEqual(Array.from(z.dataSync()), [1.5, -2, 3, 4.25, 5, 6]);
+    z.dispose();
+    assert.equal(tf.memory().numDataBuffers, before);
+    await selectBackend({ backend: "cpu" });
+  });
+
   test("kernelsUsedBy lists kernels, not op scopes", async () => {
     await selectBackend({ backend: "cpu" });
     const x = tf.tensor2d([[1, 2]]);
@@ -113,3 +166,8 @@ test("describeDevice reports backend, device and versions", async () => {
   assert.equal(d.versions["tfjs-node"], undefined, "danfojs's alias of tfjs must not be reported as the native binding");
   assert.match(deviceLine(d), /^backend cpu on CPU .*, \d+ cores; tfjs 4\.\d+\.\d+, node v\d+/);
 });
+
+/** Distinct values without a generator: i * 0.37 + offset, folded into [-2, 2). */
+function gaussianish(n: number, offset = 0): number[] {
+  return Array.from({ length: n }, (_, i) => ((i * 0.37 + offset) % 4) - 2);
+}
