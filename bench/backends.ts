@@ -5,6 +5,7 @@
  * labelled as such: a bench measures what is there, it does not pick.
  */
 import { BACKENDS, BackendName, deviceLine, selectBackend } from "../src/engine";
+import { median } from "../src/stats";
 
 export interface BenchBackend {
   name: BackendName;
@@ -40,4 +41,17 @@ export async function benchBackends(requiredKernels: readonly string[]): Promise
 /** Makes `b` the current backend again (selection is cached: cheap). */
 export async function use(b: BenchBackend, requiredKernels: readonly string[]): Promise<void> {
   await selectBackend({ backend: b.name, requiredKernels, allowSoftwareAdapter: true });
+}
+
+/**
+ * The median of `reps` measurements with noise and `reps` without, interleaved
+ * (noise, none, noise, ...) so that a drift in the machine's load falls on both.
+ */
+export async function withAndWithoutNoise(reps: number, measure: (noise: boolean) => Promise<number>): Promise<{ noisy: number; plain: number }> {
+  const noisy: number[] = [], plain: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    noisy.push(await measure(true));
+    plain.push(await measure(false));
+  }
+  return { noisy: median(noisy), plain: median(plain) };
 }

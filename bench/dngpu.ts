@@ -12,7 +12,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { BenchBackend, benchBackends, use } from "./backends";
+import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { ClippedAdamax, DNGPU, DNGPU_MODEL, dngpuLearningRate, encodeBatch, randomExamples } from "../src/families/neural-gpu";
 import { withTransforms } from "../src/noise/optimizer";
 import { recipeTransforms } from "../src/noise/recipe";
@@ -72,12 +72,7 @@ async function main(): Promise<void> {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
     for (const [k, s] of SIZES.entries()) {
-      const noisy: number[] = [], quiet: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        noisy.push(await stepMs(s, steps, true));
-        quiet.push(await stepMs(s, steps, false));
-      }
-      const step = median(noisy), plain = median(quiet);
+      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => stepMs(s, steps, noise));
       const peer = peers[k];
       rows.push({
         backend: b.label,

@@ -13,7 +13,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { BenchBackend, benchBackends, use } from "./backends";
+import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { encodeBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../src/families/neural-gpu";
 import { conv3x3 } from "../src/models/shift-conv";
 import { withTransforms } from "../src/noise/optimizer";
@@ -94,12 +94,7 @@ async function main(): Promise<void> {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
     for (const [k, s] of SIZES.entries()) {
-      const noisy: number[] = [], quiet: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        noisy.push(await stepMs(s, steps, true));
-        quiet.push(await stepMs(s, steps, false));
-      }
-      const step = median(noisy), plain = median(quiet);
+      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => stepMs(s, steps, noise));
       const conv = await convMs(s, "shift");
       const conv2d = b.name === "wasm" ? NaN : await convMs(s, "conv2d");
       const peer = peers[k];

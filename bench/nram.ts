@@ -13,7 +13,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { benchBackends, use } from "./backends";
+import { benchBackends, use, withAndWithoutNoise } from "./backends";
 import { curriculumBatch, NramModel, nramTransforms } from "../src/families/nram";
 import { withTransforms } from "../src/noise/optimizer";
 import { tableText } from "../src/report/table";
@@ -62,12 +62,7 @@ async function main(): Promise<void> {
   for (const b of backends) {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
-    const noisy: number[] = [], quiet: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      noisy.push(await benchStep(steps, true));
-      quiet.push(await benchStep(steps, false));
-    }
-    const n = median(noisy), q = median(quiet);
+    const { noisy: n, plain: q } = await withAndWithoutNoise(reps, (noise) => benchStep(steps, noise));
     rows.push({
       backend: b.label,
       "steps/s (noise)": n.toFixed(2),
