@@ -22,7 +22,8 @@ before(async () => {
 });
 
 /** A record with only what the summary reads. */
-const rec = (point: number, seed: number, arm: "none" | "noise", testError: number) => ({ point, seed, arm, testError, key: `p${point}/s${seed}/${arm}` }) as NeuralGPURunRecord;
+// digitErrors: [short test, long test]; the short one a fixed fraction of the long one so the two comparisons differ.
+const rec = (point: number, seed: number, arm: "none" | "noise", testError: number) => ({ point, seed, arm, testError, digitErrors: [testError / 4, testError], key: `p${point}/s${seed}/${arm}` }) as NeuralGPURunRecord;
 
 describe("neural-gpu section", () => {
   test("the plan: every grid point x seed in both arms, the arms sharing seed and hyperparameters", () => {
@@ -57,6 +58,8 @@ describe("neural-gpu section", () => {
     assert.ok(Math.abs(d.difference - (noise.reduce((a, x) => a + x, 0) - none.reduce((a, x) => a + x, 0)) / 6) < 1e-12);
     assert.ok(d.low <= d.difference && d.difference <= d.high);
     assert.equal(summarizeTable5([rec(0, 0, "none", 0.5)], []).errorDifference, null, "no pairs, no comparison");
+    // And on the short test: a quarter of each error here, so a quarter of the difference.
+    assert.ok(Math.abs(s.shortErrorDifference!.difference - d.difference / 4) < 1e-12);
   });
 
   test("figures: the threshold curves are the fraction of trials at or below each error; error vs length averages per arm", () => {

@@ -45,8 +45,11 @@ export const experiment = defineExperiment<NeuralGPUSectionConfig, NeuralGPURunS
       },
       {
         name: "table5Error",
-        caption: `Not the paper's measure, and no verdict: the digit error on ${c.testBits[c.testBits.length - 1]}-bit operands itself, noise minus none on the paired trials. Where no trial reaches a threshold, Table 5's counts read 0 against 0 and say nothing; this says whether noise moved the long-test error at all. Mean paired difference with the interval and p of one sign-flip permutation test (inverted for the interval); negative: noise lowered the error.`,
-        rows: s.errorDifference ? [testedDifferenceRow("all trials", s.errorDifference, { measure: "noise - none (points of digit error)", scale: 100 })] : [],
+        caption: `Not the paper's measure, and no verdict: the digit error itself, noise minus none on the paired trials, on ${c.testBits[c.testBits.length - 1]}-bit operands (Table 5's test) and on ${c.testBits[0]}-bit ones (the lengths trained on: did noise help the model learn at all?). Where no trial reaches a threshold, Table 5's counts read 0 against 0 and say nothing; this says whether noise moved the long-test error at all. Mean paired difference with the interval and p of one sign-flip permutation test (inverted for the interval); negative: noise lowered the error.`,
+        rows: [
+          ...(s.errorDifference ? [testedDifferenceRow(`${c.testBits[c.testBits.length - 1]}-bit test (Table 5's length)`, s.errorDifference, { measure: "noise - none (points of digit error)", scale: 100 })] : []),
+          ...(s.shortErrorDifference ? [testedDifferenceRow(`${c.testBits[0]}-bit test (trained lengths)`, s.shortErrorDifference, { measure: "noise - none (points of digit error)", scale: 100 })] : []),
+        ],
       },
     ],
     verdicts: "Verdicts (docs/verdicts.md; significance at p < 0.05; the paper's trials are far larger than ours, so sizes are judged on sign only):",

@@ -43,6 +43,8 @@ export interface NeuralGPUSummary extends Summary {
    * noise moved the error. Null without pairs.
    */
   errorDifference: TestedDifference | null;
+  /** The same on the shortest test length (the training lengths at cpu scale): whether noise helped the model learn at all. */
+  shortErrorDifference: TestedDifference | null;
 }
 
 /** Records of both arms matched by grid point and seed. */
@@ -88,5 +90,7 @@ export function summarizeTable5(records: readonly NeuralGPURunRecord[], planned:
   }
   const errs = (arm: "none" | "noise") => records.filter((r) => r.arm === arm).map((r) => r.testError).sort((a, b) => a - b);
   const errorDifference = pairs.length ? signFlipDifference(pairs.map((p) => p.noise.testError), pairs.map((p) => p.none.testError), { seed: "neural-gpu-error", unit: "trial pairs" }) : null;
-  return { pairs: pairs.length, planned: new Set(planned.map((s) => `${s.point}/${s.seed}`)).size, rows, errors: { none: errs("none"), noise: errs("noise") }, errorDifference, verdicts };
+  // digitErrors[0]: the shortest test length (testBits is sorted shortest first in every config).
+  const shortErrorDifference = pairs.length ? signFlipDifference(pairs.map((p) => p.noise.digitErrors[0]), pairs.map((p) => p.none.digitErrors[0]), { seed: "neural-gpu-short-error", unit: "trial pairs" }) : null;
+  return { pairs: pairs.length, planned: new Set(planned.map((s) => `${s.point}/${s.seed}`)).size, rows, errors: { none: errs("none"), noise: errs("noise") }, errorDifference, shortErrorDifference, verdicts };
 }
