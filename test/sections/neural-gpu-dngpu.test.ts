@@ -22,7 +22,8 @@ before(async () => {
   await selectBackend({ backend: "cpu" });
 });
 
-const rec = (seed: number, arm: "none" | "noise", testError: number, trainError = 0.1) => ({ seed, arm, testError, trainError, key: `s${seed}/${arm}` }) as DNGPURunRecord;
+// digitErrors: [short test, long test], the short one half the long one.
+const rec = (seed: number, arm: "none" | "noise", testError: number, trainError = 0.1) => ({ seed, arm, testError, trainError, digitErrors: [testError / 2, testError], key: `s${seed}/${arm}` }) as DNGPURunRecord;
 
 describe("neural-gpu-dngpu section", () => {
   test("the plan: every seed in both arms; tests at least 10x the longest training operand at every scale", () => {
@@ -62,6 +63,7 @@ describe("neural-gpu-dngpu section", () => {
     assert.equal(s.errorDifference!.n, 6);
     assert.ok(Math.abs(s.errorDifference!.difference - noise.reduce((a, x, i) => a + x - none[i], 0) / 6) < 1e-12);
     assert.equal(summarizeDNGPU([], []).errorDifference, null);
+    assert.ok(Math.abs(s.shortErrorDifference!.difference - s.errorDifference!.difference / 2) < 1e-12, "the short test: half of each error, half the difference");
   });
 
   test("smoke sweep: both arms train to finite errors at each test length, and resume redoes nothing", async () => {

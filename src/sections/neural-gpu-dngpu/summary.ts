@@ -35,6 +35,8 @@ export interface DNGPUSummary extends Summary {
   trainError: { none: number; noise: number };
   /** Not the paper's measure, no verdict: the long-test digit error, noise minus none on the paired seeds (sign-flip test); null without pairs. */
   errorDifference: TestedDifference | null;
+  /** The same on the shortest test length (within the trained lengths): whether noise helped DNGPU learn at all. */
+  shortErrorDifference: TestedDifference | null;
 }
 
 export function pairDNGPU(records: readonly DNGPURunRecord[]): { none: DNGPURunRecord; noise: DNGPURunRecord }[] {
@@ -73,6 +75,8 @@ export function summarizeDNGPU(records: readonly DNGPURunRecord[], planned: read
     pairs: n, planned: new Set(planned.map((s) => s.seed)).size, rows,
     errors: { none: errs("none"), noise: errs("noise") }, trainError: { none: meanTrain("none"), noise: meanTrain("noise") },
     errorDifference: n ? signFlipDifference(pairs.map((p) => p.noise.testError), pairs.map((p) => p.none.testError), { seed: "dngpu-error", unit: "seed pairs" }) : null,
+    // digitErrors[0]: the shortest test length (testBits is sorted shortest first in every config).
+    shortErrorDifference: n ? signFlipDifference(pairs.map((p) => p.noise.digitErrors[0]), pairs.map((p) => p.none.digitErrors[0]), { seed: "dngpu-short-error", unit: "seed pairs" }) : null,
     verdicts,
   };
 }
