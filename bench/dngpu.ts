@@ -9,10 +9,9 @@
  * the same step without noise. BENCH_BACKENDS picks backends (default: every
  * one present); BENCH_STEPS (default 5) and BENCH_REPS (3).
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { ClippedAdamax, DNGPU, DNGPU_MODEL, dngpuLearningRate, encodeBatch, randomExamples } from "../src/families/neural-gpu";
 import { withTransforms } from "../src/noise/optimizer";
 import { recipeTransforms } from "../src/noise/recipe";
@@ -50,15 +49,8 @@ async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promi
   return ms;
 }
 
-function torchPeer(s: Size, steps: number, reps: number): number | null {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_dngpu.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, String(s.maps), String(s.batch), String(steps), String(reps), ...s.bins.map(String)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-    return median((JSON.parse(r.stdout.trim()) as { step_ms: number[] }).step_ms);
-  }
-  return null;
+function torchPeer(peer: Peer | null, s: Size, steps: number, reps: number): number | null {
+  return peer && median(runPeer<{ step_ms: number[] }>(peer, "torch_dngpu.py", [s.maps, s.batch, steps, reps, ...s.bins]).step_ms);
 }
 
 async function main(): Promise<void> {
@@ -66,7 +58,9 @@ async function main(): Promise<void> {
   const reps = Number(process.env.BENCH_REPS ?? 3);
   const { backends, skipped } = await benchBackends([]);
   console.log(`\nbench: DNGPU training step (every bin); median of ${reps} x ${steps} steps; backends:`);
-  const peers = SIZES.map((s) => torchPeer(s, steps, reps));
+  const torch = fairPeer();
+  console.log(`  ${peerLine(torch)}`);
+  const peers = SIZES.map((s) => torchPeer(torch, s, steps, reps));
   const rows: Record<string, string | number>[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, []);
@@ -87,7 +81,6 @@ async function main(): Promise<void> {
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
-  if (peers.every((p) => p === null)) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }
 
 main().catch((e) => {

@@ -12,11 +12,10 @@
  * (default 2) repetitions, median; every backend this machine has
  * (bench/backends.ts; BENCH_BACKENDS to pick).
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BpttStream } from "../src/data/bptt";
 import { benchBackends, use } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { EmbeddingLookup, lmKernels, SoftmaxFormulation } from "../src/models/lm-ops";
 import { CellKind, disposeState, RnnLM } from "../src/models/rnn-lm";
 import { tableText } from "../src/report/table";
@@ -56,15 +55,8 @@ async function benchStep(cell: CellKind, layers: number, hidden: number, v: Vari
   return (B * T * steps) / secs;
 }
 
-function benchTorch(cell: CellKind, layers: number, hidden: number, steps: number, reps: number): number[] | null {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_lm.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, cell, String(layers), String(hidden), String(V), String(B), String(T), String(steps), String(reps)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim()) as number[];
-  }
-  return null;
+function benchTorch(peer: Peer | null, cell: CellKind, layers: number, hidden: number, steps: number, reps: number): number[] | null {
+  return peer && runPeer<number[]>(peer, "torch_lm.py", [cell, layers, hidden, V, B, T, steps, reps]);
 }
 
 async function main(): Promise<void> {
@@ -88,11 +80,13 @@ async function main(): Promise<void> {
     { lookup: "scatter", softmax: "fused", noise: true },
     { lookup: "scatter", softmax: "fused", noisin: true },
   ];
+  const torchPeer = fairPeer();
+  console.log(`  ${peerLine(torchPeer)}`);
   const only = process.env.BENCH_MODELS?.split(",");
   const rows: Record<string, string | number>[] = [];
   for (const [label, cell, layers, hidden] of models) {
     if (only && !only.includes(cell)) continue;
-    const torch = benchTorch(cell, layers, hidden, steps, reps);
+    const torch = benchTorch(torchPeer, cell, layers, hidden, steps, reps);
     const peer = torch ? median(torch) : NaN;
     for (const b of backends) for (const v of variants) {
       await use(b, kernels);

@@ -11,9 +11,8 @@
  * BENCH_BACKENDS to pick); the loss is read with `await data()` every 10
  * steps, as the trainers log. BENCH_STEPS / BENCH_REPS as in bench/run.ts.
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import { BenchBackend, benchBackends, use } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { buildOptimizer } from "../src/train/optimizer";
@@ -44,21 +43,15 @@ async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number
   return (32 * steps) / secs;
 }
 
-function benchTorch(tasks: { task: number; data: TaskData }[], steps: number, reps: number): Record<number, number[]> {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_memn2n.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const out: Record<number, number[]> = {};
-    for (const { task, data } of tasks) {
-      // The peer gets the shapes only (vocabulary, memory slots, longest sentence); it draws random word ids.
-      const words = Math.max(...data.train.flatMap((e) => e.sentences.map((s) => s.length)));
-      const r = spawnSync(py, [script, String(data.vocab.length), String(data.memorySize), String(words), String(steps), String(reps)], { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-      out[task] = JSON.parse(r.stdout.trim()) as number[];
-    }
-    return out;
+function benchTorch(peer: Peer | null, tasks: { task: number; data: TaskData }[], steps: number, reps: number): Record<number, number[]> {
+  const out: Record<number, number[]> = {};
+  if (!peer) return out;
+  for (const { task, data } of tasks) {
+    // The peer gets the shapes only (vocabulary, memory slots, longest sentence); it draws random word ids.
+    const words = Math.max(...data.train.flatMap((e) => e.sentences.map((s) => s.length)));
+    out[task] = runPeer<number[]>(peer, "torch_memn2n.py", [data.vocab.length, data.memorySize, words, steps, reps]);
   }
-  return {};
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -67,7 +60,9 @@ async function main(): Promise<void> {
   const { backends, skipped } = await benchBackends(MEMN2N_GATHER_KERNELS);
   console.log(`\nbench: MemN2N step, 3 hops, d 20, batch 32, clip 40 per matrix, noise eta 0.01; median of ${reps} x ${steps} steps; backends:`);
   const tasks = [1, 2].map((task) => ({ task, data: prepareTask(task) }));
-  const torch = benchTorch(tasks, steps, reps);
+  const peer = fairPeer();
+  console.log(`  ${peerLine(peer)}`);
+  const torch = benchTorch(peer, tasks, steps, reps);
   const rows: Record<string, string | number>[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, MEMN2N_GATHER_KERNELS);
@@ -97,7 +92,6 @@ async function main(): Promise<void> {
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
-  if (!Object.keys(torch).length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }
 
 main().catch((e) => {

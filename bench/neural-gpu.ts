@@ -10,10 +10,9 @@
  * it where the backend can train it (not wasm). BENCH_BACKENDS picks backends
  * (default: every one present); BENCH_STEPS (default 5) and BENCH_REPS (3).
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { encodeBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../src/families/neural-gpu";
 import { conv3x3 } from "../src/models/shift-conv";
 import { withTransforms } from "../src/noise/optimizer";
@@ -71,16 +70,10 @@ async function convMs(s: Size, kind: "shift" | "conv2d", calls = 20): Promise<nu
   return ms;
 }
 
-function torchPeer(s: Size, steps: number, reps: number): { step: number; conv: number } | null {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_neural_gpu.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, String(s.maps), String(s.rows), String(s.length), String(s.batch), "6", String(steps), String(reps)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-    const o = JSON.parse(r.stdout.trim()) as { step_ms: number[]; conv_ms: number[] };
-    return { step: median(o.step_ms), conv: median(o.conv_ms) };
-  }
-  return null;
+function torchPeer(peer: Peer | null, s: Size, steps: number, reps: number): { step: number; conv: number } | null {
+  if (!peer) return null;
+  const o = runPeer<{ step_ms: number[]; conv_ms: number[] }>(peer, "torch_neural_gpu.py", [s.maps, s.rows, s.length, s.batch, 6, steps, reps]);
+  return { step: median(o.step_ms), conv: median(o.conv_ms) };
 }
 
 async function main(): Promise<void> {
@@ -88,7 +81,9 @@ async function main(): Promise<void> {
   const reps = Number(process.env.BENCH_REPS ?? 3);
   const { backends, skipped } = await benchBackends([]);
   console.log(`\nbench: Neural GPU training step and 3x3 convolution (forward + backward); median of ${reps} x ${steps} steps; backends:`);
-  const peers = SIZES.map((s) => torchPeer(s, steps, reps));
+  const torch = fairPeer();
+  console.log(`  ${peerLine(torch)}`);
+  const peers = SIZES.map((s) => torchPeer(torch, s, steps, reps));
   const rows: Record<string, string | number>[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, []);
@@ -114,7 +109,6 @@ async function main(): Promise<void> {
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
-  if (peers.every((p) => !p)) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }
 
 main().catch((e) => {

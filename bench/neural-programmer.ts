@@ -11,10 +11,9 @@
  * backend this machine has (bench/backends.ts; BENCH_BACKENDS to pick);
  * BENCH_STEPS / BENCH_REPS as in bench/run.ts.
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { defaultTask, encodeBatch, generateExample, modelFor, npLoss, NPBatch, TaskConfig, TaskKind } from "../src/families/neural-programmer";
 import { NP_TRAINING_KERNELS } from "../src/sections/neural-programmer";
 import { buildOptimizer } from "../src/train/optimizer";
@@ -58,15 +57,8 @@ function shapes(task: TaskConfig): { V: number; L: number; M: number; C: number 
   return out;
 }
 
-function benchTorch(kind: TaskKind, s: { V: number; L: number; M: number; C: number }, steps: number, reps: number, noise: boolean): number[] {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_neural_programmer.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, ...[s.V, D, B, s.L, s.M, s.C, steps, reps, noise ? 1 : 0].map(String)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench (${kind}) failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim()) as number[];
-  }
-  return [];
+function benchTorch(peer: Peer | null, s: { V: number; L: number; M: number; C: number }, steps: number, reps: number, noise: boolean): number[] {
+  return peer ? runPeer<number[]>(peer, "torch_neural_programmer.py", [s.V, D, B, s.L, s.M, s.C, steps, reps, noise ? 1 : 0]) : [];
 }
 
 async function main(): Promise<void> {
@@ -75,9 +67,11 @@ async function main(): Promise<void> {
   const { backends, skipped } = await benchBackends(NP_TRAINING_KERNELS);
   console.log(`\nbench: Neural Programmer step, d ${D}, batch ${B}, T 4, Adam, clip 10, noise eta 1.0; median of ${reps} x ${steps} steps; backends:`);
   const kinds: TaskKind[] = ["single", "five"];
+  const peer = fairPeer();
+  console.log(`  ${peerLine(peer)}`);
   const torch = Object.fromEntries(kinds.map((k) => {
     const s = shapes(defaultTask(k));
-    return [k, { s, noisy: benchTorch(k, s, steps, reps, true), quiet: benchTorch(k, s, steps, reps, false) }];
+    return [k, { s, noisy: benchTorch(peer, s, steps, reps, true), quiet: benchTorch(peer, s, steps, reps, false) }];
   }));
   const rows: Record<string, string | number>[] = [];
   const bench = async (b: BenchBackend) => {
@@ -93,23 +87,22 @@ async function main(): Promise<void> {
       }
       const [train, model, quiet] = [median(r.train), median(r.model), median(r.quiet)];
       const t = torch[kind];
-      const peer = t.noisy.length ? median(t.noisy) : NaN;
+      const peerRate = t.noisy.length ? median(t.noisy) : NaN;
       rows.push({
         backend: b.label,
         task: `${kind} (L ${t.s.L}, M ${t.s.M}, C ${t.s.C})`,
         "training step (q/s)": Math.round(train),
         "model step (q/s)": Math.round(model),
         "noise overhead": `${((quiet / model - 1) * 100).toFixed(1)}%`,
-        "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
-        "pytorch noise overhead": t.quiet.length ? `${((median(t.quiet) / peer - 1) * 100).toFixed(1)}%` : "",
-        "PyTorch / model step": Number.isNaN(peer) ? "" : (peer / model).toFixed(2),
+        "pytorch (q/s)": Number.isNaN(peerRate) ? "" : Math.round(peerRate),
+        "pytorch noise overhead": t.quiet.length ? `${((median(t.quiet) / peerRate - 1) * 100).toFixed(1)}%` : "",
+        "PyTorch / model step": Number.isNaN(peerRate) ? "" : (peerRate / model).toFixed(2),
       });
     }
   };
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
-  if (!Object.values(torch).some((t) => t.noisy.length)) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
   void tf;
 }
 

@@ -10,10 +10,9 @@
  * (over 2 s a step here) and a software WebGPU adapter (slower still) are
  * benched only when BENCH_BACKENDS names them.
  */
-import { spawnSync } from "child_process";
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { benchBackends, use, withAndWithoutNoise } from "./backends";
+import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { curriculumBatch, NramModel, nramTransforms } from "../src/families/nram";
 import { withTransforms } from "../src/noise/optimizer";
 import { tableText } from "../src/report/table";
@@ -39,15 +38,8 @@ async function benchStep(steps: number, noise: boolean, warmup = 3): Promise<num
   return steps / secs;
 }
 
-function benchTorch(steps: number, reps: number): number[] {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_nram.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, ...[SIZES.memory, SIZES.registers, SIZES.timesteps, SIZES.hidden, SIZES.batch, steps, reps].map(String)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim()) as number[];
-  }
-  return [];
+function benchTorch(peer: Peer | null, steps: number, reps: number): number[] {
+  return peer ? runPeer<number[]>(peer, "torch_nram.py", [SIZES.memory, SIZES.registers, SIZES.timesteps, SIZES.hidden, SIZES.batch, steps, reps]) : [];
 }
 
 async function main(): Promise<void> {
@@ -56,7 +48,9 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_BACKENDS) process.env.BENCH_BACKENDS = "tensorflow,wasm";
   const { backends, skipped } = await benchBackends([]);
   console.log(`\nbench: NRAM training step on ListK, M ${SIZES.memory}, R ${SIZES.registers}, T ${SIZES.timesteps}, LSTM ${SIZES.hidden}, batch ${SIZES.batch}; median of ${reps} x ${steps} steps; backends:`);
-  const torch = benchTorch(steps, reps);
+  const torchPeer = fairPeer();
+  console.log(`  ${peerLine(torchPeer)}`);
+  const torch = benchTorch(torchPeer, steps, reps);
   const peer = torch.length ? median(torch) : NaN;
   const rows: Record<string, string | number>[] = [];
   for (const b of backends) {
@@ -74,7 +68,6 @@ async function main(): Promise<void> {
   }
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
-  if (!torch.length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }
 
 main().catch((e) => {

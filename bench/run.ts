@@ -15,8 +15,6 @@
  * the table shows the median and the min-max range.
  */
 import * as tf from "@tensorflow/tfjs";
-import { spawnSync } from "child_process";
-import * as path from "path";
 import { MLP } from "../src/models/mlp";
 import { addGradientNoise, clipByGlobalNorm, skipNonFinite } from "../src/noise";
 import { FiniteRead } from "../src/noise/finite";
@@ -26,6 +24,7 @@ import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 import { BenchBackend, benchBackends, use } from "./backends";
+import { fairPeer, Peer, peerLine, runPeerLines } from "./peer";
 
 /** Loss read every this many steps (trainClassifier's default logEvery). */
 const READ_EVERY = 10;
@@ -95,15 +94,8 @@ async function benchPopulation(runs: number, batch: number, steps: number, warmu
   return (runs * batch * steps) / secs;
 }
 
-function benchTorch(steps: number, reps: number): Row[] {
-  const script = path.join(__dirname, "..", "..", "bench", "torch_mlp.py");
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) continue;
-    const r = spawnSync(py, [script, String(steps), String(reps)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PyTorch bench failed: ${r.stderr}`);
-    return r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row);
-  }
-  return [];
+function benchTorch(peer: Peer | null, steps: number, reps: number): Row[] {
+  return peer ? runPeerLines<Row>(peer, "torch_mlp.py", [steps, reps]) : [];
 }
 
 async function benchBackend(b: BenchBackend, steps: number, reps: number, popRuns: number, popSteps: number): Promise<Row[]> {
@@ -155,7 +147,9 @@ async function main(): Promise<void> {
     rows.push(...mine);
   }
   for (const s of skipped) console.log(`  not benched: ${s}`);
-  const torch = benchTorch(steps, reps).map((r) => ({ ...r, backend: "pytorch cpu (1 thread)" }));
+  const peer = fairPeer();
+  console.log(`  ${peerLine(peer)}`);
+  const torch = benchTorch(peer, steps, reps).map((r) => ({ ...r, backend: "pytorch cpu (1 thread)" }));
   rows.push(...torch);
   const peerOf = (batch: number, noise: boolean) => torch.find((r) => r.batch === batch && r.noise === noise);
   const base = (r: Row) => r.impl.replace(" (noise prefetched)", "");
@@ -180,7 +174,6 @@ async function main(): Promise<void> {
     };
   });
   console.log(tableText(out));
-  if (!torch.length) console.log("(PyTorch not found: apt-get install python3-torch to compare)");
 }
 
 main().catch((e) => {
