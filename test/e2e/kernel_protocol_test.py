@@ -16,7 +16,7 @@ class TslabKernelTests(jkt.KernelTests):
     code_execute_result = [{"code": "6 * 7", "result": "42"}]
     code_display_data = [{"code": 'require("tslab").display.html("<b>hi</b>")', "mime": "text/html"}]
     code_history_pattern = "6 *"
-    supported_history_operations = ("tail", "search")
+    supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "Math.abs"
 
 if __name__ == "__main__":
