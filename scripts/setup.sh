@@ -112,11 +112,18 @@ PY
 # Any checkout's tslab runs our notebooks (they import ../dist relative to themselves), so a
 # registered kernel whose binary still exists is kept; else it is registered for this checkout.
 kernel_ok() { local kb; kb="$(kernel_binary)"; [[ -n "$kb" && -x "$kb" ]]; }
-# patches/*.patch are applied when node_modules holds the stamp of exactly these patches
-# (npm ci empties node_modules, stamp included, so a reinstall applies them again).
-PATCH_STAMP=node_modules/.gradnoise-patches.sha256
-patches_stamp() { cat patches/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1; }
-patches_ok() { [[ -f $PATCH_STAMP && "$(cat "$PATCH_STAMP")" == "$(patches_stamp)" ]]; }
+# patches/*.patch are applied when node_modules holds a copy of exactly these patches, the
+# ones last applied (npm ci empties node_modules, copy included, so a reinstall applies them
+# again). When patches/ changed, the copy is reversed first, so the new ones apply to the
+# packages as installed.
+APPLIED_PATCHES=node_modules/.gradnoise-patches
+patches_ok() { [[ -d $APPLIED_PATCHES ]] && diff -rq patches "$APPLIED_PATCHES" >/dev/null 2>&1; }
+apply_patches() {
+  local pp=node_modules/patch-package/index.js
+  if [[ -d $APPLIED_PATCHES ]]; then node "$pp" --reverse --patch-dir "$APPLIED_PATCHES" || return 1; fi
+  node "$pp" --error-on-fail || return 1
+  rm -rf "$APPLIED_PATCHES" && cp -r patches "$APPLIED_PATCHES"
+}
 has_babi() { compgen -G "$1/qa1_*_train.txt" >/dev/null || compgen -G "$1/en/qa1_*_train.txt" >/dev/null; }
 babi_ok() {
   if [[ -n "${GRADNOISE_BABI_DIR:-}" ]]; then has_babi "$GRADNOISE_BABI_DIR"; else has_babi data/babi; fi
@@ -245,9 +252,8 @@ fi
 if ! patches_ok; then
   [[ $mode == ensure ]] || say "applying patches/ to node_modules (patch-package)"
   log="$(mktemp)"
-  node node_modules/patch-package/index.js --error-on-fail >"$log" 2>&1 || { cat "$log" >&2; die "patch-package failed (patches/ no longer apply to node_modules)"; }
+  apply_patches >"$log" 2>&1 || { cat "$log" >&2; die "patch-package failed: patches/ do not apply to node_modules (a fresh npm ci, then this again, starts from the packages as published)"; }
   rm -f "$log"
-  patches_stamp >"$PATCH_STAMP"
 fi
 [[ -f dist/cli/kernel.js && -f dist/cli/data.js ]] || { say "npm run build"; npm run build --silent; }
 
