@@ -49,7 +49,7 @@ const only = (run: CellRun, type: string) => run.messages.filter((m) => m.msg_ty
 const label = (run: CellRun) => `Cell In[${run.reply.execution_count}]`;
 
 describe("errors and results in a Jupyter client", { skip: tools.skip }, () => {
-  test("tracebacks name the user's cell and line, type errors their position; results, interrupts", () => {
+  test("tracebacks name the user's cell and line, type errors their position; results, interrupts", (t) => {
     tools.assertPresent();
     const cells = [
       'const backend = "cpu";\nfunction f(n: number): number {\n  if (n > 1) throw new Error("too big: " + n);\n  return n;\n}',
@@ -57,10 +57,10 @@ describe("errors and results in a Jupyter client", { skip: tools.skip }, () => {
       "const k = 1;\nconst s: string = k;",
       "({ backend })",
       'import * as tf from "@tensorflow/tfjs";\nconst x = tf.ones([2, 3]);\nx.reshape([4]);',
-      "await new Promise((r) => setTimeout(r, 60000));",
+      'console.log("waiting");\nawait new Promise((r) => setTimeout(r, 60000));',
       "6 * 7",
     ];
-    const runs = client<CellRun[]>({ mode: "cells", cells, interrupt_after: { 5: 1 } });
+    const runs = client<CellRun[]>({ mode: "cells", cells, interrupt_after: { 5: 0.5 } });
     assert.equal(runs.length, cells.length);
     runs.forEach((run, i) => {
       const input = only(run, "execute_input");
@@ -116,9 +116,10 @@ describe("errors and results in a Jupyter client", { skip: tools.skip }, () => {
     assert.ok(tfe.traceback!.some((l) => /frames cut \(.*@tensorflow\/tfjs-core/.test(l)), tfe.traceback!.join("\n"));
     assert.ok(tfe.traceback!.length <= 8, `a long traceback:\n${tfe.traceback!.join("\n")}`);
 
-    // Kernel > Interrupt: the cell stops within a second or two, one line, and the kernel goes on.
+    // Kernel > Interrupt: the cell stops at once (3 s allows for a loaded machine), one line, and the kernel goes on.
     assert.equal(interrupted.reply.status, "error");
-    assert.ok(interrupted.seconds < 4, `the interrupted cell took ${interrupted.seconds} s`);
+    assert.ok(interrupted.seconds < 3, `the interrupted cell replied ${interrupted.seconds} s after the interrupt`);
+    t.diagnostic(`reply ${(interrupted.seconds * 1000).toFixed(0)} ms after Kernel > Interrupt`);
     assert.deepEqual(only(interrupted, "error")[0].content.traceback, ["Interrupted: Kernel > Interrupt stopped the cell"]);
     assert.equal(only(after, "execute_result")[0].content.data!["text/plain"], "42");
   });

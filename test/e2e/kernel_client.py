@@ -3,8 +3,9 @@
 Reads JSON from stdin and writes JSON to stdout:
   {"mode": "cells", "cells": [code, ...], "interrupt_after": {"<index>": seconds}}
       one kernel (jupyter_client), each cell executed in turn; for each: the execute_reply's
-      content and the IOPub messages it caused ({"msg_type", "content"}); a cell listed in
-      interrupt_after gets Kernel > Interrupt that many seconds after it starts.
+      content, the IOPub messages it caused ({"msg_type", "content"}) and the seconds to the
+      reply; a cell listed in interrupt_after gets Kernel > Interrupt that many seconds after
+      its first stream output (seconds then counts from the interrupt).
   {"mode": "notebook", "cells": [code, ...]}
       nbclient runs a notebook of these cells (Run All): whether it raised CellExecutionError,
       its message, and each cell's execution_count and outputs.
@@ -27,18 +28,25 @@ def run_cells(cells, interrupt_after):
     try:
         for i, code in enumerate(cells):
             msg_id = kc.execute(code)
-            timer = None
-            if str(i) in interrupt_after:
-                timer = threading.Timer(interrupt_after[str(i)], km.interrupt_kernel)
-                timer.start()
+            messages = []
             t0 = time.time()
+            if str(i) in interrupt_after:
+                # Interrupt once the cell runs (it writes to stdout first): a SIGINT that reaches
+                # tslab before the cell starts is lost, as it always was.
+                while True:
+                    msg = kc.get_iopub_msg(timeout=TIMEOUT)
+                    if msg["parent_header"].get("msg_id") != msg_id or msg["msg_type"] == "status":
+                        continue
+                    messages.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+                    if msg["msg_type"] == "stream":
+                        break
+                time.sleep(interrupt_after[str(i)])
+                km.interrupt_kernel()
+                t0 = time.time()
             reply = kc.get_shell_msg(timeout=TIMEOUT)
             while reply["parent_header"].get("msg_id") != msg_id:
                 reply = kc.get_shell_msg(timeout=TIMEOUT)
             seconds = time.time() - t0
-            if timer:
-                timer.cancel()
-            messages = []
             while True:
                 msg = kc.get_iopub_msg(timeout=TIMEOUT)
                 if msg["parent_header"].get("msg_id") != msg_id:
