@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what `npm run notebooks` and `npm test` need, and only what is missing:
-#   Debian packages   Jupyter's command-line tools and Chromium (DEB_PACKAGES, the one list)
+#   Debian packages   Jupyter's command-line tools, Jupyter's kernel protocol suite and Chromium
+#                     (DEB_PACKAGES, the one list)
 #   node_modules      `npm ci` when missing or older than package-lock.json
+#   patches           patches/*.patch applied to node_modules with patch-package (tslab's
+#                     Jupyter protocol fixes, docs/tslab-patches.md); here, not in an npm
+#                     lifecycle script, so projects that install the packed library never run them
 #   tfjs-node-gpu     `npm install --no-save` only on a CUDA 11 GPU machine (else nothing)
 #   lavapipe          Mesa >= 25's software Vulkan driver from bookworm-backports (Debian 12 only;
 #                     Debian's Mesa 22 is rejected by Dawn): the webgpu backend without a GPU, for
@@ -24,14 +28,14 @@
 # it installs only the Debian packages and leaves node_modules to the invoking user.
 set -euo pipefail
 
-DEB_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client chromium fonts-liberation)
+DEB_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-jupyter-kernel-test chromium fonts-liberation)
 
 mode=install
 case "${1:-}" in
   "") ;;
   --ensure) mode=ensure ;;
   --check) mode=check ;;
-  -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "setup: unknown option '$1' (use --check, --ensure or nothing)" >&2; exit 2 ;;
 esac
 
@@ -60,8 +64,11 @@ for c in ${CHROMIUM_PATH:-} /usr/bin/chromium /usr/bin/chromium-browser; do
   if [[ -x "$c" ]]; then chromium="$c"; break; fi
 done
 
+# The kernel protocol suite npm test runs against the kernel (test/e2e/kernel-protocol.test.ts).
+kernel_test_ok() { [[ -n "$jupyter_python" ]] && "$jupyter_python" -c 'import jupyter_kernel_test' 2>/dev/null; }
+
 missing_debs=()
-if [[ -z "$jupyter_python" || -z "$chromium" ]]; then
+if [[ -z "$jupyter_python" || -z "$chromium" ]] || ! kernel_test_ok; then
   if command -v dpkg-query >/dev/null; then
     for p in "${DEB_PACKAGES[@]}"; do
       [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing_debs+=("$p")
@@ -105,6 +112,18 @@ PY
 # Any checkout's tslab runs our notebooks (they import ../dist relative to themselves), so a
 # registered kernel whose binary still exists is kept; else it is registered for this checkout.
 kernel_ok() { local kb; kb="$(kernel_binary)"; [[ -n "$kb" && -x "$kb" ]]; }
+# patches/*.patch are applied when node_modules holds a copy of exactly these patches, the
+# ones last applied (npm ci empties node_modules, copy included, so a reinstall applies them
+# again). When patches/ changed, the copy is reversed first, so the new ones apply to the
+# packages as installed.
+APPLIED_PATCHES=node_modules/.gradnoise-patches
+patches_ok() { [[ -d $APPLIED_PATCHES ]] && diff -rq patches "$APPLIED_PATCHES" >/dev/null 2>&1; }
+apply_patches() {
+  local pp=node_modules/patch-package/index.js
+  if [[ -d $APPLIED_PATCHES ]]; then node "$pp" --reverse --patch-dir "$APPLIED_PATCHES" || return 1; fi
+  node "$pp" --error-on-fail || return 1
+  rm -rf "$APPLIED_PATCHES" && cp -r patches "$APPLIED_PATCHES"
+}
 has_babi() { compgen -G "$1/qa1_*_train.txt" >/dev/null || compgen -G "$1/en/qa1_*_train.txt" >/dev/null; }
 babi_ok() {
   if [[ -n "${GRADNOISE_BABI_DIR:-}" ]]; then has_babi "$GRADNOISE_BABI_DIR"; else has_babi data/babi; fi
@@ -134,6 +153,8 @@ if [[ $mode == check ]]; then
   [[ -n "$chromium" ]] && report ok "Chromium: $chromium" || report no "Chromium"
   ((${#missing_debs[@]} == 0)) || echo "           Debian packages to install: ${missing_debs[*]}"
   lock_stale && report no "node_modules (npm ci)" || report ok "node_modules"
+  patches_ok && report ok "patches/ applied to node_modules (patch-package)" || report no "patches/ applied to node_modules (bash scripts/setup.sh applies them)"
+  kernel_test_ok && report ok "Jupyter's kernel protocol suite (python3-jupyter-kernel-test)" || report no "Jupyter's kernel protocol suite (python3-jupyter-kernel-test)"
   if cuda11_gpu; then
     gpu_package_missing && report no "@tensorflow/tfjs-node-gpu (CUDA 11 GPU found)" || report ok "@tensorflow/tfjs-node-gpu (CUDA 11 GPU)"
   else
@@ -227,6 +248,12 @@ if gpu_package_missing; then
   say "npm install --no-save @tensorflow/tfjs-node-gpu@$(tfjs_version) (CUDA 11 GPU found; downloads libtensorflow)"
   npm install --no-save --no-audit --no-fund --loglevel=error "@tensorflow/tfjs-node-gpu@$(tfjs_version)" ||
     say "tfjs-node-gpu did not install; the engine falls back to WASM/cpu"
+fi
+if ! patches_ok; then
+  [[ $mode == ensure ]] || say "applying patches/ to node_modules (patch-package)"
+  log="$(mktemp)"
+  apply_patches >"$log" 2>&1 || { cat "$log" >&2; die "patch-package failed: patches/ do not apply to node_modules (a fresh npm ci, then this again, starts from the packages as published)"; }
+  rm -f "$log"
 fi
 [[ -f dist/cli/kernel.js && -f dist/cli/data.js ]] || { say "npm run build"; npm run build --silent; }
 

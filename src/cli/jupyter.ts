@@ -175,8 +175,8 @@ export interface ExecuteOptions {
 }
 
 // Runs in Jupyter's python: executes the notebook with nbclient in the notebook's own folder (its
-// imports are relative), numbers the executed code cells (tslab sends no execute_input, so nbclient
-// records no execution counts and prompts read "In [ ]:"), and exports HTML with nbconvert.
+// imports are relative), numbers the executed code cells when the kernel sent no execution counts
+// (a tslab without patches/: prompts would read "In [ ]:"), and exports HTML with nbconvert.
 const EXECUTE_PY = `
 import json, sys, nbformat
 from nbclient import NotebookClient
@@ -193,8 +193,8 @@ if a["execute"]:
         client.execute()
     except CellExecutionError as e:
         failed = str(e)
-        # tslab reports errors on stderr with no ename/evalue, so nbclient's message ends in an empty
-        # "<Error>:"; the cell's own outputs hold the error text: report those.
+        # The failing cell's error output (or, from a tslab without patches/, its stderr: no
+        # ename/evalue, so nbclient's message ends in an empty "<Error>:"), with the cell's source.
         if bad:
             c = nb.cells[bad[-1]]
             said = "".join(o.get("text", "") if o.get("output_type") == "stream" else "\\n".join(o.get("traceback", [])) + o.get("evalue", "")
@@ -202,8 +202,10 @@ if a["execute"]:
             failed = "code cell %d of the notebook failed:\\n%s\\n------------------\\n%s" % (
                 sum(1 for x in nb.cells[:bad[-1] + 1] if x.cell_type == "code"), c.source, said.strip() or failed)
 n = 0
+# An export (not executed) is numbered in order whatever the client's counts.
+counted = a["execute"] and any(c.get("execution_count") for c in nb.cells if c.cell_type == "code")
 for c in nb.cells:
-    if c.cell_type == "code" and c.source.strip() and (c.outputs or c.get("execution_count") is not None or (failed is None and a["execute"])):
+    if not counted and c.cell_type == "code" and c.source.strip() and (c.outputs or c.get("execution_count") is not None or (failed is None and a["execute"])):
         n += 1
         c.execution_count = n
         for o in c.outputs:

@@ -55,11 +55,14 @@ export function throwIfInterrupted(signal: AbortSignal | undefined): void {
 }
 
 /**
- * In a tslab kernel: on SIGINT abort the running cell's work, and replace
- * tslab's "Error: Interrupted asynchronously" + stack (or V8's "Script
- * execution interrupted") with INTERRUPTED_LINE. tslab reinstalls
- * process.stderr.write for every execution, so the filter lasts until the
- * next cell runs. Installed only inside a kernel: a CLI keeps Ctrl-C's default.
+ * In a tslab kernel: on SIGINT abort the running cell's work. A stock tslab
+ * 1.0.22 then prints "Error: Interrupted asynchronously" + stack (or V8's
+ * "Script execution interrupted") on stderr: that is replaced with
+ * INTERRUPTED_LINE. (tslab reinstalls process.stderr.write for every
+ * execution, so the filter lasts until the next cell runs.) The tslab this
+ * checkout patches (patches/, docs/tslab-patches.md) reports the interrupt
+ * as one Jupyter error line instead, and the filter never fires. Installed
+ * only inside a kernel: a CLI keeps Ctrl-C's default.
  */
 export function installKernelInterrupt(): void {
   if (sigintInstalled) return;

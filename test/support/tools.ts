@@ -39,6 +39,12 @@ export function notebookServerTool(python: string | null | undefined): Missing |
   return { tool: "the Jupyter Notebook server (python3 -m notebook)", install: `${SETUP} (Debian: apt-get install jupyter-notebook)` };
 }
 
+/** Jupyter's kernel protocol suite (Debian's python3-jupyter-kernel-test), in the Python that has Jupyter. */
+export function kernelTestTool(python: string | null | undefined): Missing | undefined {
+  if (python && spawnSync(python, ["-c", "import jupyter_kernel_test"], { stdio: "ignore" }).status === 0) return undefined;
+  return { tool: "Jupyter's kernel protocol suite (jupyter_kernel_test)", install: `${SETUP} (Debian: apt-get install python3-jupyter-kernel-test)` };
+}
+
 /** Chromium (src/cli/browser.ts findChromium; CHROMIUM_PATH to point elsewhere). */
 export function chromiumTool(found: string | null | undefined): Missing | undefined {
   if (found) return undefined;
