@@ -6,8 +6,10 @@
  * scripts are dropped (nothing in our reports uses require.js or jQuery; the
  * plotly loader hides `define` anyway) and the equations are typeset to SVG
  * now (tex-svg.ts): a few KB per equation instead of MathJax's 2.3 MB
- * runtime, and they show without JavaScript.
+ * runtime, and they show without JavaScript. JupyterLab's widget CSS that an
+ * export never uses is dropped (css-trim.ts).
  */
+import { trimUnusedCss } from "./css-trim";
 import { decodeEntities } from "./escape";
 import { mapText } from "./html-scan";
 import { TexInput, texToSvg } from "./tex-svg";
@@ -60,7 +62,7 @@ export function externalReferences(html: string): string[] {
  */
 export function selfContainedHtml(html: string): string {
   const out = typesetTex(
-    html
+    trimUnusedCss(html)
       // MathJax 2: the loader and nbconvert's configuration block.
       .replace(/<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/, "")
       .replace(/<script[^>]*\bsrc\s*=\s*["'][^"']*MathJax\.js[^"']*["'][^>]*>\s*<\/script>/gi, "")
