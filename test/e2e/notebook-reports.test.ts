@@ -104,6 +104,7 @@ test("npm run notebooks -- --help prints the options; --export writes a self-con
     assert.match(bad.stderr, /missing\.ipynb: not an \.ipynb file that exists/);
   } finally {
     rmSync(out, { force: true });
+    rmSync(variantFile(out, "none"), { force: true });
   }
 });
 
