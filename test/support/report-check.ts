@@ -4,12 +4,13 @@
  * the notebook's title, a contents list whose links land on headings, code
  * folded with a working show/hide-all toggle and per-cell folds (those work
  * with JavaScript off too), no output in a scroll box, every figure drawn,
- * under the size budget, zero external requests. Shared by
+ * plotly's cartesian bundle inlined once, under the size budget, zero
+ * external requests. Shared by
  * e2e/notebook-reports (an exported notebook) and e2e/notebooks (every
  * notebook executed at smoke scale).
  */
 import assert from "node:assert/strict";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { inspectFigures } from "../../src/cli/browser";
 import { variantFile } from "../../src/report/reader";
@@ -56,6 +57,11 @@ export async function checkReport(browser: Browser, file: string, name: string, 
   assert.ok(bytes < REPORT_BUDGET_BYTES, `${name}: the report is ${bytes} bytes, over ${REPORT_BUDGET_BYTES}`);
   assert.ok(nocodeBytes < REPORT_BUDGET_BYTES, `${name}: the code-free report is ${nocodeBytes} bytes, over ${REPORT_BUDGET_BYTES}`);
 
+  if (opts.figures !== false) {
+    // plotly.js's licence header opens each copy of the bundle: one per report, the cartesian build.
+    const copies = readFileSync(file, "utf8").match(/\* plotly\.js (\([a-z -]+\) )?v\d/g) ?? [];
+    assert.deepEqual(copies.map((c) => c.includes("cartesian")), [true], `${name}: plotly.js inlined ${copies.length} times (${copies.join("; ")}), not the cartesian build once`);
+  }
   const { page, blocked, errors } = await openOffline(browser, file);
   const figs = await inspectFigures(page, `file://${file}`);
   const firstHeading = (await page.locator(".jp-MarkdownOutput :is(h1, h2, h3, h4, h5, h6)").first().textContent())?.replace(/¶$/, "").trim() ?? "";
