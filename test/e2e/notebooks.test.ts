@@ -43,14 +43,7 @@ describe("reports", { skip }, () => {
       mkdirSync(shots, { recursive: true });
       // The reader's check (support/report-check.ts): title, contents, folded code and its toggle, the
       // code-free variant, outputs whole, every figure drawn, under 2.5 MB, with every request but the file blocked.
-      const summary = await withChromium(async (b) => {
-        const s = await checkReport(b, html, name);
-        const page = await b.newPage({ viewport: { width: 1200, height: 900 } });
-        await page.route("**/*", (route) => (route.request().url() === `file://${html}` ? route.continue() : route.abort()));
-        await inspectFigures(page, `file://${html}`);
-        await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-        return s;
-      });
+      const summary = await withChromium((b) => checkReport(b, html, name, { screenshot: path.join(shots, `${name}.png`) }));
       console.log(`# ${name} at smoke: ${summary.bytes} bytes (${summary.nocodeBytes} without code), ${summary.figures} figures, ${summary.folds} folded cells, ${summary.contents} contents entries`);
       assert.doesNotMatch(readFileSync(html, "utf8"), /In&nbsp;\[&nbsp;\]/, `${name}: unnumbered prompts in the report`);
     });

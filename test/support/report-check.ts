@@ -48,8 +48,8 @@ export interface ReportSummary {
   nocodeBytes: number;
 }
 
-/** Runs the whole check on `file` (an absolute path); `name` labels the failures. */
-export async function checkReport(browser: Browser, file: string, name: string, opts: { figures?: boolean } = {}): Promise<ReportSummary> {
+/** Runs the whole check on `file` (an absolute path); `name` labels the failures; `screenshot` saves the page as first shown. */
+export async function checkReport(browser: Browser, file: string, name: string, opts: { figures?: boolean; screenshot?: string } = {}): Promise<ReportSummary> {
   const nocode = variantFile(file, "none");
   assert.ok(existsSync(nocode), `${name}: no code-free variant ${nocode}`);
   const bytes = statSync(file).size;
@@ -64,6 +64,7 @@ export async function checkReport(browser: Browser, file: string, name: string, 
   }
   const { page, blocked, errors } = await openOffline(browser, file);
   const figs = await inspectFigures(page, `file://${file}`);
+  if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true }); // as a reader first sees it: code folded
   const firstHeading = (await page.locator(".jp-MarkdownOutput :is(h1, h2, h3, h4, h5, h6)").first().textContent())?.replace(/¶$/, "").trim() ?? "";
   const title = await page.title();
   assert.ok(firstHeading, `${name}: no heading in the report`);
