@@ -115,7 +115,9 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   // cell (it is renewed only after an abort), so a finished bar stops listening: interrupting a
   // later cell must not turn its 100% into "(interrupted)".
   const signal = k ? interruptSignal() : undefined;
-  const onAbort = () => d?.text(`${render(lastFraction, "")} (interrupted)`);
+  const onAbort = () => {
+    if (lastFraction < 1) d?.text(`${render(lastFraction, "")} (interrupted)`);
+  };
   signal?.addEventListener("abort", onAbort, { once: true });
   let credited = 0;
   const render = (fraction: number, detail: string) => {

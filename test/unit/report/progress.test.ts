@@ -79,14 +79,17 @@ test("in a notebook a bar that finished stays finished when a later cell is inte
     const finished = progress("Table 2 sweep", 0);
     finished.update(0.5);
     finished.done();
+    const full = progress("full", 0);
+    full.update(1); // reached the end without done()
     const stopped = progress("next sweep", 0);
     stopped.update(0.25);
     channel.lastWriteDisplayData = cellRun(); // the next cell runs, and is interrupted
     const later = progress("later", 0);
     later.update(0.4);
     interrupt("Kernel > Interrupt");
-    const [a, b, c] = [...shown.values()];
+    const [a, f, b, c] = [...shown.values()];
     assert.match(a, /^Table 2 sweep \[#{30}\] 100% \d+s$/, "the finished bar keeps its 100%");
+    assert.match(f, /^full \[#{30}\] 100% \d+s$/, "so does one that reached 100% without done()");
     assert.match(b, /^next sweep \[#{8}\.{22}\]\s+25% \d+s.* \(interrupted\)$/, "a bar left unfinished says it was interrupted");
     assert.match(c, /^later \[#{12}\.{18}\]\s+40% \d+s.* \(interrupted\)$/);
   } finally {
