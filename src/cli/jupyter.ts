@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { readerHtml, variantFile } from "../report/reader";
 import { selfContainedHtml } from "../report/standalone";
 
 /** The checkout's root: the nearest folder above this file with gradnoise's package.json (dist/ and build/ differ in depth). */
@@ -222,11 +223,12 @@ if failed:
 
 /**
  * Executes a notebook headless with this checkout's kernel (parameters
- * injected), exports HTML, and makes the HTML self-contained (report/
- * standalone.ts). A TypeScript type error or an exception in any cell fails
+ * injected), exports HTML, makes the HTML self-contained (report/
+ * standalone.ts) and a report (report/reader.ts: title, contents, code
+ * folded, and the code-free <name>.nocode.html beside it). A TypeScript type error or an exception in any cell fails
  * the run (the report of the failed run is still written).
  */
-export function executeNotebook(notebook: string, opts: ExecuteOptions): { html: string; seconds: number; bytes: number } {
+export function executeNotebook(notebook: string, opts: ExecuteOptions): { html: string; nocode: string; seconds: number; bytes: number } {
   const python = opts.python ?? requireJupyterPython();
   const name = path.basename(notebook, ".ipynb");
   let nb = JSON.parse(readFileSync(notebook, "utf8")) as Nb;
@@ -252,19 +254,30 @@ export function executeNotebook(notebook: string, opts: ExecuteOptions): { html:
     env: { ...checkoutJupyterEnv(), ...opts.env, ...(opts.scale ? { GRADNOISE_SCALE: opts.scale } : {}) },
     maxBuffer: 64 * 2 ** 20,
   });
-  if (existsSync(html)) writeFileSync(html, selfContainedHtml(readFileSync(html, "utf8")));
+  if (existsSync(html)) writeReports(html);
   if (r.status !== 0) {
     const tail = `${r.stderr ?? ""}`.split("\n").filter((l) => !/frozen modules|PYDEVD|Debugging will proceed/.test(l)).slice(-40).join("\n");
     throw new Error(`executing ${notebook}${opts.scale ? ` at scale ${opts.scale}` : ""} failed (exit ${r.status}):\n${tail}`);
   }
-  return { html, seconds: (Date.now() - t0) / 1000, bytes: statSync(html).size };
+  return { html, nocode: variantFile(html, "none"), seconds: (Date.now() - t0) / 1000, bytes: statSync(html).size };
+}
+
+/**
+ * Turns nbconvert's export at `html` into the reader's report (code folded) in
+ * place, and writes its code-free variant beside it (reports/<name>.nocode.html).
+ */
+function writeReports(html: string): void {
+  const self = selfContainedHtml(readFileSync(html, "utf8"));
+  const nocode = variantFile(html, "none");
+  writeFileSync(nocode, readerHtml(self, { code: "none", file: nocode }));
+  writeFileSync(html, readerHtml(self, { code: "folded", file: html }));
 }
 
 /**
  * Exports a notebook as it is (outputs saved by a Jupyter client, nothing
  * executed) to a self-contained HTML file, prompts numbered in order.
  */
-export function exportNotebook(notebook: string, html: string, python = requireJupyterPython()): { html: string; bytes: number } {
+export function exportNotebook(notebook: string, html: string, python = requireJupyterPython()): { html: string; nocode: string; bytes: number } {
   const r = spawnSync(python, ["-c", EXECUTE_PY], {
     encoding: "utf8",
     input: JSON.stringify({ notebook: readFileSync(notebook, "utf8"), execute: false, timeout: 60, kernel: KERNEL_NAME, cwd: path.dirname(path.resolve(notebook)), html, ipynb: null }),
@@ -272,8 +285,8 @@ export function exportNotebook(notebook: string, html: string, python = requireJ
     maxBuffer: 64 * 2 ** 20,
   });
   if (r.status !== 0) throw new Error(`exporting ${notebook} failed (exit ${r.status}): ${`${r.stderr}`.slice(-2000)}`);
-  writeFileSync(html, selfContainedHtml(readFileSync(html, "utf8")));
-  return { html, bytes: statSync(html).size };
+  writeReports(html);
+  return { html, nocode: variantFile(html, "none"), bytes: statSync(html).size };
 }
 
 /** The notebooks of this repository, in section order. */

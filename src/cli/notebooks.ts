@@ -1,7 +1,8 @@
 /**
  * `npm run notebooks [-- options] [names...]`: executes every notebook (or
  * those whose file name starts with a given name) headless and writes
- * self-contained HTML reports to reports/. Each report is written as soon as
+ * self-contained HTML reports to reports/ (<name>.html, code folded, and
+ * <name>.nocode.html without code). Each report is written as soon as
  * its notebook finishes, so an interrupted run keeps the reports made. A run
  * of every notebook then writes reports/claims.html, the claims ledger at the
  * committed cpu results (a page rather than a notebook: it trains and draws
@@ -39,7 +40,8 @@ export interface NotebooksArgs {
 
 export const NOTEBOOKS_USAGE = `usage: npm run notebooks [-- options] [names...]
 Executes the notebooks (all, or those whose file name starts with a name) headless and
-writes self-contained HTML reports to reports/; a run of all of them also writes the claims
+writes self-contained HTML reports to reports/ (<name>.html with its code folded, and
+<name>.nocode.html without code); a run of all of them also writes the claims
 ledger page reports/claims.html (the name "claims" writes it alone).
 
   --scale S            the scale parameter: smoke | cpu | paper (default GRADNOISE_SCALE, else each notebook's own)
@@ -93,7 +95,7 @@ function main(): void {
     for (const file of args.exports) {
       if (!existsSync(file) || !file.endsWith(".ipynb")) throw new Error(`--export ${file}: not an .ipynb file that exists`);
       const r = exportNotebook(file, path.join(outDir, `${path.basename(file, ".ipynb")}.html`));
-      console.log(`${file} -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB, exported as saved; nothing executed)`);
+      console.log(`${file} -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB, exported as saved; nothing executed; without code: ${path.basename(r.nocode)})`);
     }
     return;
   }
@@ -111,7 +113,7 @@ function main(): void {
   chosen.forEach((nb, i) => {
     process.stdout.write(`[${i + 1}/${chosen.length}] ${path.basename(nb)} ... `);
     const r = executeNotebook(nb, { outDir, scale: args.scale, parameters: args.parameters, keepNotebook: args.keepNotebook });
-    console.log(`${r.seconds.toFixed(0)} s -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB)`);
+    console.log(`${r.seconds.toFixed(0)} s -> ${path.relative(process.cwd(), r.html)} (${(r.bytes / 2 ** 20).toFixed(1)} MB; without code: ${path.basename(r.nocode)})`);
   });
   if (claims) console.log(`claims ledger -> ${writeClaimsReport()}`);
 }

@@ -111,9 +111,14 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
   let lastLogged = -1;
   let lastFraction = 0;
   const tty = Boolean(process.stderr.isTTY);
-  // The bar says so when Kernel > Interrupt stops the work it tracks.
+  // The bar says so when Kernel > Interrupt stops the work it tracks. The signal outlives the
+  // cell (it is renewed only after an abort), so a finished bar stops listening: interrupting a
+  // later cell must not turn its 100% into "(interrupted)".
   const signal = k ? interruptSignal() : undefined;
-  signal?.addEventListener("abort", () => d?.text(`${render(lastFraction, "")} (interrupted)`), { once: true });
+  const onAbort = () => {
+    if (lastFraction < 1) d?.text(`${render(lastFraction, "")} (interrupted)`);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   let credited = 0;
   const render = (fraction: number, detail: string) => {
     const secs = (Date.now() - t0) / 1000;
@@ -147,6 +152,8 @@ export function progress(label: string, intervalMs = 250): { update(fraction: nu
     },
     done(detail = "") {
       if (signal?.aborted) return;
+      signal?.removeEventListener("abort", onAbort);
+      lastFraction = 1;
       const line = render(1, detail);
       if (d) d.text(line);
       else process.stderr.write(`${tty ? "\r" : ""}${line}\n`);

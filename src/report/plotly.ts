@@ -1,7 +1,7 @@
 /**
  * Plotly figures as self-contained HTML. Reports must render offline, so the
  * plotly.js bundle is inlined (never fetched from a CDN), and only once per
- * page or notebook session: a report carries the ~10 MB bundle once, not per figure.
+ * page or notebook session: a report carries the bundle once, not per figure.
  * Each figure's div also holds a static SVG image of it (static-svg/), shown
  * where scripts never run (untrusted JupyterLab outputs, nbviewer, viewers
  * without JavaScript) and removed when plotly draws.
@@ -13,33 +13,61 @@ import { FIGURE_MARGIN, staticImageHtml } from "./static-svg";
 
 export type { Figure } from "./figure";
 
-let bundle: string | undefined;
+/**
+ * The bundles we can inline, smallest first. The cartesian build (1.5 MB)
+ * holds every trace type we draw (scatter, bar, heatmap); the full builds
+ * (4.8 MB minified, 10 MB not) are what a library user may have instead.
+ */
+export const PLOTLY_BUNDLES = ["plotly.js-cartesian-dist-min", "plotly.js-dist-min", "plotly.js-dist"] as const;
 
-function resolveFirst(ids: string[]): string {
-  for (const id of ids) {
-    try {
-      return require.resolve(id);
-    } catch {
-      // try the next
-    }
-  }
-  throw new Error(`none of ${ids.join(", ")} is installed`);
-}
+let bundle: { name: string; source: string; traces: Set<string> } | undefined;
 
-/** The plotly.js bundle's source (plotly.js-dist-min, else plotly.js-dist). */
-export function plotlyBundle(): string {
+function loadBundle(): NonNullable<typeof bundle> {
   if (bundle === undefined) {
-    let file: string;
-    try {
-      // The minified build where installed (4.8 MB), else the same build unminified (10.1 MB).
-      file = resolveFirst(["plotly.js-dist-min", "plotly.js-dist"]);
-    } catch {
-      // An optional peer: library users who never draw a figure do not install it.
-      throw new Error('drawing figures needs plotly.js-dist, an optional peer dependency of gradnoise: npm install plotly.js-dist@^4.1.1');
+    for (const name of PLOTLY_BUNDLES) {
+      let file: string;
+      try {
+        file = require.resolve(name);
+      } catch {
+        continue;
+      }
+      const source = readFileSync(file, "utf8");
+      bundle = { name, source, traces: registeredTraceTypes(source) };
+      return bundle;
     }
-    bundle = readFileSync(file, "utf8");
+    // An optional peer: library users who never draw a figure do not install it.
+    throw new Error(`drawing figures needs plotly.js, an optional peer dependency of gradnoise: npm install plotly.js-cartesian-dist-min@^4.1.1 (or plotly.js-dist-min)`);
   }
   return bundle;
+}
+
+/** The trace types a plotly.js bundle registers (each trace module declares `moduleType:"trace",name:"..."`). */
+export function registeredTraceTypes(source: string): Set<string> {
+  return new Set([...source.matchAll(/moduleType\s*:\s*["']trace["']\s*,\s*name\s*:\s*["']([a-z0-9]+)["']/g)].map((m) => m[1]));
+}
+
+/** The plotly.js bundle's source: the first of PLOTLY_BUNDLES installed. */
+export function plotlyBundle(): string {
+  return loadBundle().source;
+}
+
+/** Which of PLOTLY_BUNDLES is inlined, and the trace types it can draw. */
+export function plotlyBundleInfo(): { name: string; traces: ReadonlySet<string> } {
+  const b = loadBundle();
+  return { name: b.name, traces: b.traces };
+}
+
+/**
+ * Refuses a figure the inlined bundle cannot draw: plotly.js would only warn
+ * in the browser console and leave the plot empty.
+ */
+export function assertDrawable(fig: Figure): void {
+  const { name, traces } = plotlyBundleInfo();
+  if (traces.size === 0) return; // a build whose registrations we cannot read: let plotly decide
+  const missing = [...new Set((fig.data ?? []).map((t) => String((t as { type?: unknown }).type ?? "scatter")))].filter((t) => !traces.has(t));
+  if (missing.length) {
+    throw new Error(`plotly trace type ${missing.map((t) => `"${t}"`).join(", ")} is not in ${name} (it has ${[...traces].join(", ")}); install plotly.js-dist-min and uninstall ${name}, or draw another type`);
+  }
 }
 
 /**
@@ -69,6 +97,7 @@ let figureCount = 0;
  * removes it first.
  */
 export function figureDiv(fig: Figure, opts: { id?: string; height?: number } = {}): string {
+  assertDrawable(fig);
   const id = opts.id ?? `gn-fig-${process.pid}-${++figureCount}`;
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   const json = (v: unknown) => JSON.stringify(v ?? {}).replace(/</g, "\\u003c");

@@ -4,40 +4,47 @@
  * and MathJax 2 from file:///usr/share/javascript (the CDN in upstream
  * builds): on another machine the equations show as raw TeX. Here those
  * scripts are dropped (nothing in our reports uses require.js or jQuery; the
- * plotly loader hides `define` anyway) and MathJax 3's single-file
- * tex-svg-full component (fonts included, every TeX extension, so nothing
- * is autoloaded) is inlined once: ~2.3 MB.
+ * plotly loader hides `define` anyway) and the equations are typeset to SVG
+ * now (tex-svg.ts): a few KB per equation instead of MathJax's 2.3 MB
+ * runtime, and they show without JavaScript. JupyterLab's widget CSS that an
+ * export never uses is dropped (css-trim.ts).
  */
-import { readFileSync } from "fs";
+import { trimUnusedCss } from "./css-trim";
+import { decodeEntities } from "./escape";
+import { mapText } from "./html-scan";
+import { TexInput, texToSvg } from "./tex-svg";
 
-let mathjax: string | undefined;
+// Where MathJax found TeX in our reports: everything but code, preformatted text and figures
+// (nbconvert's and MathJax's defaults, and plotly's labels are not TeX).
+const NOT_TEX = { tags: new Set(["pre", "code", "svg", "math", "kbd", "samp"]), classes: /\b(tex2jax_ignore|gn-figure|jp-InputArea-editor)\b/ };
 
-/** MathJax 3's es5/tex-svg-full.js (npm `mathjax@3`, a dev dependency). */
-export function mathjaxBundle(): string {
-  if (mathjax === undefined) {
-    let file: string;
-    try {
-      file = require.resolve("mathjax/es5/tex-svg-full.js");
-    } catch {
-      throw new Error("self-contained reports need MathJax 3: npm install mathjax@3");
-    }
-    mathjax = readFileSync(file, "utf8");
-  }
-  return mathjax;
+// nbconvert's delimiters: $$..$$, \[..\], \(..\), \begin{env}..\end{env}, $..$; \$ is a dollar sign.
+const TEX = /\\\$|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|(\\begin\{([a-zA-Z*]+)\}[\s\S]+?\\end\{\5\})|\$((?:\\.|[^$\\])+?)\$/g;
+
+/**
+ * The export with its TeX typeset as SVG: each equation an `<mjx-container>`,
+ * the glyphs they share in one hidden `<svg>` at the top of the body, and
+ * MathJax's CSS in the head. HTML without TeX is returned as it is.
+ */
+export function typesetTex(html: string): string {
+  const body = html.search(/<body\b/i);
+  if (body < 0) return html;
+  const items: TexInput[] = [];
+  const marked = mapText(html.slice(body), NOT_TEX, (text) =>
+    text.replace(TEX, (m, dd?: string, sq?: string, par?: string, env?: string, _name?: string, d?: string) => {
+      if (m === "\\$") return "$";
+      const display = dd !== undefined || sq !== undefined || env !== undefined;
+      items.push({ tex: decodeEntities(dd ?? sq ?? par ?? env ?? d ?? ""), display });
+      return `\u0000tex${items.length - 1}\u0000`;
+    }),
+  );
+  if (items.length === 0) return html;
+  const { svgs, glyphs, css } = texToSvg(items);
+  let out = html.slice(0, body) + marked.replace(/\u0000tex(\d+)\u0000/g, (_, i: string) => svgs[Number(i)]);
+  out = out.replace(/<body\b[^>]*>/i, (tag) => `${tag}\n${glyphs}`);
+  const head = Math.max(0, out.search(/<\/head>/i));
+  return out.slice(0, head) + `<style>${css}</style>\n` + out.slice(head);
 }
-
-// nbconvert's MathJax 2 settings, in MathJax 3 terms; menu off: it would load a11y code on demand.
-const MATHJAX_CONFIG = {
-  tex: {
-    inlineMath: [["$", "$"], ["\\(", "\\)"]],
-    displayMath: [["$$", "$$"], ["\\[", "\\]"]],
-    processEscapes: true,
-    processEnvironments: true,
-    tags: "ams",
-  },
-  svg: { fontCache: "global" },
-  options: { enableMenu: false, ignoreHtmlClass: "tex2jax_ignore|gn-figure" },
-};
 
 /** `<script src=...>` and `<link href=...>` that point outside the file (not data: URIs). */
 export function externalReferences(html: string): string[] {
@@ -49,23 +56,20 @@ export function externalReferences(html: string): string[] {
 }
 
 /**
- * The export with external scripts removed and MathJax 3 inlined before
- * </head>. Throws if anything external is left, so a template change that
- * adds one fails the run instead of shipping a report that needs a network.
+ * The export with external scripts removed and its equations typeset.
+ * Throws if anything external is left, so a template change that adds one
+ * fails the run instead of shipping a report that needs a network.
  */
 export function selfContainedHtml(html: string): string {
-  let out = html
-    // MathJax 2: the loader and nbconvert's configuration block.
-    .replace(/<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/, "")
-    .replace(/<script[^>]*\bsrc\s*=\s*["'][^"']*MathJax\.js[^"']*["'][^>]*>\s*<\/script>/gi, "")
-    .replace(/<script type="text\/x-mathjax-config">[\s\S]*?<\/script>/gi, "")
-    // require.js and jQuery, from a CDN or /usr/share/javascript.
-    .replace(/<script[^>]*\bsrc\s*=\s*["'][^"']*(require|jquery)[^"']*\.js["'][^>]*>\s*<\/script>/gi, "");
-  const inline =
-    `<script>window.MathJax = ${JSON.stringify(MATHJAX_CONFIG)};</script>\n` +
-    `<script>${mathjaxBundle().replace(/<\/script/gi, "<\\/script")}</script>\n`;
-  const head = out.search(/<\/head>/i);
-  out = head >= 0 ? out.slice(0, head) + inline + out.slice(head) : inline + out;
+  const out = typesetTex(
+    trimUnusedCss(html)
+      // MathJax 2: the loader and nbconvert's configuration block.
+      .replace(/<!-- Load mathjax -->[\s\S]*?<!-- End of mathjax configuration -->/, "")
+      .replace(/<script[^>]*\bsrc\s*=\s*["'][^"']*MathJax\.js[^"']*["'][^>]*>\s*<\/script>/gi, "")
+      .replace(/<script type="text\/x-mathjax-config">[\s\S]*?<\/script>/gi, "")
+      // require.js and jQuery, from a CDN or /usr/share/javascript.
+      .replace(/<script[^>]*\bsrc\s*=\s*["'][^"']*(require|jquery)[^"']*\.js["'][^>]*>\s*<\/script>/gi, ""),
+  );
   const left = externalReferences(out);
   if (left.length) throw new Error(`the report still loads ${left.join(", ")}: not self-contained`);
   return out;

@@ -1,7 +1,8 @@
 /**
  * Issue 11's pieces that need no browser: table alignment by column type,
  * the parameters-cell convention (injection and CLI flags), self-contained
- * HTML post-processing, and the project's own kernelspec.
+ * HTML post-processing, and the project's own kernelspec; and issue 28's
+ * reader's check (support/report-check.ts) of an exported report in Chromium.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,13 +12,18 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { checkoutJupyterPath, declaredParameters, executeNotebook, findJupyterPython, injectParameters, KERNEL_NAME, listNotebooks, registerKernel, REPO } from "../../src/cli/jupyter";
 import { parseNotebooksArgs } from "../../src/cli/notebooks";
-import { figureDiv } from "../../src/report/plotly";
+import { findChromium, withChromium } from "../../src/cli/browser";
+import { figureDiv, plotlyLoaderHtml } from "../../src/report/plotly";
+import { variantFile } from "../../src/report/reader";
 import { externalReferences, selfContainedHtml } from "../../src/report/standalone";
 import { columnAlignments, tableHtml } from "../../src/report/table";
-import { jupyterTool, needTools } from "../support/tools";
+import { scheduleFigure } from "../../src/sections/method";
+import { checkReport } from "../support/report-check";
+import { chromiumTool, jupyterTool, needTools } from "../support/tools";
 
 const python = findJupyterPython();
 const tools = needTools("the notebook CLI, kernel and export tests (e2e/notebook-reports)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(python)]);
+const chromium = needTools("the reader's check of an exported report (e2e/notebook-reports)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(python), chromiumTool(findChromium())]);
 
 test("tables align each column, header included, by the type of its cells", () => {
   const rows = [{ setting: "with noise", accuracy: 0.91, share: "12.5%", ci: "0.91 ± 0.02", note: "" }, { setting: "no noise", accuracy: 0.2, share: "3%", ci: "0.2 ± 0.1", note: "diverged" }];
@@ -98,20 +104,58 @@ test("npm run notebooks -- --help prints the options; --export writes a self-con
     assert.match(bad.stderr, /missing\.ipynb: not an \.ipynb file that exists/);
   } finally {
     rmSync(out, { force: true });
+    rmSync(variantFile(out, "none"), { force: true });
   }
 });
 
-test("an export is made self-contained: local/CDN scripts dropped, MathJax 3 inlined, anything else external refused", () => {
+test("an export is made self-contained: local/CDN scripts dropped, equations typeset to SVG (no MathJax runtime), anything else external refused", () => {
   const exported =
     '<html><head><script src="file:///usr/share/javascript/jquery/jquery.min.js"></script><script src="file:///usr/share/javascript/requirejs/require.min.js"></script>\n' +
     '<!-- Load mathjax -->\n<script src="file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"> </script>\n<script type="text/x-mathjax-config">init_mathjax();</script>\n<!-- End of mathjax configuration --></head><body><p>$x^2$</p></body></html>';
   assert.equal(externalReferences(exported).length, 3);
   const out = selfContainedHtml(exported);
   assert.deepEqual(externalReferences(out), []);
-  assert.doesNotMatch(out, /usr\/share\/javascript|x-mathjax-config/);
-  assert.match(out, /window\.MathJax = \{"tex"/);
-  assert.ok(out.length > 1e6, "MathJax's bundle is inlined");
+  assert.doesNotMatch(out, /usr\/share\/javascript|x-mathjax-config|<script/);
+  assert.match(out, /<p><mjx-container class="MathJax" jax="SVG"><svg /);
+  assert.ok(out.length < 20000, `a page with one equation weighs ${out.length} bytes: no MathJax runtime inlined`);
   assert.throws(() => selfContainedHtml('<html><head><link rel="stylesheet" href="https://cdn.example/x.css"></head></html>'), /not self-contained/);
+});
+
+test("a report a reader enjoys: npm run notebooks -- --export writes the report (title, contents, folded code with a working toggle, outputs whole, figures, offline, under 2.5 MB) and its code-free variant", { skip: chromium.skip }, async () => {
+  chromium.assertPresent();
+  const dir = mkdtempSync(path.join(tmpdir(), "gn-reader-"));
+  const name = `gn-reader-test-${process.pid}`;
+  const file = path.join(dir, `${name}.ipynb`);
+  const md = (source: string) => ({ cell_type: "markdown", id: `m${source.length}`, metadata: {}, source });
+  const cell = (source: string, outputs: unknown[], metadata: Record<string, unknown> = {}) => ({ cell_type: "code", id: `c${source.length}`, metadata, execution_count: null, source, outputs });
+  const long = Array.from({ length: 120 }, (_, i) => `row ${i}`).join("\n");
+  const book = {
+    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: KERNEL_NAME, display_name: "TypeScript (gradnoise)", language: "typescript" } },
+    cells: [
+      md("# Section 3 — The method\n\nAt step $t$ the variance is $$\\sigma_t^2 = \\frac{\\eta}{(1+t)^\\gamma}.$$"),
+      cell('let scale: "smoke" | "cpu" = "cpu";', [], { tags: ["parameters"] }),
+      cell("lab.report.initNotebook();", [{ output_type: "display_data", metadata: {}, data: { "text/html": plotlyLoaderHtml() } }]),
+      md("## Eq. 1: the schedule"),
+      cell("console.log(rows);", [{ output_type: "stream", name: "stdout", text: long }], { scrolled: true }),
+      md("## A figure"),
+      cell("lab.report.showFigure(fig);", [{ output_type: "display_data", metadata: {}, data: { "text/html": figureDiv(scheduleFigure([0.01, 1]), { id: "f1" }) } }]),
+    ],
+  };
+  writeFileSync(file, JSON.stringify(book));
+  const out = path.join(REPO, "reports", `${name}.html`);
+  try {
+    const r = spawnSync(process.execPath, [path.join(REPO, "dist", "cli", "notebooks.js"), "--export", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`without code: ${name}\\.nocode\\.html`));
+    const s = await withChromium((b) => checkReport(b, out, name));
+    assert.equal(s.title, "Section 3 — The method");
+    assert.equal(s.contents, 2);
+    assert.equal(s.folds, 4);
+    assert.equal(s.figures, 1);
+  } finally {
+    rmSync(out, { force: true });
+    rmSync(variantFile(out, "none"), { force: true });
+  }
 });
 
 test("a figure waits for plotly.js when its script runs first, and says how to get it", () => {

@@ -1,7 +1,8 @@
 /**
  * Every notebook executes headless at smoke scale (a type error or exception
- * in any cell fails), and its exported HTML report really draws its plots in
- * Chromium with every request but the report file blocked (self-contained). Needs Jupyter + Chromium: skipped without them, unless
+ * in any cell fails), and its exported HTML report passes a reader's check in
+ * Chromium with every request but the report file blocked (self-contained):
+ * title, contents, folded code, the code-free variant, every plot drawn, size. Needs Jupyter + Chromium: skipped without them, unless
  * GRADNOISE_REQUIRE_NOTEBOOKS=1 (set by .ci/run) turns the skip into a failure.
  */
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { findChromium, inspectFigures, withChromium } from "../../src/cli/browse
 import { executeNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { figureDiv, standalonePage } from "../../src/report/plotly";
 import { scheduleFigure } from "../../src/sections/method";
+import { checkReport } from "../support/report-check";
 import { chromiumTool, jupyterTool, needTools } from "../support/tools";
 
 const tools = needTools("the notebook reports (e2e/notebooks)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [jupyterTool(findJupyterPython()), chromiumTool(findChromium())]);
@@ -32,33 +34,18 @@ describe("reports", { skip }, () => {
 
   for (const nb of listNotebooks()) {
     const name = path.basename(nb, ".ipynb");
-    test(`${name} executes at smoke scale and its HTML report draws every plot in Chromium`, async () => {
+    test(`${name} executes at smoke scale and its HTML report passes a reader's check in Chromium`, async () => {
       preconditions();
       const outDir = mkdtempSync(path.join(tmpdir(), "gn-report-"));
       // A fresh results folder, so the sweep really trains instead of loading earlier results.
       const { html } = executeNotebook(nb, { outDir, scale: "smoke", cellTimeout: 600, env: { GRADNOISE_RESULTS_DIR: path.join(outDir, "results") } });
       const shots = path.join(REPO, "reports", "screenshots");
       mkdirSync(shots, { recursive: true });
-      // Self-contained: every request but the report file itself is blocked (and recorded).
-      const blocked: string[] = [];
-      const figs = await withChromium(async (b) => {
-        const page = await b.newPage({ viewport: { width: 1200, height: 900 } });
-        await page.route("**/*", (route) => {
-          if (route.request().url() === `file://${html}`) return route.continue();
-          blocked.push(route.request().url());
-          return route.abort();
-        });
-        const f = await inspectFigures(page, `file://${html}`);
-        await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-        return f;
-      });
-      assert.deepEqual(blocked, [], `${name}: the report requested other files`);
+      // The reader's check (support/report-check.ts): title, contents, folded code and its toggle, the
+      // code-free variant, outputs whole, every figure drawn, under 2.5 MB, with every request but the file blocked.
+      const summary = await withChromium((b) => checkReport(b, html, name, { screenshot: path.join(shots, `${name}.png`) }));
+      console.log(`# ${name} at smoke: ${summary.bytes} bytes (${summary.nocodeBytes} without code), ${summary.figures} figures, ${summary.folds} folded cells, ${summary.contents} contents entries`);
       assert.doesNotMatch(readFileSync(html, "utf8"), /In&nbsp;\[&nbsp;\]/, `${name}: unnumbered prompts in the report`);
-      assert.ok(figs.length >= 1, `${name}: no figure divs in the report`);
-      for (const f of figs) {
-        assert.ok(f.svgs >= 1, `${name}: figure ${f.id} has no plotly SVG`);
-        assert.ok(f.traces >= 1, `${name}: figure ${f.id} drew no traces`);
-      }
     });
   }
 

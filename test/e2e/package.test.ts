@@ -227,7 +227,7 @@ describe("the core entry point", () => {
     assert.ok(core.includes("dist/noise/optimizer.js"));
     const lab = loaded("./dist/lab.js");
     assert.ok(lab.some((f) => f.startsWith("dist/report/")) && lab.some((f) => f.startsWith("dist/experiments/")));
-    assert.ok(!lab.some((f) => /plotly\.js-dist|danfo/.test(f)), "loading gradnoise/lab must not read the plotly bundle or danfo");
+    assert.ok(!lab.some((f) => /plotly\.js-(cartesian-)?dist|danfo/.test(f)), "loading gradnoise/lab must not read the plotly bundle or danfo");
   });
 
   test("exports the public API by name and no internals; the reproduction's layers are gradnoise/lab's", () => {

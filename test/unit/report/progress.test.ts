@@ -1,10 +1,12 @@
 /**
  * The progress line (report/display.ts) outside a kernel: drawn at once in a
  * terminal (the first update can be an LM epoch away), redrawn in place and
- * throttled; in a log (no TTY) one line per tenth.
+ * throttled; in a log (no TTY) one line per tenth. In a (fake) kernel: what
+ * Kernel > Interrupt does to the bars on show.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { interrupt } from "../../../src/engine/interrupt";
 import { progress } from "../../../src/report/display";
 
 function capture(tty: boolean, body: () => void): string[] {
@@ -61,3 +63,36 @@ test("the time estimate leaves out progress that took no time (copied runs, rest
   }
 });
 
+
+test("in a notebook a bar that finished stays finished when a later cell is interrupted (issue 28)", () => {
+  // A fake tslab kernel: its display hook changes with every cell run, as tslab's does.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab's hook, set as a kernel would
+  const channel = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  const shown = new Map<string, string>();
+  const cellRun = () => (content: { data: Record<string, string>; transient?: { display_id?: string } }) => {
+    const id = content.transient?.display_id;
+    if (id) shown.set(id, content.data["text/plain"]);
+  };
+  const saved = channel.lastWriteDisplayData;
+  try {
+    channel.lastWriteDisplayData = cellRun();
+    const finished = progress("Table 2 sweep", 0);
+    finished.update(0.5);
+    finished.done();
+    const full = progress("full", 0);
+    full.update(1); // reached the end without done()
+    const stopped = progress("next sweep", 0);
+    stopped.update(0.25);
+    channel.lastWriteDisplayData = cellRun(); // the next cell runs, and is interrupted
+    const later = progress("later", 0);
+    later.update(0.4);
+    interrupt("Kernel > Interrupt");
+    const [a, f, b, c] = [...shown.values()];
+    assert.match(a, /^Table 2 sweep \[#{30}\] 100% \d+s$/, "the finished bar keeps its 100%");
+    assert.match(f, /^full \[#{30}\] 100% \d+s$/, "so does one that reached 100% without done()");
+    assert.match(b, /^next sweep \[#{8}\.{22}\]\s+25% \d+s.* \(interrupted\)$/, "a bar left unfinished says it was interrupted");
+    assert.match(c, /^later \[#{12}\.{18}\]\s+40% \d+s.* \(interrupted\)$/);
+  } finally {
+    channel.lastWriteDisplayData = saved;
+  }
+});
