@@ -3,10 +3,19 @@
  * sections the notebook holds, and what our results at one scale say about
  * those claims, both read off the claims ledger (ledger.ts). Generated, so
  * the summary moves with the results: a new verdict changes it.
+ *
+ * Computing the ledger means summarising every sweep and study of a section
+ * (Table 2's take most of a minute), so `npm run docs` writes the summaries
+ * of the committed `cpu` results to docs/notebook-summaries.json, beside
+ * docs/claims.md, and the notebooks read them from there; the README test
+ * checks the file is current.
  */
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
 import type { AnyExperiment } from "./contract";
 import { buildLedger, claimOutcome, SectionEvidence, sectionEvidence } from "./ledger";
 import { PAPER_CLAIMS, PaperClaim } from "./paper-claims";
+import { checkoutRoot } from "./paths";
 import { experiments } from "./registry";
 import type { Scale } from "./scale";
 import type { VerdictKind } from "./verdict";
@@ -76,7 +85,8 @@ export function notebookSummaryMarkdown(s: NotebookSummary): string {
   const count = (k: VerdictKind) => s.claims.filter((c) => c.outcome === k).length;
   const untested = s.claims.filter((c) => !c.outcome).length;
   const named = (k: VerdictKind) => s.claims.filter((c) => c.outcome === k).map((c) => c.claim.text.replace(/\.$/, ""));
-  const runs = `${s.runs} of ${s.planned} planned runs` + (s.studies ? `, and ${s.studyRuns} in ${s.studies} extension ${s.studies === 1 ? "study" : "studies"}` : "");
+  // A study's runs may include the standard sweep's (Study.completes): counted there, not again.
+  const runs = `${s.runs} of ${s.planned} planned runs` + (s.studies ? ` and ${s.studies} extension ${s.studies === 1 ? "study" : "studies"}` : "");
   const tally = (["agrees", "open", "disagrees"] as const).map((k) => `${count(k)} ${OUTCOME_WORDS[k]}`).join(", ") + `, ${untested} not judged yet`;
   const detail = [
     named("agrees").length ? `agrees: ${named("agrees").join("; ")}` : "",
@@ -88,13 +98,26 @@ export function notebookSummaryMarkdown(s: NotebookSummary): string {
   return `${claimed}\n\n${ours}`;
 }
 
+/** Every registered notebook's summary at `scale`, computed from the results (what `npm run docs` writes). */
+export function computeNotebookSummaries(scale: Scale = "cpu", sections: readonly AnyExperiment[] = experiments(), evidence?: readonly SectionEvidence[]): Record<string, string> {
+  const all = evidence ?? sections.map((ex) => sectionEvidence(ex, scale));
+  const notebooks = [...new Set(sections.map((ex) => ex.notebook))].sort();
+  return Object.fromEntries(notebooks.map((nb) => [nb, notebookSummaryMarkdown(summarizeNotebook(nb, all))]));
+}
+
+/** Where `npm run docs` keeps the summaries of the committed results, relative to the checkout. */
+export const NOTEBOOK_SUMMARIES = "docs/notebook-summaries.json";
+
 /**
  * The two-line summary of a notebook (its file name, e.g.
- * "01-deep-fully-connected.ipynb") from the claims ledger at `scale`
- * (default: the committed `cpu` results), as markdown.
+ * "01-deep-fully-connected.ipynb") from the claims ledger of the committed
+ * `cpu` results, as markdown: read from docs/notebook-summaries.json, which
+ * `npm run docs` regenerates when the results change.
  */
-export function notebookSummary(notebook: string, scale: Scale = "cpu", sections: readonly AnyExperiment[] = experiments()): string {
-  const mine = sections.filter((ex) => ex.notebook === notebook);
-  if (mine.length === 0) throw new RangeError(`no registered section has notebook "${notebook}" (have ${[...new Set(sections.map((ex) => ex.notebook))].join(", ")})`);
-  return notebookSummaryMarkdown(summarizeNotebook(notebook, mine.map((ex) => sectionEvidence(ex, scale))));
+export function notebookSummary(notebook: string, file = path.join(checkoutRoot() ?? process.cwd(), NOTEBOOK_SUMMARIES)): string {
+  if (!existsSync(file)) throw new Error(`no notebook summaries at ${file}: run \`npm run docs\` in the gradnoise checkout`);
+  const all = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  const md = all[notebook];
+  if (md === undefined) throw new RangeError(`${file} has no summary for "${notebook}" (have ${Object.keys(all).join(", ")}): a new section's notebook? run \`npm run docs\``);
+  return md;
 }
