@@ -23,6 +23,14 @@ function positives(v: unknown): number[] {
   return v.flat(2).filter((x): x is number => typeof x === "number" && Number.isFinite(x) && x > 0);
 }
 
+/** Where a trace's error bars end along `letter` (plotly's error_x / error_y arrays), so the axis spans them too. */
+function errorEnds(t: Obj, letter: string): number[] {
+  const e = t[`error_${letter}`] as Obj | undefined, v = t[letter];
+  if (!e || e.visible === false || !Array.isArray(e.array) || !Array.isArray(v)) return [];
+  const up = e.array as unknown[], down = (Array.isArray(e.arrayminus) ? e.arrayminus : e.array) as unknown[];
+  return positives(v.flatMap((x, i) => (typeof x === "number" ? [x + Number(up[i] ?? 0), x - Number(down[i] ?? 0)] : [])));
+}
+
 /** The ticks a log axis spanning log10 units [lo, hi] gets (see the module comment). */
 export function logTicks(lo: number, hi: number): { dtick: number | "D2" } | { tickvals: number[] } {
   if (hi - lo > 2) return { dtick: 1 };
@@ -49,7 +57,7 @@ export function readableLogAxes(fig: Figure): Figure {
     else {
       // Traces name their axes "x", "x2", ...; the layout names them "xaxis", "xaxis2".
       const letter = key[0], id = `${letter}${key.slice(5)}`;
-      const vals = fig.data.filter((t) => ((t[`${letter}axis`] as string | undefined) ?? letter) === id).flatMap((t) => positives(t[letter]));
+      const vals = fig.data.filter((t) => ((t[`${letter}axis`] as string | undefined) ?? letter) === id).flatMap((t) => [...positives(t[letter]), ...errorEnds(t, letter)]);
       if (vals.length === 0) continue;
       [lo, hi] = [Math.log10(Math.min(...vals)), Math.log10(Math.max(...vals))];
     }

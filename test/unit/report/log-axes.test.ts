@@ -31,6 +31,9 @@ test("every log axis without ticks of its own gets them, subplots included; the 
   assert.equal((out.xaxis2 as { dtick: unknown }).dtick, 0.5, "its own dtick is kept");
   assert.deepEqual((out.yaxis2 as { tickvals: unknown }).tickvals, [350, 400]);
   assert.equal((fig.layout!.xaxis as { dtick?: unknown }).dtick, undefined);
+  // Error bars count: points over 1.5 decades whose bars reach 3 get decades.
+  const bars = readableLogAxes({ data: [{ x: [0, 1], y: [100, 3000], error_y: { type: "data", array: [0, 20000], arrayminus: [50, 0] } }], layout: { yaxis: { type: "log" } } }).layout!;
+  assert.equal((bars.yaxis as { dtick: unknown }).dtick, 1);
   // A set range wins over the data (plotly's log range is in log10 units).
   const ranged = readableLogAxes({ data: [{ x: [1, 2], y: [1, 2] }], layout: { yaxis: { type: "log", range: [-3, 1] } } }).layout!;
   assert.equal((ranged.yaxis as { dtick: unknown }).dtick, 1);
