@@ -21,7 +21,8 @@ import { trainingCost } from "../experiments/results";
 import { Scale } from "../experiments/scale";
 import { loadStudies, studyTables } from "../experiments/studies";
 import { loadSweep, planSweep, SweepPlan } from "../experiments/sweep";
-import { claimOutcome, ledger, LedgerRow } from "../experiments/ledger";
+import { buildLedger, claimOutcome, LedgerRow, SectionEvidence, sectionEvidence } from "../experiments/ledger";
+import { computeNotebookSummaries, NOTEBOOK_SUMMARIES } from "../experiments/ledger-summary";
 import { CLAIMS_PAGE, CLAIMS_REPORT, claimsHtml, claimsMarkdown, ClaimLinks } from "./claims-page";
 import { tableMarkdown } from "../report/table";
 import { REPO } from "./jupyter";
@@ -112,11 +113,29 @@ export function writeResultsPage(ex: AnyExperiment, scale: Scale, plan?: SweepPl
 
 const sectionKey = (s: string) => s.split(".").map((x) => x.padStart(4, "0")).join(".");
 
+let evidenceCache: { scale: Scale; evidence: SectionEvidence[] } | undefined;
+/** Every section's evidence at the docs' scale, computed once per process (the ledger and the notebook summaries share it). */
+function docsEvidence(): SectionEvidence[] {
+  if (evidenceCache?.scale !== DOCS_SCALE) evidenceCache = { scale: DOCS_SCALE, evidence: experiments().map((ex) => sectionEvidence(ex, DOCS_SCALE, () => {})) };
+  return evidenceCache.evidence;
+}
+
 let ledgerCache: { scale: Scale; rows: LedgerRow[] } | undefined;
 /** The claims ledger at the docs' scale, computed once per process (the README block and docs/claims.md share it). */
 export function docsLedger(): LedgerRow[] {
-  if (ledgerCache?.scale !== DOCS_SCALE) ledgerCache = { scale: DOCS_SCALE, rows: ledger(DOCS_SCALE, experiments(), () => {}) };
+  if (ledgerCache?.scale !== DOCS_SCALE) ledgerCache = { scale: DOCS_SCALE, rows: buildLedger(docsEvidence()) };
   return ledgerCache.rows;
+}
+
+/** docs/notebook-summaries.json: each notebook's two-line summary from the ledger (what lab.experiments.notebookSummary reads). */
+export function notebookSummariesJson(): string {
+  return `${JSON.stringify(computeNotebookSummaries(DOCS_SCALE, experiments(), docsEvidence()), null, 2)}\n`;
+}
+
+/** Rewrites docs/notebook-summaries.json; returns its path relative to the repository. */
+export function writeNotebookSummaries(): string {
+  writeFileSync(path.join(REPO, NOTEBOOK_SUMMARIES), notebookSummariesJson());
+  return NOTEBOOK_SUMMARIES;
 }
 
 /** Per section, its linked claims counted from the ledger: tested (by outcome) and untested (no verdict from this section). */
@@ -217,8 +236,8 @@ export function updateReadme(): void {
 
 const usage = () => `usage: npm run docs [-- ids...]
 Rewrites docs/results/<id>.md (tables, verdicts, studies, provenance, links to figures) for each registered
-section named (default: all) from its committed ${DOCS_SCALE} results, then the claims ledger docs/claims.md and
-README.md's status table. Trains and
+section named (default: all) from its committed ${DOCS_SCALE} results, then the claims ledger docs/claims.md, the
+notebooks' two-line summaries docs/notebook-summaries.json and README.md's status table. Trains and
 draws nothing: figures come from figures/manifest.json (npm run figures draws them).
 ids: ${experiments().map((e) => e.id).join(", ")}`;
 
@@ -232,6 +251,7 @@ function main(): void {
   if (flag) throw new RangeError(`unknown option ${flag}\n${usage()}`);
   for (const ex of named.length ? named.map(getExperiment) : experiments()) console.log(`wrote ${writeResultsPage(ex, DOCS_SCALE)}`);
   console.log(`wrote ${writeClaimsPage()}`);
+  console.log(`wrote ${writeNotebookSummaries()}`);
   updateReadme();
 }
 

@@ -22,3 +22,5 @@ export { PAPER_CLAIMS, paperClaim, claimsOf, carriedClaims } from "./paper-claim
 export type { Paper, PaperClaim } from "./paper-claims";
 export { buildLedger, checkClaimLinks, claimOutcome, ledger, sectionEvidence } from "./ledger";
 export type { LedgerEntry, LedgerRow, LedgerSource, LedgerStatus, SectionEvidence } from "./ledger";
+export { computeNotebookSummaries, NOTEBOOK_SUMMARIES, notebookSummary, notebookSummaryMarkdown, summarizeNotebook } from "./ledger-summary";
+export type { NotebookClaim, NotebookSummary } from "./ledger-summary";

@@ -1,3 +1,4 @@
 export * from "./plotly";
 export * from "./table";
 export * from "./display";
+export * from "./diagram";

@@ -9,6 +9,7 @@
 import { readFileSync } from "fs";
 import { escapeMarkup } from "./escape";
 import type { Figure } from "./figure";
+import { readableLogAxes } from "./log-axes";
 import { FIGURE_MARGIN, staticImageHtml } from "./static-svg";
 
 export type { Figure } from "./figure";
@@ -96,8 +97,9 @@ let figureCount = 0;
  * plotly draws, the div shows the figure's static image: plotly.js would draw beside it, so draw()
  * removes it first.
  */
-export function figureDiv(fig: Figure, opts: { id?: string; height?: number } = {}): string {
-  assertDrawable(fig);
+export function figureDiv(spec: Figure, opts: { id?: string; height?: number } = {}): string {
+  assertDrawable(spec);
+  const fig = readableLogAxes(spec);
   const id = opts.id ?? `gn-fig-${process.pid}-${++figureCount}`;
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   const json = (v: unknown) => JSON.stringify(v ?? {}).replace(/</g, "\\u003c");
@@ -116,7 +118,8 @@ export function figureDiv(fig: Figure, opts: { id?: string; height?: number } = 
 }
 
 /** The figure as plotly's own mime bundle (application/vnd.plotly.v1+json), which JupyterLab's plotly extension renders without scripts. */
-export function plotlyMimeData(fig: Figure, opts: { height?: number } = {}): { data: unknown; layout: unknown; config: unknown } {
+export function plotlyMimeData(spec: Figure, opts: { height?: number } = {}): { data: unknown; layout: unknown; config: unknown } {
+  const fig = readableLogAxes(spec);
   const height = opts.height ?? (fig.layout?.height as number | undefined) ?? 420;
   return { data: fig.data, layout: { margin: FIGURE_MARGIN, ...fig.layout, height }, config: { displaylogo: false, ...fig.config } };
 }

@@ -9,8 +9,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { claimsPage, DOCS_SCALE, notBuilt, readmeStatus, resultsPage, resultsPagePath, statusTable, withStatus } from "../../src/cli/docs";
+import { claimsPage, DOCS_SCALE, notBuilt, notebookSummariesJson, readmeStatus, resultsPage, resultsPagePath, statusTable, withStatus } from "../../src/cli/docs";
 import { CLAIMS_PAGE } from "../../src/cli/claims-page";
+import { NOTEBOOK_SUMMARIES } from "../../src/experiments/ledger-summary";
 import { REPO } from "../../src/cli/jupyter";
 import { experiments } from "../../src/experiments/registry";
 
@@ -40,6 +41,8 @@ test("each results page in docs/results/ is the generator's, from the committed 
 test("docs/claims.md is the generator's, from the catalog, the registry and the committed results (npm run docs rewrites it); README links it", () => {
   assert.equal(readFileSync(path.join(REPO, CLAIMS_PAGE), "utf8"), claimsPage(), `${CLAIMS_PAGE} is stale: run \`npm run docs\``);
   assert.ok(readFileSync(README, "utf8").includes(`](${CLAIMS_PAGE})`), "README.md does not link docs/claims.md");
+  // The notebooks' two-line summaries (lab.experiments.notebookSummary) come from the same ledger.
+  assert.equal(readFileSync(path.join(REPO, NOTEBOOK_SUMMARIES), "utf8"), notebookSummariesJson(), `${NOTEBOOK_SUMMARIES} is stale: run \`npm run docs\``);
 });
 
 test("withStatus replaces only what lies between the markers, and refuses a README without them", () => {

@@ -78,8 +78,9 @@ function makeTicks(ax: Axis): Tick[] {
     return ax.cats.map((c, i) => ({ u: i, label: c })).filter((t, i) => i % k === 0 && inside(t));
   }
   if (ax.log) {
+    // dtick as plotly reads it (log-axes.ts sets it): 1, every decade; "D2", 1, 2 and 5 of each.
     const decades = linearTicks(Math.ceil(lo - eps), hi, 1);
-    if (decades.length >= 3) {
+    if (s.dtick === 1 || (s.dtick !== "D2" && decades.length >= 3)) {
       const k = Math.ceil(decades.length / target);
       return decades.filter((d) => d % k === 0).map((u) => ({ u, label: tickLabel(ax, u) }));
     }

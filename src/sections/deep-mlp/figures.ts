@@ -2,6 +2,7 @@
  * Table 1's figures and display rows, from results records. Notebook 01 shows
  * them inline; `npm run figures -- deep-mlp` renders the same specs to PNG.
  */
+import { svgArrow, svgBox, svgDrawing, svgText } from "../../report/diagram";
 import { Figure } from "../../report/plotly";
 import { formatP, median } from "../../stats";
 import { Cell } from "../../report/table";
@@ -178,4 +179,24 @@ export function table1ComparisonRows(cs: Table1Comparison[]): Record<string, Cel
     "left the plateau, with / without noise": `${c.escapedWith}/${c.runsWith} vs ${c.escapedWithout}/${c.runsWithout}`,
     "p, Fisher (left the plateau)": formatP(c.pEscaped, 4),
   }));
+}
+
+/** Section 4.1's network as a drawing: 784 pixels, `depth` ReLU layers of `width` units, a 10-way softmax. */
+export function networkSvg(depth = 20, width = 50): string {
+  const x0 = 150, step = 26, top = 50, h = 110;
+  const layers = Array.from({ length: depth }, (_, i) =>
+    `<rect x="${x0 + i * step}" y="${top}" width="18" height="${h}" rx="4" fill="#dbe9f6" stroke="#333"/>` +
+    (i === 0 || i === depth - 1 ? svgText(x0 + i * step + 9, top + h + 16, String(i + 1), 11, "#444", "middle") : ""));
+  const last = x0 + (depth - 1) * step + 18;
+  return svgDrawing(last + 180, 230, [
+    svgBox(10, top + 15, 110, 80, "input\n28 × 28 = 784\npixels", "#f5f5f5"),
+    svgArrow(120, top + h / 2, x0 - 2, top + h / 2),
+    ...layers,
+    svgArrow(last, top + h / 2, last + 38, top + h / 2),
+    svgBox(last + 40, top + 15, 120, 80, "softmax\n10 digits", "#e2f0d9"),
+    `<path d="M${x0},${top - 8} L${x0},${top - 14} L${last},${top - 14} L${last},${top - 8}" fill="none" stroke="#555"/>`,
+    svgText((x0 + last) / 2, top - 20, `${depth} hidden layers × ${width} ReLU units, fully connected (plain SGD, no momentum)`, 12, "#333", "middle"),
+    svgText((x0 + last) / 2, top + h + 40, "initialisation: N(0, 0.1²) · random walk · He · all zeros; clip the gradient's global norm (none, 100, 10)", 11, "#555", "middle"),
+    svgText((x0 + last) / 2, top + h + 58, "with noise: N(0, σ_t²) added to the gradient of every weight and bias, after clipping", 11, "#555", "middle"),
+  ]);
 }

@@ -179,3 +179,31 @@ function dropoutVerdict(records: readonly RunRecord[], seed: string | number, ve
     unjudged: [],
   };
 }
+
+/**
+ * Per row of a set of runs (an extension study): how many left the plateau,
+ * when (the first test evaluation above it, at `evalEvery` updates), and the
+ * range of final accuracies. One line per row, so a 20-run study stays short.
+ */
+export function plateauExitRows(records: readonly RunRecord[]): Record<string, string>[] {
+  const rows = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    const k = `${r.title}: ${r.setting}${r.lr !== undefined ? `, lr ${r.lr}` : ""}`;
+    rows.set(k, [...(rows.get(k) ?? []), r]);
+  }
+  const range = (xs: number[], f: (x: number) => string) => (xs.length === 0 ? "" : Math.min(...xs) === Math.max(...xs) ? f(xs[0]) : `${f(Math.min(...xs))} to ${f(Math.max(...xs))}`);
+  return [...rows].map(([row, rs]) => {
+    const at = rs.flatMap((x) => {
+      const k = x.evalAccuracy.findIndex((a) => leftPlateau(a, MNIST_PLATEAU));
+      return k < 0 ? [] : [x.evalStep[k]];
+    });
+    const steps = Math.max(...rs.map((x) => x.steps));
+    return {
+      row,
+      runs: String(rs.length),
+      "left the plateau": `${at.length} of ${rs.length}`,
+      "first evaluation above it (update)": at.length ? range(at, (x) => x.toLocaleString("en-US")) : `none within ${steps.toLocaleString("en-US")}`,
+      "final test accuracy": range(rs.map((x) => x.testAccuracy), (x) => `${(100 * x).toFixed(1)}%`),
+    };
+  });
+}

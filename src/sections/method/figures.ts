@@ -4,6 +4,7 @@
  * same specs to PNG.
  */
 import { annealed, PAPER_GAMMA } from "../../noise/schedule";
+import { svgArrow, svgBox, svgDrawing, svgText } from "../../report/diagram";
 import { Figure } from "../../report/plotly";
 import { Cell } from "../../report/table";
 import { runDiverged } from "../../train/divergence";
@@ -135,3 +136,18 @@ export function plateauRows(r: PlateauResult): Record<string, Cell>[] {
   }));
 }
 
+
+/** One training step with gradient noise, as a drawing: gradient, clip, add noise (Eq. 1), optimiser, next step. */
+export function stepDiagramSvg(): string {
+  const y = 40, h = 78;
+  return svgDrawing(860, 190, [
+    svgBox(10, y, 150, h, "gradient\ng_t = ∇θ L(θ_t)\non a minibatch", "#f5f5f5"),
+    svgBox(200, y, 170, h, "1. clip\ng ← g · min(1, c / ‖g‖)\n(global norm c)", "#dbe9f6"),
+    svgBox(410, y, 200, h, "2. add noise\ng ← g + N(0, σ_t² I)\nσ_t² = η / (1 + t)^γ", "#fde0c5"),
+    svgBox(650, y, 200, h, "3. optimiser\nSGD, Adam, AdaGrad ...\nθ_t+1 = θ_t − update(g)", "#e2f0d9"),
+    svgArrow(160, y + h / 2, 198, y + h / 2), svgArrow(370, y + h / 2, 408, y + h / 2), svgArrow(610, y + h / 2, 648, y + h / 2),
+    `<path d="M750,${y + h} C750,175 85,175 85,${y + h + 2}" fill="none" stroke="#999" stroke-dasharray="4 3" marker-end="url(#arrow)"/>`,
+    svgText(430, 176, "t ← t + 1: fresh noise every step, its variance shrinking as (1 + t)^−γ", 12, "#555", "middle"),
+    svgText(430, 24, "one update of gradnoise's withGradientNoise (withTransforms: clipByGlobalNorm, then addGradientNoise)", 12, "#555", "middle"),
+  ]);
+}

@@ -193,3 +193,18 @@ test("dropout: a fresh seeded mask each training step, none at evaluation", () =
   x.dispose();
   m.dispose();
 });
+
+describe("extension studies", () => {
+  test("plateauExitRows: one line per row, counting the runs whose evaluations left the plateau and when", async () => {
+    const { plateauExitRows } = await import("../../../src/sections/deep-mlp");
+    const run = (setting: "No Noise" | "With Noise", acc: number[], final: number) =>
+      ({ title: "Bad Init", setting, lr: 0.1, steps: 3000, evalStep: [1000, 2000, 3000], evalAccuracy: acc, testAccuracy: final }) as unknown as RunRecord;
+    const rows = plateauExitRows([
+      run("With Noise", [0.11, 0.9, 0.93], 0.93), run("With Noise", [0.9, 0.92, 0.95], 0.95), run("No Noise", [0.11, 0.11, 0.11], 0.1135),
+    ]);
+    assert.deepEqual(rows, [
+      { row: "Bad Init: With Noise, lr 0.1", runs: "2", "left the plateau": "2 of 2", "first evaluation above it (update)": "1,000 to 2,000", "final test accuracy": "93.0% to 95.0%" },
+      { row: "Bad Init: No Noise, lr 0.1", runs: "1", "left the plateau": "0 of 1", "first evaluation above it (update)": "none within 3,000", "final test accuracy": "11.3%" },
+    ]);
+  });
+});
