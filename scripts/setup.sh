@@ -299,8 +299,8 @@ if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || note
       { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; } >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "apt-get install debootstrap failed (log: $log)"; }
     fi
     # The machine's own Debian mirror (its bookworm entry, deb822 or one-line), else deb.debian.org.
-    mirror="$(grep -hs -m1 '^URIs:.*/debian/\?$' /etc/apt/sources.list.d/*.sources | awk '{print $2}')"
-    [[ -n $mirror ]] || mirror="$(grep -hs -m1 -E '^deb +(\[[^]]*\] +)?[a-z]+://[^ ]*/debian/? +bookworm' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{print $1}')"
+    mirror="$(grep -hs '^URIs:.*/debian/\?$' /etc/apt/sources.list.d/*.sources | awk 'NR == 1 {print $2}')"
+    [[ -n $mirror ]] || mirror="$(grep -hs -m1 -E '^deb +(\[[^]]*\] +)?[a-z]+://[^ ]*/debian/? +bookworm' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk 'NR == 1 {print $1}')"
     mirror="${mirror:-http://deb.debian.org/debian}"
     if [[ -e $LAB_ROOT ]]; then # an interrupted build: start again
       say "removing the unfinished $LAB_ROOT"
