@@ -253,10 +253,10 @@ export interface ServerCommand {
 }
 
 /** The command that starts Lab: loopback only, the token from the environment (not argv, which `ps` shows). */
-export function serverCommand(lab: LabInstall, port: number, notebookDir: string, token: string, env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0): ServerCommand {
+export function serverCommand(lab: LabInstall, port: number, notebookDir: string, token: string, env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0, extra: string[] = []): ServerCommand {
   const lab4 = [
     "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--ServerApp.root_dir=${notebookDir}`,
-    ...(isRoot ? ["--allow-root"] : []),
+    ...(isRoot ? ["--allow-root"] : []), ...extra,
   ];
   if (lab.kind === "host") {
     return { command: lab.command[0], args: [...lab.command.slice(1), ...lab4], env: { ...checkoutJupyterEnv(env), JUPYTER_TOKEN: token } };
@@ -290,6 +290,8 @@ export interface StartOptions extends LabOptions {
   /** Where the server's log goes (default build/jupyterlab/server.log). */
   log?: string;
   env?: NodeJS.ProcessEnv;
+  /** More of Lab's options (the client test exposes the app to the page). */
+  serverArgs?: string[];
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -340,7 +342,7 @@ export async function startLab(opts: StartOptions): Promise<LabServer> {
     }
     mounts = plan.map((m) => m.target);
   }
-  const cmd = serverCommand(lab, port, opts.notebookDir, token, env);
+  const cmd = serverCommand(lab, port, opts.notebookDir, token, env, process.getuid?.() === 0, opts.serverArgs);
   const log = opts.log ?? path.join(REPO, "build", "jupyterlab", "server.log");
   mkdirSync(path.dirname(log), { recursive: true });
   const { openSync } = await import("fs");
