@@ -175,6 +175,13 @@ if [[ $mode == remove-lab ]]; then
   ((EUID == 0)) || die "removing $LAB_ROOT needs root: sudo bash $SELF --remove-lab"
   live="$(lab_live_sessions | tr '\n' ' ')"
   [[ -z $live ]] || die "npm run lab is still running (pid $live): stop it (Ctrl-C) first"
+  # A session killed with SIGKILL leaves its Jupyter server running in the chroot.
+  for f in "$LAB_ROOT"/.gradnoise-sessions/*; do
+    [[ -e $f ]] || continue
+    server="$(grep -o '"server":[0-9]*' "$f" | cut -d: -f2)"
+    [[ -n $server ]] && grep -qa jupyterlab "/proc/$server/cmdline" 2>/dev/null && kill "$server" && sleep 2
+    rm -f "$f"
+  done
   unmount_lab
   if [[ -e $LAB_ROOT ]]; then
     # --one-file-system: never follow into a mount (the checkout) should one appear meanwhile.
@@ -312,6 +319,9 @@ if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || note
     say "debootstrap --variant=minbase trixie $LAB_ROOT $mirror (JupyterLab's chroot, once: ~4 min, 2.1 GB)"
     debootstrap --variant=minbase trixie "$LAB_ROOT" "$mirror" >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "debootstrap failed (log: $log)"; }
     say "apt-get install ${LAB_DEBS[*]} in the chroot"
+    # dpkg without fsync (most of the install's time on a busy disk): a crash mid-build leaves no
+    # stamp, so the next run starts again anyway.
+    echo force-unsafe-io >"$LAB_ROOT/etc/dpkg/dpkg.cfg.d/gradnoise-unsafe-io"
     # apt in the chroot wants /proc; mounted only for the install.
     mount -t proc proc "$LAB_ROOT/proc"
     if ! { chroot "$LAB_ROOT" apt-get update -qq && chroot "$LAB_ROOT" apt-get install -y -qq --no-install-recommends "${LAB_DEBS[@]}" &&

@@ -157,6 +157,8 @@ export function staleMounts(mounted: string[], neededByLive: string[]): string[]
 interface SessionRecord {
   pid: number;
   mounts: string[];
+  /** Its Jupyter server, which outlives a session killed with SIGKILL. */
+  server?: number;
 }
 
 function alive(pid: number): boolean {
@@ -168,7 +170,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Live sessions' records; dead ones' are deleted. */
+function readRecord(file: string): SessionRecord | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as SessionRecord;
+  } catch {
+    return null; // half-written
+  }
+}
+
+/** Live sessions' records; dead ones' are deleted, and a server a killed session left running is stopped. */
 function liveSessions(root: string, except = -1): SessionRecord[] {
   const dir = path.join(root, SESSIONS);
   if (!existsSync(dir)) return [];
@@ -176,13 +186,19 @@ function liveSessions(root: string, except = -1): SessionRecord[] {
   for (const f of readdirSync(dir)) {
     const pid = Number(f);
     if (pid === except) continue;
-    if (Number.isInteger(pid) && alive(pid)) {
+    const record = readRecord(path.join(dir, f));
+    if (Number.isInteger(pid) && alive(pid) && record) {
+      live.push(record);
+      continue;
+    }
+    if (record?.server && alive(record.server)) {
       try {
-        live.push(JSON.parse(readFileSync(path.join(dir, f), "utf8")) as SessionRecord);
-        continue;
+        process.kill(record.server, "SIGTERM");
       } catch {
-        // half-written: treated as dead
+        // gone meanwhile
       }
+      // It frees its port and its kernels' cwd before their mounts go: up to 15 s.
+      for (let i = 0; i < 150 && alive(record.server); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     rmSync(path.join(dir, f), { force: true });
   }
@@ -323,6 +339,11 @@ export async function startLab(opts: StartOptions): Promise<LabServer> {
   if (lab.kind === "chroot" && process.getuid?.() !== 0) {
     throw new Error(`JupyterLab is in the chroot ${lab.root}, which only root can enter: sudo npm run lab, or pip install jupyterlab for this user`);
   }
+  // A killed session's server and mounts go first: its port is then free again.
+  if (lab.kind === "chroot") {
+    const stale = clearStaleMounts(lab.root);
+    if (stale.length) console.log(`lab: unmounted ${stale.length} mount(s) an earlier session left in ${lab.root}`);
+  }
   let port = opts.port;
   if (port === null) port = (await portFree(8888)) ? 8888 : await anyFreePort();
   else if (!(await portFree(port))) throw new Error(`port ${port} is in use on 127.0.0.1: pick another with --port`);
@@ -331,8 +352,6 @@ export async function startLab(opts: StartOptions): Promise<LabServer> {
 
   let mounts: string[] = [];
   if (lab.kind === "chroot") {
-    const stale = clearStaleMounts(lab.root);
-    if (stale.length) console.log(`lab: unmounted ${stale.length} mount(s) an earlier session left in ${lab.root}`);
     const plan = mountPlan(lab.root, REPO, opts.notebookDir);
     try {
       mountAll(lab.root, plan);
@@ -348,6 +367,10 @@ export async function startLab(opts: StartOptions): Promise<LabServer> {
   const { openSync } = await import("fs");
   const fd = openSync(log, "w");
   const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ["ignore", fd, fd] });
+  if (lab.kind === "chroot" && child.pid) {
+    const record = path.join(lab.root, SESSIONS, String(process.pid));
+    writeFileSync(record, JSON.stringify({ pid: process.pid, mounts, server: child.pid } satisfies SessionRecord));
+  }
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopped ??= (async () => {
     if (child.exitCode === null && child.signalCode === null) {
