@@ -262,6 +262,39 @@ export function chrootJupyterPath(): string {
   return dir;
 }
 
+// Lab's File > Save and Export Notebook As > HTML runs the server's nbconvert, whose templates load
+// require.js and MathJax 2 from file:///usr/share/javascript (Debian) or a CDN: an export that needs
+// the network or this machine. This template drops require.js (nothing of ours uses it) and inlines
+// MathJax 3 (npm mathjax, a dev dependency), so an export from Lab works offline.
+const EXPORT_TEMPLATE = "gradnoise";
+const MATHJAX_CONFIG = {
+  tex: { inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]], processEscapes: true, processEnvironments: true, tags: "ams" },
+  svg: { fontCache: "global" },
+  options: { enableMenu: false, ignoreHtmlClass: "tex2jax_ignore|gn-figure" },
+};
+
+/** A Jupyter data folder holding the export template (on Lab's JUPYTER_PATH); written when missing or stale. */
+export function exportTemplatePath(): string {
+  const dir = path.join(REPO, "build", "jupyterlab-export");
+  const tdir = path.join(dir, "nbconvert", "templates", EXPORT_TEMPLATE);
+  mkdirSync(tdir, { recursive: true });
+  const mathjax = readFileSync(require.resolve("mathjax/es5/tex-svg-full.js"), "utf8").replace(/<\/script/gi, "<\\/script");
+  const files: Record<string, string> = {
+    "conf.json": JSON.stringify({ base_template: "lab", mimetypes: { "text/html": true } }, null, 1) + "\n",
+    "index.html.j2":
+      "{%- extends 'lab/index.html.j2' -%}\n" +
+      "{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}\n" +
+      "{%- block html_head_js_mathjax -%}{% raw %}\n" +
+      `<script>window.MathJax = ${JSON.stringify(MATHJAX_CONFIG)};</script>\n<script>${mathjax}</script>\n` +
+      "{% endraw %}{%- endblock html_head_js_mathjax -%}\n",
+  };
+  for (const [name, text] of Object.entries(files)) {
+    const f = path.join(tdir, name);
+    if (!existsSync(f) || readFileSync(f, "utf8") !== text) writeFileSync(f, text);
+  }
+  return dir;
+}
+
 export interface ServerCommand {
   command: string;
   args: string[];
@@ -272,10 +305,11 @@ export interface ServerCommand {
 export function serverCommand(lab: LabInstall, port: number, notebookDir: string, token: string, env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0, extra: string[] = []): ServerCommand {
   const lab4 = [
     "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--ServerApp.root_dir=${notebookDir}`,
-    ...(isRoot ? ["--allow-root"] : []), ...extra,
+    ...(isRoot ? ["--allow-root"] : []), `--HTMLExporter.template_name=${EXPORT_TEMPLATE}`, ...extra,
   ];
   if (lab.kind === "host") {
-    return { command: lab.command[0], args: [...lab.command.slice(1), ...lab4], env: { ...checkoutJupyterEnv(env), JUPYTER_TOKEN: token } };
+    const host = checkoutJupyterEnv(env);
+    return { command: lab.command[0], args: [...lab.command.slice(1), ...lab4], env: { ...host, JUPYTER_PATH: `${host.JUPYTER_PATH}${path.delimiter}${exportTemplatePath()}`, JUPYTER_TOKEN: token } };
   }
   // A clean environment inside: the host's PATH (pyenv, nvm) means nothing there. The run's own settings (GRADNOISE_*) pass.
   const own = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GRADNOISE_")));
@@ -284,7 +318,7 @@ export function serverCommand(lab: LabInstall, port: number, notebookDir: string
     args: [lab.root, "python3", "-m", "jupyterlab", ...lab4],
     env: {
       ...own, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8",
-      JUPYTER_PATH: chrootJupyterPath(), JUPYTER_TOKEN: token, PYDEVD_DISABLE_FILE_VALIDATION: "1",
+      JUPYTER_PATH: [chrootJupyterPath(), exportTemplatePath()].join(path.delimiter), JUPYTER_TOKEN: token, PYDEVD_DISABLE_FILE_VALIDATION: "1",
     },
   };
 }

@@ -16,7 +16,9 @@
  * 4. a copy changed outside Lab (so untrusted, like a notebook from
  *    elsewhere): no figure script runs, each figure shows its static image;
  * 5. File > Save and Export Notebook As > HTML: the downloaded report, opened
- *    with every request but its own blocked, draws every figure.
+ *    with every request but its own blocked, draws every figure and typesets
+ *    its equations (the server's nbconvert uses the project's template,
+ *    cli/jupyterlab.ts).
  *
  * Also `npm run lab` itself from a shell: the URL it prints, the token
  * required, SIGTERM stops it and leaves nothing mounted.
@@ -327,6 +329,12 @@ describe("notebooks in JupyterLab (Chromium)", { skip }, () => {
         assert.equal(inReport.figures, drawn.figures, `${file}: the export has ${inReport.figures} figures, the notebook ${drawn.figures}`);
         assert.equal(inReport.drawn, inReport.figures, `${file}: ${inReport.drawn} of ${inReport.figures} figures draw in the export offline`);
         assert.deepEqual(requested, [], `${file}: the export requested ${requested.join(", ")}`);
+        const hasMath = JSON.parse(readFileSync(saved, "utf8")).cells.some((c: { cell_type: string; source: string[] | string }) => c.cell_type === "markdown" && /\$[^$]+\$/.test([c.source].flat().join("")));
+        if (hasMath) {
+          await report.waitForFunction(() => document.querySelectorAll("mjx-container svg").length > 0, undefined, { timeout: 30000 });
+          const raw = await report.evaluate(() => Array.from(document.querySelectorAll(".jp-RenderedMarkdown")).map((e) => (e as HTMLElement).innerText).join("\n"));
+          assert.ok(!/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/.test(raw), `${file}: raw TeX left in the export: ${raw.match(/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/)?.[0]}`);
+        }
         await report.close();
         await page.evaluate(() => jupyterapp.shell.currentWidget.sessionContext.shutdown());
 

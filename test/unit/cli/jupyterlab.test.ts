@@ -81,13 +81,13 @@ describe("the server's command", () => {
   test("the chroot: loopback, fixed port, the token in the environment (not argv), the checkout's kernelspec, a clean PATH", () => {
     const c = serverCommand({ kind: "chroot", root: "/r", where: "" }, 9001, "/nb", token, { PATH: "/root/.pyenv/shims", GRADNOISE_SCALE: "smoke", SECRET: "x" }, true);
     assert.equal(c.command, "chroot");
-    assert.deepEqual(c.args, ["/r", "python3", "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=9001", "--port-retries=0", "--ServerApp.root_dir=/nb", "--allow-root"]);
+    assert.deepEqual(c.args, ["/r", "python3", "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=9001", "--port-retries=0", "--ServerApp.root_dir=/nb", "--allow-root", "--HTMLExporter.template_name=gradnoise"]);
     assert.ok(!c.args.join(" ").includes(token));
     assert.equal(c.env.JUPYTER_TOKEN, token);
     assert.equal(c.env.GRADNOISE_SCALE, "smoke");
     assert.equal(c.env.SECRET, undefined);
     assert.doesNotMatch(c.env.PATH!, /pyenv/);
-    assert.equal(c.env.JUPYTER_PATH, path.join(REPO, "build", "jupyterlab"));
+    assert.equal(c.env.JUPYTER_PATH, `${path.join(REPO, "build", "jupyterlab")}:${path.join(REPO, "build", "jupyterlab-export")}`);
   });
   test("the host's Lab: its own command, this checkout's kernel first on JUPYTER_PATH, no --allow-root for a user", () => {
     const c = serverCommand({ kind: "host", command: ["/usr/bin/python3", "-m", "jupyterlab"], where: "" }, 9002, "/nb", token, { JUPYTER_PATH: "/theirs" }, false);
@@ -96,6 +96,6 @@ describe("the server's command", () => {
     assert.ok(!c.args.includes("--allow-root"));
     assert.ok(c.args.includes("--ip=127.0.0.1"));
     assert.equal(c.env.JUPYTER_TOKEN, token);
-    assert.match(c.env.JUPYTER_PATH!, new RegExp(`^${path.join(REPO, "build", "jupyter")}:/theirs$`));
+    assert.equal(c.env.JUPYTER_PATH, `${path.join(REPO, "build", "jupyter")}:/theirs:${path.join(REPO, "build", "jupyterlab-export")}`);
   });
 });
