@@ -178,7 +178,7 @@ if [[ $mode == remove-lab ]]; then
   # A session killed with SIGKILL leaves its Jupyter server running in the chroot.
   for f in "$LAB_ROOT"/.gradnoise-sessions/*; do
     [[ -e $f ]] || continue
-    server="$(grep -o '"server":[0-9]*' "$f" | cut -d: -f2)"
+    server="$(grep -o '"server":[0-9]*' "$f" | cut -d: -f2 || true)"
     [[ -n $server ]] && grep -qa jupyterlab "/proc/$server/cmdline" 2>/dev/null && kill "$server" && sleep 2
     rm -f "$f"
   done
