@@ -131,7 +131,16 @@ async function waitIdle(page: Page, timeout: number): Promise<void> {
     const k = p?.sessionContext?.session?.kernel;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return k && k.status === "idle" && !p.content.widgets.some((c: any) => c.model.type === "code" && c.promptNode?.textContent?.includes("*"));
-  }, undefined, { timeout, polling: 100 });
+  }, undefined, { timeout, polling: 100 }).catch(async (e: Error) => {
+    // Say what was still going on: the kernel's state and the cells still pending.
+    const state = await page.evaluate(() => {
+      const p = jupyterapp.shell.currentWidget;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const pending = p.content.widgets.map((c: any, i: number) => [i, c.promptNode?.textContent ?? ""]).filter(([, t]: [number, string]) => t.includes("*"));
+      return `kernel ${p.sessionContext?.session?.kernel?.status}; cells pending: ${JSON.stringify(pending)}`;
+    });
+    throw new Error(`${e.message} (${state})`);
+  });
 }
 
 async function openNotebook(page: Page, base: string, token: string, rel: string, workspace: string): Promise<void> {
