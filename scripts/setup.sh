@@ -13,8 +13,9 @@
 #   JupyterLab        for `npm run lab` and its client test: a `jupyter lab` on PATH or in
 #                     JUPYTER_PYTHON; else, on Debian 12 as root, Debian 13's jupyterlab in a
 #                     chroot made once (debootstrap from this machine's Debian mirror) in
-#                     GRADNOISE_LAB_ROOT (default /var/lib/gradnoise/jupyterlab-trixie; ~4 min,
-#                     2.1 GB; host Python untouched); else a note (pip install jupyterlab).
+#                     GRADNOISE_LAB_ROOT (default /var/lib/gradnoise/jupyterlab-trixie; 3 min on a
+#                     quiet machine, 16-17 beside training; 1.8 GB; host Python untouched); else a
+#                     note (pip install jupyterlab).
 #                     Built by a plain run, and by --ensure only under GRADNOISE_REQUIRE_NOTEBOOKS=1
 #                     (CI, where a missing JupyterLab is an error)
 #   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
@@ -40,7 +41,7 @@ case "${1:-}" in
   --ensure) mode=ensure ;;
   --check) mode=check ;;
   --remove-lab) mode=remove-lab ;;
-  -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "setup: unknown option '$1' (use --check, --ensure, --remove-lab or nothing)" >&2; exit 2 ;;
 esac
 
@@ -156,7 +157,8 @@ lab_live_sessions() {
   local f
   for f in "$LAB_ROOT"/.gradnoise-sessions/*; do
     [[ -e $f ]] || continue
-    kill -0 "${f##*/}" 2>/dev/null && echo "${f##*/}"
+    # Alive and still a lab session (a zombie's or a recycled pid's command line says otherwise).
+    grep -qaE 'lab\.js|jupyterlab' "/proc/${f##*/}/cmdline" 2>/dev/null && echo "${f##*/}"
   done
   return 0
 }
@@ -216,7 +218,7 @@ if [[ $mode == check ]]; then
   if [[ -n $hl ]]; then report ok "JupyterLab: $hl"
   elif lab_chroot_ok; then report ok "JupyterLab: Debian 13 chroot $LAB_ROOT"
   elif notebooks_required; then report no "JupyterLab (GRADNOISE_REQUIRE_NOTEBOOKS=1; sudo bash $SELF builds it on Debian 12)"
-  elif is_bookworm; then echo "  -        no JupyterLab (optional: npm run lab; sudo bash $SELF builds a Debian 13 chroot, ~4 min, 2.1 GB)"
+  elif is_bookworm; then echo "  -        no JupyterLab (optional: npm run lab; sudo bash $SELF builds a Debian 13 chroot, 3-17 min, 1.8 GB)"
   else echo "  -        no JupyterLab (optional: npm run lab; pip install jupyterlab)"; fi
   kb="$(kernel_binary)"
   if kernel_ok; then report ok "gradnoise kernel -> $kb"
@@ -296,7 +298,7 @@ if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || note
   elif ((EUID != 0)); then
     notebooks_required && die "GRADNOISE_REQUIRE_NOTEBOOKS=1 but there is no JupyterLab; building its chroot needs root. Run:
   sudo bash $SELF"
-    lab_note "no JupyterLab for npm run lab: sudo bash $SELF builds a Debian 13 chroot with it (~4 min, 2.1 GB), or pip install jupyterlab"
+    lab_note "no JupyterLab for npm run lab: sudo bash $SELF builds a Debian 13 chroot with it (3-17 min, 1.8 GB), or pip install jupyterlab"
   else
     [[ -z "$(lab_live_sessions)" ]] || die "npm run lab is running on the half-built $LAB_ROOT: stop it first"
     export DEBIAN_FRONTEND=noninteractive
@@ -316,7 +318,7 @@ if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || note
     fi
     mkdir -p "$(dirname "$LAB_ROOT")"
     t0=$SECONDS
-    say "debootstrap --variant=minbase trixie $LAB_ROOT $mirror (JupyterLab's chroot, once: ~4 min, 2.1 GB)"
+    say "debootstrap --variant=minbase trixie $LAB_ROOT $mirror (JupyterLab's chroot, once: 3-17 min, 1.8 GB)"
     debootstrap --variant=minbase trixie "$LAB_ROOT" "$mirror" >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "debootstrap failed (log: $log)"; }
     say "apt-get install ${LAB_DEBS[*]} in the chroot"
     # dpkg without fsync (most of the install's time on a busy disk): a crash mid-build leaves no

@@ -45,7 +45,7 @@ export function findLab(env: NodeJS.ProcessEnv = process.env): LabInstall | null
 export function missingLabHelp(env: NodeJS.ProcessEnv = process.env): string {
   const root = labRoot(env);
   const half = existsSync(root) && !existsSync(path.join(root, LAB_STAMP)) ? ` (${root} is unfinished)` : "";
-  return `no JupyterLab found${half}: on Debian 12, sudo bash scripts/setup.sh builds one in ${root} (~4 min, 2.1 GB); ` +
+  return `no JupyterLab found${half}: on Debian 12, sudo bash scripts/setup.sh builds one in ${root} (3-17 min, 1.8 GB); ` +
     "elsewhere pip install jupyterlab, or set JUPYTER_PYTHON to a python that has it";
 }
 

@@ -6,7 +6,7 @@
  * Needs root (mount): skipped otherwise.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -36,12 +36,14 @@ describe("setup.sh --remove-lab", { skip }, () => {
     assert.equal(spawnSync("mount", ["-t", "proc", "proc", path.join(root, "proc")]).status, 0);
     assert.equal(spawnSync("mount", ["--bind", outside, path.join(root, "work", "checkout")]).status, 0);
 
-    // A live session (this process stands in for it): nothing is touched.
-    const mine = path.join(root, ".gradnoise-sessions", String(process.pid));
-    writeFileSync(mine, JSON.stringify({ pid: process.pid, mounts: [] }));
+    // A live session (a node process whose command line names lab.js stands in for `node dist/cli/lab.js`): nothing is touched.
+    const session = spawn(process.execPath, ["-e", "setTimeout(() => {}, 120000)", "lab.js"], { stdio: "ignore" });
+    const mine = path.join(root, ".gradnoise-sessions", String(session.pid));
+    writeFileSync(mine, JSON.stringify({ pid: session.pid, mounts: [] }));
     const refused = removeLab(root);
+    session.kill("SIGKILL");
     assert.equal(refused.status, 1, refused.stdout + refused.stderr);
-    assert.match(refused.stderr, new RegExp(`npm run lab is still running \\(pid ${process.pid}`));
+    assert.match(refused.stderr, new RegExp(`npm run lab is still running \\(pid ${session.pid}`));
     assert.equal(mountsUnder(root).length, 2);
 
     // The session was killed: its record stays behind, its mounts too.
