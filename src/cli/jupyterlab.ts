@@ -305,7 +305,9 @@ export interface ServerCommand {
 export function serverCommand(lab: LabInstall, port: number, notebookDir: string, token: string, env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0, extra: string[] = []): ServerCommand {
   const lab4 = [
     "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--ServerApp.root_dir=${notebookDir}`,
-    ...(isRoot ? ["--allow-root"] : []), `--HTMLExporter.template_name=${EXPORT_TEMPLATE}`, ...extra,
+    ...(isRoot ? ["--allow-root"] : []), `--HTMLExporter.template_name=${EXPORT_TEMPLATE}`,
+    "--SlidesExporter.template_name=reveal", // a subclass of HTMLExporter: it would inherit ours
+    ...extra,
   ];
   if (lab.kind === "host") {
     const host = checkoutJupyterEnv(env);

@@ -81,7 +81,7 @@ describe("the server's command", () => {
   test("the chroot: loopback, fixed port, the token in the environment (not argv), the checkout's kernelspec, a clean PATH", () => {
     const c = serverCommand({ kind: "chroot", root: "/r", where: "" }, 9001, "/nb", token, { PATH: "/root/.pyenv/shims", GRADNOISE_SCALE: "smoke", SECRET: "x" }, true);
     assert.equal(c.command, "chroot");
-    assert.deepEqual(c.args, ["/r", "python3", "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=9001", "--port-retries=0", "--ServerApp.root_dir=/nb", "--allow-root", "--HTMLExporter.template_name=gradnoise"]);
+    assert.deepEqual(c.args, ["/r", "python3", "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=9001", "--port-retries=0", "--ServerApp.root_dir=/nb", "--allow-root", "--HTMLExporter.template_name=gradnoise", "--SlidesExporter.template_name=reveal"]);
     assert.ok(!c.args.join(" ").includes(token));
     assert.equal(c.env.JUPYTER_TOKEN, token);
     assert.equal(c.env.GRADNOISE_SCALE, "smoke");
