@@ -16,8 +16,8 @@
 #                     GRADNOISE_LAB_ROOT (default /var/lib/gradnoise/jupyterlab-trixie; 3 min on a
 #                     quiet machine, 16-17 beside training; 1.8 GB; host Python untouched); else a
 #                     note (pip install jupyterlab).
-#                     Built by a plain run, and by --ensure only under GRADNOISE_REQUIRE_NOTEBOOKS=1
-#                     (CI, where a missing JupyterLab is an error)
+#                     Built by a plain run and by `npm run lab`; by --ensure (npm test) only under
+#                     GRADNOISE_REQUIRE_NOTEBOOKS=1 (CI, where a missing JupyterLab is an error)
 #   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
 #                     and SHA-256-checked (`npm run data -- babi`)
 #   PTB, WikiText-2   data/ptb, data/wikitext-2 -> the shared copies when they exist (optional;
@@ -291,7 +291,8 @@ fi
 # ---- JupyterLab: a Debian 13 chroot where the machine has none (Debian 12, root) ----------
 
 lab_note() { [[ $mode == ensure ]] || say "note: $*"; }
-if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || notebooks_required; }; then
+# GRADNOISE_WANT_LAB=1: `npm run lab`'s pre-script, which needs it.
+if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || notebooks_required || [[ "${GRADNOISE_WANT_LAB:-}" == 1 ]]; }; then
   if ! is_bookworm || ! command -v dpkg-query >/dev/null; then
     notebooks_required && die "GRADNOISE_REQUIRE_NOTEBOOKS=1 but there is no JupyterLab: pip install jupyterlab (or set JUPYTER_PYTHON to a python that has it)"
     lab_note "no JupyterLab for npm run lab: pip install jupyterlab (or set JUPYTER_PYTHON to a python that has it)"
