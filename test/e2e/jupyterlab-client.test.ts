@@ -79,9 +79,21 @@ declare const jupyterapp: any;
 
 /** Clicks a top menu, then the item running `command` (following one submenu labelled `via`). */
 async function menu(page: Page, top: string, command: string, via?: string): Promise<void> {
-  await page.click(`#jp-MainMenu .lm-MenuBar-item:has-text("${top}")`);
-  if (via) await page.hover(`.lm-Menu-item[data-type="submenu"]:has-text("${via}")`);
-  await page.click(`.lm-Menu-item[data-command="${command}"]${via ? ':has-text("HTML")' : ""}`);
+  const item = page.locator(`.lm-Menu-item[data-command="${command}"]${via ? ':has-text("HTML")' : ""}`);
+  for (let attempt = 1; ; attempt++) {
+    await page.click(`#jp-MainMenu .lm-MenuBar-item:has-text("${top}")`);
+    // A submenu opens on hover after a delay, and a busy page can miss it: click it open, as a user would.
+    if (via) await page.click(`.lm-Menu-item[data-type="submenu"]:has-text("${via}")`);
+    try {
+      await item.waitFor({ state: "visible", timeout: 10000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Escape");
+    }
+  }
+  await item.click();
 }
 
 interface CellView {
