@@ -14,6 +14,14 @@
 #   kernel            "gradnoise" (this checkout's tslab) registered for this user with that
 #                     Jupyter (`npm run kernel`: ~/.local/share/jupyter/kernels/gradnoise), unless
 #                     one is registered whose tslab exists; never the machine-wide `tslab` spec
+#   JupyterLab        for `npm run lab` and its client test: a `jupyter lab` on PATH or in
+#                     JUPYTER_PYTHON; else, on Debian 12 as root, Debian 13's jupyterlab in a
+#                     chroot made once (debootstrap from this machine's Debian mirror) in
+#                     GRADNOISE_LAB_ROOT (default /var/lib/gradnoise/jupyterlab-trixie; 3 min on a
+#                     quiet machine, 16-17 beside training; 1.8 GB; host Python untouched); else a
+#                     note (pip install jupyterlab).
+#                     Built by a plain run and by `npm run lab`; by --ensure (npm test) only under
+#                     GRADNOISE_REQUIRE_NOTEBOOKS=1 (CI, where a missing JupyterLab is an error)
 #   bAbI              data/babi -> ../shared/datasets/babi when that exists, else downloaded
 #                     and SHA-256-checked (`npm run data -- babi`)
 #   PTB, WikiText-2   data/ptb, data/wikitext-2 -> the shared copies when they exist (optional;
@@ -22,6 +30,7 @@
 #   bash scripts/setup.sh           install what is missing, then say what is there
 #   bash scripts/setup.sh --ensure  the same, silent when nothing is missing (npm's pre-scripts)
 #   bash scripts/setup.sh --check   only report; exit 1 when something is missing
+#   bash scripts/setup.sh --remove-lab  unmount what `npm run lab` left mounted, delete the chroot
 #
 # Idempotent: a second run installs nothing. Debian packages need root: without it the
 # script stops before changing anything and prints the command to run. Run with sudo,
@@ -35,8 +44,9 @@ case "${1:-}" in
   "") ;;
   --ensure) mode=ensure ;;
   --check) mode=check ;;
-  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "setup: unknown option '$1' (use --check, --ensure or nothing)" >&2; exit 2 ;;
+  --remove-lab) mode=remove-lab ;;
+  -h | --help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "setup: unknown option '$1' (use --check, --ensure, --remove-lab or nothing)" >&2; exit 2 ;;
 esac
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -143,6 +153,67 @@ lavapipe_ok() {
 want_lavapipe() { is_bookworm && command -v dpkg-query >/dev/null && ! lavapipe_ok; }
 webgpu_required() { [[ "${GRADNOISE_REQUIRE_WEBGPU:-}" == 1 ]]; }
 
+# JupyterLab: the machine's own (a python with jupyterlab, or `jupyter-lab` on PATH: src/cli/lab.ts
+# looks in the same order), else Debian 13's in a chroot (Debian 12 has no jupyterlab package, and
+# trixie's Python stack on the host would pull a newer libc). `npm run lab` mounts the checkout, /proc
+# and /dev into the chroot while it runs and records itself in $LAB_ROOT/.gradnoise-sessions.
+LAB_ROOT="${GRADNOISE_LAB_ROOT:-/var/lib/gradnoise/jupyterlab-trixie}"
+LAB_STAMP="$LAB_ROOT/.gradnoise-lab-complete" # written last: a root without it is half-built and redone
+LAB_DEBS=(jupyterlab jupyter-client python3-nbclient jupyter-nbconvert nodejs)
+host_lab() {
+  local py
+  for py in ${JUPYTER_PYTHON:-} /usr/bin/python3 python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import jupyterlab' 2>/dev/null; then command -v "$py"; return; fi
+  done
+  command -v jupyter-lab 2>/dev/null || true
+}
+lab_chroot_ok() { [[ -f "$LAB_STAMP" ]]; }
+notebooks_required() { [[ "${GRADNOISE_REQUIRE_NOTEBOOKS:-}" == 1 ]]; }
+# Mount points at or below $LAB_ROOT, deepest first.
+lab_mounts() { findmnt -rn -o TARGET 2>/dev/null | awk -v r="$LAB_ROOT" '$0 == r || index($0, r "/") == 1' | sort -r; }
+# Pids of `npm run lab` sessions still alive (their records name them).
+lab_live_sessions() {
+  local f
+  for f in "$LAB_ROOT"/.gradnoise-sessions/*; do
+    [[ -e $f ]] || continue
+    # Alive and still a lab session (a zombie's or a recycled pid's command line says otherwise).
+    grep -qaE 'lab\.js|jupyterlab' "/proc/${f##*/}/cmdline" 2>/dev/null && echo "${f##*/}"
+  done
+  return 0
+}
+unmount_lab() {
+  local m
+  while read -r m; do
+    [[ -n $m ]] || continue
+    umount "$m" 2>/dev/null || umount -l "$m" # lazy: a process still inside keeps nothing busy for us
+  done < <(lab_mounts)
+  [[ -z "$(lab_mounts)" ]] || die "still mounted under $LAB_ROOT: $(lab_mounts | tr '\n' ' ')"
+}
+
+# ---- --remove-lab: unmount and delete the chroot -----------------------------------------
+
+if [[ $mode == remove-lab ]]; then
+  ((EUID == 0)) || die "removing $LAB_ROOT needs root: sudo bash $SELF --remove-lab"
+  live="$(lab_live_sessions | tr '\n' ' ')"
+  [[ -z $live ]] || die "npm run lab is still running (pid $live): stop it (Ctrl-C) first"
+  # A session killed with SIGKILL leaves its Jupyter server running in the chroot.
+  for f in "$LAB_ROOT"/.gradnoise-sessions/*; do
+    [[ -e $f ]] || continue
+    server="$(grep -o '"server":[0-9]*' "$f" | cut -d: -f2 || true)"
+    [[ -n $server ]] && grep -qa jupyterlab "/proc/$server/cmdline" 2>/dev/null && kill "$server" && sleep 2
+    rm -f "$f"
+  done
+  unmount_lab
+  if [[ -e $LAB_ROOT ]]; then
+    # --one-file-system: never follow into a mount (the checkout) should one appear meanwhile.
+    rm -rf --one-file-system "$LAB_ROOT"
+    say "removed $LAB_ROOT (nothing mounted under it)"
+  else
+    say "no JupyterLab chroot at $LAB_ROOT; nothing mounted under it"
+  fi
+  exit 0
+fi
+
 # ---- --check: report only --------------------------------------------------------------
 
 if [[ $mode == check ]]; then
@@ -164,6 +235,12 @@ if [[ $mode == check ]]; then
   elif lavapipe_ok; then report ok "Mesa lavapipe $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) (webgpu without a GPU)"
   elif webgpu_required; then report no "Mesa >= 25 lavapipe (bookworm-backports; GRADNOISE_REQUIRE_WEBGPU=1)"
   else echo "  -        Mesa >= 25 lavapipe not installed (optional: webgpu tests skip; sudo bash $SELF installs it)"; fi
+  hl="$(host_lab)"
+  if [[ -n $hl ]]; then report ok "JupyterLab: $hl"
+  elif lab_chroot_ok; then report ok "JupyterLab: Debian 13 chroot $LAB_ROOT"
+  elif notebooks_required; then report no "JupyterLab (GRADNOISE_REQUIRE_NOTEBOOKS=1; sudo bash $SELF builds it on Debian 12)"
+  elif is_bookworm; then echo "  -        no JupyterLab (optional: npm run lab; sudo bash $SELF builds a Debian 13 chroot, 3-17 min, 1.8 GB)"
+  else echo "  -        no JupyterLab (optional: npm run lab; pip install jupyterlab)"; fi
   kb="$(kernel_binary)"
   if kernel_ok; then report ok "gradnoise kernel -> $kb"
   elif [[ -n "$kb" ]]; then report no "gradnoise kernel (the registered one runs $kb, which is gone)"
@@ -232,6 +309,59 @@ if want_lavapipe; then
   fi
 fi
 
+# ---- JupyterLab: a Debian 13 chroot where the machine has none (Debian 12, root) ----------
+
+lab_note() { [[ $mode == ensure ]] || say "note: $*"; }
+# GRADNOISE_WANT_LAB=1: `npm run lab`'s pre-script, which needs it.
+if [[ -z "$(host_lab)" ]] && ! lab_chroot_ok && { [[ $mode == install ]] || notebooks_required || [[ "${GRADNOISE_WANT_LAB:-}" == 1 ]]; }; then
+  if ! is_bookworm || ! command -v dpkg-query >/dev/null; then
+    notebooks_required && die "GRADNOISE_REQUIRE_NOTEBOOKS=1 but there is no JupyterLab: pip install jupyterlab (or set JUPYTER_PYTHON to a python that has it)"
+    lab_note "no JupyterLab for npm run lab: pip install jupyterlab (or set JUPYTER_PYTHON to a python that has it)"
+  elif ((EUID != 0)); then
+    notebooks_required && die "GRADNOISE_REQUIRE_NOTEBOOKS=1 but there is no JupyterLab; building its chroot needs root. Run:
+  sudo bash $SELF"
+    lab_note "no JupyterLab for npm run lab: sudo bash $SELF builds a Debian 13 chroot with it (3-17 min, 1.8 GB), or pip install jupyterlab"
+  else
+    [[ -z "$(lab_live_sessions)" ]] || die "npm run lab is running on the half-built $LAB_ROOT: stop it first"
+    export DEBIAN_FRONTEND=noninteractive
+    log="$(mktemp)"
+    if ! command -v debootstrap >/dev/null; then
+      say "apt-get install debootstrap"
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; } >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "apt-get install debootstrap failed (log: $log)"; }
+    fi
+    # The machine's own Debian mirror (its bookworm entry, deb822 or one-line), else deb.debian.org.
+    mirror="$(grep -hs '^URIs:.*/debian/\?$' /etc/apt/sources.list.d/*.sources | awk 'NR == 1 {print $2}')"
+    [[ -n $mirror ]] || mirror="$(grep -hs -m1 -E '^deb +(\[[^]]*\] +)?[a-z]+://[^ ]*/debian/? +bookworm' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk 'NR == 1 {print $1}')"
+    mirror="${mirror:-http://deb.debian.org/debian}"
+    if [[ -e $LAB_ROOT ]]; then # an interrupted build: start again
+      say "removing the unfinished $LAB_ROOT"
+      unmount_lab
+      rm -rf --one-file-system "$LAB_ROOT"
+    fi
+    mkdir -p "$(dirname "$LAB_ROOT")"
+    t0=$SECONDS
+    say "debootstrap --variant=minbase trixie $LAB_ROOT $mirror (JupyterLab's chroot, once: 3-17 min, 1.8 GB)"
+    debootstrap --variant=minbase trixie "$LAB_ROOT" "$mirror" >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "debootstrap failed (log: $log)"; }
+    say "apt-get install ${LAB_DEBS[*]} in the chroot"
+    # dpkg without fsync (most of the install's time on a busy disk): a crash mid-build leaves no
+    # stamp, so the next run starts again anyway.
+    echo force-unsafe-io >"$LAB_ROOT/etc/dpkg/dpkg.cfg.d/gradnoise-unsafe-io"
+    # apt in the chroot wants /proc; mounted only for the install.
+    mount -t proc proc "$LAB_ROOT/proc"
+    if ! { chroot "$LAB_ROOT" apt-get update -qq && chroot "$LAB_ROOT" apt-get install -y -qq --no-install-recommends "${LAB_DEBS[@]}" &&
+      chroot "$LAB_ROOT" apt-get clean; } >"$log" 2>&1; then
+      umount "$LAB_ROOT/proc" || umount -l "$LAB_ROOT/proc"
+      tail -n 30 "$log" >&2
+      die "apt-get in the chroot failed (log: $log); the next run starts again"
+    fi
+    umount "$LAB_ROOT/proc" || umount -l "$LAB_ROOT/proc"
+    chroot "$LAB_ROOT" python3 -c 'import jupyterlab' || die "jupyterlab does not import in $LAB_ROOT"
+    printf '%s\n' "${LAB_DEBS[@]}" >"$LAB_STAMP"
+    rm -f "$log"
+    say "JupyterLab $(chroot "$LAB_ROOT" python3 -c 'import jupyterlab; print(jupyterlab.__version__)') in $LAB_ROOT ($((SECONDS - t0)) s, $(du -sh --one-file-system "$LAB_ROOT" | cut -f1)); bash $SELF --remove-lab deletes it"
+  fi
+fi
+
 # `sudo bash scripts/setup.sh` stops here: node_modules and the kernel belong to the user.
 if [[ $mode == install ]] && ((EUID == 0)) && [[ -n "${SUDO_USER:-}" && "${SUDO_USER}" != root ]]; then
   say "system packages present; now run 'npm test' or 'npm run notebooks' as $SUDO_USER (without sudo)"
@@ -289,5 +419,6 @@ for d in ptb wikitext-2; do
 done
 
 if [[ $mode == install ]]; then
-  say "ready: Jupyter $jupyter_python, Chromium $chromium, node_modules, gradnoise kernel, bAbI"
+  lab="$(host_lab)"; [[ -n $lab ]] || { lab_chroot_ok && lab="chroot $LAB_ROOT"; } || lab="none (optional)"
+  say "ready: Jupyter $jupyter_python, Chromium $chromium, JupyterLab $lab, node_modules, gradnoise kernel, bAbI"
 fi

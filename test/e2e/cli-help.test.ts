@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { REPO } from "../../src/cli/jupyter";
 
-const CLIS = ["experiment", "notebooks", "figures", "kernel", "environment", "data"];
+const CLIS = ["experiment", "notebooks", "figures", "kernel", "environment", "data", "lab"];
 // What a CLI would rewrite if it acted instead of helping.
 const WATCHED = ["environment.md", "figures/manifest.json"].map((f) => path.join(REPO, f)).filter((f) => existsSync(f));
 
