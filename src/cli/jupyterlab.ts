@@ -355,7 +355,8 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function anyFreePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on now. */
+export async function anyFreePort(): Promise<number> {
   const { createServer } = await import("net");
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -28,7 +28,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -37,6 +37,8 @@ import { findChromium, withChromium } from "../../src/cli/browser";
 import { KERNEL_NAME, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { findLab, type LabServer, missingLabHelp, mountsUnder, startLab } from "../../src/cli/jupyterlab";
 import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
+import { BAR, cpuSeconds, kernelPid } from "../support/kernel-process";
+import { assertTypeset, openOffline } from "../support/offline-page";
 import { chromiumTool, needTools, type Missing } from "../support/tools";
 
 const lab = findLab();
@@ -48,29 +50,7 @@ function labTool(): Missing | undefined {
 const tools = needTools("the JupyterLab client test (e2e/jupyterlab-client)", ["GRADNOISE_REQUIRE_NOTEBOOKS"], [labTool(), chromiumTool(findChromium())]);
 const skip = tools.skip;
 
-/** A progress bar line as report/display.ts draws it. */
-const BAR = /\[[#.]{30}\]\s+\d+%/;
 const ARTIFACTS = path.join(REPO, "build", "test-artifacts", "jupyterlab");
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The pid of the kernel whose connection file is kernel-<id>.json (the chroot shares the host's pids). */
-function kernelPid(kernelId: string): number {
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(`kernel-${kernelId}.json`)) return Number(d);
-    } catch {
-      // gone
-    }
-  }
-  throw new Error(`no process for kernel ${kernelId}`);
-}
 
 // ---- in-page helpers: Lab's app (exposed for tests by --LabApp.expose_app_in_browser) -------
 
@@ -334,15 +314,7 @@ describe("notebooks in JupyterLab (Chromium)", { skip }, () => {
         await menu(page, "File", "notebook:export-to-format", "Save and Export Notebook As");
         const html = path.join(work, `${stem}.lab-export.html`);
         await (await download).saveAs(html);
-        const report = await ctx.newPage();
-        const requested: string[] = [];
-        const url = `file://${html}`;
-        await report.route("**/*", (route) => {
-          if (route.request().url() === url) return route.continue();
-          requested.push(route.request().url());
-          return route.abort();
-        });
-        await report.goto(url);
+        const { page: report, requested } = await openOffline(() => ctx.newPage(), html);
         await report.waitForFunction(() => Array.from(document.querySelectorAll(".gn-figure")).every((d) => d.querySelector("svg.main-svg")), undefined, { timeout: 60000 }).catch(() => undefined);
         const inReport = await report.evaluate(() => {
           const divs = Array.from(document.querySelectorAll(".gn-figure"));
@@ -352,12 +324,7 @@ describe("notebooks in JupyterLab (Chromium)", { skip }, () => {
         assert.equal(inReport.figures, drawn.figures, `${file}: the export has ${inReport.figures} figures, the notebook ${drawn.figures}`);
         assert.equal(inReport.drawn, inReport.figures, `${file}: ${inReport.drawn} of ${inReport.figures} figures draw in the export offline`);
         assert.deepEqual(requested, [], `${file}: the export requested ${requested.join(", ")}`);
-        const hasMath = JSON.parse(readFileSync(saved, "utf8")).cells.some((c: { cell_type: string; source: string[] | string }) => c.cell_type === "markdown" && /\$[^$]+\$/.test([c.source].flat().join("")));
-        if (hasMath) {
-          await report.waitForFunction(() => document.querySelectorAll("mjx-container svg").length > 0, undefined, { timeout: 30000 });
-          const raw = await report.evaluate(() => Array.from(document.querySelectorAll(".jp-RenderedMarkdown")).map((e) => (e as HTMLElement).innerText).join("\n"));
-          assert.ok(!/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/.test(raw), `${file}: raw TeX left in the export: ${raw.match(/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/)?.[0]}`);
-        }
+        await assertTypeset(report, saved, `${file}: the export`);
         await report.close();
         await page.evaluate(() => jupyterapp.shell.currentWidget.sessionContext.shutdown());
 

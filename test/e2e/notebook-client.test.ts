@@ -20,8 +20,7 @@
  */
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -29,6 +28,9 @@ import type { Browser, Page } from "playwright-core";
 import { findChromium, withChromium } from "../../src/cli/browser";
 import { checkoutJupyterEnv, exportNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
+import { BAR, cpuSeconds, kernelPid } from "../support/kernel-process";
+import { assertTypeset, openOffline } from "../support/offline-page";
+import { anyFreePort } from "../../src/cli/jupyterlab";
 import { chromiumTool, needTools, notebookServerTool } from "../support/tools";
 
 const python = findJupyterPython();
@@ -38,39 +40,6 @@ const wanted = (process.env.GRADNOISE_CLASSIC_NOTEBOOKS ?? "00").split(",").map(
 const chosen = listNotebooks().filter((nb) => wanted.includes("all") || wanted.some((w) => path.basename(nb).startsWith(w)));
 
 
-/** A progress bar line as report/display.ts draws it. */
-const BAR = /\[[#.]{30}\]\s+\d+%/;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
-}
-
-/** The pid of the kernel whose connection file is kernel-<id>.json. */
-function kernelPid(kernelId: string): number {
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes(`kernel-${kernelId}.json`)) return Number(d);
-    } catch {
-      // gone
-    }
-  }
-  throw new Error(`no process for kernel ${kernelId}`);
-}
 
 // ---- in-page helpers (classic Notebook's Jupyter global) -------------------------------
 
@@ -163,7 +132,7 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
     mkdirSync(path.join(work, "notebooks"));
     for (const nb of listNotebooks()) cpSync(nb, path.join(work, "notebooks", path.basename(nb)));
     for (const d of ["results", "runtime", "config", "data-dir"]) mkdirSync(path.join(work, `.${d}`));
-    const port = await freePort();
+    const port = await anyFreePort();
     base = `http://127.0.0.1:${port}`;
     server = spawn(python!, [
       "-m", "notebook", "--no-browser", "--allow-root", `--ip=127.0.0.1`, `--port=${port}`, "--port-retries=0",
@@ -313,25 +282,12 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
         console.log(`# ${file}: report ${(bytes / 2 ** 20).toFixed(1)} MB`);
         const body = readFileSync(html, "utf8");
         assert.ok(!/In&nbsp;\[&nbsp;\]/.test(body), `${file}: the report has unnumbered prompts`);
-        const report = await browser.newPage();
-        const blocked: string[] = [];
-        const url = `file://${html}`;
-        await report.route("**/*", (route) => {
-          if (route.request().url() === url) return route.continue();
-          blocked.push(route.request().url());
-          return route.abort();
-        });
-        await report.goto(url);
+        const { page: report, requested: blocked } = await openOffline(() => browser.newPage(), html);
         const shown = await allFiguresDrawn(report);
         assert.deepEqual(blocked, [], `${file}: the report requested ${blocked.join(", ")}`);
         assert.equal(shown.figures, beforeReload.figures, `${file}: the report has ${shown.figures} figures, the notebook ${beforeReload.figures}`);
         assert.equal(shown.drawn, shown.figures, `${file}: ${shown.drawn} of ${shown.figures} figures draw in the report`);
-        const hasMath = JSON.parse(readFileSync(saved, "utf8")).cells.some((c: { cell_type: string; source: string[] | string }) => c.cell_type === "markdown" && /\$[^$]+\$/.test([c.source].flat().join("")));
-        if (hasMath) {
-          await report.waitForFunction(() => document.querySelectorAll("mjx-container svg").length > 0, undefined, { timeout: 30000 });
-          const raw = await report.evaluate(() => Array.from(document.querySelectorAll(".jp-RenderedMarkdown, .text_cell_render")).map((e) => (e as HTMLElement).innerText).join("\n"));
-          assert.ok(!/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/.test(raw), `${file}: raw TeX left in the report: ${raw.match(/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/)?.[0]}`);
-        }
+        await assertTypeset(report, saved, `${file}: the report`);
         await report.close();
         // Shut this notebook's kernel down (File > Close and Halt would close the page too).
         await page.evaluate(() => new Promise((resolve) => Jupyter.notebook.session.delete(resolve, resolve)));
