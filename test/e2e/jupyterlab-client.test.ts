@@ -28,8 +28,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -37,7 +36,7 @@ import { findChromium, withChromium } from "../../src/cli/browser";
 import { KERNEL_NAME, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { findLab, type LabServer, missingLabHelp, mountsUnder, startLab } from "../../src/cli/jupyterlab";
 import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
-import { BAR, cpuSeconds, kernelPid } from "../support/kernel-process";
+import { BAR, cpuSeconds, kernelPid, notebookWorkspace } from "../support/kernel-process";
 import { assertTypeset, openOffline } from "../support/offline-page";
 import { chromiumTool, needTools, type Missing } from "../support/tools";
 
@@ -189,11 +188,7 @@ describe("notebooks in JupyterLab (Chromium)", { skip }, () => {
 
   before(async () => {
     tools.assertPresent();
-    // Copies of the notebooks (the test saves them), beside links to this checkout's build and packages.
-    work = mkdtempSync(path.join(tmpdir(), "gn-lab-"));
-    for (const d of ["dist", "node_modules", "data"]) symlinkSync(path.join(REPO, d), path.join(work, d));
-    mkdirSync(path.join(work, "notebooks"));
-    for (const nb of listNotebooks()) cpSync(nb, path.join(work, "notebooks", path.basename(nb)));
+    work = notebookWorkspace(REPO, listNotebooks(), "gn-lab-");
     mkdirSync(path.join(work, ".results"));
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startLab({

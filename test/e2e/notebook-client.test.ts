@@ -20,15 +20,14 @@
  */
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { findChromium, withChromium } from "../../src/cli/browser";
 import { checkoutJupyterEnv, exportNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
-import { BAR, cpuSeconds, kernelPid } from "../support/kernel-process";
+import { BAR, cpuSeconds, kernelPid, notebookWorkspace } from "../support/kernel-process";
 import { assertTypeset, openOffline } from "../support/offline-page";
 import { anyFreePort } from "../../src/cli/jupyterlab";
 import { chromiumTool, needTools, notebookServerTool } from "../support/tools";
@@ -126,11 +125,7 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
 
   before(async () => {
     tools.assertPresent();
-    // Copies of the notebooks (the test saves them), beside links to this checkout's build and packages.
-    work = mkdtempSync(path.join(tmpdir(), "gn-client-"));
-    for (const d of ["dist", "node_modules", "data"]) symlinkSync(path.join(REPO, d), path.join(work, d));
-    mkdirSync(path.join(work, "notebooks"));
-    for (const nb of listNotebooks()) cpSync(nb, path.join(work, "notebooks", path.basename(nb)));
+    work = notebookWorkspace(REPO, listNotebooks(), "gn-client-");
     for (const d of ["results", "runtime", "config", "data-dir"]) mkdirSync(path.join(work, `.${d}`));
     const port = await anyFreePort();
     base = `http://127.0.0.1:${port}`;

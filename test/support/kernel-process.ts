@@ -1,9 +1,12 @@
 /**
  * What the real-client tests (classic Notebook and JupyterLab) read about a
- * running kernel from outside the browser: its pid and the CPU it uses, to
- * prove an interrupt stopped the work, not only the output.
+ * running kernel from outside the browser (its pid and the CPU it uses, to
+ * prove an interrupt stopped the work, not only the output), and the folder
+ * they serve notebooks from.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 /** A progress bar line as report/display.ts draws it. */
 export const BAR = /\[[#.]{30}\]\s+\d+%/;
@@ -26,4 +29,16 @@ export function kernelPid(kernelId: string): number {
     }
   }
   throw new Error(`no process for kernel ${kernelId}`);
+}
+
+/**
+ * A scratch folder a Jupyter server can serve: copies of the notebooks (the
+ * tests save them) beside links to this checkout's build, packages and data.
+ */
+export function notebookWorkspace(repo: string, notebooks: readonly string[], prefix: string): string {
+  const work = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const d of ["dist", "node_modules", "data"]) symlinkSync(path.join(repo, d), path.join(work, d));
+  mkdirSync(path.join(work, "notebooks"));
+  for (const nb of notebooks) cpSync(nb, path.join(work, "notebooks", path.basename(nb)));
+  return work;
 }
