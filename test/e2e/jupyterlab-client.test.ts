@@ -206,6 +206,43 @@ describe("notebooks in JupyterLab (Chromium)", { skip }, () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  // What the user sees in Lab's output area when a cell throws: the patched kernel's traceback
+  // (docs/tslab-patches.md) names their cell and line, library frames cut, and Run All stops there.
+  test("a failing cell: Lab shows the error at the user's cell and line, and Run All stops there", async () => {
+    const cellsSrc = [
+      "function f(n: number): number {\n  if (n > 1) throw new RangeError(\"too big: \" + n);\n  return n;\n}",
+      "let a = 1;\n\nf(a + 1)",
+      "a + 100",
+    ];
+    const nb = {
+      nbformat: 4, nbformat_minor: 5,
+      metadata: { kernelspec: { name: KERNEL_NAME, display_name: KERNEL_NAME, language: "typescript" } },
+      cells: cellsSrc.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
+    };
+    writeFileSync(path.join(work, "failing-cell.ipynb"), JSON.stringify(nb, null, 1) + "\n");
+    await withChromium(async (browser: Browser) => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await openNotebook(page, base, server!.token, "failing-cell.ipynb", "failing-cell");
+      await menu(page, "Run", "runmenu:run-all");
+      await page.waitForFunction(() => jupyterapp.shell.currentWidget.content.widgets[1].model.outputs.length > 0, undefined, { timeout: 120000 });
+      await waitIdle(page, 30000);
+      const view = await cells(page);
+      const shown = (await page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea-output").innerText()).split("\n");
+      const count = view[0].count!;
+      const at = (n: number, line: number) => `Cell In[${n}], line ${line}`;
+      assert.equal(view[1].errors, 1, `the failing cell has ${view[1].errors} error outputs`);
+      assert.equal(shown[0], "RangeError: too big: 2", shown.join("\n"));
+      const inF = shown.findIndex((l) => l.includes(`at f (${at(count, 2)})`));
+      assert.ok(inF > 0, `Lab shows no frame at f's line:\n${shown.join("\n")}`);
+      assert.equal(shown[inF + 1].trim(), 'if (n > 1) throw new RangeError("too big: " + n);');
+      assert.ok(shown.some((l) => l.trim() === `at ${at(view[1].count!, 3)}`), `Lab shows no frame at the calling line:\n${shown.join("\n")}`);
+      assert.ok(!shown.some((l) => /evalmachine|node_modules|node:internal|__tslab__/.test(l)), `internal frames shown in Lab:\n${shown.join("\n")}`);
+      assert.equal(view[2].count, null, "Run All went on past the failing cell");
+      await page.evaluate(() => jupyterapp.shell.currentWidget.sessionContext.shutdown());
+      await page.close();
+    });
+  });
+
   for (const nbPath of listNotebooks()) {
     const file = path.basename(nbPath);
     const stem = path.basename(file, ".ipynb");
