@@ -113,7 +113,7 @@ describe("the packed library in a consumer project", () => {
     // postinstall) is an optional peer, like tfjs's WebGPU backend, installed only by who uses WebGPU.
     assert.equal(pkg.optionalDependencies, undefined, "no optionalDependencies: every consumer would download them");
     assert.ok(pkg.devDependencies.webgpu, "the project's own tests install webgpu as a devDependency");
-    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-dist", "webgpu"]) {
+    for (const peer of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "@tensorflow/tfjs-node-gpu", "plotly.js-cartesian-dist-min", "plotly.js-dist", "webgpu"]) {
       assert.ok(pkg.peerDependencies[peer] && pkg.peerDependenciesMeta?.[peer]?.optional, `${peer} is an optional peer`);
     }
     assert.ok(!pkg.peerDependenciesMeta?.["@tensorflow/tfjs"]?.optional, "@tensorflow/tfjs is a required peer");

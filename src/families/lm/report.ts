@@ -220,10 +220,10 @@ export function lmPaperFigure(records: readonly LMRecordLike[], rows: readonly L
       title: { text: title },
       yaxis: { title: { text: `${key === "test" ? "test" : "validation"} perplexity (log scale)` }, type: "log" },
       // The rows' order, whatever order the runs come in.
-      xaxis: { automargin: true, categoryorder: "array", categoryarray: x, ...(flagged.length ? { title: { text: "red above a column: its runs that diverged (no perplexity, not plotted)", standoff: 4 } } : {}) },
+      xaxis: { automargin: true, categoryorder: "array", categoryarray: x, ...(flagged.length ? { title: { text: "red fraction above a column: how many of its runs diverged (no perplexity, not plotted)", standoff: 4 } } : {}) },
       legend: { orientation: "h", y: -0.3 },
-      // Diverged runs have no perplexity to plot: say so where they are missing.
-      annotations: flagged.map((r) => ({ x: r.condition, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, text: `${r.diverged}/${r.runs}<br>diverged`, font: { color: "#d62728", size: 9 } })),
+      // Diverged runs have no perplexity to plot: say so where they are missing (a short fraction: neighbouring columns' labels must not run together).
+      annotations: flagged.map((r) => ({ x: r.condition, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false, text: `${r.diverged}/${r.runs}`, hovertext: `${r.diverged} of ${r.runs} runs diverged`, font: { color: "#d62728", size: 11 } })),
     },
   };
 }

@@ -111,7 +111,7 @@ export const experiment = defineExperiment<MemN2NConfig, MemN2NRunSpec, MemN2NRu
         { label: annealed, selected: standard.summary.selected },
         ...variants.map((r) => ({ label: r.study.title.replace(/, noisy settings$/, ""), selected: (r.summary as Table2Summary).selected })),
       ]);
-      const title = "Which noise? Validation error with noise minus without, per procedure, mean over tasks with 95% CI (sign-flip test inverted)";
+      const title = "Which noise? Validation error, noise minus none (mean over tasks, 95% CI)";
       return [{
         name: "study-memn2n-noise-variants", title, fig: noiseVariantFigure(intervals, title), height: 520,
         source: `${annealed}: the standard sweep's kept restarts; ${studiesSource(variants)}; intervals: the paired sign-flip permutation test over tasks, inverted (10,000 sign flips, the comparisons table's seed), as in the text`,
