@@ -28,6 +28,7 @@ import { findChromium, withChromium } from "../../src/cli/browser";
 import { checkoutJupyterEnv, exportNotebook, findJupyterPython, listNotebooks, REPO } from "../../src/cli/jupyter";
 import { INTERRUPTED_LINE } from "../../src/engine/interrupt";
 import { BAR, cpuSeconds, kernelPid, notebookWorkspace } from "../support/kernel-process";
+import { assertMappedError, writeFailingNotebook } from "../support/failing-notebook";
 import { assertTypeset, openOffline } from "../support/offline-page";
 import { anyFreePort } from "../../src/cli/jupyterlab";
 import { chromiumTool, needTools, notebookServerTool } from "../support/tools";
@@ -161,6 +162,22 @@ describe("notebooks in a real Jupyter client (classic Notebook in Chromium)", { 
 
   test("GRADNOISE_CLASSIC_NOTEBOOKS names at least one notebook", () => {
     assert.ok(chosen.length > 0, `GRADNOISE_CLASSIC_NOTEBOOKS=${wanted.join(",")} matches no notebook in notebooks/`);
+  });
+
+  test("a failing cell: the Notebook shows the error at the user's cell and line, and Run All stops there", async () => {
+    writeFailingNotebook(work);
+    await withChromium(async (browser: Browser) => {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+      await page.goto(`${base}/notebooks/failing-cell.ipynb?token=${token}`);
+      await waitNotebookReady(page);
+      await menu(page, "#celllink", "#run_all_cells");
+      await page.waitForFunction(() => Jupyter.notebook.get_cell(1).output_area.outputs.length > 0, undefined, { timeout: 120000 });
+      await waitIdle(page, 30000);
+      const view = await cells(page);
+      assertMappedError("Notebook 6", view[1].text.split("\n"), view.map((c) => (typeof c.prompt === "number" ? c.prompt : null)));
+      await page.evaluate(() => Jupyter.notebook.kernel.kill());
+      await page.close();
+    });
   });
 
   for (const nbPath of chosen) {
