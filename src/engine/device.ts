@@ -19,7 +19,7 @@ export interface DeviceReport {
   cpuCores: number;
   memoryGiB: number;
   platform: string;
-  /** Node's version; in a web page, "none (browser)". */
+  /** Node's version; in a web page, IN_BROWSER. */
   node: string;
   versions: Record<string, string>;
   flags: Record<string, unknown>;
@@ -73,6 +73,9 @@ export function describeDevice(): DeviceReport {
   };
 }
 
+/** DeviceReport.node in a web page. */
+export const IN_BROWSER = "none (browser)";
+
 type HostFacts = Pick<DeviceReport, "cpuModel" | "cpuCores" | "memoryGiB" | "platform" | "node">;
 
 /** The machine, from Node's os; in a web page, what navigator tells (no CPU model; memory rounded by the browser, 0 when unknown). */
@@ -88,7 +91,7 @@ function hostFacts(): HostFacts {
     };
   }
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number; deviceMemory?: number; userAgent?: string } }).navigator ?? {};
-  return { cpuModel: "unknown CPU (browser)", cpuCores: nav.hardwareConcurrency ?? 0, memoryGiB: nav.deviceMemory ?? 0, platform: nav.userAgent ?? "unknown browser", node: "none (browser)" };
+  return { cpuModel: "unknown CPU (browser)", cpuCores: nav.hardwareConcurrency ?? 0, memoryGiB: nav.deviceMemory ?? 0, platform: nav.userAgent ?? "unknown browser", node: IN_BROWSER };
 }
 
 function adapterName(a: WebGPUAdapterReport): string {
@@ -105,5 +108,6 @@ export function deviceLine(r: DeviceReport = describeDevice()): string {
     : r.gpu
       ? `GPU ${r.device}`
       : `CPU ${r.cpuModel}, ${r.cpuCores} cores`;
-  return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, node ${r.node}`;
+  const host = r.node === IN_BROWSER ? "in a browser" : `node ${r.node}`;
+  return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, ${host}`;
 }

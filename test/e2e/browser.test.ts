@@ -35,7 +35,7 @@ const gate = needTools("the browser bundle test", ["GRADNOISE_REQUIRE_NOTEBOOKS"
 const TRAIN_PAGE = `
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { fillGaussian, selectBackend, withGradientNoise } from "gradnoise";
+import { addGradientNoise, deviceLine, fillGaussian, selectBackend, withGradientNoise } from "gradnoise";
 
 setWasmPaths("/wasm/");
 const w = window as unknown as { result?: unknown; failure?: string };
@@ -67,12 +67,14 @@ async function noise(backend: "wasm" | "cpu") {
 }
 
 async function main() {
-  const webgl = await tf.setBackend("webgl").catch(() => false);
+  const webgl = await selectBackend({ backend: "webgl" }).then(() => true, () => false);
   const nav = navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } };
   const adapter = nav.gpu ? await nav.gpu.requestAdapter().catch(() => null) : null;
   const runs = [await train("wasm"), await train("cpu")];
   const draws = { wasm: await noise("wasm"), cpu: await noise("cpu") };
-  w.result = { webgl, webgpu: nav.gpu ? (adapter ? "adapter" : "navigator.gpu, no adapter") : "no navigator.gpu", runs, draws };
+  // Node-only, refused by name.
+  const prefetch = (() => { try { addGradientNoise({ eta: 0.01, seed: 1, prefetch: true }); return "accepted"; } catch (e) { return (e as Error).name + ": " + (e as Error).message; } })();
+  w.result = { webgl, webgpu: nav.gpu ? (adapter ? "adapter" : "navigator.gpu, no adapter") : "no navigator.gpu", runs, draws, device: deviceLine(), prefetch };
 }
 main().catch((e: Error) => { w.failure = e.stack ?? String(e); });
 `;
@@ -193,12 +195,17 @@ describe("the core entry in a web page", { skip: gate.skip }, () => {
     webgpu: string;
     runs: { backend: string; steps: number; losses: number[] }[];
     draws: Record<"wasm" | "cpu", Draws>;
+    device: string;
+    prefetch: string;
   }
 
   let nodeDraws: Record<"wasm" | "cpu", Draws> | undefined;
   const checkPage = (r: PageResult, t: { diagnostic(s: string): void }, builder: string) => {
     t.diagnostic(`${builder} page in Chromium: webgl ${r.webgl ? "available" : "unavailable"}; webgpu: ${r.webgpu}`);
     assert.deepEqual(r.runs.map((x) => x.backend), ["wasm", "cpu"]);
+    t.diagnostic(`${builder}: deviceLine() in the page: ${r.device}`);
+    assert.match(r.device, /^backend cpu on CPU unknown CPU \(browser\), \d+ cores; tfjs 4\.22\.0, in a browser$/);
+    assert.match(r.prefetch, /^NodeOnlyError: addGradientNoise\(\): prefetch .* is Node-only/);
     for (const x of r.runs) {
       t.diagnostic(`${builder}, ${x.backend}: loss ${x.losses[0].toFixed(4)} -> ${x.losses[x.losses.length - 1].toFixed(4)} in ${x.steps} steps`);
       assert.equal(x.steps, 15);
