@@ -29,7 +29,8 @@ export interface NoiseOptions {
   /**
    * Draw the next step's noise on a worker thread while this step computes
    * (bit-identical values; worth it when a core is idle). Default false.
-   * The wrapper's dispose() ends the thread.
+   * The wrapper's dispose() ends the thread. Node-only: in a web page it
+   * throws NodeOnlyError (docs/browser.md).
    */
   prefetch?: boolean;
 }
