@@ -9,7 +9,9 @@
  * Node draws for that seed, bit for bit. The core bundle holds no Node
  * built-in, and tree-shaking keeps out what an entry does not use.
  *
- * CI cost: ~40-70 s (npm install from the registry's cache, two builds, two page runs).
+ * CI cost, measured on a two-core machine at load average ~12 (other jobs running): 88-131 s,
+ * of which npm install and Chromium's start ~50-60 s, the Vite build and page 30-50 s, esbuild's
+ * builds and pages 13-20 s. An idle CI machine should take less (not measured).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
