@@ -54,6 +54,8 @@ export { describeDevice, deviceLine } from "./engine/device";
 export type { DeviceReport } from "./engine/device";
 export { fillMissingKernels, kernelsUsedBy, missingKernels } from "./engine/kernel-fills";
 export { prepareWebGPU, webgpuAdapter } from "./engine/webgpu";
+// Thrown by what works only in Node (prefetch, tfjs-node, Dawn) when used in a web page (docs/browser.md).
+export { NodeOnlyError } from "./engine/runtime";
 export type { WebGPUAdapterReport } from "./engine/webgpu";
 // Stopping long work: Kernel > Interrupt in a notebook, or interrupt() from your own code; loops throw InterruptedError.
 export { interrupt, InterruptedError, interruptSignal } from "./engine/interrupt";

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { packageVersion } from "./package-version";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
+import { envVar, inNode, nodeRequire } from "./runtime";
 import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
@@ -57,6 +58,10 @@ let native: NativeInfo | undefined;
 /** Loads tfjs-node-gpu, else tfjs-node, once; reports whether it sees a GPU. */
 function loadNative(): NativeInfo {
   if (native) return native;
+  if (!inNode) {
+    native = { loaded: false, gpu: false, why: "tfjs-node is Node-only (a web page has webgpu, webgl, wasm and cpu)" };
+    return native;
+  }
   const errors: string[] = [];
   for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
     if (packageVersion(pkg) === undefined) {
@@ -64,10 +69,8 @@ function loadNative(): NativeInfo {
       continue;
     }
     try {
-      // A variable name keeps TypeScript from resolving packages that are optional.
-      const mod = pkg;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional backend package, loaded only when asked for
-      require(mod);
+      // By name: an optional package, loaded only when asked for.
+      nodeRequire(pkg, "tfjs-node");
       if (tf.findBackend("tensorflow") === null) throw new Error("loaded, but registered no 'tensorflow' backend");
       const be = tf.findBackend("tensorflow") as unknown as { isGPUPackage?: boolean; isUsingGpuDevice?: boolean };
       const gpu = Boolean(be.isGPUPackage && be.isUsingGpuDevice);
@@ -81,11 +84,19 @@ function loadNative(): NativeInfo {
   return native;
 }
 
-/** Registers the 'wasm' backend (an optional peer dependency); null when it loaded, else why not. */
+/**
+ * Registers the 'wasm' backend (an optional peer dependency); null when it loaded, else why not.
+ * A web page imports the backend itself (and says where its .wasm files are, setWasmPaths):
+ * a bundler must see that import, and a page that never uses WASM should not carry it.
+ */
 async function loadWasm(): Promise<string | null> {
+  if (!inNode) {
+    if (tf.findBackendFactory("wasm") !== null) return null;
+    return 'the wasm backend is not registered: import "@tensorflow/tfjs-backend-wasm" in your page and call its setWasmPaths() (docs/browser.md)';
+  }
   try {
-    // Side-effect import registers the 'wasm' backend with tfjs-core.
-    await import("@tensorflow/tfjs-backend-wasm");
+    // Requiring it registers the 'wasm' backend with tfjs-core.
+    nodeRequire("@tensorflow/tfjs-backend-wasm", "loading the WASM backend by name");
     return null;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -96,7 +107,7 @@ async function loadWasm(): Promise<string | null> {
 
 function requested(opts: BackendOptions): BackendName | "auto" {
   const given = opts.backend === "auto" ? undefined : opts.backend;
-  const value = given ?? process.env[BACKEND_ENV] ?? "auto";
+  const value = given ?? envVar(BACKEND_ENV) ?? "auto";
   if (value === "auto" || (BACKENDS as readonly string[]).includes(value)) return value as BackendName | "auto";
   const source = given !== undefined ? "backend option" : `${BACKEND_ENV} environment variable`;
   throw new RangeError(`selectBackend(): ${source} must be one of auto, ${BACKENDS.join(", ")}; got "${value}"`);

@@ -4,9 +4,8 @@
  * number can say how it was measured.
  */
 import * as tf from "@tensorflow/tfjs";
-import { execFileSync } from "child_process";
-import * as os from "os";
 import { packageVersion } from "./package-version";
+import { inNode, nodeRequire } from "./runtime";
 import { webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
 export { packageVersion } from "./package-version";
@@ -20,6 +19,7 @@ export interface DeviceReport {
   cpuCores: number;
   memoryGiB: number;
   platform: string;
+  /** Node's version; in a web page, IN_BROWSER. */
   node: string;
   versions: Record<string, string>;
   flags: Record<string, unknown>;
@@ -28,7 +28,9 @@ export interface DeviceReport {
 }
 
 function gpuName(): string | undefined {
+  if (!inNode) return undefined;
   try {
+    const { execFileSync } = nodeRequire<typeof import("node:child_process")>("node:child_process", "nvidia-smi");
     return execFileSync("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"], { encoding: "utf8", timeout: 5000 })
       .trim()
       .split("\n")[0];
@@ -42,7 +44,8 @@ export function describeDevice(): DeviceReport {
   const be = tf.findBackend(backend) as unknown as { isUsingGpuDevice?: boolean } | null;
   const adapter = backend === "webgpu" ? webgpuAdapter() : undefined;
   const gpu = (backend === "tensorflow" && Boolean(be?.isUsingGpuDevice)) || (adapter !== undefined && !adapter.software);
-  const cpuModel = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
+  const host = hostFacts();
+  const cpuModel = host.cpuModel;
   const versions: Record<string, string> = { ...(tf.version as Record<string, string>) };
   for (const pkg of ["@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-backend-webgpu", "webgpu", "@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
     const v = packageVersion(pkg);
@@ -63,15 +66,32 @@ export function describeDevice(): DeviceReport {
     backend,
     gpu,
     device: adapter ? adapterName(adapter) : gpu ? (gpuName() ?? "CUDA GPU") : cpuModel,
-    cpuModel,
-    cpuCores: os.cpus().length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    node: process.version,
+    ...host,
     versions,
     flags,
     ...(adapter ? { adapter } : {}),
   };
+}
+
+/** DeviceReport.node in a web page. */
+export const IN_BROWSER = "none (browser)";
+
+type HostFacts = Pick<DeviceReport, "cpuModel" | "cpuCores" | "memoryGiB" | "platform" | "node">;
+
+/** The machine, from Node's os; in a web page, what navigator tells (no CPU model; memory rounded by the browser, 0 when unknown). */
+function hostFacts(): HostFacts {
+  if (inNode) {
+    const os = nodeRequire<typeof import("node:os")>("node:os", "describeDevice()");
+    return {
+      cpuModel: os.cpus()[0]?.model?.trim() ?? "unknown CPU",
+      cpuCores: os.cpus().length,
+      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+    };
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number; deviceMemory?: number; userAgent?: string } }).navigator ?? {};
+  return { cpuModel: "unknown CPU (browser)", cpuCores: nav.hardwareConcurrency ?? 0, memoryGiB: nav.deviceMemory ?? 0, platform: nav.userAgent ?? "unknown browser", node: IN_BROWSER };
 }
 
 function adapterName(a: WebGPUAdapterReport): string {
@@ -88,5 +108,6 @@ export function deviceLine(r: DeviceReport = describeDevice()): string {
     : r.gpu
       ? `GPU ${r.device}`
       : `CPU ${r.cpuModel}, ${r.cpuCores} cores`;
-  return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, node ${r.node}`;
+  const host = r.node === IN_BROWSER ? "in a browser" : `node ${r.node}`;
+  return `backend ${r.backend}${flags ? ` (${flags})` : ""} on ${where}; tfjs ${r.versions["tfjs"] ?? r.versions["tfjs-core"]}, ${host}`;
 }

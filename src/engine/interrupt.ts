@@ -11,6 +11,8 @@
  * interrupt), and the next cell gets a fresh signal. Outside a kernel
  * `interrupt()` aborts the current signal and starts a fresh one.
  */
+import { inNode, nodeRequire } from "./runtime";
+
 export class InterruptedError extends Error {
   constructor(message = "interrupted") {
     super(message);
@@ -23,9 +25,10 @@ export const INTERRUPTED_LINE = "Interrupted (Kernel > Interrupt): the running w
 
 /** tslab's per-execution display hook: a new function for every cell run, null outside a kernel. */
 function kernelCell(): unknown {
+  if (!inNode) return null;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab exists only inside a kernel
-    return (require("tslab/dist/jupyter") as { lastWriteDisplayData?: unknown }).lastWriteDisplayData ?? null;
+    // tslab exists only inside a kernel (and never in a browser bundle).
+    return nodeRequire<{ lastWriteDisplayData?: unknown }>("tslab/dist/jupyter", "tslab").lastWriteDisplayData ?? null;
   } catch {
     return null;
   }

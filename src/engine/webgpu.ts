@@ -16,10 +16,15 @@
  * - a software adapter (lavapipe, SwiftShader) is refused unless asked for
  *   (GRADNOISE_WEBGPU_SOFTWARE=1 or the allowSoftware option): Dawn falls back
  *   to one silently when no GPU driver is present.
+ *
+ * In a web page the browser's `navigator.gpu` is WebGPU and the page imports
+ * `@tensorflow/tfjs-backend-webgpu` itself, which registers "webgpu" there:
+ * prepareWebGPU then reports the adapter, refuses a software one unless
+ * asked, and chunks AddN; Dawn and the device-node probe are Node-only.
  */
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, readdirSync } from "node:fs";
 import { packageVersion } from "./package-version";
+import { envVar, inNode, nodeRequire } from "./runtime";
 
 export const WEBGPU_SOFTWARE_ENV = "GRADNOISE_WEBGPU_SOFTWARE";
 
@@ -104,17 +109,13 @@ function load(): string | undefined {
     return loaded;
   }
   try {
-    // Variables keep TypeScript from resolving optional packages.
-    const dawnPkg = "webgpu";
-    const tfjsPkg = "@tensorflow/tfjs-backend-webgpu";
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const dawn = require(dawnPkg) as { create(flags: string[]): GPULike; globals: Record<string, unknown> };
+    // By name: optional packages, which TypeScript and bundlers need not resolve.
+    const dawn = nodeRequire<{ create(flags: string[]): GPULike; globals: Record<string, unknown> }>("webgpu", "Dawn (the webgpu package)");
     const g = globalThis as Record<string, unknown> & { navigator?: { gpu?: GPULike } };
     for (const [k, v] of Object.entries(dawn.globals)) if (!(k in g)) g[k] = v;
     // Loaded before navigator.gpu exists, tfjs's module registers no "webgpu" of its own
     // (with default limits and printed errors); we register ours below.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(tfjsPkg) as { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+    const mod = nodeRequire<{ WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend }>("@tensorflow/tfjs-backend-webgpu", "loading tfjs-backend-webgpu by name");
     const gpu = g.navigator?.gpu ?? dawn.create([]);
     // Node 21+ defines navigator; Node 20 has none.
     if (!g.navigator) g.navigator = {};
@@ -165,7 +166,9 @@ let registeredSoftware: boolean | undefined;
  * Other platforms (Metal, D3D12) have no such nodes: true there.
  */
 export function hasGpuDeviceNode(): boolean {
-  if (process.platform !== "linux") return true;
+  // A browser decides for itself (a software adapter says so: isSoftware()).
+  if (!inNode || process.platform !== "linux") return true;
+  const { existsSync, readdirSync } = nodeRequire<typeof import("node:fs")>("node:fs", "the GPU device-node probe");
   const list = (dir: string) => {
     try {
       return readdirSync(dir);
@@ -185,6 +188,7 @@ export const NO_GPU_NODE = `only a software adapter could be available here (no 
  * to why not. `allowSoftware` admits a software adapter.
  */
 export async function prepareWebGPU(allowSoftware: boolean): Promise<string | undefined> {
+  if (!inNode) return prepareInPage(allowSoftware);
   const why = load();
   if (why) return why;
   const { gpu, WebGPUBackend } = loaded as Exclude<typeof loaded, string | undefined>;
@@ -254,8 +258,29 @@ export async function prepareWebGPU(allowSoftware: boolean): Promise<string | un
   return undefined;
 }
 
-/** The software-adapter permission from the environment. */
+let pageChunked = false;
+
+/** prepareWebGPU in a web page: the browser's adapter, the page's own "webgpu" registration. */
+async function prepareInPage(allowSoftware: boolean): Promise<string | undefined> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPULike } }).navigator?.gpu;
+  if (!gpu) return "this browser offers no WebGPU (navigator.gpu is undefined)";
+  if (tf.findBackendFactory("webgpu") === null) return 'the webgpu backend is not registered: import "@tensorflow/tfjs-backend-webgpu" in your page';
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) return "navigator.gpu.requestAdapter() found no adapter";
+  const software = isSoftware(adapter);
+  const info = adapter.info ?? {};
+  if (software && !allowSoftware) return `only a software adapter is available (${info.vendor || "?"} ${info.architecture || "?"}); pass allowSoftwareAdapter: true to use it`;
+  if (!pageChunked) {
+    chunkAddN();
+    pageChunked = true;
+  }
+  // tfjs's own registration requests the default limits; these are the adapter's.
+  adapterReport = { vendor: info.vendor ?? "", architecture: info.architecture ?? "", device: info.device ?? "", description: info.description ?? "", software, limits: adapterLimits(adapter), versions: {} };
+  return undefined;
+}
+
+/** The software-adapter permission from the environment (none in a browser). */
 export function softwareAllowedByEnv(): boolean {
-  const v = process.env[WEBGPU_SOFTWARE_ENV];
+  const v = envVar(WEBGPU_SOFTWARE_ENV);
   return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
 }

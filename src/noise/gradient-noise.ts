@@ -5,7 +5,8 @@
  * along with the gradient (Sections 1 and 4.6).
  */
 import * as tf from "@tensorflow/tfjs";
-import { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
+import type { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
+import { checkPrefetchAvailable, newPrefetcher } from "./prefetch-lazy";
 import { fillGaussian, SeedPart } from "../random/rng";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext, TransformConfig } from "./transform";
@@ -28,7 +29,8 @@ export interface NoiseOptions {
   /**
    * Draw the next step's noise on a worker thread while this step computes
    * (bit-identical values; worth it when a core is idle). Default false.
-   * The wrapper's dispose() ends the thread.
+   * The wrapper's dispose() ends the thread. Node-only: in a web page it
+   * throws NodeOnlyError (docs/browser.md).
    */
   prefetch?: boolean;
 }
@@ -132,6 +134,7 @@ export interface GradientNoiseTransform extends GradientTransform {
 export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
   const where = "addGradientNoise()";
   const schedule = resolveSchedule(where, opts);
+  if (opts.prefetch === true) checkPrefetchAvailable(where);
   const seed = opts.seed;
   let prefetcher: NoisePrefetcher | undefined;
   let disposed = false;
@@ -159,7 +162,7 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
       }
       if (opts.prefetch && !disposed && total > 0) {
         const next = Math.sqrt(schedule.variance(t + 1));
-        prefetcher ??= new NoisePrefetcher(total);
+        prefetcher ??= newPrefetcher(total);
         if (next > 0 && total <= prefetcher.capacity) prefetcher.request(signature(t + 1, params), next, noiseLayout(params, seed, t + 1, gradientNoiseKey).entries);
       }
       if (!data) return grads;

@@ -15,21 +15,9 @@ import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { REPO } from "../../src/cli/jupyter";
-
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+import { npm, packTarball, readmeExamples } from "../support/package-tarball";
 const run = promisify(execFile);
 const TSC = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
-
-/** The fenced blocks between `<!-- readme-example:start [name] -->` and `<!-- readme-example:end -->`; unnamed ones are "ten-lines". */
-export function readmeExamples(readme: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of readme.matchAll(/<!-- readme-example:start ?([\w-]*) -->\s*```ts\n([\s\S]*?)```\s*<!-- readme-example:end -->/g)) {
-    const name = m[1] || "ten-lines";
-    if (out.has(name)) throw new Error(`README has two readme-example blocks named "${name}"`);
-    out.set(name, m[2]);
-  }
-  return out;
-}
 
 interface Pkg {
   dependencies?: Record<string, string>;
@@ -85,23 +73,18 @@ const grad = () => tf.tidy(() => Array.from(tf.grad((e) => tf.gather(e, tf.tenso
 
 describe("the packed library in a consumer project", () => {
   const examples = readmeExamples(readFileSync(path.join(REPO, "README.md"), "utf8"));
+  examples.delete("browser"); // a web page's: e2e/browser runs it in Chromium
   const work = mkdtempSync(path.join(tmpdir(), "gn-consumer-"));
   after(() => rmSync(work, { recursive: true, force: true }));
   let packed: { tarball: string; files: string[] } | undefined;
   const pack = () => {
-    if (!packed) {
-      const out = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: REPO, encoding: "utf8" })) as {
-        filename: string;
-        files: { path: string }[];
-      }[];
-      packed = { tarball: path.join(work, out[0].filename), files: out[0].files.map((f) => f.path) };
-    }
+    packed ??= packTarball(work);
     return packed;
   };
 
   test("the tarball holds both entry points and types, no sources, and declares tfjs as a peer", () => {
     const { files } = pack();
-    for (const f of ["dist/index.js", "dist/index.d.ts", "dist/lab.js", "dist/lab.d.ts", "package.json", "README.md"]) {
+    for (const f of ["dist/index.js", "dist/index.d.ts", "dist/esm/index.js", "dist/lab.js", "dist/lab.d.ts", "package.json", "README.md"]) {
       assert.ok(files.includes(f), `tarball lacks ${f}`);
     }
     // patches/ (tslab's fixes, docs/tslab-patches.md) are this checkout's: a consumer's tslab is their own.
