@@ -11,7 +11,7 @@
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "../src/stats";
-import { Peer, PEER_ENV } from "./peer";
+import { Peer, PEER_ENV, peerClockPrelude } from "./peer";
 
 /** One step's kernels: how many, their profiled time, the costliest names. */
 export interface StepKernels {
@@ -85,7 +85,7 @@ print(json.dumps(statistics.median(rnd() for _ in range(15))))
 /** PyTorch's microseconds per trivial op (torch.add on one-element tensors), in the peer's process; null without a peer. */
 export function torchOpFloorUs(peer: Peer | null): number | null {
   if (!peer) return null;
-  const r = spawnSync(peer.python, ["-c", TORCH_FLOOR], { encoding: "utf8", env: PEER_ENV });
+  const r = spawnSync(peer.python, ["-c", peerClockPrelude() + TORCH_FLOOR], { encoding: "utf8", env: PEER_ENV });
   if (r.status !== 0) throw new Error(`PyTorch op floor failed: ${r.stderr}`);
   return Number(JSON.parse(r.stdout.trim()));
 }
