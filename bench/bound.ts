@@ -110,10 +110,12 @@ export interface Bound {
  */
 export function boundLine(b: Bound): string {
   const dispatchMs = (b.step.kernels * b.floorUs) / 1000;
-  const top = b.step.top.slice(0, 4).map(([n, c, ms]) => `${n} ${c} (${ms.toFixed(1)} ms)`).join(", ");
+  const share = (ms: number) => (b.step.kernelMs > 0 ? (100 * ms) / b.step.kernelMs : 0);
+  const top = b.step.top.slice(0, 4).map(([n, c, ms]) => `${n} x${c} ${share(ms).toFixed(0)}%`).join(", ");
+  const dispatchShare = (100 * dispatchMs) / b.stepMs;
   const parts = [
-    `${b.label}: ${b.step.kernels} kernels a step; floor ${b.floorUs.toFixed(1)} µs a kernel (measured in this run) = ${dispatchMs.toFixed(1)} ms of the ${b.stepMs.toFixed(1)} ms step (${((100 * dispatchMs) / b.stepMs).toFixed(0)}%)`,
-    `kernel time of the profiled step ${b.step.kernelMs.toFixed(1)} ms (timed apart, so not a share of the step above), costliest ${top}`,
+    `${b.label}: ${b.step.kernels} kernels a step; floor ${b.floorUs.toFixed(1)} µs a kernel (measured in this run) = ${dispatchMs.toFixed(1)} ms of the ${b.stepMs.toFixed(1)} ms step (${dispatchShare.toFixed(0)}%)`,
+    `${dispatchShare < 50 ? "the rest is the kernels' own work and JS outside them (batches, noise draws); " : ""}of one profiled step's kernel time (a single step: shares move with the load), ${top}`,
   ];
   if (b.peerStepMs !== null) {
     const peerFloor = b.peerFloorUs === null ? "" : `; PyTorch's floor ${b.peerFloorUs.toFixed(1)} µs an op`;
