@@ -4,6 +4,7 @@
  * (comma-separated). A software WebGPU adapter (lavapipe) is benched too, and
  * labelled as such: a bench measures what is there, it does not pick.
  */
+import "./clock"; // BENCH_CLOCK=cpu must replace the clock before any bench reads it
 import { BACKENDS, BackendName, deviceLine, selectBackend } from "../src/engine";
 import { median } from "../src/stats";
 

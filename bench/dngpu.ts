@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
+import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
 import { ClippedAdamax, DNGPU, DNGPU_MODEL, dngpuLearningRate, encodeBatch, randomExamples } from "../src/families/neural-gpu";
 import { withTransforms } from "../src/noise/optimizer";
 import { recipeTransforms } from "../src/noise/recipe";
@@ -24,29 +25,51 @@ const SIZES: Size[] = [
   { label: "the code's model, short bins", maps: 96, bins: [8, 12], batch: 32 },
 ];
 
-/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
-async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
+/** One model and optimizer; `step(i)` builds step i's batches (one per bin) in JS and runs one step, returning the loss (read every step as the trainer does). */
+function makeStep(s: Size, noise: boolean) {
   const model = new DNGPU({ ...DNGPU_MODEL, maps: s.maps }, 0);
   const opt = withTransforms(new ClippedAdamax({ learningRate: dngpuLearningRate(s.maps), beta2: 0.99 }), recipeTransforms({ clip: { globalNorm: 1 }, noise: noise ? { eta: 1, gamma: 0.55, seed: 0 } : null }));
+  return {
+    step: (i: number) => {
+      const batches = s.bins.map((L) => encodeBatch(randomExamples(s.batch, (L - 1) >> 1, "bench", i, L), L));
+      return opt.minimize(() => {
+        let total: tf.Scalar = tf.scalar(0);
+        batches.forEach((b, k) => {
+          const o = model.forward(b, { keep: 0.9, seed: ["bench", i, k] });
+          total = tf.add(total, tf.add(DNGPU.loss(o.logits, b), tf.mul(1e-3, o.saturation))) as tf.Scalar;
+        });
+        return tf.div(total, s.bins.length) as tf.Scalar;
+      }, true, model.weights)!;
+    },
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
+async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
+  const { step, dispose } = makeStep(s, noise);
   let t0 = 0;
   for (let i = 0; i < warmup + steps; i++) {
     if (i === warmup) t0 = performance.now();
-    const batches = s.bins.map((L) => encodeBatch(randomExamples(s.batch, (L - 1) >> 1, "bench", i, L), L));
-    const cost = opt.minimize(() => {
-      let total: tf.Scalar = tf.scalar(0);
-      batches.forEach((b, k) => {
-        const o = model.forward(b, { keep: 0.9, seed: ["bench", i, k] });
-        total = tf.add(total, tf.add(DNGPU.loss(o.logits, b), tf.mul(1e-3, o.saturation))) as tf.Scalar;
-      });
-      return tf.div(total, s.bins.length) as tf.Scalar;
-    }, true, model.weights)!;
+    const cost = step(i);
     await cost.data();
     cost.dispose();
   }
   const ms = (performance.now() - t0) / steps;
-  opt.dispose();
-  model.dispose();
+  dispose();
   return ms;
+}
+
+/** The kernels of one noisy step (after warm-up steps), for the bound line. */
+async function profileStep(s: Size): Promise<StepKernels> {
+  const { step, dispose } = makeStep(s, true);
+  for (let i = 0; i < 2; i++) step(i).dispose();
+  const k = await stepKernels(() => step(2));
+  dispose();
+  return k;
 }
 
 function torchPeer(peer: Peer | null, s: Size, steps: number, reps: number): number | null {
@@ -61,7 +84,9 @@ async function main(): Promise<void> {
   const torch = fairPeer();
   console.log(`  ${peerLine(torch)}`);
   const peers = SIZES.map((s) => torchPeer(torch, s, steps, reps));
+  const peerFloorUs = torchOpFloorUs(torch);
   const rows: Record<string, string | number>[] = [];
+  const bounds: string[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
@@ -76,11 +101,20 @@ async function main(): Promise<void> {
         "pytorch step (ms)": peer ? peer.toFixed(0) : "",
         "ours / pytorch (step)": peer ? (step / peer).toFixed(2) : "",
       });
+      bounds.push(boundLine({
+        label: `${b.label}, ${s.label}, noise on`,
+        step: await profileStep(s),
+        floorUs: await kernelFloorUs(),
+        stepMs: step,
+        peerStepMs: peer,
+        peerFloorUs,
+      }));
     }
   };
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
+  for (const l of bounds) console.log(l);
 }
 
 main().catch((e) => {

@@ -13,6 +13,7 @@
  */
 import { BenchBackend, benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
+import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
 import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { buildOptimizer } from "../src/train/optimizer";
@@ -20,27 +21,49 @@ import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 
 
-/** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
-async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): Promise<number> {
+/** One model and optimizer; `step(s, read)` builds step s's batch in JS and runs one SGD step, returning the loss when read. */
+function makeStep(data: TaskData, lookup: "bag" | "gather", noise: boolean) {
   const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup });
   const opt = buildOptimizer({ lr: 0.005, clip: { norm: 40 }, noise: noise ? { eta: 0.01, seed: 0 } : null });
+  return {
+    step: (s: number, read: boolean) => {
+      const ex = Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]);
+      const b = m.encode(ex);
+      const cost = opt.minimize(() => m.loss(b), read, m.weights);
+      b.dispose();
+      return cost;
+    },
+    dispose: () => {
+      opt.dispose();
+      m.dispose();
+    },
+  };
+}
+
+/** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
+async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): Promise<number> {
+  const { step, dispose } = makeStep(data, lookup, noise);
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
-    const ex = Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]);
-    const b = m.encode(ex);
-    const read = s % 10 === 0 || s === warmup + steps - 1;
-    const cost = opt.minimize(() => m.loss(b), read, m.weights);
-    b.dispose();
+    const cost = step(s, s % 10 === 0 || s === warmup + steps - 1);
     if (cost) {
       await cost.data();
       cost.dispose();
     }
   }
   const secs = (performance.now() - t0) / 1000;
-  opt.dispose();
-  m.dispose();
+  dispose();
   return (32 * steps) / secs;
+}
+
+/** The kernels of one noisy bag-of-words step (after warm-up steps), for the bound line. */
+async function profileStep(data: TaskData): Promise<StepKernels> {
+  const { step, dispose } = makeStep(data, "bag", true);
+  for (let s = 0; s < 3; s++) step(s, false);
+  const k = await stepKernels(() => step(3, true));
+  dispose();
+  return k;
 }
 
 function benchTorch(peer: Peer | null, tasks: { task: number; data: TaskData }[], steps: number, reps: number): Record<number, number[]> {
@@ -63,7 +86,9 @@ async function main(): Promise<void> {
   const peer = fairPeer();
   console.log(`  ${peerLine(peer)}`);
   const torch = benchTorch(peer, tasks, steps, reps);
+  const peerFloorUs = torchOpFloorUs(peer);
   const rows: Record<string, string | number>[] = [];
+  const bounds: string[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, MEMN2N_GATHER_KERNELS);
     console.log(`  ${b.label}: ${b.engine}`);
@@ -87,11 +112,20 @@ async function main(): Promise<void> {
         "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
         "PyTorch / bags": Number.isNaN(peer) ? "" : (peer / bag).toFixed(2),
       });
+      bounds.push(boundLine({
+        label: `${b.label}, task ${task}, bags, noise on`,
+        step: await profileStep(data),
+        floorUs: await kernelFloorUs(),
+        stepMs: (1000 * 32) / bag,
+        peerStepMs: Number.isNaN(peer) ? null : (1000 * 32) / peer,
+        peerFloorUs,
+      }));
     }
   };
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
+  for (const l of bounds) console.log(l);
 }
 
 main().catch((e) => {

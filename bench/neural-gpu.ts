@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
+import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
 import { encodeBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../src/families/neural-gpu";
 import { conv3x3 } from "../src/models/shift-conv";
 import { withTransforms } from "../src/noise/optimizer";
@@ -27,23 +28,45 @@ const SIZES: Size[] = [
   { label: "original model", maps: 24, rows: 4, length: 12, batch: 32 },
 ];
 
-/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
-async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
+/** One model and optimizer; `step(i)` builds batch i in JS and runs one training step, returning the loss (read every step as the trainer does). */
+function makeStep(s: Size, noise: boolean) {
   const model = new NeuralGPU({ ...ORIGINAL_MODEL, maps: s.maps, rows: s.rows }, 0);
   const opt = withTransforms(tf.train.adam(1e-3, 0.9, 0.999, 1e-4), recipeTransforms({ clip: { globalNorm: 1 }, noise: noise ? { eta: 1, gamma: 0.55, seed: 0 } : null }));
   const d = (s.length - 1) >> 1;
+  return {
+    step: (i: number) => {
+      const batch = encodeBatch(randomExamples(s.batch, d, "bench", i), s.length);
+      return opt.minimize(() => tf.add(NeuralGPU.loss(model.forward(batch, { dropout: 0.09, seed: ["bench", i] }).logits, batch), tf.mul(5e-4, model.pullLoss())) as tf.Scalar, true, model.weights)!;
+    },
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
+async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
+  const { step, dispose } = makeStep(s, noise);
   let t0 = 0;
   for (let i = 0; i < warmup + steps; i++) {
     if (i === warmup) t0 = performance.now();
-    const batch = encodeBatch(randomExamples(s.batch, d, "bench", i), s.length);
-    const cost = opt.minimize(() => tf.add(NeuralGPU.loss(model.forward(batch, { dropout: 0.09, seed: ["bench", i] }).logits, batch), tf.mul(5e-4, model.pullLoss())) as tf.Scalar, true, model.weights)!;
+    const cost = step(i);
     await cost.data();
     cost.dispose();
   }
   const ms = (performance.now() - t0) / steps;
-  opt.dispose();
-  model.dispose();
+  dispose();
   return ms;
+}
+
+/** The kernels of one noisy step (after warm-up steps), for the bound line. */
+async function profileStep(s: Size): Promise<StepKernels> {
+  const { step, dispose } = makeStep(s, true);
+  for (let i = 0; i < 2; i++) step(i).dispose();
+  const k = await stepKernels(() => step(2));
+  dispose();
+  return k;
 }
 
 /** Milliseconds per forward + backward of one gates convolution ([2 maps, maps, 3, 3] on the image). */
@@ -84,7 +107,9 @@ async function main(): Promise<void> {
   const torch = fairPeer();
   console.log(`  ${peerLine(torch)}`);
   const peers = SIZES.map((s) => torchPeer(torch, s, steps, reps));
+  const peerFloorUs = torchOpFloorUs(torch);
   const rows: Record<string, string | number>[] = [];
+  const bounds: string[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
@@ -104,11 +129,20 @@ async function main(): Promise<void> {
         "tf.conv2d f+b (ms)": Number.isNaN(conv2d) ? "cannot train" : conv2d.toFixed(2),
         "pytorch conv f+b (ms)": peer ? peer.conv.toFixed(2) : "",
       });
+      bounds.push(boundLine({
+        label: `${b.label}, ${s.label}, noise on`,
+        step: await profileStep(s),
+        floorUs: await kernelFloorUs(),
+        stepMs: step,
+        peerStepMs: peer ? peer.step : null,
+        peerFloorUs,
+      }));
     }
   };
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
+  for (const l of bounds) console.log(l);
 }
 
 main().catch((e) => {

@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
+import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
 import { defaultTask, encodeBatch, generateExample, modelFor, npLoss, NPBatch, TaskConfig, TaskKind } from "../src/families/neural-programmer";
 import { NP_TRAINING_KERNELS } from "../src/sections/neural-programmer";
 import { buildOptimizer } from "../src/train/optimizer";
@@ -23,29 +24,51 @@ import { median } from "../src/stats";
 const D = 32;
 const B = 50;
 
-/** Questions per second over `steps` timed steps; `fixed`: one batch encoded once, else generated and encoded every step as in training. */
-async function benchStep(task: TaskConfig, steps: number, o: { noise: boolean; fixed: boolean }, warmup = 5): Promise<number> {
+/** One model and optimizer; `step(s, read)` runs one step on batch s (`fixed`: one batch encoded once, else generated and encoded every step as in training). */
+function makeStep(task: TaskConfig, o: { noise: boolean; fixed: boolean }) {
   const { model, vocab } = modelFor(task, { hidden: D, initStd: 0.1, seed: 0 });
   const opt = buildOptimizer({ optimizer: "adam", lr: 0.003, clip: { globalNorm: 10 }, noise: o.noise ? { eta: 1, seed: 0 } : null, checkFinite: false });
   const make = (s: number) => encodeBatch(Array.from({ length: B }, (_, i) => generateExample(task, "train", 0, s * B + i)), vocab, task.maxColumns);
   const once = o.fixed ? make(0) : undefined;
+  return {
+    step: (s: number, read: boolean) => {
+      const b: NPBatch = once ?? make(s);
+      const cost = opt.minimize(() => npLoss(model.forward(b), b, { delta: 10, lambda: 50 }), read, model.variables);
+      if (!once) b.dispose();
+      return cost;
+    },
+    dispose: () => {
+      once?.dispose();
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Questions per second over `steps` timed steps. */
+async function benchStep(task: TaskConfig, steps: number, o: { noise: boolean; fixed: boolean }, warmup = 5): Promise<number> {
+  const { step, dispose } = makeStep(task, o);
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
-    const b: NPBatch = once ?? make(s);
-    const read = s % 10 === 0 || s === warmup + steps - 1;
-    const cost = opt.minimize(() => npLoss(model.forward(b), b, { delta: 10, lambda: 50 }), read, model.variables);
-    if (!once) b.dispose();
+    const cost = step(s, s % 10 === 0 || s === warmup + steps - 1);
     if (cost) {
       await cost.data();
       cost.dispose();
     }
   }
   const secs = (performance.now() - t0) / 1000;
-  once?.dispose();
-  opt.dispose();
-  model.dispose();
+  dispose();
   return (B * steps) / secs;
+}
+
+/** The kernels of one noisy model step (batch encoded once, after warm-up steps), for the bound line. */
+async function profileStep(task: TaskConfig): Promise<StepKernels> {
+  const { step, dispose } = makeStep(task, { noise: true, fixed: true });
+  for (let s = 0; s < 3; s++) step(s, false);
+  const k = await stepKernels(() => step(3, true));
+  dispose();
+  return k;
 }
 
 /** The shapes a batch of this task has (question length, rows, columns), for the PyTorch peer. */
@@ -73,7 +96,9 @@ async function main(): Promise<void> {
     const s = shapes(defaultTask(k));
     return [k, { s, noisy: benchTorch(peer, s, steps, reps, true), quiet: benchTorch(peer, s, steps, reps, false) }];
   }));
+  const peerFloorUs = torchOpFloorUs(peer);
   const rows: Record<string, string | number>[] = [];
+  const bounds: string[] = [];
   const bench = async (b: BenchBackend) => {
     await use(b, NP_TRAINING_KERNELS);
     console.log(`  ${b.label}: ${b.engine}`);
@@ -98,11 +123,20 @@ async function main(): Promise<void> {
         "pytorch noise overhead": t.quiet.length ? `${((median(t.quiet) / peerRate - 1) * 100).toFixed(1)}%` : "",
         "PyTorch / model step": Number.isNaN(peerRate) ? "" : (peerRate / model).toFixed(2),
       });
+      bounds.push(boundLine({
+        label: `${b.label}, ${kind}, model step, noise on`,
+        step: await profileStep(task),
+        floorUs: await kernelFloorUs(),
+        stepMs: (1000 * B) / model,
+        peerStepMs: Number.isNaN(peerRate) ? null : (1000 * B) / peerRate,
+        peerFloorUs,
+      }));
     }
   };
   for (const b of backends) await bench(b);
   for (const s of skipped) console.log(`  not benched: ${s}`);
   console.log(tableText(rows));
+  for (const l of bounds) console.log(l);
   void tf;
 }
 

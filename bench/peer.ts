@@ -13,6 +13,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { clockLine, CPU_CLOCK } from "./clock";
 
 export interface Peer {
   python: string;
@@ -70,9 +71,9 @@ export function findPeer(): Peer | null {
 
 /** One line for a bench's header: what the peer is, on which BLAS, with how many threads. */
 export function peerLine(p: Peer | null): string {
-  if (!p) return "PyTorch peer: not found (apt-get install python3-torch to compare)";
+  if (!p) return `PyTorch peer: not found (apt-get install python3-torch to compare); ${clockLine()}`;
   const blasThreads = p.threads.blas === null ? "" : `, BLAS threads ${p.threads.blas}`;
-  return `PyTorch peer: torch ${p.torch} (${p.python}), BLAS ${p.blas}${p.optimisedBlas ? "" : " (REFERENCE BLAS: a weak peer)"}, torch threads ${p.threads.torch}${blasThreads}`;
+  return `PyTorch peer: torch ${p.torch} (${p.python}), BLAS ${p.blas}${p.optimisedBlas ? "" : " (REFERENCE BLAS: a weak peer)"}, torch threads ${p.threads.torch}${blasThreads}; ${clockLine()}`;
 }
 
 /**
@@ -86,10 +87,19 @@ export function fairPeer(env: NodeJS.ProcessEnv = process.env, p: Peer | null = 
   return p;
 }
 
+/** Python that makes the peer's timers read its process's CPU time under BENCH_CLOCK=cpu (bench/clock.ts); empty otherwise. */
+export function peerClockPrelude(): string {
+  return CPU_CLOCK ? "import time; time.perf_counter = time.process_time\n" : "";
+}
+
 /** Runs bench/<script> in the peer with these arguments; every line of its stdout parsed as JSON. */
 export function runPeerLines<T>(p: Peer, script: string, args: readonly (string | number)[]): T[] {
   const file = path.join(__dirname, "..", "..", "bench", script);
-  const r = spawnSync(p.python, [file, ...args.map(String)], { encoding: "utf8", env: PEER_ENV });
+  // Under BENCH_CLOCK=cpu the script runs as __main__ after the clock is replaced.
+  const argv = CPU_CLOCK
+    ? ["-c", `${peerClockPrelude()}import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name="__main__")`, file, ...args.map(String)]
+    : [file, ...args.map(String)];
+  const r = spawnSync(p.python, argv, { encoding: "utf8", env: PEER_ENV });
   if (r.status !== 0) throw new Error(`PyTorch bench ${script} failed: ${r.stderr}`);
   return r.stdout.trim().split("\n").map((l) => JSON.parse(l) as T);
 }

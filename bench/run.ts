@@ -25,6 +25,7 @@ import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeerLines } from "./peer";
+import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
 
 /** Loss read every this many steps (trainClassifier's default logEvery). */
 const READ_EVERY = 10;
@@ -41,29 +42,49 @@ interface Row {
 }
 
 
-async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, check: FiniteRead | false = "auto"): Promise<number> {
+/** One model and optimizer for the bench's step; `step(read)` runs one SGD step, returning the loss when read. */
+function makeStep(batch: number, noise: boolean, prefetch = false, check: FiniteRead | false = "auto") {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
   // The recipe (skip non-finite, clip, then noise, then SGD), with every way of reading the finiteness check.
   const guard = check === false ? [] : [skipNonFinite({ read: check })];
   const opt = withTransforms(tf.train.sgd(0.1), [...guard, clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, prefetch })] : [])]);
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
+  return {
+    step: (read: boolean) => opt.minimize(() => model.loss(x, y), read, model.variables),
+    dispose: () => {
+      tf.dispose([x, y]);
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, check: FiniteRead | false = "auto"): Promise<number> {
+  const { step, dispose } = makeStep(batch, noise, prefetch, check);
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
     const last = s === warmup + steps - 1;
     const read = s % READ_EVERY === 0 || last;
-    const cost = opt.minimize(() => model.loss(x, y), read, model.variables);
+    const cost = step(read);
     if (cost) {
       await cost.data(); // the loss read when logging: waits for the device's queue
       cost.dispose();
     }
   }
   const secs = (performance.now() - t0) / 1000;
-  tf.dispose([x, y]);
-  opt.dispose();
-  model.dispose();
+  dispose();
   return (batch * steps) / secs;
+}
+
+/** The kernels of one noisy step (after a few warm-up steps), for the bound line. */
+async function profileStep(batch: number): Promise<StepKernels> {
+  const { step, dispose } = makeStep(batch, true);
+  for (let s = 0; s < 3; s++) step(false);
+  const k = await stepKernels(() => step(true));
+  dispose();
+  return k;
 }
 
 /** A population of `runs` nets, each with its own batch, clip, noise stream and learning rate. */
@@ -98,6 +119,9 @@ function benchTorch(peer: Peer | null, steps: number, reps: number): Row[] {
   return peer ? runPeerLines<Row>(peer, "torch_mlp.py", [steps, reps]) : [];
 }
 
+/** Per backend and batch: the noisy step's kernels and the floor per kernel, for the bound lines. */
+const profiles: { backend: string; batch: number; floorUs: number; kernels: StepKernels }[] = [];
+
 async function benchBackend(b: BenchBackend, steps: number, reps: number, popRuns: number, popSteps: number): Promise<Row[]> {
   await use(b, POPULATION_TRAINING_KERNELS);
   console.log(`  ${b.label}: ${b.engine}`);
@@ -123,6 +147,9 @@ async function benchBackend(b: BenchBackend, steps: number, reps: number, popRun
     const xs = byCheck.get(c)!;
     rows.push({ backend: b.label, impl: "tfjs", check: c === false ? "off" : String(c), batch: 128, noise: true, examplesPerSec: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
   }
+  // What bounds the step: its kernels (noise on) and this backend's floor per kernel, measured now.
+  const floorUs = await kernelFloorUs();
+  for (const batch of [32, 128]) profiles.push({ backend: b.label, batch, floorUs, kernels: await profileStep(batch) });
   if (popRuns > 0) {
     for (const batch of [32, 128]) {
       const xs: number[] = [];
@@ -174,6 +201,19 @@ async function main(): Promise<void> {
     };
   });
   console.log(tableText(out));
+  const peerFloorUs = torchOpFloorUs(peer);
+  for (const p of profiles) {
+    const mine = rows.find((r) => r.backend === p.backend && r.impl === "tfjs" && !r.check && r.batch === p.batch && r.noise)!;
+    const theirs = peerOf(p.batch, true);
+    console.log(boundLine({
+      label: `${p.backend}, batch ${p.batch}, noise on`,
+      step: p.kernels,
+      floorUs: p.floorUs,
+      stepMs: (1000 * p.batch) / mine.examplesPerSec,
+      peerStepMs: theirs ? (1000 * p.batch) / theirs.examplesPerSec : null,
+      peerFloorUs,
+    }));
+  }
 }
 
 main().catch((e) => {

@@ -28,6 +28,26 @@ export const matMul2d = tf.customGrad((...args: Args) => {
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * x [b, in] . w [in, out] where x is data (a batch, not a parameter): the
+ * backward computes only dw = x^T . dy (matMul2d also forms dx, a product
+ * nothing uses when x is data). `xT`, x's transpose, may be given when one
+ * batch multiplies several matrices, so it is transposed once. dw is computed
+ * by the same kernels as matMul2d's, so it is bit-identical.
+ */
+export function dataMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: Args) => {
+    const [wIn, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    // Saved, not captured: a caller may create x inside the loss function, which the tape disposes before the backward.
+    save([xT ?? transpose2d(x)]);
+    return {
+      value: tf.matMul(x, wIn),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(saved[0] as tf.Tensor2D, dy as tf.Tensor2D),
+    };
+  });
+  return op(w) as tf.Tensor2D;
+}
+
 /** Applies `f` to each run's slice along axis 0 and stacks the results. */
 function perRun(a: tf.Tensor, b: tf.Tensor, f: (ai: tf.Tensor2D, bi: tf.Tensor2D) => tf.Tensor2D): tf.Tensor3D {
   const as = tf.unstack(a) as tf.Tensor2D[];

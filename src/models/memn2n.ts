@@ -27,7 +27,7 @@ import { checkTokenIds } from "../data/dataset";
 import { throwIfDisposed } from "../noise/errors";
 import { requireSeed } from "../noise/validate";
 import { gaussian, SeedPart } from "../random/rng";
-import { matMul2d } from "./dense";
+import { dataMatMul, matMul2d } from "./dense";
 
 export interface MemN2NOptions {
   /** Words in the vocabulary (V). */
@@ -348,8 +348,12 @@ export class MemN2N {
     return encodeBatch(examples, this.vocabSize, this.memorySize, { rand: opts.rand, withTokens: this.lookup === "gather", positionEncoding: this.positionEncoding });
   }
 
-  /** Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots). */
-  memoryEmbedding(b: MemN2NBatch, k: number): tf.Tensor3D {
+  /**
+   * Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots).
+   * `bagsT`: the memory bags transposed, when the caller embeds with several
+   * matrices (the backward then transposes the bags once, not per matrix).
+   */
+  memoryEmbedding(b: MemN2NBatch, k: number, bagsT?: tf.Tensor2D): tf.Tensor3D {
     const N = b.n;
     const T = this.memorySize;
     const d = this.embedding;
@@ -362,7 +366,7 @@ export class MemN2N {
       const w = tf.add(tk.alpha, tf.mul(tk.beta, g)); // per-token, per-dimension PE weight
       return tf.sum(tf.mul(e, w).reshape([N, T, tk.maxWords + 1, d]), 2) as tf.Tensor3D;
     }
-    const both = matMul2d(b.memoryBags, E).reshape([2, N * T, d]);
+    const both = dataMatMul(b.memoryBags, E, bagsT).reshape([2, N * T, d]);
     return tf.sum(tf.mul(both, this.gamma), 0).reshape([N, T, d]) as tf.Tensor3D;
   }
 
@@ -376,14 +380,15 @@ export class MemN2N {
       const w = tf.add(tk.qAlpha, tf.mul(tk.qBeta, g));
       return tf.sum(tf.mul(e, w).reshape([b.n, tk.maxWords, d]), 1) as tf.Tensor2D;
     }
-    const both = matMul2d(b.questionBags, E).reshape([2, b.n, d]);
+    const both = dataMatMul(b.questionBags, E).reshape([2, b.n, d]);
     return tf.sum(tf.mul(both, this.gamma), 0) as tf.Tensor2D;
   }
 
   /** Forward pass. `linear`: no softmax over memories (the first stage of linear start). */
   apply(b: MemN2NBatch, opts: { linear?: boolean } = {}): MemN2NOutput {
     throwIfDisposed(this.disposed, "MemN2N");
-    const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k));
+    const bagsT = this.lookup === "bag" ? (tf.transpose(b.memoryBags, [1, 0]) as tf.Tensor2D) : undefined;
+    const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k, bagsT));
     let u = this.embedQuestions(b);
     const attention: tf.Tensor2D[] = [];
     // Padded slots: out of the softmax (a large negative score), zero in linear mode.
