@@ -62,7 +62,8 @@ if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$NV_ICD" ]; then
   export VK_DRIVER_FILES=$NV_ICD __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   say "Vulkan driver: $NV_ICD (VK_DRIVER_FILES)"
 fi
-WORK=$ROOT/.gpucheck/run
+# Unpacked beside .gpucheck/, not in it: a `run` call carries .gpucheck/ whole (64 MiB at most).
+WORK=$ROOT/.gpucheck-run
 rm -rf "$WORK"; mkdir -p "$WORK"
 if command -v xz >/dev/null; then
   tar -xJf "$BUNDLE" -C "$WORK"

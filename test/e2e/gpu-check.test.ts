@@ -92,13 +92,14 @@ describe("the GPU check, packed and run as on a bare device (lavapipe, --quick)"
   });
 
   test("without GRADNOISE_WEBGPU_SOFTWARE the adapter step refuses lavapipe, saying it is no GPU", { skip }, () => {
-    // The bundle unpacked by gpu-check.sh in the checkout (.gpucheck/run/): its node and compiled step.
-    const run = path.join(REPO, ".gpucheck", "run");
-    const unpack = sh(`rm -rf '${run}' && mkdir -p '${run}' && tar -xJf .gpucheck/bundle.tar.xz -C '${run}'`, REPO);
+    // The packed bundle's own node and compiled step.
+    const run = mkdtempSync(path.join(tmpdir(), "gpu-check-bundle-"));
+    const unpack = sh(`tar -xJf .gpucheck/bundle.tar.xz -C '${run}'`, REPO);
     assert.equal(unpack.status, 0, unpack.stderr);
     const env = { ...process.env };
     delete env.GRADNOISE_WEBGPU_SOFTWARE;
     const r = spawnSync(path.join(run, "bin", "node"), [path.join(run, "build", "scripts", "gpu-check", "adapter.js")], { env, encoding: "utf8" });
+    rmSync(run, { recursive: true, force: true });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /only a SOFTWARE adapter was found .+: not a GPU/);
     assert.equal((lastJsonOf(r.stdout) as { software: boolean }).software, true);
