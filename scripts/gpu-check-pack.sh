@@ -5,7 +5,8 @@
 # this machine's node binary, the compiled check, benches and conformance suite
 # (build/), the files of node_modules they load (scripts/gpu-check/closure.ts:
 # tfjs, Dawn's linux-x64 binary, the wasm backend's .wasm files), MNIST (gzip)
-# for the paper-scale run and bAbI tasks 1-2 for the MemN2N bench. Both folders
+# for the paper-scale run, bAbI tasks 1-2 for the MemN2N bench, and the Penn
+# Treebank for the language models' smoke runs in the conformance suite. Both folders
 # are git-ignored; a `run` call carries them. Prints every size and fails when
 # the tracked tree plus both folders exceed 60 MiB (the device takes 64 MiB).
 #
@@ -62,6 +63,12 @@ if ls "$BABI"/en/qa1_* "$BABI"/en/qa2_* >/dev/null 2>&1; then
   cp "$BABI"/en/qa1_* "$BABI"/en/qa2_* "$STAGE/b/babi/en/"
 else
   echo "gpu-check-pack: no bAbI at $BABI (tasks 1-2): the MemN2N bench will fail on the device" >&2
+fi
+PTB="${GRADNOISE_PTB_DIR:-data/ptb}"
+if ls "$PTB"/ptb.train.txt >/dev/null 2>&1; then
+  mkdir -p "$STAGE/b/ptb" && cp "$PTB"/ptb.*.txt "$STAGE/b/ptb/"
+else
+  echo "gpu-check-pack: no Penn Treebank at $PTB: the conformance suite's language-model smoke runs will skip on the device" >&2
 fi
 printf '%s\n' "$(date -u +%FT%TZ)" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src test bench scripts || echo '+uncommitted')" "$(node --version)" > "$STAGE/b/PACKED"
 mkdir -p .gpucheck

@@ -40,10 +40,10 @@ say() { echo "[gpu-check +$(( $(date +%s) - T0 ))s] $*" | tee -a "$LOG"; }
 # Budgets in seconds (full run / --quick); 10 minutes in all on the device, with ~1 minute to unpack.
 if [ "$QUICK" = 1 ]; then
   B_ADAPTER=60 B_CONF=240 B_BENCH=300 B_POP=120 B_PAPER=120
-  Q=(--quick); CONF_FILTER=("--test-name-pattern=^(?!one smoke run of)"); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
+  Q=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
 else
   B_ADAPTER=30 B_CONF=150 B_BENCH=240 B_POP=60 B_PAPER=60
-  Q=(); CONF_FILTER=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
+  Q=(); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
 fi
 
 # --- bring what the check needs --------------------------------------------
@@ -72,6 +72,7 @@ else
 fi || { say "could not unpack $BUNDLE"; exit 1; }
 NODE=$WORK/bin/node
 export GRADNOISE_BABI_DIR=$WORK/babi
+[ -d "$WORK/ptb" ] && export GRADNOISE_PTB_DIR=$WORK/ptb
 say "bundle: packed $(sed -n 1p "$WORK/PACKED") from commit $(sed -n 2p "$WORK/PACKED"); node $("$NODE" --version); unpacked in $(( $(date +%s) - T0 ))s"
 TFJS=$("$NODE" -p "require('$WORK/node_modules/@tensorflow/tfjs-core/package.json').version")
 
@@ -125,8 +126,8 @@ say "$HEADER"
 
 if [ "$ADAPTER_OK" = 1 ]; then
   # --quick leaves out the suite's smoke run of every experiment (~2-7 min on lavapipe), keeping every kernel, noise and NaN-check test.
-  run_step conformance conformance.txt "$B_CONF" env GRADNOISE_REQUIRE_WEBGPU=1 GRADNOISE_CONFORMANCE_BACKENDS=webgpu \
-    "$NODE" --test-reporter=spec "${CONF_FILTER[@]}" "$WORK/build/test/unit/engine/conformance.test.js"
+  run_step conformance conformance.txt "$B_CONF" env GRADNOISE_REQUIRE_WEBGPU=1 GRADNOISE_CONFORMANCE_BACKENDS=webgpu "${CONF_ENV[@]}" \
+    "$NODE" --test-reporter=spec "$WORK/build/test/unit/engine/conformance.test.js"
 
   # The benches share one budget, each getting an equal part of what is left.
   { echo "# $HEADER"; echo "# step bench: ${BENCH_ENV[*]}"; } > "$DEST/bench.txt"
