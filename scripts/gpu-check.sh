@@ -120,6 +120,7 @@ if run_step adapter adapter.log "$B_ADAPTER" "$NODE" "$WORK/build/scripts/gpu-ch
   ' "$DEST/adapter.log" "$DEST/adapter.json" > "$WORK/adapter-name" 2>/dev/null || echo "none found (see adapter.json)" > "$WORK/adapter-name"
 [ -f "$DEST/adapter.json" ] || { echo '{ "adapter": null, "why": "see log.txt" }' > "$DEST/adapter.json"; }
 cat "$DEST/adapter.log" >> "$LOG"; rm -f "$DEST/adapter.log"
+SUMMARY_ROWS[0]=${SUMMARY_ROWS[0]/adapter.log/adapter.json}
 ADAPTER=$(cat "$WORK/adapter-name")
 HEADER="gpu-check $(date -u +%F) | adapter: $ADAPTER | tfjs $TFJS | node $("$NODE" --version)"
 say "$HEADER"
