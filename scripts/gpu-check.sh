@@ -157,7 +157,12 @@ if [ "$ADAPTER_OK" = 1 ]; then
     say "bench $b: budget ${share}s"
     (cd "$WORK" && timeout -k 10 "$share" env "${BENCH_ENV[@]}" "$NODE" "$b") 2>&1 | tee -a "$DEST/bench.txt" >> "$LOG"
     rc=${PIPESTATUS[0]}
-    [ "$rc" = 0 ] || { bench_rc=1; echo "## $b: $([ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "TIMED OUT" || echo "FAILED (exit $rc)")" >> "$DEST/bench.txt"; say "bench $b: failed (exit $rc)"; }
+    if [ "$rc" != 0 ]; then
+      bench_rc=1
+      case $rc in 124|137) why="TIMED OUT (budget ${share}s)" ;; *) why="FAILED (exit $rc)" ;; esac
+      echo "## $b: $why" >> "$DEST/bench.txt"
+      say "bench $b: $why"
+    fi
   done
   secs=$(( $(date +%s) - tb ))
   [ "$bench_rc" = 0 ] || { bench_status="FAILED (one or more benches, see bench.txt)"; FAILED=1; }
