@@ -9,7 +9,9 @@
  * webgpu runs on whatever adapter Dawn finds: this test asks for software
  * adapters explicitly (CI has only Mesa's lavapipe). Without a WebGPU adapter
  * its part is skipped with the reason, unless GRADNOISE_REQUIRE_WEBGPU=1
- * (set by .ci/run) makes that a failure.
+ * (set by .ci/run) makes that a failure. GRADNOISE_CONFORMANCE_BACKENDS=webgpu
+ * (the GPU check's) skips the other backends' parts, cpu's reference aside;
+ * GRADNOISE_CONFORMANCE_SMOKE=0 skips the experiments' smoke runs.
  *
  * Tolerances: float32 kernels may sum in another order on another backend:
  * |x - ref| <= ATOL + RTOL * |ref| with ATOL 1e-5, RTOL 1e-4 (measured on
@@ -28,6 +30,13 @@ import { skipNonFinite } from "../../../src/noise/finite";
 import { withTransforms } from "../../../src/noise/optimizer";
 import { runSteps } from "../../../src/train/loop";
 import { needTools, webgpuAdapterTool } from "../../support/tools";
+
+/** Comma-separated backends to run the per-backend tests on (default: every one present). */
+const ONLY_ENV = "GRADNOISE_CONFORMANCE_BACKENDS";
+
+/** "0": leave out the smoke run of every experiment (the GPU check's --quick on lavapipe, where they take minutes). */
+const SMOKE_ENV = "GRADNOISE_CONFORMANCE_SMOKE";
+const smokeSkip = process.env[SMOKE_ENV] === "0" ? `${SMOKE_ENV}=0` : false;
 
 const ATOL = 1e-5;
 const RTOL = 1e-4;
@@ -155,7 +164,9 @@ async function present(): Promise<{ name: BackendName; skip: string | false; ass
   list.push({ name: "webgpu", skip: webgpu.skip, assertPresent: webgpu.assertPresent });
   const nativeInstalled = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"].some((p) => packageVersion(p) !== undefined);
   list.push({ name: "tensorflow", skip: nativeInstalled ? false : "tfjs-node(-gpu) is not installed" });
-  return list;
+  // The GPU check (scripts/gpu-check.sh) runs this suite on webgpu alone; cpu's reference values are computed either way.
+  const only = process.env[ONLY_ENV]?.split(",").map((s) => s.trim());
+  return only ? list.map((b) => (only.includes(b.name) ? b : { ...b, skip: b.skip || `not in ${ONLY_ENV}=${only.join(",")}`, assertPresent: undefined })) : list;
 }
 
 describe("backend conformance", async () => {
@@ -238,7 +249,7 @@ describe("backend conformance", async () => {
       });
 
       for (const e of experiments()) {
-        test(`one smoke run of ${e.id} trains, finite${name === "cpu" ? "" : ", tensor count flat"}`, async (t) => {
+        test(`one smoke run of ${e.id} trains, finite${name === "cpu" ? "" : ", tensor count flat"}`, { skip: smokeSkip }, async (t) => {
           await selectBackend({ backend: name, requiredKernels: e.requiredKernels, allowSoftwareAdapter: true });
           const config = e.configs.smoke;
           const spec = e.plan(config)[0];

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The GPU check (issue 29; docs/gpu-check.md): on a bare Linux GPU machine
+# without internet, from what scripts/gpu-check-pack.sh put in .gl/ and
+# .gpucheck/, in one go and under 10 minutes:
+#   adapter      which WebGPU adapter Dawn finds (vendor, architecture, driver);
+#                a software one is refused unless GRADNOISE_WEBGPU_SOFTWARE=1
+#   conformance  the backend conformance suite (test/unit/engine/conformance) on webgpu
+#   bench        every bench `npm run bench` runs (and bench/noise.ts once it exists),
+#                webgpu column, PyTorch peer (CPU) where python3 has torch
+#   population   a population of 40 runs against a loop of 40 single runs, run-steps/s
+#   paper-run    one Table 1 run at the paper scale's settings for a few hundred updates
+# Each step has a time budget (--quick: smaller sizes, for lavapipe); a failed
+# or timed-out step is recorded and the next one runs. Writes at most 7 files
+# to --out (default $OUT, else results/device/pending): summary.md, log.txt,
+# adapter.json, conformance.txt, bench.txt, population.txt, paper-run.txt, each
+# naming the adapter, tfjs and node; scripts/gpu-check-collect.sh files them
+# under results/device/<date>-<adapter>/. Exit status 0 only if every step passed.
+#
+# Usage: bash scripts/gpu-check.sh [--quick] [--out DIR]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+QUICK=0
+DEST="${OUT:-$ROOT/results/device/pending}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --out) DEST="$2"; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "gpu-check: unknown argument $1 (takes --quick, --out DIR)" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$DEST"
+DEST=$(cd "$DEST" && pwd)
+T0=$(date +%s)
+LOG="$DEST/log.txt"
+: > "$LOG"
+say() { echo "[gpu-check +$(( $(date +%s) - T0 ))s] $*" | tee -a "$LOG"; }
+# Budgets in seconds (full run / --quick); 10 minutes in all on the device, with ~1 minute to unpack.
+if [ "$QUICK" = 1 ]; then
+  B_ADAPTER=60 B_CONF=240 B_BENCH=300 B_POP=120 B_PAPER=120
+  Q=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
+else
+  B_ADAPTER=30 B_CONF=150 B_BENCH=240 B_POP=60 B_PAPER=60
+  Q=(); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
+fi
+
+# --- bring what the check needs --------------------------------------------
+BUNDLE=.gpucheck/bundle.tar.xz
+[ -f "$BUNDLE" ] || { say "no $BUNDLE: run bash scripts/gpu-check-pack.sh on a machine with npm first, and carry .gl and .gpucheck"; exit 1; }
+if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+  say "Vulkan loader: present ($(ldconfig -p | grep -m1 'libvulkan\.so\.1' | sed 's/.*=> //')), the packed one not unpacked"
+else
+  # The device README's recipe: unpack into / (other packages belong elsewhere; these are the loaders).
+  for f in .gl/*.deb; do dpkg -x "$f" / || say "could not unpack $f"; done
+  ldconfig
+  say "Vulkan loader: unpacked $(ls .gl/*.deb | wc -l) packages from .gl/ into /"
+fi
+NV_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$NV_ICD" ]; then
+  export VK_DRIVER_FILES=$NV_ICD __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  say "Vulkan driver: $NV_ICD (VK_DRIVER_FILES)"
+fi
+# Unpacked beside .gpucheck/, not in it: a `run` call carries .gpucheck/ whole (64 MiB at most).
+WORK=$ROOT/.gpucheck-run
+rm -rf "$WORK"; mkdir -p "$WORK"
+if command -v xz >/dev/null; then
+  tar -xJf "$BUNDLE" -C "$WORK"
+else
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$BUNDLE" "$WORK"
+fi || { say "could not unpack $BUNDLE"; exit 1; }
+NODE=$WORK/bin/node
+export GRADNOISE_BABI_DIR=$WORK/babi
+[ -d "$WORK/ptb" ] && export GRADNOISE_PTB_DIR=$WORK/ptb
+say "bundle: packed $(sed -n 1p "$WORK/PACKED") from commit $(sed -n 2p "$WORK/PACKED"); node $("$NODE" --version); unpacked in $(( $(date +%s) - T0 ))s"
+TFJS=$("$NODE" -p "require('$WORK/node_modules/@tensorflow/tfjs-core/package.json').version")
+
+# --- steps -------------------------------------------------------------------
+SUMMARY_ROWS=()
+FAILED=0
+HEADER="gpu-check (adapter not found yet) | tfjs $TFJS | node $("$NODE" --version)"
+# run_step NAME FILE BUDGET CMD...: the command's output goes to FILE (under the header) and the log.
+run_step() {
+  local name=$1 file=$2 budget=$3; shift 3
+  local t=$(date +%s) rc
+  say "step $name: budget ${budget}s -> $file"
+  { echo "# $HEADER"; echo "# step $name: $*"; } > "$DEST/$file"
+  timeout -k 10 "$budget" "$@" 2>&1 | tee -a "$DEST/$file" >> "$LOG"
+  rc=${PIPESTATUS[0]}
+  local secs=$(( $(date +%s) - t )) status
+  case $rc in
+    0) status=passed ;;
+    124|137) status="TIMED OUT (budget ${budget}s)" ;;
+    *) status="FAILED (exit $rc)" ;;
+  esac
+  [ "$rc" = 0 ] || FAILED=1
+  echo "# step $name: $status in ${secs}s" >> "$DEST/$file"
+  say "step $name: $status in ${secs}s"
+  SUMMARY_ROWS+=("| $name | $status | $secs | $budget | $file |")
+  return "$rc"
+}
+skip_step() {
+  FAILED=1
+  { echo "# $HEADER"; echo "# step $1: NOT RUN: $3"; } > "$DEST/$2"
+  say "step $1: NOT RUN: $3"
+  SUMMARY_ROWS+=("| $1 | NOT RUN: $3 | 0 | - | $2 |")
+}
+
+ADAPTER_OK=0
+if run_step adapter adapter.log "$B_ADAPTER" "$NODE" "$WORK/build/scripts/gpu-check/adapter.js"; then ADAPTER_OK=1; fi
+# adapter.json: the JSON object alone (the .log holds its messages); the name goes into every later header.
+"$NODE" -e '
+  const t = require("fs").readFileSync(process.argv[1], "utf8");
+  const i = t.indexOf("{\n"), j = t.lastIndexOf("\n}");
+  if (i < 0 || j < 0) process.exit(1);
+  const a = JSON.parse(t.slice(i, j + 2));
+  require("fs").writeFileSync(process.argv[2], JSON.stringify(a, null, 2) + "\n");
+  console.log(`${a.software ? "SOFTWARE adapter (not a GPU) " : ""}${a.adapter}${a.nvidiaSmi ? ` [nvidia-smi: ${a.nvidiaSmi}]` : ""}`);
+  ' "$DEST/adapter.log" "$DEST/adapter.json" > "$WORK/adapter-name" 2>/dev/null || echo "none found (see adapter.json)" > "$WORK/adapter-name"
+[ -f "$DEST/adapter.json" ] || { echo '{ "adapter": null, "why": "see log.txt" }' > "$DEST/adapter.json"; }
+cat "$DEST/adapter.log" >> "$LOG"; rm -f "$DEST/adapter.log"
+SUMMARY_ROWS[0]=${SUMMARY_ROWS[0]/adapter.log/adapter.json}
+ADAPTER=$(cat "$WORK/adapter-name")
+HEADER="gpu-check $(date -u +%F) | adapter: $ADAPTER | tfjs $TFJS | node $("$NODE" --version)"
+say "$HEADER"
+
+if [ "$ADAPTER_OK" = 1 ]; then
+  # --quick leaves out the suite's smoke run of every experiment (~2-7 min on lavapipe), keeping every kernel, noise and NaN-check test.
+  run_step conformance conformance.txt "$B_CONF" env GRADNOISE_REQUIRE_WEBGPU=1 GRADNOISE_CONFORMANCE_BACKENDS=webgpu "${CONF_ENV[@]}" \
+    "$NODE" --test-reporter=spec "$WORK/build/test/unit/engine/conformance.test.js"
+
+  # The benches share one budget, each getting an equal part of what is left.
+  { echo "# $HEADER"; echo "# step bench: ${BENCH_ENV[*]}"; } > "$DEST/bench.txt"
+  # The Pythons bench/peer.ts tries, in its order.
+  PY=""; for p in /usr/bin/python3 python3; do if "$p" -c 'import torch' 2>/dev/null; then PY=$p; break; fi; done
+  if [ -n "$PY" ]; then
+    PEER=$("$PY" -c 'import torch; c = torch.__config__.show(); print("torch", torch.__version__, [l.strip() for l in c.splitlines() if "BLAS_INFO" in l or "LAPACK_INFO" in l])' 2>&1)
+    echo "# PyTorch peer: $PEER. bench/peer.ts finds the BLAS from the libraries the process maps; a torch that links MKL statically maps none, so BENCH_ALLOW_REFERENCE_BLAS=1 is set and a 'REFERENCE BLAS' label in these tables may be wrong: trust torch's own BLAS_INFO above." >> "$DEST/bench.txt"
+    BENCH_ENV+=(BENCH_ALLOW_REFERENCE_BLAS=1)
+  else
+    echo "# PyTorch peer: absent here (no python3 with torch): the benches print tfjs only" >> "$DEST/bench.txt"
+  fi
+  mapfile -t BENCHES < "$WORK/BENCHES"
+  # --quick: the MLP bench (the first) and the noise bench alone; the others take minutes each on lavapipe.
+  if [ "$QUICK" = 1 ]; then
+    QB=("${BENCHES[0]}"); for b in "${BENCHES[@]:1}"; do [ "$b" != build/bench/noise.js ] || QB+=("$b"); done
+    echo "# --quick: only ${QB[*]} of ${BENCHES[*]}" >> "$DEST/bench.txt"
+    BENCHES=("${QB[@]}")
+  fi
+  tb=$(date +%s); n=${#BENCHES[@]}; bench_status=passed; bench_rc=0
+  for i in "${!BENCHES[@]}"; do
+    b=${BENCHES[$i]}
+    left=$(( B_BENCH - ($(date +%s) - tb) )); share=$(( left / (n - i) ))
+    if [ "$share" -lt 10 ]; then echo "# $b: NOT RUN: the bench budget is spent" >> "$DEST/bench.txt"; bench_rc=1; continue; fi
+    echo "## $b (budget ${share}s)" >> "$DEST/bench.txt"
+    say "bench $b: budget ${share}s"
+    (cd "$WORK" && timeout -k 10 "$share" env "${BENCH_ENV[@]}" "$NODE" "$b") 2>&1 | tee -a "$DEST/bench.txt" >> "$LOG"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then
+      bench_rc=1
+      case $rc in 124|137) why="TIMED OUT (budget ${share}s)" ;; *) why="FAILED (exit $rc)" ;; esac
+      echo "## $b: $why" >> "$DEST/bench.txt"
+      say "bench $b: $why"
+    fi
+  done
+  secs=$(( $(date +%s) - tb ))
+  [ "$bench_rc" = 0 ] || { bench_status="FAILED (one or more benches, see bench.txt)"; FAILED=1; }
+  echo "# step bench: $bench_status in ${secs}s" >> "$DEST/bench.txt"
+  say "step bench: $bench_status in ${secs}s"
+  SUMMARY_ROWS+=("| bench | $bench_status | $secs | $B_BENCH | bench.txt |")
+
+  run_step population population.txt "$B_POP" "$NODE" "$WORK/build/scripts/gpu-check/population.js" "${Q[@]}"
+  run_step paper-run paper-run.txt "$B_PAPER" "$NODE" "$WORK/build/scripts/gpu-check/paper-run.js" "${Q[@]}"
+else
+  for s in "conformance conformance.txt" "bench bench.txt" "population population.txt" "paper-run paper-run.txt"; do
+    set -- $s; skip_step "$1" "$2" "no usable WebGPU adapter (adapter.json, log.txt)"
+  done
+fi
+
+# --- summary -------------------------------------------------------------------
+SLUG=$("$NODE" -e '
+  const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const s = [a.vendor, a.architecture].filter(Boolean).join("-") || "no-adapter";
+  console.log((a.software && !/software/.test(s) ? s + "-software" : s).toLowerCase().replace(/[^a-z0-9]+/g, "-"));
+  ' "$DEST/adapter.json" 2>/dev/null || echo no-adapter)
+{
+  echo "# GPU check $(date -u +%F)"
+  echo
+  echo "- $HEADER"
+  echo "- mode: $([ "$QUICK" = 1 ] && echo "--quick (small sizes, for lavapipe)" || echo full)"
+  echo "- machine: $(uname -srm), $(nproc) cores$(command -v nvidia-smi >/dev/null && echo ", $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)")"
+  echo "- bundle: packed $(sed -n 1p "$WORK/PACKED") from commit $(sed -n 2p "$WORK/PACKED")"
+  echo "- results folder: results/device/$(date -u +%F)-$SLUG/"
+  echo "- total: $(( $(date +%s) - T0 )) s; all passed: $([ "$FAILED" = 0 ] && echo yes || echo NO)"
+  echo
+  echo "| step | status | seconds | budget | file |"
+  echo "| --- | --- | --- | --- | --- |"
+  printf '%s\n' "${SUMMARY_ROWS[@]}"
+} > "$DEST/summary.md"
+cat "$DEST/summary.md" | tee -a "$LOG"
+exit "$FAILED"
