@@ -19,7 +19,7 @@ export interface PhiloxSimd {
 let compiled: WebAssembly.Module | undefined;
 
 function philoxModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(Uint8Array.from(Buffer.from(PHILOX_WASM_BASE64, "base64")));
+  compiled ??= new WebAssembly.Module(Uint8Array.from(atob(PHILOX_WASM_BASE64), (c) => c.charCodeAt(0)));
   return compiled;
 }
 
