@@ -29,11 +29,19 @@ function mulhi(a: number, b: number): number {
   const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
   const lh = al * bh, hl = ah * bl;
   const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  return (ah * bh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) >>> 0;
+  return (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) >>> 0;
 }
 
 /** Philox-4x32-10 of counter (c0..c3) under key (k0, k1), written to out[0..3] as uint32s. */
 export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array | number[]): void {
+  philoxBlock(c0, c1, c2, c3, k0, k1, BLOCK);
+  for (let i = 0; i < 4; i++) out[i] = BLOCK[i];
+}
+
+const BLOCK = new Uint32Array(4);
+
+/* One monomorphic body (a Uint32Array out) keeps V8's optimised code for the fill loop. */
+function philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
   c0 >>>= 0; c1 >>>= 0; c2 >>>= 0; c3 >>>= 0; k0 >>>= 0; k1 >>>= 0;
   for (let r = 0; r < 10; r++) {
     if (r > 0) {
@@ -183,7 +191,7 @@ export function philoxFill(out: Float32Array, offset: number, size: number, key:
   const sd = F(std);
   const end = start + size;
   for (let b = Math.floor(start / 4); b * 4 < end; b++) {
-    philox4x32(b, Math.floor(b / 4294967296), purpose, 0, key[0], key[1], x);
+    philoxBlock(b, Math.floor(b / 4294967296), purpose, 0, key[0], key[1], x);
     boxMuller(x[0], x[1], sd, pair, sc);
     z[0] = pair[0]; z[1] = pair[1];
     boxMuller(x[2], x[3], sd, pair, sc);
