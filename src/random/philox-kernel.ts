@@ -2,11 +2,13 @@
  * Philox Gaussian noise drawn by the backend that holds the tensors: a tfjs
  * kernel ("GradnoisePhiloxNormal") with the JS reference on cpu and the
  * WebAssembly SIMD module on wasm, writing straight into the wasm backend's
- * heap. Any other backend gets the JS values uploaded (the same numbers).
+ * heap, and WGSL on webgpu (philox-webgpu.ts; within a few ulps). Any other
+ * backend gets the JS values uploaded (the same numbers as cpu).
  */
 import * as tf from "@tensorflow/tfjs";
 import { philoxFill } from "./philox";
 import { philoxSimd, PhiloxSimd } from "./philox-simd";
+import { webgpuFits, webgpuPhiloxKernel } from "./philox-webgpu";
 
 export const PHILOX_KERNEL = "GradnoisePhiloxNormal";
 
@@ -102,7 +104,7 @@ const wasmKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
   return out;
 };
 
-const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = { cpu: cpuKernel, wasm: wasmKernel };
+const KERNELS: Record<string, tf.KernelConfig["kernelFunc"]> = { cpu: cpuKernel, wasm: wasmKernel, webgpu: webgpuPhiloxKernel };
 
 /** Whether the current backend draws Philox noise itself (else the JS values are uploaded). */
 export function philoxOnBackend(backend = tf.getBackend()): boolean {
@@ -113,11 +115,6 @@ export function philoxOnBackend(backend = tf.getBackend()): boolean {
   return true;
 }
 
-/** Registers a kernel for another backend (the WebGPU one registers itself this way). */
-export function registerPhiloxKernel(backend: string, kernelFunc: tf.KernelConfig["kernelFunc"]): void {
-  KERNELS[backend] = kernelFunc;
-}
-
 /**
  * A float32 tensor of `shape` of N(0, std^2) Philox noise, drawn on the
  * current backend; `segments` tile it (a population: one per run).
@@ -125,6 +122,7 @@ export function registerPhiloxKernel(backend: string, kernelFunc: tf.KernelConfi
 export function philoxNormal(shape: number[], std: number, purpose: number, segments: PhiloxSegment[]): tf.Tensor {
   const total = checkSegments(shape, segments);
   const attrs: PhiloxAttrs = { shape: [...shape], std, purpose, segments };
-  if (philoxOnBackend()) return tf.engine().runKernel(PHILOX_KERNEL, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const onDevice = philoxOnBackend() && (tf.getBackend() !== "webgpu" || webgpuFits(segments));
+  if (onDevice) return tf.engine().runKernel(PHILOX_KERNEL, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   return tf.tensor(fillJs(new Float32Array(total), attrs), shape, "float32");
 }
