@@ -9,12 +9,13 @@
  * table gives median ms per step and the overhead over "off". PyTorch's own
  * randn_like noise overhead on the MLP comes from bench/torch_mlp.py in the
  * same run. Then ns per normal for 88k draws: xoshiro (JS), Philox JS,
- * Philox WebAssembly SIMD into the wasm heap (the kernel, tensor included).
+ * Philox WebAssembly SIMD into the wasm heap (the kernel, tensor included),
+ * Philox WGSL on webgpu when an adapter is present (lavapipe counts).
  * BENCH_REPS repetitions (default 5), BENCH_STEPS timed steps (default 50;
  * the LM a tenth of that).
  */
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../src/engine";
+import { deviceLine, selectBackend } from "../src/engine";
 import { BpttStream } from "../src/data/bptt";
 import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
@@ -109,6 +110,32 @@ function nsPerNormal(n: number, reps: number, fill: () => void): number {
   return median(xs);
 }
 
+/** The WGSL kernel's ns per normal, waited for (a read of one element), on a WebGPU adapter (a software one counts); none: no row. */
+async function webgpuRow<T>(n: number, reps: number, key: [number, number], gen: (name: string, ns: number) => T): Promise<T[]> {
+  try {
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+  } catch (e) {
+    console.log(`webgpu: not measured (${(e as Error).message.split("\n")[0]})`);
+    return [];
+  }
+  const once = async () => {
+    const t = philoxNormal([n], 1, PURPOSE.gradientNoise, [{ offset: 0, size: n, key }]);
+    const one = tf.slice(t, [n - 1], [1]);
+    await one.data();
+    tf.dispose([t, one]);
+  };
+  await once();
+  const xs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await once();
+    xs.push(((performance.now() - t0) * 1e6) / n);
+  }
+  const adapter = deviceLine();
+  await selectBackend({ backend: "wasm" });
+  return [gen(`Philox (WGSL: the webgpu kernel, ${adapter}; includes a 1-element read)`, median(xs))];
+}
+
 async function main(): Promise<void> {
   const reps = Number(process.env.BENCH_REPS ?? 5);
   const steps = Number(process.env.BENCH_STEPS ?? 50);
@@ -152,6 +179,7 @@ async function main(): Promise<void> {
       gen("xoshiro128** + polar (JS, host; upload not included)", nsPerNormal(n, reps * 4, () => fillGaussian(out, 1, 0, "grad-noise", 0, 0))),
       gen("Philox-4x32-10 + Box-Muller (JS: the cpu kernel)", nsPerNormal(n, reps * 4, () => philoxFill(out, 0, n, key, PURPOSE.gradientNoise, 1))),
       gen("Philox (WebAssembly SIMD: the wasm kernel, into the heap)", nsPerNormal(n, reps * 4, () => tf.dispose(philoxNormal([n], 1, PURPOSE.gradientNoise, [{ offset: 0, size: n, key }])))),
+      ...(await webgpuRow(n, reps * 4, key, gen)),
     ]),
   );
 }

@@ -7,12 +7,6 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; High 32 bits of the unsigned products a * m, per lane (two 64-bit extmuls).
-  (func $mulhi (param $a v128) (param $m v128) (result v128)
-    (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
-      (i64x2.extmul_low_i32x4_u (local.get $a) (local.get $m))
-      (i64x2.extmul_high_i32x4_u (local.get $a) (local.get $m))))
-
   ;; ln(k 2^-24) for k = (x >> 8) + 1 (philox.ts logUnit).
   (func $log_unit (param $x v128) (result v128)
     (local $k v128) (local $bits v128) (local $e v128) (local $m v128) (local $mask v128)
@@ -85,9 +79,12 @@
     (local.set $c1 (v128.const i32x4 0 0 0 0))
     (local.set $c2 (i32x4.splat (local.get $p)))
     (local.set $c3 (v128.const i32x4 0 0 0 0))
+    ;; Each round: the high halves of the products by two 64-bit extmuls and a shuffle (written out: no call per round).
     (loop $round
-      (local.set $h0 (call $mulhi (local.get $c0) (v128.const i32x4 0xd2511f53 0xd2511f53 0xd2511f53 0xd2511f53)))
-      (local.set $h1 (call $mulhi (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57)))
+      (local.set $h0 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+        (i64x2.extmul_low_i32x4_u (local.get $c0) (v128.const i32x4 0xd2511f53 0xd2511f53 0xd2511f53 0xd2511f53)) (i64x2.extmul_high_i32x4_u (local.get $c0) (v128.const i32x4 0xd2511f53 0xd2511f53 0xd2511f53 0xd2511f53))))
+      (local.set $h1 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+        (i64x2.extmul_low_i32x4_u (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57)) (i64x2.extmul_high_i32x4_u (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57))))
       (local.set $t0 (i32x4.mul (local.get $c0) (v128.const i32x4 0xd2511f53 0xd2511f53 0xd2511f53 0xd2511f53)))
       (local.set $t1 (i32x4.mul (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57)))
       (local.set $c0 (v128.xor (v128.xor (local.get $h1) (local.get $c1)) (i32x4.splat (local.get $k0))))
