@@ -6,7 +6,10 @@
  * and 2, per-matrix clip 40) and the 2x200 LSTM LM (batch 20, 20 steps,
  * global clip 5), each with noise off, "xoshiro" (host draw + upload) and
  * "philox" (drawn by the backend's kernel), interleaved per repetition; the
- * table gives median ms per step and the overhead over "off". PyTorch's own
+ * table gives median ms per step, the difference to "off", and the noise
+ * transform timed alone on the model's parameter shapes as a share of the
+ * noiseless step (on a loaded machine the step differences are noise; the
+ * transform's own time is the overhead a quiet machine would see). PyTorch's own
  * randn_like noise overhead on the MLP comes from bench/torch_mlp.py in the
  * same run. Then ns per normal for 88k draws: xoshiro (JS), Philox JS,
  * Philox WebAssembly SIMD into the wasm heap (the kernel, tensor included),
@@ -21,7 +24,8 @@ import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { MLP } from "../src/models/mlp";
 import { disposeState, RnnLM } from "../src/models/rnn-lm";
-import { NoiseGenerator } from "../src/noise/gradient-noise";
+import { addGradientNoise, NoiseGenerator } from "../src/noise/gradient-noise";
+import { StepContext } from "../src/noise/transform";
 import { philoxFill, PURPOSE, streamKey64 } from "../src/random/philox";
 import { philoxNormal } from "../src/random/philox-kernel";
 import { fillGaussian } from "../src/random/rng";
@@ -98,6 +102,30 @@ async function lmStep(noise: Noise, steps: number): Promise<number> {
   return ms;
 }
 
+/**
+ * The noise transform alone on zero gradients of `shapes` at step 5, ms per
+ * call (results read back, so the backend's work is counted): step-time
+ * differences drown in this machine's load, the transform's own time does not.
+ */
+async function noiseAloneMs(shapes: number[][], generator: NoiseGenerator, reps: number): Promise<number> {
+  const t = addGradientNoise({ eta: 0.01, seed: 0, generator });
+  const names = shapes.map((_, i) => `p${i}`);
+  const grads = Object.fromEntries(names.map((n, i) => [n, tf.zeros(shapes[i])]));
+  const ctx = { step: 5, names, paramIndex: (n: string) => names.indexOf(n) } as unknown as StepContext;
+  const xs: number[] = [];
+  for (let r = 0; r < reps + 2; r++) {
+    const t0 = performance.now();
+    const out = t.transformGradients!(grads, ctx);
+    const last = out[names[names.length - 1]];
+    await tf.slice(last, Array(last.rank).fill(0), Array(last.rank).fill(1)).data();
+    if (r >= 2) xs.push(performance.now() - t0);
+    tf.dispose(Object.values(out));
+  }
+  tf.dispose(Object.values(grads));
+  t.dispose?.();
+  return median(xs);
+}
+
 /** ns per normal of `fill` over n draws, median of reps. */
 function nsPerNormal(n: number, reps: number, fill: () => void): number {
   fill();
@@ -141,14 +169,30 @@ async function main(): Promise<void> {
   const steps = Number(process.env.BENCH_STEPS ?? 50);
   await selectBackend({ backend: "wasm", requiredKernels: MEMN2N_GATHER_KERNELS });
   console.log(`Gradient noise overhead on wasm (${reps} interleaved repetitions, medians):`);
-  const models: { name: string; run: (n: Noise) => Promise<number> }[] = [
-    { name: "MLP 20x50, batch 32", run: (n) => mlpStep(32, n, steps) },
-    { name: "MLP 20x50, batch 128", run: (n) => mlpStep(128, n, steps) },
-    ...[1, 2].map((task) => {
-      const data = prepareTask(task);
-      return { name: `MemN2N task ${task}, batch 32`, run: (n: Noise) => memn2nStep(data, n, steps) };
-    }),
-    { name: "LSTM LM 2x200, batch 20x20", run: (n) => lmStep(n, Math.max(2, Math.round(steps / 10))) },
+  const mlpShapes = () => {
+    const m = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
+    const s = m.variables.map((v) => v.shape);
+    m.dispose();
+    return s;
+  };
+  const memShapes = (data: TaskData) => {
+    const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup: "bag" });
+    const s = m.weights.map((v) => v.shape);
+    m.dispose();
+    return s;
+  };
+  const lmShapes = () => {
+    const m = new RnnLM({ vocabSize: 10000, hidden: 200, layers: 2, cell: "lstm", seed: 0, lookup: "scatter", softmax: "fused", hiddenNoise: null });
+    const s = m.trainableVariables.map((v) => v.shape);
+    m.dispose();
+    return s;
+  };
+  const tasks = [1, 2].map((task) => ({ task, data: prepareTask(task) }));
+  const models: { name: string; run: (n: Noise) => Promise<number>; shapes: number[][] }[] = [
+    { name: "MLP 20x50, batch 32", run: (n) => mlpStep(32, n, steps), shapes: mlpShapes() },
+    { name: "MLP 20x50, batch 128", run: (n) => mlpStep(128, n, steps), shapes: mlpShapes() },
+    ...tasks.map(({ task, data }) => ({ name: `MemN2N task ${task}, batch 32`, run: (n: Noise) => memn2nStep(data, n, steps), shapes: memShapes(data) })),
+    { name: "LSTM LM 2x200, batch 20x20", run: (n) => lmStep(n, Math.max(2, Math.round(steps / 10))), shapes: lmShapes() },
   ];
   const rows: Record<string, string>[] = [];
   for (const m of models) {
@@ -156,7 +200,10 @@ async function main(): Promise<void> {
     for (let r = 0; r < reps; r++) for (const n of NOISES) ms[n].push(await m.run(n));
     const off = median(ms.off);
     const pct = (n: Noise) => `${(100 * (median(ms[n]) / off - 1)).toFixed(1)}%`;
-    rows.push({ "step (wasm)": m.name, "off ms": off.toFixed(2), "xoshiro ms": median(ms.xoshiro).toFixed(2), "xoshiro overhead": pct("xoshiro"), "philox ms": median(ms.philox).toFixed(2), "philox overhead": pct("philox") });
+    const alone = { xoshiro: await noiseAloneMs(m.shapes, "xoshiro", reps * 4), philox: await noiseAloneMs(m.shapes, "philox", reps * 4) };
+    const share = (g: NoiseGenerator) => `${alone[g].toFixed(3)} (${((100 * alone[g]) / off).toFixed(1)}%)`;
+    const params = m.shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+    rows.push({ "step (wasm)": m.name, parameters: String(params), "off ms": off.toFixed(2), "xoshiro ms": median(ms.xoshiro).toFixed(2), "philox ms": median(ms.philox).toFixed(2), "step diff xoshiro": pct("xoshiro"), "step diff philox": pct("philox"), "xoshiro alone ms (% of step)": share("xoshiro"), "philox alone ms (% of step)": share("philox") });
   }
   console.log(tableText(rows));
 
