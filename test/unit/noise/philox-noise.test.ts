@@ -16,7 +16,7 @@ import { addWeightNoise } from "../../../src/noise/weight-noise";
 import { philoxFill, PURPOSE, streamKey64 } from "../../../src/random/philox";
 import { philoxNormal } from "../../../src/random/philox-kernel";
 import { gaussian } from "../../../src/random/rng";
-import { assertNormal, assertUncorrelated, sameBits } from "../random/normal-checks";
+import { assertNormal, assertUncorrelated, sameBits } from "../../support/normal-checks";
 
 const ETA = 0.3, GAMMA = 0.55;
 const sigmaAt = (t: number) => Math.sqrt(ETA / Math.pow(1 + t, GAMMA));

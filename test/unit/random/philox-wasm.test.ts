@@ -9,7 +9,7 @@ import path from "node:path";
 import { philoxFill, PURPOSE, streamKey64 } from "../../../src/random/philox";
 import { philoxSimd, philoxSimdNormals } from "../../../src/random/philox-simd";
 import { PHILOX_WASM_BASE64 } from "../../../src/random/philox-wasm";
-import { sameBits } from "./normal-checks";
+import { sameBits } from "../../support/normal-checks";
 
 // build/test/unit/random -> the repository root.
 const root = path.resolve(__dirname, "../../../..");

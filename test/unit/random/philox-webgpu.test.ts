@@ -14,7 +14,7 @@ import { StepContext } from "../../../src/noise/transform";
 import { philoxFill, PURPOSE, streamKey64 } from "../../../src/random/philox";
 import { philoxNormal } from "../../../src/random/philox-kernel";
 import { needTools, webgpuAdapterTool } from "../../support/tools";
-import { assertNormal, assertUncorrelated } from "./normal-checks";
+import { assertNormal, assertUncorrelated } from "../../support/normal-checks";
 
 /**
  * The stated bound (docs/noise-generator.md): |webgpu - cpu| <= 2^-18 max(|z|, std), about 32

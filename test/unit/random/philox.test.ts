@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { logUnit, philox4x32, philoxFill, PURPOSE, seedKey, sinCosTurn, streamKey64 } from "../../../src/random/philox";
-import { assertNormal, assertUncorrelated, sameBits } from "./normal-checks";
+import { assertNormal, assertUncorrelated, sameBits } from "../../support/normal-checks";
 
 describe("philox4x32 (Philox-4x32-10)", () => {
   // Random123's known-answer vectors for philox4x32 with 10 rounds (Salmon et al. 2011): counter, key -> output.

@@ -5,7 +5,7 @@
  * tests use fixed keys, so they never flake.
  */
 import assert from "node:assert/strict";
-import { normalCdf } from "../../../src/stats/tests";
+import { normalCdf } from "../../src/stats/tests";
 
 export function mean(a: ArrayLike<number>): number {
   let s = 0;
