@@ -7,6 +7,7 @@
  * model on the fast backend.
  */
 import * as tf from "@tensorflow/tfjs";
+import { PHILOX_KERNEL } from "../random/philox-kernel";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
@@ -60,7 +61,9 @@ export function fillMissingKernels(backend: string, kernels: readonly string[]):
 /**
  * The kernels `fn` runs on the current backend (forward and backward), from
  * tf.profile. Profiles also list op scopes such as "softmaxCrossEntropy__op";
- * only names registered as kernels somewhere are kept.
+ * only names registered as kernels somewhere are kept. The Philox noise
+ * kernel is left out: a backend without it gets the same noise drawn in JS,
+ * so it must never decide which backend a model runs on.
  */
 export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<string[]> {
   const info = await tf.profile(async () => {
@@ -68,5 +71,5 @@ export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<str
   });
   const backend = tf.getBackend();
   const names = new Set(info.kernels.map((k) => k.name));
-  return [...names].filter((n) => tf.getKernel(n, backend) !== undefined).sort();
+  return [...names].filter((n) => n !== PHILOX_KERNEL && tf.getKernel(n, backend) !== undefined).sort();
 }

@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
 import { checkPrefetchAvailable, newPrefetcher } from "./prefetch-lazy";
 import { fillGaussian, SeedPart } from "../random/rng";
+import { PURPOSE, Purpose, streamKey64 } from "../random/philox";
+import { philoxNormal, PhiloxSegment } from "../random/philox-kernel";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext, TransformConfig } from "./transform";
 import { rejectUnknownKeys, requireSeed } from "./validate";
@@ -27,16 +29,39 @@ export interface NoiseOptions {
   /** Any variance schedule (constant, custom) instead of eta/gamma. */
   schedule?: NoiseSchedule;
   /**
+   * Where the noise is drawn (docs/noise-generator.md). "philox" (default):
+   * counter-based Philox-4x32-10 drawn by the backend itself (wasm: a SIMD
+   * kernel writing into its heap; cpu: the same arithmetic in JS, to the
+   * bit), then one add per parameter. "xoshiro": the streams of gradnoise
+   * 0.2 and earlier, drawn in JS on the host and uploaded (the reproduction's
+   * experiments use these, so their committed results stay as they are).
+   */
+  generator?: NoiseGenerator;
+  /**
    * Draw the next step's noise on a worker thread while this step computes
    * (bit-identical values; worth it when a core is idle). Default false.
+   * For generator "xoshiro" only (philox draws on the device).
    * The wrapper's dispose() ends the thread. Node-only: in a web page it
    * throws NodeOnlyError (docs/browser.md).
    */
   prefetch?: boolean;
 }
 
+export const NOISE_GENERATORS = ["philox", "xoshiro"] as const;
+export type NoiseGenerator = (typeof NOISE_GENERATORS)[number];
+
 /** NoiseOptions' keys: any other is rejected (a typo such as `gama` would otherwise be ignored). */
-export const NOISE_OPTION_KEYS: readonly string[] = ["seed", "eta", "gamma", "schedule", "prefetch"];
+export const NOISE_OPTION_KEYS: readonly string[] = ["seed", "eta", "gamma", "schedule", "generator", "prefetch"];
+
+/** The generator `opts` asks for (default "philox"); an unknown one, or prefetch with philox, is a named error. */
+export function resolveGenerator(where: string, opts: NoiseOptions): NoiseGenerator {
+  const g = opts.generator ?? "philox";
+  if (!NOISE_GENERATORS.includes(g)) throw new RangeError(`${where}: generator must be "philox" or "xoshiro", got ${JSON.stringify(g)}`);
+  if (g === "philox" && opts.prefetch) {
+    throw new TypeError(`${where}: prefetch draws host-side noise on a worker, for generator "xoshiro"; "philox" (the default) draws on the backend and needs none`);
+  }
+  return g;
+}
 
 export function resolveSchedule(where: string, opts: NoiseOptions): NoiseSchedule {
   if (opts == null || typeof opts !== "object") throw new TypeError(`${where}: options object required`);
@@ -110,14 +135,28 @@ function draw(entries: NoiseJobEntry[], total: number, std: number): Float32Arra
   return data;
 }
 
-/** Noise of `shape` for one parameter at step t (one seed, or one per run along axis 0). */
-export function streamNoise(shape: number[], std: number, seed: SeedPart | SeedPart[], index: number, t: number, key: StreamKey, name: string): tf.Tensor {
+/**
+ * The Philox segments of one parameter's noise at step t: the whole tensor
+ * from (seed, index, t)'s key, or with a seed array slice r along axis 0 from
+ * seed[r]'s key, counters from 0, exactly as run r alone would draw it.
+ */
+export function philoxSegments(shape: number[], seed: SeedPart | SeedPart[], index: number, t: number, name: string): PhiloxSegment[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (!Array.isArray(seed)) return [{ offset: 0, size: n, key: streamKey64(seed, index, t) }];
+  if (shape[0] !== seed.length) throw new RangeError(`${name} has shape [${shape}]: axis 0 must index the ${seed.length} runs`);
+  const per = n / seed.length;
+  return seed.map((s, r) => ({ offset: r * per, size: per, key: streamKey64(s, index, t) }));
+}
+
+/** Noise of `shape` for one parameter at step t (one seed, or one per run along axis 0), from `generator`. */
+export function streamNoise(shape: number[], std: number, seed: SeedPart | SeedPart[], index: number, t: number, key: StreamKey, name: string, generator: NoiseGenerator = "xoshiro", purpose: Purpose = "gradientNoise"): tf.Tensor {
+  if (generator === "philox") return philoxNormal(shape, std, PURPOSE[purpose], philoxSegments(shape, seed, index, t, name));
   const { entries, total } = noiseLayout([{ name, index, shape }], seed, t, key);
   return tf.tensor(draw(entries, total, std), shape, "float32");
 }
 
 /** The `config` of a noise transform, or undefined when its schedule is not plain data (fromFunction). */
-export function noiseConfig(kind: string, seed: SeedPart | SeedPart[], schedule: NoiseSchedule, extra: Record<string, boolean> = {}): TransformConfig | undefined {
+export function noiseConfig(kind: string, seed: SeedPart | SeedPart[], schedule: NoiseSchedule, extra: Record<string, boolean | string> = {}): TransformConfig | undefined {
   if (!schedule.config) return undefined;
   return { kind, seed: Array.isArray(seed) ? [...seed] : seed, schedule: { ...schedule.config }, ...extra };
 }
@@ -134,7 +173,8 @@ export interface GradientNoiseTransform extends GradientTransform {
 export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
   const where = "addGradientNoise()";
   const schedule = resolveSchedule(where, opts);
-  if (opts.prefetch === true) checkPrefetchAvailable(where);
+  if (opts.prefetch === true) checkPrefetchAvailable(where); // in a web page: NodeOnlyError, whichever generator
+  const generator = resolveGenerator(where, opts);
   const seed = opts.seed;
   let prefetcher: NoisePrefetcher | undefined;
   let disposed = false;
@@ -142,13 +182,18 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
   const signature = (t: number, params: NoiseParam[]) => `${t}|${params.map((p) => `${p.index}:${p.shape.join("x")}`).join(",")}`;
   return {
     name: `addGradientNoise(${schedule.label}, seed=${seedLabel(seed)})`,
-    config: noiseConfig("addGradientNoise", seed, schedule, { prefetch: opts.prefetch === true }),
+    config: noiseConfig("addGradientNoise", seed, schedule, { prefetch: opts.prefetch === true, generator }),
     stats,
     checkRuns: (runs) => checkSeedRuns(where, seed, runs),
     transformGradients(grads: tf.NamedTensorMap, ctx: StepContext) {
       checkSeedRuns(where, seed, ctx.runs);
       const t = ctx.step;
       const std = Math.sqrt(schedule.variance(t));
+      if (generator === "philox") {
+        if (std === 0) return grads;
+        stats.drawnInPlace++;
+        return mapGradients(grads, (g, name) => tf.add(g, streamNoise(g.shape, std, seed, ctx.paramIndex(name), t, gradientNoiseKey, name, "philox")));
+      }
       const params = Object.keys(grads).map((name) => ({ name, index: ctx.paramIndex(name), shape: grads[name].shape }));
       const { entries, offsets, total } = noiseLayout(params, seed, t, gradientNoiseKey);
       let data: Float32Array | null = null;

@@ -9,7 +9,7 @@ export { skipNonFinite } from "./finite";
 export type { FiniteRead, NonFiniteGuard, SkipNonFiniteOptions } from "./finite";
 export { clipByGlobalNorm, clipByNorm, clipByValue, globalNorm, scaleByRun } from "./clip";
 export { addGradientNoise } from "./gradient-noise";
-export type { GradientNoiseTransform, NoiseOptions } from "./gradient-noise";
+export type { GradientNoiseTransform, NoiseGenerator, NoiseOptions } from "./gradient-noise";
 export { addWeightNoise } from "./weight-noise";
 export { TransformedOptimizer, withTransforms } from "./optimizer";
 export type { NamedTensor, TransformedOptimizerOptions } from "./optimizer";

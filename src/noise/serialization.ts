@@ -6,7 +6,7 @@
  */
 import { clipByGlobalNorm, clipByNorm, clipByValue, scaleByRun } from "./clip";
 import { skipNonFinite, FiniteRead } from "./finite";
-import { addGradientNoise } from "./gradient-noise";
+import { addGradientNoise, NoiseGenerator } from "./gradient-noise";
 import { ScheduleConfig, scheduleFromConfig } from "./schedule";
 import { GradientTransform, TransformConfig } from "./transform";
 import { addWeightNoise } from "./weight-noise";
@@ -45,7 +45,8 @@ export function transformToConfig(t: GradientTransform): TransformConfig {
 /** Rebuilds a transform saved by transformToConfig; throws, naming it, for one that cannot be rebuilt. */
 export function transformFromConfig(saved: TransformConfig): GradientTransform {
   const c = mapStrings(saved, unescape) as Record<string, unknown>;
-  const noise = () => ({ seed: c.seed as SeedPart | SeedPart[], schedule: scheduleFromConfig(c.schedule as ScheduleConfig) });
+  // A config saved before the generator option existed meant the xoshiro streams.
+  const noise = () => ({ seed: c.seed as SeedPart | SeedPart[], schedule: scheduleFromConfig(c.schedule as ScheduleConfig), generator: (c.generator ?? "xoshiro") as NoiseGenerator });
   switch (c.kind) {
     case "clipByGlobalNorm":
       return clipByGlobalNorm(c.maxNorm as number);

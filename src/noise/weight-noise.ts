@@ -7,21 +7,26 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { SeedPart } from "../random/rng";
-import { checkSeedRuns, noiseConfig, NoiseOptions, resolveSchedule, seedLabel, streamNoise } from "./gradient-noise";
+import { checkSeedRuns, noiseConfig, NoiseOptions, resolveGenerator, resolveSchedule, seedLabel, streamNoise } from "./gradient-noise";
 import { GradientTransform } from "./transform";
 
 export function weightNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
   return [seed, "weight-noise", index, t];
 }
 
-/** Options as addGradientNoise's; `prefetch` is ignored (weight noise is drawn after the update). */
+/**
+ * Options as addGradientNoise's; `prefetch` is ignored (weight noise is drawn
+ * after the update). Philox weight noise uses its own purpose word, so it
+ * never repeats the gradient noise of the same seed, parameter and step.
+ */
 export function addWeightNoise(opts: NoiseOptions): GradientTransform {
   const where = "addWeightNoise()";
   const schedule = resolveSchedule(where, opts);
+  const generator = resolveGenerator(where, { ...opts, prefetch: false });
   const seed = opts.seed;
   return {
     name: `addWeightNoise(${schedule.label}, seed=${seedLabel(seed)})`,
-    config: noiseConfig("addWeightNoise", seed, schedule),
+    config: noiseConfig("addWeightNoise", seed, schedule, { generator }),
     checkRuns: (runs) => checkSeedRuns(where, seed, runs),
     afterUpdate(variables, ctx) {
       checkSeedRuns(where, seed, ctx.runs);
@@ -30,7 +35,7 @@ export function addWeightNoise(opts: NoiseOptions): GradientTransform {
       tf.tidy(() => {
         for (const name of ctx.names) {
           const v = variables[name];
-          v.assign(tf.add(v, streamNoise(v.shape, std, seed, ctx.paramIndex(name), ctx.step, weightNoiseKey, name)));
+          v.assign(tf.add(v, streamNoise(v.shape, std, seed, ctx.paramIndex(name), ctx.step, weightNoiseKey, name, generator, "weightNoise")));
         }
       });
     },

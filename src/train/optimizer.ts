@@ -22,7 +22,7 @@ export interface OptimizerSpec {
   momentum?: number;
   /** Clip before the noise: the global norm over all parameters (Section 4.1), each tensor's norm (MemN2N: 40 per matrix), or each element. */
   clip?: ClipOptions | null;
-  /** Gradient noise (Eq. 1), or null/absent for none. */
+  /** Gradient noise (Eq. 1), or null/absent for none; generator default "xoshiro" here (the experiments' streams), not the library's "philox". */
   noise?: NoiseOptions | null;
   /** Population training: axis 0 of every parameter indexes this many independent runs (noise seeds: one per run). */
   runs?: number;
@@ -52,7 +52,9 @@ function inner(spec: OptimizerSpec): tf.Optimizer {
 
 /** The optimiser `spec` describes: the recipe's transforms, then (per-run rates) scaleByRun. */
 export function buildOptimizer(spec: OptimizerSpec): TransformedOptimizer {
-  const transforms = recipeTransforms({ skipNonFinite: spec.checkFinite ?? true, clip: spec.clip, noise: spec.noise });
+  // The experiments draw the xoshiro streams their committed results were made with, unless a spec names a generator.
+  const noise = spec.noise ? { ...spec.noise, generator: spec.noise.generator ?? "xoshiro" } : spec.noise;
+  const transforms = recipeTransforms({ skipNonFinite: spec.checkFinite ?? true, clip: spec.clip, noise });
   if (Array.isArray(spec.lr)) {
     if ((spec.optimizer ?? "sgd") !== "sgd") throw new RangeError(`buildOptimizer(): per-run learning rates need optimizer "sgd", got "${spec.optimizer}"`);
     if (spec.runs !== spec.lr.length) throw new RangeError(`buildOptimizer(): ${spec.lr.length} learning rates need runs: ${spec.lr.length}, got ${spec.runs}`);

@@ -123,7 +123,7 @@ export async function trainDNGPU(model: DNGPU, c: DNGPUTrainConfig, seed: SeedPa
   const operandBits = binOperandBits(c.bins);
   const t0 = Date.now();
   const adamax = new ClippedAdamax({ learningRate: c.learningRate, beta2: dngpuBeta2(c, 0) });
-  const transforms = recipeTransforms({ skipNonFinite: true, clip: c.clip === null ? null : { globalNorm: c.clip }, noise: c.eta === null ? null : { eta: c.eta, gamma: c.gamma, seed: [...seed].join("/") + "/noise" } });
+  const transforms = recipeTransforms({ skipNonFinite: true, clip: c.clip === null ? null : { globalNorm: c.clip }, noise: c.eta === null ? null : { eta: c.eta, gamma: c.gamma, seed: [...seed].join("/") + "/noise", generator: "xoshiro" } });
   const opt = withTransforms(adamax, transforms);
   const satWeight = tf.tidy(() => tf.variable(tf.scalar(c.saturationWeight), false));
   const h: DNGPUHistory = { step: [], loss: [], trainError: [], saturation: [], finalLearningRate: c.learningRate, lrCuts: [], skipped: 0, seconds: 0 };

@@ -100,7 +100,7 @@ export async function trainNeuralGPU(model: NeuralGPU, c: NeuralGPUTrainConfig, 
   const t0 = Date.now();
   const curriculum = new Curriculum(c.curriculum, ...seed);
   const pull = tf.tidy(() => tf.variable(tf.scalar(c.pull), false));
-  const transforms = recipeTransforms({ skipNonFinite: true, clip: { globalNorm: c.clip }, noise: c.eta === null ? null : { eta: c.eta, gamma: c.gamma, seed: [...seed].join("/") + "/noise" } });
+  const transforms = recipeTransforms({ skipNonFinite: true, clip: { globalNorm: c.clip }, noise: c.eta === null ? null : { eta: c.eta, gamma: c.gamma, seed: [...seed].join("/") + "/noise", generator: "xoshiro" } });
   const opt = withTransforms(tf.train.adam(c.learningRate, 0.9, 0.999, c.adamEpsilon), transforms);
   const h: TrainHistory = { step: [], loss: [], bound: [], finalBound: curriculum.bound, advances: [], skipped: 0, seconds: 0 };
   let windowWrong = 0, windowCount = 0;

@@ -135,12 +135,12 @@ export async function predict(model: NPModel, vocab: string[], examples: readonl
 function optimizerFor(o: NPTrainOptions) {
   const n = o.noise;
   const noise: NoiseOptions | null =
-    n.kind === "annealed" ? { eta: n.eta, gamma: n.gamma, seed: o.seed }
-    : n.kind === "fixed" ? { schedule: constant(n.variance), seed: o.seed }
+    n.kind === "annealed" ? { eta: n.eta, gamma: n.gamma, seed: o.seed, generator: "xoshiro" }
+    : n.kind === "fixed" ? { schedule: constant(n.variance), seed: o.seed, generator: "xoshiro" }
     : null;
   // checkFinite off: a diverging run is a result, recorded as such.
   const transforms = recipeTransforms({ skipNonFinite: false, clip: { globalNorm: o.clipNorm }, noise });
-  if (n.kind === "weight") transforms.push(addWeightNoise({ eta: n.eta, gamma: n.gamma, seed: o.seed }));
+  if (n.kind === "weight") transforms.push(addWeightNoise({ eta: n.eta, gamma: n.gamma, seed: o.seed, generator: "xoshiro" }));
   return withTransforms(tf.train.adam(o.learningRate), transforms);
 }
 

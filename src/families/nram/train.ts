@@ -85,13 +85,13 @@ export function nramTransforms(clipGlobal: number, noise: NramNoise, seed: SeedP
     case "none":
       break;
     case "annealed":
-      out.push(addGradientNoise({ eta: noise.eta, gamma: noise.gamma, seed }));
+      out.push(addGradientNoise({ eta: noise.eta, gamma: noise.gamma, seed, generator: "xoshiro" }));
       break;
     case "fixed":
-      out.push(addGradientNoise({ schedule: constant(noise.variance), seed }));
+      out.push(addGradientNoise({ schedule: constant(noise.variance), seed, generator: "xoshiro" }));
       break;
     case "weight":
-      out.push(addWeightNoise({ eta: noise.eta, gamma: noise.gamma, seed }));
+      out.push(addWeightNoise({ eta: noise.eta, gamma: noise.gamma, seed, generator: "xoshiro" }));
       break;
     default:
       throw new RangeError(`NRAM training: unknown noise ${(noise as { kind: string }).kind}`);

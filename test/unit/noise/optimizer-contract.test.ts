@@ -37,13 +37,13 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 describe("population training is the wrapper's `runs` option (bug 1)", () => {
   test("withGradientNoise(sgd, {seed: [1, 2], clipGlobalNorm: 1}) refuses without runs and clips per run with runs: 2", () => {
-    assert.throws(() => withGradientNoise(tf.train.sgd(1), { eta: 0.01, seed: [1, 2], clipGlobalNorm: 1 }), /seed array \(one seed per run\) is for population training: pass \{ runs: 2 \}/);
-    assert.throws(() => withTransforms(tf.train.sgd(1), [addWeightNoise({ eta: 0.01, seed: [1, 2] })]), /addWeightNoise\(\): .*pass \{ runs: 2 \}/);
-    assert.throws(() => withGradientNoise(tf.train.sgd(1), { eta: 0.01, seed: 1, runs: 2 }), /runs = 2 needs one seed per run/);
-    assert.throws(() => withGradientNoise(tf.train.sgd(1), { eta: 0.01, seed: [1, 2], runs: 2 }, { runs: 3 }), /runs given twice, 2 and 3/);
+    assert.throws(() => withGradientNoise(tf.train.sgd(1), { generator: "xoshiro", eta: 0.01, seed: [1, 2], clipGlobalNorm: 1 }), /seed array \(one seed per run\) is for population training: pass \{ runs: 2 \}/);
+    assert.throws(() => withTransforms(tf.train.sgd(1), [addWeightNoise({ generator: "xoshiro", eta: 0.01, seed: [1, 2] })]), /addWeightNoise\(\): .*pass \{ runs: 2 \}/);
+    assert.throws(() => withGradientNoise(tf.train.sgd(1), { generator: "xoshiro", eta: 0.01, seed: 1, runs: 2 }), /runs = 2 needs one seed per run/);
+    assert.throws(() => withGradientNoise(tf.train.sgd(1), { generator: "xoshiro", eta: 0.01, seed: [1, 2], runs: 2 }, { runs: 3 }), /runs given twice, 2 and 3/);
 
     const v = tf.variable(tf.zeros([2, 2]), true, uniq("review"));
-    const opt = withGradientNoise(tf.train.sgd(1), { eta: 0, seed: [1, 2], clipGlobalNorm: 1, runs: 2 });
+    const opt = withGradientNoise(tf.train.sgd(1), { generator: "xoshiro", eta: 0, seed: [1, 2], clipGlobalNorm: 1, runs: 2 });
     assert.equal(opt.runs, 2);
     const g = tf.tensor([[30, 40], [0.1, 0]]); // run 0: norm 50, clipped to 1; run 1: norm 0.1, untouched
     opt.applyGradients({ [v.name]: g });
@@ -66,11 +66,11 @@ describe("population training is the wrapper's `runs` option (bug 1)", () => {
 
     const P = tf.variable(tf.zeros([R, 2, 3]), true, uniq("P"));
     const Q = tf.variable(tf.zeros([R, 4]), true, uniq("Q"));
-    const pop = withTransforms(tf.train.sgd(1), [...clips(), addGradientNoise({ eta: 0.5, seed: gSeeds }), scaleByRun(lrs), addWeightNoise({ eta: 0.01, seed: wSeeds })], { runs: R });
+    const pop = withTransforms(tf.train.sgd(1), [...clips(), addGradientNoise({ generator: "xoshiro", eta: 0.5, seed: gSeeds }), scaleByRun(lrs), addWeightNoise({ generator: "xoshiro", eta: 0.01, seed: wSeeds })], { runs: R });
     const solo = gSeeds.map((_, r) => ({
       P: tf.variable(tf.zeros([2, 3]), true, uniq(`P${r}`)),
       Q: tf.variable(tf.zeros([4]), true, uniq(`Q${r}`)),
-      opt: withTransforms(tf.train.sgd(lrs[r]), [...clips(), addGradientNoise({ eta: 0.5, seed: gSeeds[r] }), addWeightNoise({ eta: 0.01, seed: wSeeds[r] })]),
+      opt: withTransforms(tf.train.sgd(lrs[r]), [...clips(), addGradientNoise({ generator: "xoshiro", eta: 0.5, seed: gSeeds[r] }), addWeightNoise({ generator: "xoshiro", eta: 0.01, seed: wSeeds[r] })]),
     }));
     for (let k = 0; k < 3; k++) {
       const per = gSeeds.map((_, r) => gradsAt(k, r));
@@ -101,7 +101,7 @@ describe("population training is the wrapper's `runs` option (bug 1)", () => {
 
 describe("checkpoints keep the step count (bug 2)", () => {
   test("after setWeights a fresh wrapper has the saved step and continues the schedule bit for bit", async () => {
-    const make = () => withTransforms(tf.train.adam(0.05), [clipByGlobalNorm(1), addGradientNoise({ eta: 1, seed: 4 })]);
+    const make = () => withTransforms(tf.train.adam(0.05), [clipByGlobalNorm(1), addGradientNoise({ generator: "xoshiro", eta: 1, seed: 4 })]);
     const a = tf.variable(tf.tensor([1, 2, 3]), true, uniq("ckpt-a"));
     const g = tf.tensor([0.3, -0.2, 0.5]);
     const opt = make();
@@ -146,7 +146,7 @@ describe("dispose() ends the prefetch worker (bug 3)", () => {
       for (let i = 0; i < 5; i++) {
         const v = tf.variable(tf.zeros([64]), true, uniq("pf"));
         const g = tf.ones([64]);
-        const opt = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(1), addGradientNoise({ eta: 0.1, seed: i, prefetch: true })]);
+        const opt = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(1), addGradientNoise({ generator: "xoshiro", eta: 0.1, seed: i, prefetch: true })]);
         opt.applyGradients({ [v.name]: g }); // starts the worker and asks it for step 1
         opt.dispose();
         tf.dispose([v, g]);
@@ -177,7 +177,7 @@ describe("a failed update does not consume a parameter index (bug 4)", () => {
         },
       };
       // boom comes after the noise, so the failing step has already asked for indices.
-      const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 1, seed: 6 }), boom]);
+      const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta: 1, seed: 6 }), boom]);
       const za = tf.zeros([4]);
       const zb = tf.zeros([3]);
       if (withFailures) {
@@ -201,12 +201,12 @@ describe("a failed update does not consume a parameter index (bug 4)", () => {
 describe("bad gradients fail before any work, naming the parameter", () => {
   test("an unregistered name, a shape that is not the variable's, a missing run axis", () => {
     const v = tf.variable(tf.zeros([2, 3]), true, uniq("shape"));
-    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 1, seed: 1 })]);
+    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta: 1, seed: 1 })]);
     const g3 = tf.zeros([3]);
     assert.throws(() => opt.applyGradients({ "no-such-variable": g3 }), /TransformedOptimizer: no variable named "no-such-variable" is registered/);
     // tf.sub would broadcast [3] against [2, 3] and update silently.
     assert.throws(() => opt.applyGradients({ [v.name]: g3 }), /the gradient of ".*shape-\d+" has shape \[3\], the variable \[2, 3\]/);
-    const pop = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 1, seed: [1, 2, 3] })], { runs: 3 });
+    const pop = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta: 1, seed: [1, 2, 3] })], { runs: 3 });
     const g = tf.zeros([2, 3]);
     assert.throws(() => pop.applyGradients({ [v.name]: g }), /with runs = 3, axis 0 of every parameter indexes the runs, but ".*shape-\d+" has shape \[2, 3\]/);
     assert.equal(opt.step + pop.step, 0);
@@ -248,8 +248,8 @@ describe("model.save({includeOptimizer: true}) and tf.loadLayersModel (bug 5)", 
       clipByValue(5),
       chain(clipByGlobalNorm(2), clipByNorm(1.5)),
       // Underscores: tfjs camel-cases strings in a loaded training config; the seeds must survive.
-      addGradientNoise({ eta: 0.01, seed: "grad_seed", prefetch: false }),
-      addWeightNoise({ schedule: constant(1e-6), seed: "w_1" }),
+      addGradientNoise({ generator: "xoshiro", eta: 0.01, seed: "grad_seed", prefetch: false }),
+      addWeightNoise({ generator: "xoshiro", schedule: constant(1e-6), seed: "w_1" }),
     ]);
     const m = compiled(opt);
     await m.fit(xs, ys, fitOpts);
@@ -277,7 +277,7 @@ describe("model.save({includeOptimizer: true}) and tf.loadLayersModel (bug 5)", 
   });
 
   test("population options, scaleByRun and a constant schedule survive getConfig / fromConfig", () => {
-    const opt = withTransforms(tf.train.momentum(0.1, 0.9, true), [clipByGlobalNorm(1), addGradientNoise({ schedule: constant(0.2), seed: [1, "b_2"], prefetch: true }), scaleByRun([0.5, 2])], { runs: 2 });
+    const opt = withTransforms(tf.train.momentum(0.1, 0.9, true), [clipByGlobalNorm(1), addGradientNoise({ generator: "xoshiro", schedule: constant(0.2), seed: [1, "b_2"], prefetch: true }), scaleByRun([0.5, 2])], { runs: 2 });
     opt.step = 12;
     const back = TransformedOptimizer.fromConfig(TransformedOptimizer, JSON.parse(JSON.stringify(opt.getConfig()))) as TransformedOptimizer;
     assert.equal(back.transform.name, opt.transform.name);
@@ -293,7 +293,7 @@ describe("model.save({includeOptimizer: true}) and tf.loadLayersModel (bug 5)", 
     const spy: GradientTransform = { name: "mySpy", transformGradients: (g) => g };
     for (const [transform, name] of [
       [spy, "mySpy"],
-      [addGradientNoise({ seed: 1, schedule: fromFunction(() => 0.01, "mySchedule") }), "addGradientNoise(mySchedule, seed=1)"],
+      [addGradientNoise({ generator: "xoshiro", seed: 1, schedule: fromFunction(() => 0.01, "mySchedule") }), "addGradientNoise(mySchedule, seed=1)"],
     ] as const) {
       const opt = withTransforms(tf.train.sgd(0.1), [clipByGlobalNorm(1), transform]);
       const m = compiled(opt);

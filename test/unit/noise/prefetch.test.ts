@@ -18,7 +18,7 @@ const data = gaussianClusters({ n: 200, features: 10, classes: 3, separation: 1.
 
 async function trainOnce(prefetch: boolean): Promise<Float32Array[]> {
   const m = new MLP({ inputSize: 10, hidden: [16, 16], outputSize: 3, init: { kind: "he" }, seed: 4 });
-  const noise = addGradientNoise({ eta: 0.5, seed: 9, prefetch });
+  const noise = addGradientNoise({ generator: "xoshiro", eta: 0.5, seed: 9, prefetch });
   const opt = withTransforms(tf.train.sgd(0.05), [clipByGlobalNorm(5), noise]);
   await trainClassifier(m, opt, data, { steps: 30, batchSize: 20, seed: 4 });
   // Only the first step is drawn in place when prefetching: the worker really served the rest.
@@ -37,7 +37,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       // and the noise matters: another seed gives other weights
       const other = await (async () => {
         const m = new MLP({ inputSize: 10, hidden: [16, 16], outputSize: 3, init: { kind: "he" }, seed: 4 });
-        const opt = withTransforms(tf.train.sgd(0.05), [clipByGlobalNorm(5), addGradientNoise({ eta: 0.5, seed: 10, prefetch: true })]);
+        const opt = withTransforms(tf.train.sgd(0.05), [clipByGlobalNorm(5), addGradientNoise({ generator: "xoshiro", eta: 0.5, seed: 10, prefetch: true })]);
         await trainClassifier(m, opt, data, { steps: 30, batchSize: 20, seed: 4 });
         const w = m.variables.map((v) => v.dataSync() as Float32Array);
         opt.dispose();
@@ -54,7 +54,7 @@ test("population training with prefetched per-run noise is bit-identical", async
   const run = async (prefetch: boolean) => {
     const seeds = [1, 2, 3];
     const pop = new PopulationMLP({ inputSize: 10, hidden: [8], outputSize: 3, init: { kind: "he" }, seeds });
-    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(5), addGradientNoise({ eta: 0.5, seed: seeds, prefetch }), scaleByRun([0.1, 0.05, 0.1])], { runs: 3 });
+    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(5), addGradientNoise({ generator: "xoshiro", eta: 0.5, seed: seeds, prefetch }), scaleByRun([0.1, 0.05, 0.1])], { runs: 3 });
     await trainPopulation(pop, opt, data, { steps: 20, batchSize: 10 });
     const w = pop.variables.map((v) => v.dataSync() as Float32Array);
     opt.dispose();
@@ -71,7 +71,7 @@ test("a change of parameter set falls back to drawing in place, with the right v
   const apply = (prefetch: boolean) => {
     a.assign(tf.zeros([4]));
     b.assign(tf.zeros([3]));
-    const opt = withTransforms(tf.train.sgd(1), addGradientNoise({ eta: 1, seed: 3, prefetch }));
+    const opt = withTransforms(tf.train.sgd(1), addGradientNoise({ generator: "xoshiro", eta: 1, seed: 3, prefetch }));
     const g = () => ({ [a.name]: tf.zeros([4]), [b.name]: tf.zeros([3]) });
     const only = () => ({ [a.name]: tf.zeros([4]) });
     const noise = opt.transform as ReturnType<typeof addGradientNoise>;

@@ -232,18 +232,18 @@ describe("each tfjs optimizer sees clip(g) + regenerated noise", () => {
 
   for (const [label, { make, ref }] of Object.entries(refs)) {
     test(`${label} via withGradientNoise`, () => {
-      runAndCompare(label, make, ref, (o) => withGradientNoise(o, { eta: ETA, seed: SEED, clipGlobalNorm: CLIP }));
+      runAndCompare(label, make, ref, (o) => withGradientNoise(o, { generator: "xoshiro", eta: ETA, seed: SEED, clipGlobalNorm: CLIP }));
     });
   }
 
   test("withTransforms([clip, noise]) matches withGradientNoise and the reference (adam, array-form gradients)", () => {
     const { make, ref } = refs.adam;
     const viaTransforms = runAndCompare("adam/withTransforms", make, ref, (o) =>
-      withTransforms(o, [clipByGlobalNorm(CLIP), addGradientNoise({ eta: ETA, seed: SEED })]),
+      withTransforms(o, [clipByGlobalNorm(CLIP), addGradientNoise({ generator: "xoshiro", eta: ETA, seed: SEED })]),
       true,
     );
     const viaRecipe = runAndCompare("adam/withGradientNoise", make, ref, (o) =>
-      withGradientNoise(o, { eta: ETA, seed: SEED, clipGlobalNorm: CLIP }),
+      withGradientNoise(o, { generator: "xoshiro", eta: ETA, seed: SEED, clipGlobalNorm: CLIP }),
     );
     assert.deepEqual(viaTransforms, viaRecipe);
   });
@@ -252,7 +252,7 @@ describe("each tfjs optimizer sees clip(g) + regenerated noise", () => {
     // Guards against a test that would pass with the noise silently dropped.
     const nameA = uniq("A");
     const vA = tf.variable(tf.tensor(A0, [2, 3]), true, nameA);
-    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: ETA, seed: SEED, clipGlobalNorm: CLIP });
+    const opt = withGradientNoise(tf.train.sgd(0.1), { generator: "xoshiro", eta: ETA, seed: SEED, clipGlobalNorm: CLIP });
     const g = tf.tensor(GRADS[1].A, [2, 3]);
     opt.applyGradients({ [nameA]: g });
     const noiseless = A0.map((x, i) => x - 0.1 * GRADS[1].A[i]);
@@ -271,7 +271,7 @@ describe("the wrapper's step counter", () => {
     const name = uniq("s");
     const v = tf.variable(tf.zeros([2]), true, name);
     const inner = tf.train.sgd(0.1);
-    const opt = withGradientNoise(inner, { eta: ETA, seed: SEED });
+    const opt = withGradientNoise(inner, { generator: "xoshiro", eta: ETA, seed: SEED });
     assert.equal(opt.step, 0);
     assert.equal(opt.iterations, 0);
     const g = tf.ones([2]);
@@ -290,7 +290,7 @@ describe("the wrapper's step counter", () => {
     const name = uniq("resume");
     const v = tf.variable(tf.zeros([5]), true, name);
     const z = tf.zeros([5]);
-    const opt = withGradientNoise(tf.train.sgd(1), { eta: 1, seed: "r" });
+    const opt = withGradientNoise(tf.train.sgd(1), { generator: "xoshiro", eta: 1, seed: "r" });
     opt.step = 10;
     opt.applyGradients({ [name]: z });
     assert.equal(opt.step, 11);
@@ -312,7 +312,7 @@ describe("minimize() through the wrapper", () => {
     const c = [1, 1, -1, 0];
     const x = tf.variable(tf.tensor(x0), true, name);
     const target = tf.tensor(c);
-    const opt = withGradientNoise(tf.train.sgd(0.1), { eta: ETA, seed: SEED, clipGlobalNorm: CLIP });
+    const opt = withGradientNoise(tf.train.sgd(0.1), { generator: "xoshiro", eta: ETA, seed: SEED, clipGlobalNorm: CLIP });
     const cur = x0.slice();
     for (let k = 0; k < 3; k++) {
       const cost = opt.minimize(() => tf.sum(tf.square(tf.sub(x, target))) as tf.Scalar, true, [x]);
@@ -354,7 +354,7 @@ describe("minimize() through the wrapper", () => {
     w.assign(tf.tensor([1, 2]));
 
     for (const skip of [true, false]) {
-      const opt = withGradientNoise(tf.train.sgd(0.1), { eta: ETA, seed: SEED, clipGlobalNorm: CLIP, skipNonFinite: skip });
+      const opt = withGradientNoise(tf.train.sgd(0.1), { generator: "xoshiro", eta: ETA, seed: SEED, clipGlobalNorm: CLIP, skipNonFinite: skip });
       assert.doesNotThrow(() => opt.minimize(loss, false, [w, frozen, unused]), `skipNonFinite ${skip}`);
       assert.equal(opt.step, 1);
       assert.deepEqual(Array.from(frozen.dataSync()), [5]);

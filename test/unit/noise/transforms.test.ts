@@ -171,10 +171,10 @@ describe("clipping with a run axis (ctx.runs)", () => {
   });
 
   test("noise with a seed array needs a run axis; one seed with a run axis is refused", () => {
-    const seeds = addGradientNoise({ eta: 1, seed: [1, 2] });
+    const seeds = addGradientNoise({ generator: "xoshiro", eta: 1, seed: [1, 2] });
     assert.throws(() => runTransform(seeds, grads), /addGradientNoise\(\): a seed array \(one seed per run\) is for population training: pass \{ runs: 2 \}/);
-    assert.throws(() => runTransform(addGradientNoise({ eta: 1, seed: 1 }), grads, 0, 2), /runs = 2 needs one seed per run/);
-    assert.throws(() => addWeightNoise({ eta: 1, seed: [1, 2] }).checkRuns!(undefined), /addWeightNoise\(\): .*pass \{ runs: 2 \}/);
+    assert.throws(() => runTransform(addGradientNoise({ generator: "xoshiro", eta: 1, seed: 1 }), grads, 0, 2), /runs = 2 needs one seed per run/);
+    assert.throws(() => addWeightNoise({ generator: "xoshiro", eta: 1, seed: [1, 2] }).checkRuns!(undefined), /addWeightNoise\(\): .*pass \{ runs: 2 \}/);
     // Run r's slice is exactly seed[r]'s stream for that parameter, as run r alone would draw it.
     const out = runTransform(seeds, { a: { values: [0, 0, 0, 0], shape: [2, 2] } }, 3, 2);
     const std = Math.sqrt(1 / Math.pow(4, 0.55));
@@ -249,7 +249,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     const x0 = [0.5, -0.25, 1, 2, -1, 0];
     const name = uniq("clipnoise");
     const x = tf.variable(tf.tensor(x0, [2, 3]), true, name);
-    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(1), addGradientNoise({ eta, seed })]);
+    const opt = withTransforms(tf.train.sgd(1), [clipByGlobalNorm(1), addGradientNoise({ generator: "xoshiro", eta, seed })]);
     const grad = tf.tensor(g, [2, 3]);
     const gn = l2(g);
     let expected = x0.slice();
@@ -264,7 +264,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     // shrinks it by ~1/gn: the result is (almost) the noiseless clipped step.
     const name2 = uniq("noiseclip");
     const y = tf.variable(tf.tensor(x0, [2, 3]), true, name2);
-    const rev = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta, seed }), clipByGlobalNorm(1)]);
+    const rev = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta, seed }), clipByGlobalNorm(1)]);
     rev.applyGradients({ [name2]: grad });
     const noise0 = gaussian(6, Math.sqrt(eta), ...gradientNoiseKey(seed, 0, 0));
     const noisy = g.map((v, i) => v + noise0[i]);
@@ -289,7 +289,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     const va = tf.variable(tf.zeros([n]), true, a);
     const vb = tf.variable(tf.zeros([n]), true, b);
     const zero = tf.zeros([n]);
-    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 1, seed: 5 })]);
+    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta: 1, seed: 5 })]);
     const deltas: Float32Array[][] = [];
     let prevA = new Float32Array(n);
     let prevB = new Float32Array(n);
@@ -328,7 +328,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     const name = uniq("first");
     const v = tf.variable(tf.zeros([n]), true, name);
     const zero = tf.zeros([n]);
-    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta, seed: 21 })]);
+    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta, seed: 21 })]);
     assert.equal(opt.step, 0);
     opt.applyGradients({ [name]: zero });
     const delta = v.dataSync();
@@ -354,7 +354,7 @@ describe("gradient noise through the optimizer wrapper", () => {
       const name = uniq(`std${eta}`);
       const v = tf.variable(tf.zeros([n]), true, name);
       const zero = tf.zeros([n]);
-      const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta, seed })]);
+      const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta, seed })]);
       // Two steps: t = 0 (variance eta) and t = 1 (variance eta / 2^0.55).
       let prev = new Float32Array(n);
       for (let t = 0; t < 2; t++) {
@@ -379,14 +379,14 @@ describe("gradient noise through the optimizer wrapper", () => {
     const name = uniq("zero-eta");
     const v = tf.variable(tf.tensor([1, 2, 3]), true, name);
     const g = tf.tensor([0.5, -0.5, 1]);
-    const opt = withTransforms(tf.train.sgd(0.1), [addGradientNoise({ eta: 0, seed: 1 })]);
+    const opt = withTransforms(tf.train.sgd(0.1), [addGradientNoise({ generator: "xoshiro", eta: 0, seed: 1 })]);
     opt.applyGradients({ [name]: g });
     assertClose(v.dataSync(), [1 - 0.05, 2 + 0.05, 3 - 0.1], 1e-6, "no noise");
 
     const name2 = uniq("const");
     const w = tf.variable(tf.zeros([4]), true, name2);
     const z = tf.zeros([4]);
-    const opt2 = withTransforms(tf.train.sgd(1), [addGradientNoise({ schedule: constant(0.09), seed: "c" })]);
+    const opt2 = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", schedule: constant(0.09), seed: "c" })]);
     let expected = [0, 0, 0, 0];
     for (let t = 0; t < 3; t++) {
       opt2.applyGradients({ [name2]: z });
@@ -405,7 +405,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     const vp = tf.variable(tf.zeros([3]), true, p);
     const vq = tf.variable(tf.zeros([3]), true, q);
     const z = tf.zeros([3]);
-    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ eta: 1, seed: 8 })]);
+    const opt = withTransforms(tf.train.sgd(1), [addGradientNoise({ generator: "xoshiro", eta: 1, seed: 8 })]);
     opt.applyGradients({ [q]: z }); // q first seen -> index 0
     opt.applyGradients({ [p]: z, [q]: z }); // p -> index 1
     const qExp = [0, 1].map((t) => gaussian(3, Math.sqrt(varianceAt(1, t)), ...gradientNoiseKey(8, 0, t)));
@@ -423,7 +423,7 @@ describe("gradient noise through the optimizer wrapper", () => {
     const v = tf.variable(tf.tensor(x0), true, name);
     const grad = tf.tensor(g);
     const eta = 0.04;
-    const opt = withTransforms(tf.train.adagrad(0.1), [addWeightNoise({ eta, seed: 2 })]);
+    const opt = withTransforms(tf.train.adagrad(0.1), [addWeightNoise({ generator: "xoshiro", eta, seed: 2 })]);
     let expected = x0.slice();
     const acc = [0.1, 0.1, 0.1, 0.1]; // tfjs adagrad initialAccumulatorValue
     for (let t = 0; t < 2; t++) {

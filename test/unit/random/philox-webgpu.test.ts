@@ -1,0 +1,75 @@
+/**
+ * The WGSL Philox kernel on the webgpu backend (lavapipe here:
+ * GRADNOISE_WEBGPU_SOFTWARE=1 is not needed, the test asks for a software
+ * adapter itself): within the stated bound of the cpu reference, and the
+ * transform's noise normal with Eq. 1's variance. Skipped without a WebGPU
+ * adapter (the reason printed), unless GRADNOISE_REQUIRE_WEBGPU=1.
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { prepareWebGPU, selectBackend } from "../../../src/engine";
+import { addGradientNoise } from "../../../src/noise/gradient-noise";
+import { StepContext } from "../../../src/noise/transform";
+import { philoxFill, PURPOSE, streamKey64 } from "../../../src/random/philox";
+import { philoxNormal } from "../../../src/random/philox-kernel";
+import { needTools, webgpuAdapterTool } from "../../support/tools";
+import { assertNormal, assertUncorrelated } from "../../support/normal-checks";
+
+/**
+ * The stated bound (docs/noise-generator.md): |webgpu - cpu| <= 2^-18 max(|z|, std), about 32
+ * f32 ulps, room for drivers that fuse a * b + c into one rounding. lavapipe measured 0.
+ */
+function withinBound(gpu: Float32Array, ref: Float32Array, std: number): { ok: boolean; worst: number; exact: number } {
+  let worst = 0, exact = 0;
+  for (let i = 0; i < ref.length; i++) {
+    if (gpu[i] === ref[i]) exact++;
+    worst = Math.max(worst, Math.abs(gpu[i] - ref[i]) / Math.max(Math.abs(ref[i]), std));
+  }
+  return { ok: worst <= 2 ** -18, worst, exact };
+}
+
+describe("philox on webgpu", async () => {
+  const tools = needTools("the webgpu Philox kernel tests (unit/random/philox-webgpu)", ["GRADNOISE_REQUIRE_WEBGPU"], [webgpuAdapterTool(await prepareWebGPU(true))]);
+  const skip = tools.skip;
+
+  test("the WGSL kernel is within the stated bound of the cpu reference, populations included (odd sizes)", { skip }, async () => {
+    tools.assertPresent();
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+    assert.equal(tf.getBackend(), "webgpu");
+    for (const [n, std] of [[1, 1], [7, 0.5], [100_003, 1e-3]] as const) {
+      const key = streamKey64("g", 2, 9);
+      const t = philoxNormal([n], std, PURPOSE.gradientNoise, [{ offset: 0, size: n, key }]);
+      const got = (await t.data()) as Float32Array;
+      t.dispose();
+      const r = withinBound(got, philoxFill(new Float32Array(n), 0, n, key, PURPOSE.gradientNoise, std), std);
+      assert.ok(r.ok, `n ${n}: worst relative difference ${r.worst} (bound 2^-18); ${r.exact} of ${n} exact`);
+    }
+    const keys = [[1, 2], [3, 4], [5, 6]] as const;
+    const pop = philoxNormal([3, 5], 1, PURPOSE.weightNoise, keys.map((key, r) => ({ offset: r * 5, size: 5, key })));
+    const got = (await pop.data()) as Float32Array;
+    pop.dispose();
+    const want = Float32Array.from(keys.flatMap((key) => Array.from(philoxFill(new Float32Array(5), 0, 5, key, PURPOSE.weightNoise, 1))));
+    assert.ok(withinBound(got, want, 1).ok);
+  });
+
+  test("gradient noise drawn there: Eq. 1's variance, normal by KS, independent across parameters and steps", { skip }, async () => {
+    tools.assertPresent();
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+    const n = 100_000, eta = 0.3;
+    const noise = async (step: number) => {
+      const t = addGradientNoise({ eta, seed: 5 });
+      const names = ["p", "q"];
+      const grads = { p: tf.zeros([n]), q: tf.zeros([n]) };
+      const out = t.transformGradients!(grads, { step, names, paramIndex: (x: string) => names.indexOf(x) } as unknown as StepContext);
+      const values = { p: (await out.p.data()) as Float32Array, q: (await out.q.data()) as Float32Array };
+      tf.dispose([grads, out]);
+      return values;
+    };
+    const t0 = await noise(0), t50 = await noise(50);
+    assertNormal(t0.p, Math.sqrt(eta), "webgpu t=0");
+    assertNormal(t50.p, Math.sqrt(eta / Math.pow(51, 0.55)), "webgpu t=50");
+    assertUncorrelated(t0.p, t0.q, "webgpu parameters");
+    assertUncorrelated(t0.p, t50.p, "webgpu steps");
+  });
+});
