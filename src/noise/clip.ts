@@ -50,9 +50,13 @@ function norms(grads: tf.Tensor[], ctx: StepContext | undefined): tf.Tensor {
   return ctx?.runs === undefined ? globalNorm(grads) : perRunGlobalNorm(grads, ctx.runs);
 }
 
-/** g * c / max(norm, c), with a per-run norm broadcast along axis 0. */
-function rescale(g: tf.Tensor, norm: tf.Tensor, maxNorm: number): tf.Tensor {
-  const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
+/** c / max(norm, c): 1 when the norm is within the bound. */
+function clipScale(norm: tf.Tensor, maxNorm: number): tf.Tensor {
+  return tf.div(maxNorm, tf.maximum(norm, maxNorm));
+}
+
+/** g * scale, with a per-run scale broadcast along axis 0. */
+function applyScale(g: tf.Tensor, scale: tf.Tensor): tf.Tensor {
   return tf.mul(g, scale.rank === 0 ? scale : runBroadcast(scale as tf.Tensor1D, g.rank));
 }
 
@@ -74,8 +78,9 @@ export function clipByGlobalNorm(maxNorm: number, ...removed: never[]): Gradient
     transformGradients(grads, ctx) {
       const names = Object.keys(grads);
       if (names.length === 0) return grads;
-      const norm = norms(names.map((n) => grads[n]), ctx);
-      return mapGradients(grads, (g) => rescale(g, norm, maxNorm));
+      // One scale for every gradient (not one per gradient: same values, 2 kernels per parameter fewer).
+      const scale = clipScale(norms(names.map((n) => grads[n]), ctx), maxNorm);
+      return mapGradients(grads, (g) => applyScale(g, scale));
     },
   };
 }
@@ -87,7 +92,7 @@ export function clipByNorm(maxNorm: number): GradientTransform {
     name: `clipByNorm(${maxNorm})`,
     config: { kind: "clipByNorm", maxNorm },
     transformGradients(grads, ctx) {
-      return mapGradients(grads, (g) => rescale(g, norms([g], ctx), maxNorm));
+      return mapGradients(grads, (g) => applyScale(g, clipScale(norms([g], ctx), maxNorm)));
     },
   };
 }
