@@ -124,3 +124,12 @@ export function boundLine(b: Bound): string {
   }
   return parts.join("; ");
 }
+
+/** The kernels of one step of a freshly made step, after `warmup` steps (for the bound line). */
+export async function kernelsOfMadeStep(make: () => { step: (i: number) => tf.Scalar; dispose: () => void }, warmup = 2): Promise<StepKernels> {
+  const { step, dispose } = make();
+  for (let i = 0; i < warmup; i++) step(i).dispose();
+  const k = await stepKernels(() => step(warmup));
+  dispose();
+  return k;
+}

@@ -12,12 +12,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
-import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
+import { boundLine, kernelFloorUs, kernelsOfMadeStep, torchOpFloorUs } from "./bound";
 import { ClippedAdamax, DNGPU, DNGPU_MODEL, dngpuLearningRate, encodeBatch, randomExamples } from "../src/families/neural-gpu";
 import { withTransforms } from "../src/noise/optimizer";
 import { recipeTransforms } from "../src/noise/recipe";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
+import { msPerMadeStep } from "./timing";
 
 interface Size { label: string; maps: number; bins: number[]; batch: number }
 const SIZES: Size[] = [
@@ -48,30 +49,6 @@ function makeStep(s: Size, noise: boolean) {
   };
 }
 
-/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
-async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
-  const { step, dispose } = makeStep(s, noise);
-  let t0 = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) t0 = performance.now();
-    const cost = step(i);
-    await cost.data();
-    cost.dispose();
-  }
-  const ms = (performance.now() - t0) / steps;
-  dispose();
-  return ms;
-}
-
-/** The kernels of one noisy step (after warm-up steps), for the bound line. */
-async function profileStep(s: Size): Promise<StepKernels> {
-  const { step, dispose } = makeStep(s, true);
-  for (let i = 0; i < 2; i++) step(i).dispose();
-  const k = await stepKernels(() => step(2));
-  dispose();
-  return k;
-}
-
 function torchPeer(peer: Peer | null, s: Size, steps: number, reps: number): number | null {
   return peer && median(runPeer<{ step_ms: number[] }>(peer, "torch_dngpu.py", [s.maps, s.batch, steps, reps, ...s.bins]).step_ms);
 }
@@ -91,7 +68,7 @@ async function main(): Promise<void> {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
     for (const [k, s] of SIZES.entries()) {
-      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => stepMs(s, steps, noise));
+      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => msPerMadeStep(() => makeStep(s, noise), steps));
       const peer = peers[k];
       rows.push({
         backend: b.label,
@@ -103,7 +80,7 @@ async function main(): Promise<void> {
       });
       bounds.push(boundLine({
         label: `${b.label}, ${s.label}, noise on`,
-        step: await profileStep(s),
+        step: await kernelsOfMadeStep(() => makeStep(s, true)),
         floorUs: await kernelFloorUs(),
         stepMs: step,
         peerStepMs: peer,

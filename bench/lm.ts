@@ -13,15 +13,14 @@
  * (bench/backends.ts; BENCH_BACKENDS to pick).
  */
 import * as tf from "@tensorflow/tfjs";
-import { BpttStream } from "../src/data/bptt";
 import { benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
 import { EmbeddingLookup, lmKernels, SoftmaxFormulation } from "../src/models/lm-ops";
-import { CellKind, disposeState, RnnLM } from "../src/models/rnn-lm";
+import { CellKind, RnnLM } from "../src/models/rnn-lm";
 import { tableText } from "../src/report/table";
-import { lmTrainStep } from "../src/train/lm";
 import { buildOptimizer } from "../src/train/optimizer";
 import { median } from "../src/stats";
+import { msPerLmWindow } from "./timing";
 
 const V = 10000, B = 20, T = 20;
 
@@ -36,20 +35,7 @@ interface Variant {
 async function benchStep(cell: CellKind, layers: number, hidden: number, v: Variant, steps: number, warmup = 2): Promise<number> {
   const m = new RnnLM({ vocabSize: V, hidden, layers, cell, seed: 0, lookup: v.lookup, softmax: v.softmax, hiddenNoise: v.noisin ? { gamma: 0.1 } : null });
   const opt = buildOptimizer({ lr: 1, clip: { globalNorm: 5 }, noise: v.noise ? { eta: 0.01, seed: 0 } : null, checkFinite: false });
-  let s = 0x2545f491;
-  const ids = Int32Array.from({ length: B * (T * (warmup + steps) + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s % V));
-  const stream = new BpttStream(ids, B, T);
-  let state = m.zeroState(B);
-  let t0 = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) t0 = performance.now();
-    const r = lmTrainStep(m, opt, stream.window(i), state, [i], T);
-    state = r.state;
-    await r.loss.data();
-    r.loss.dispose();
-  }
-  const secs = (performance.now() - t0) / 1000;
-  disposeState(state);
+  const secs = (await msPerLmWindow(m, opt, { vocab: V, batch: B, window: T, steps, warmup })) * steps / 1000;
   opt.dispose();
   m.dispose();
   return (B * T * steps) / secs;

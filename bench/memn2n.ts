@@ -19,6 +19,7 @@ import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
+import { msPerStep } from "./timing";
 
 
 /** One model and optimizer; `step(s, read)` builds step s's batch in JS and runs one SGD step, returning the loss when read. */
@@ -43,16 +44,7 @@ function makeStep(data: TaskData, lookup: "bag" | "gather", noise: boolean) {
 /** Questions per second over `steps` timed steps, batches built in JS every step as in training. */
 async function benchStep(data: TaskData, lookup: "bag" | "gather", steps: number, noise = true, warmup = 10): Promise<number> {
   const { step, dispose } = makeStep(data, lookup, noise);
-  let t0 = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    if (s === warmup) t0 = performance.now();
-    const cost = step(s, s % 10 === 0 || s === warmup + steps - 1);
-    if (cost) {
-      await cost.data();
-      cost.dispose();
-    }
-  }
-  const secs = (performance.now() - t0) / 1000;
+  const secs = (await msPerStep(step, steps, warmup)) * steps / 1000;
   dispose();
   return (32 * steps) / secs;
 }

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { BenchBackend, benchBackends, use, withAndWithoutNoise } from "./backends";
 import { fairPeer, Peer, peerLine, runPeer } from "./peer";
-import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
+import { boundLine, kernelFloorUs, kernelsOfMadeStep, torchOpFloorUs } from "./bound";
 import { encodeBatch, NeuralGPU, ORIGINAL_MODEL, randomExamples } from "../src/families/neural-gpu";
 import { conv3x3 } from "../src/models/shift-conv";
 import { withTransforms } from "../src/noise/optimizer";
@@ -21,6 +21,7 @@ import { recipeTransforms } from "../src/noise/recipe";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 import { gaussian } from "../src/random";
+import { msPerMadeStep } from "./timing";
 
 interface Size { label: string; maps: number; rows: number; length: number; batch: number }
 const SIZES: Size[] = [
@@ -43,30 +44,6 @@ function makeStep(s: Size, noise: boolean) {
       model.dispose();
     },
   };
-}
-
-/** Milliseconds per training step (batches built in JS, the loss read every step as the trainer does). */
-async function stepMs(s: Size, steps: number, noise: boolean, warmup = 2): Promise<number> {
-  const { step, dispose } = makeStep(s, noise);
-  let t0 = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) t0 = performance.now();
-    const cost = step(i);
-    await cost.data();
-    cost.dispose();
-  }
-  const ms = (performance.now() - t0) / steps;
-  dispose();
-  return ms;
-}
-
-/** The kernels of one noisy step (after warm-up steps), for the bound line. */
-async function profileStep(s: Size): Promise<StepKernels> {
-  const { step, dispose } = makeStep(s, true);
-  for (let i = 0; i < 2; i++) step(i).dispose();
-  const k = await stepKernels(() => step(2));
-  dispose();
-  return k;
 }
 
 /** Milliseconds per forward + backward of one gates convolution ([2 maps, maps, 3, 3] on the image). */
@@ -114,7 +91,7 @@ async function main(): Promise<void> {
     await use(b, []);
     console.log(`  ${b.label}: ${b.engine}`);
     for (const [k, s] of SIZES.entries()) {
-      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => stepMs(s, steps, noise));
+      const { noisy: step, plain } = await withAndWithoutNoise(reps, (noise) => msPerMadeStep(() => makeStep(s, noise), steps));
       const conv = await convMs(s, "shift");
       const conv2d = b.name === "wasm" ? NaN : await convMs(s, "conv2d");
       const peer = peers[k];
@@ -131,7 +108,7 @@ async function main(): Promise<void> {
       });
       bounds.push(boundLine({
         label: `${b.label}, ${s.label}, noise on`,
-        step: await profileStep(s),
+        step: await kernelsOfMadeStep(() => makeStep(s, true)),
         floorUs: await kernelFloorUs(),
         stepMs: step,
         peerStepMs: peer ? peer.step : null,

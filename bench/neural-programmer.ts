@@ -20,6 +20,7 @@ import { NP_TRAINING_KERNELS } from "../src/sections/neural-programmer";
 import { buildOptimizer } from "../src/train/optimizer";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
+import { msPerStep } from "./timing";
 
 const D = 32;
 const B = 50;
@@ -48,16 +49,7 @@ function makeStep(task: TaskConfig, o: { noise: boolean; fixed: boolean }) {
 /** Questions per second over `steps` timed steps. */
 async function benchStep(task: TaskConfig, steps: number, o: { noise: boolean; fixed: boolean }, warmup = 5): Promise<number> {
   const { step, dispose } = makeStep(task, o);
-  let t0 = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    if (s === warmup) t0 = performance.now();
-    const cost = step(s, s % 10 === 0 || s === warmup + steps - 1);
-    if (cost) {
-      await cost.data();
-      cost.dispose();
-    }
-  }
-  const secs = (performance.now() - t0) / 1000;
+  const secs = (await msPerStep(step, steps, warmup)) * steps / 1000;
   dispose();
   return (B * steps) / secs;
 }

@@ -19,11 +19,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { deviceLine, selectBackend } from "../src/engine";
-import { BpttStream } from "../src/data/bptt";
 import { prepareTask, TaskData } from "../src/families/memn2n";
 import { MemN2N, MEMN2N_GATHER_KERNELS } from "../src/models/memn2n";
 import { MLP } from "../src/models/mlp";
-import { disposeState, RnnLM } from "../src/models/rnn-lm";
+import { RnnLM } from "../src/models/rnn-lm";
 import { addGradientNoise, NoiseGenerator } from "../src/noise/gradient-noise";
 import { StepContext } from "../src/noise/transform";
 import { philoxFill, PURPOSE, streamKey64 } from "../src/random/philox";
@@ -31,34 +30,20 @@ import { philoxNormal } from "../src/random/philox-kernel";
 import { fillGaussian } from "../src/random/rng";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
-import { lmTrainStep } from "../src/train/lm";
 import { buildOptimizer } from "../src/train/optimizer";
 import { fairPeer, peerLine, runPeerLines } from "./peer";
+import { msPerLmWindow, msPerStep } from "./timing";
 
 type Noise = "off" | NoiseGenerator;
 const NOISES: Noise[] = ["off", "xoshiro", "philox"];
 const noiseSpec = (n: Noise, eta: number) => (n === "off" ? null : { eta, seed: 0, generator: n });
-
-/** Runs `step` warmup + steps times (loss read every 10th, as the trainers log); ms per timed step. */
-async function timeSteps(step: (s: number, read: boolean) => tf.Scalar | null, steps: number, warmup: number): Promise<number> {
-  let t0 = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    if (s === warmup) t0 = performance.now();
-    const cost = step(s, s % 10 === 0 || s === warmup + steps - 1);
-    if (cost) {
-      await cost.data();
-      cost.dispose();
-    }
-  }
-  return (performance.now() - t0) / steps;
-}
 
 async function mlpStep(batch: number, noise: Noise, steps: number): Promise<number> {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
   const opt = buildOptimizer({ lr: 0.1, clip: { globalNorm: 10 }, noise: noiseSpec(noise, 0.01) });
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
-  const ms = await timeSteps((_, read) => opt.minimize(() => model.loss(x, y), read, model.variables), steps, 20);
+  const ms = await msPerStep((_, read) => opt.minimize(() => model.loss(x, y), read, model.variables), steps, 20);
   tf.dispose([x, y]);
   opt.dispose();
   model.dispose();
@@ -68,7 +53,7 @@ async function mlpStep(batch: number, noise: Noise, steps: number): Promise<numb
 async function memn2nStep(data: TaskData, noise: Noise, steps: number): Promise<number> {
   const m = new MemN2N({ vocabSize: data.vocab.length, memorySize: data.memorySize, seed: 0, lookup: "bag" });
   const opt = buildOptimizer({ lr: 0.005, clip: { norm: 40 }, noise: noiseSpec(noise, 0.01) });
-  const ms = await timeSteps((s, read) => {
+  const ms = await msPerStep((s, read) => {
     const b = m.encode(Array.from({ length: 32 }, (_, i) => data.train[(s * 32 + i) % data.train.length]));
     const cost = opt.minimize(() => m.loss(b), read, m.weights);
     b.dispose();
@@ -83,20 +68,7 @@ async function lmStep(noise: Noise, steps: number): Promise<number> {
   const V = 10000, B = 20, T = 20, warmup = 2;
   const m = new RnnLM({ vocabSize: V, hidden: 200, layers: 2, cell: "lstm", seed: 0, lookup: "scatter", softmax: "fused", hiddenNoise: null });
   const opt = buildOptimizer({ lr: 1, clip: { globalNorm: 5 }, noise: noiseSpec(noise, 0.01), checkFinite: false });
-  let s = 0x2545f491;
-  const ids = Int32Array.from({ length: B * (T * (warmup + steps) + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s % V));
-  const stream = new BpttStream(ids, B, T);
-  let state = m.zeroState(B);
-  let t0 = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) t0 = performance.now();
-    const r = lmTrainStep(m, opt, stream.window(i), state, [i], T);
-    state = r.state;
-    await r.loss.data();
-    r.loss.dispose();
-  }
-  const ms = (performance.now() - t0) / steps;
-  disposeState(state);
+  const ms = await msPerLmWindow(m, opt, { vocab: V, batch: B, window: T, steps, warmup });
   opt.dispose();
   m.dispose();
   return ms;

@@ -13,6 +13,7 @@ import { matMul2d } from "../../../src/models/dense";
 import { denseStack } from "../../../src/models/dense-stack";
 import { MLP } from "../../../src/models/mlp";
 import { gaussian, uniformStream } from "../../../src/random";
+import { useBackendOrSkip } from "../../support/backend-or-skip";
 
 /** The taped path the MLP used before denseStack. */
 function taped(x: tf.Tensor2D, W: tf.Tensor2D[], B: tf.Tensor1D[], masks?: tf.Tensor2D[]): tf.Tensor2D {
@@ -79,12 +80,7 @@ function trainedWeights(dropout: number, fused: boolean): Float32Array[] {
 describe("denseStack", () => {
   for (const backend of ["cpu", "wasm"] as const) {
     test(`on ${backend}: value and every gradient bit-identical to the taped layers, with and without dropout masks; MLP SGD steps too`, async (t) => {
-      try {
-        await selectBackend({ backend });
-      } catch (e) {
-        t.skip(`no ${backend} backend: ${(e as Error).message}`);
-        return;
-      }
+      if (!(await useBackendOrSkip(t, backend))) return;
       try {
         for (const withMasks of [false, true]) {
           const ours = valueAndGrads(denseStack, withMasks);

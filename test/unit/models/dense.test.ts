@@ -9,17 +9,13 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../../src/engine";
 import { dataMatMul, matMul2d } from "../../../src/models/dense";
 import { gaussian } from "../../../src/random";
+import { useBackendOrSkip } from "../../support/backend-or-skip";
 
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 
 for (const backend of ["cpu", "wasm"] as const) {
   test(`on ${backend}: dataMatMul's value and dW are bit-identical to matMul2d's, with and without a shared transpose`, async (t) => {
-    try {
-      await selectBackend({ backend });
-    } catch (e) {
-      t.skip(`no ${backend} backend: ${(e as Error).message}`);
-      return;
-    }
+    if (!(await useBackendOrSkip(t, backend))) return;
     try {
       tf.tidy(() => {
         const x = tf.tensor2d(gaussian(37 * 11, 1, "dense-test-x"), [37, 11]);
