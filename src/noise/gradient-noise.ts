@@ -192,7 +192,8 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
       if (generator === "philox") {
         if (std === 0) return grads;
         stats.drawnInPlace++;
-        return mapGradients(grads, (g, name) => tf.add(g, streamNoise(g.shape, std, seed, ctx.paramIndex(name), t, gradientNoiseKey, name, "philox")));
+        // g + noise in one kernel per parameter (the bits of tf.add(g, noise); docs/noise-generator.md).
+        return mapGradients(grads, (g, name) => philoxNormal(g.shape, std, PURPOSE.gradientNoise, philoxSegments(g.shape, seed, ctx.paramIndex(name), t, name), g));
       }
       const params = Object.keys(grads).map((name) => ({ name, index: ctx.paramIndex(name), shape: grads[name].shape }));
       const { entries, offsets, total } = noiseLayout(params, seed, t, gradientNoiseKey);

@@ -4,6 +4,11 @@
  * WebAssembly SIMD module on wasm, writing straight into the wasm backend's
  * heap, and WGSL on webgpu (philox-webgpu.ts; within a few ulps). Any other
  * backend gets the JS values uploaded (the same numbers as cpu).
+ *
+ * An optional input `base` (float32, as many elements) makes the kernel write
+ * base + noise in the same pass: f32 addition is correctly rounded, so the
+ * bits are those of tf.add(base, noise) on cpu and wasm, one dispatch and one
+ * pass over memory fewer (gradient noise adds to each gradient this way).
  */
 import * as tf from "@tensorflow/tfjs";
 import { philoxFill } from "./philox";
@@ -45,10 +50,18 @@ function fillJs(out: Float32Array, a: PhiloxAttrs): Float32Array {
   return out;
 }
 
-const cpuKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
+/** out[i] = base[i] + out[i], f32-rounded (the store rounds the exact double sum once: tf.add's bits). */
+function addInto(out: Float32Array, base: ArrayLike<number>): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = base[i] + out[i];
+  return out;
+}
+
+const cpuKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as PhiloxAttrs;
+  const be = backend as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo; readSync(id: unknown): ArrayLike<number> };
   const values = fillJs(new Float32Array(checkSegments(a.shape, a.segments)), a);
-  return (backend as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo }).makeTensorInfo(a.shape, "float32", values);
+  if (inputs.base) addInto(values, be.readSync(inputs.base.dataId));
+  return be.makeTensorInfo(a.shape, "float32", values);
 };
 
 /* tfjs-backend-wasm 4.x internals: its Emscripten module (heap, malloc, the WebAssembly.Memory) and tensor records. */
@@ -84,7 +97,7 @@ function wasmTarget(be: WasmBackendLike): WasmTarget {
   return t;
 }
 
-const wasmKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
+const wasmKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as PhiloxAttrs;
   const be = backend as unknown as WasmBackendLike;
   const total = checkSegments(a.shape, a.segments);
@@ -92,15 +105,18 @@ const wasmKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
   if (total === 0) return out;
   const t = wasmTarget(be);
   if (t.inHeap) {
-    const base = be.dataIdMap.get(out.dataId).memoryOffset;
-    for (const s of a.segments) t.simd.fill(base + 4 * s.offset, s.size, 0, s.key, a.purpose, a.std, t.scratch);
+    const at = be.dataIdMap.get(out.dataId).memoryOffset;
+    const from = inputs.base ? be.dataIdMap.get(inputs.base.dataId).memoryOffset : undefined;
+    for (const s of a.segments) t.simd.fill(at + 4 * s.offset, s.size, 0, s.key, a.purpose, a.std, t.scratch, from === undefined ? undefined : from + 4 * s.offset);
     return out;
   }
   const need = 64 + 4 * total;
   const have = t.simd.memory.buffer.byteLength;
   if (have < need) t.simd.memory.grow(Math.ceil((need - have) / 65536));
   for (const s of a.segments) t.simd.fill(64 + 4 * s.offset, s.size, 0, s.key, a.purpose, a.std, 0);
-  be.typedArrayFromHeap(out).set(new Float32Array(t.simd.memory.buffer, 64, total));
+  const values = be.typedArrayFromHeap(out);
+  values.set(new Float32Array(t.simd.memory.buffer, 64, total));
+  if (inputs.base) addInto(values, be.typedArrayFromHeap(inputs.base));
   return out;
 };
 
@@ -117,12 +133,19 @@ export function philoxOnBackend(backend = tf.getBackend()): boolean {
 
 /**
  * A float32 tensor of `shape` of N(0, std^2) Philox noise, drawn on the
- * current backend; `segments` tile it (a population: one per run).
+ * current backend; `segments` tile it (a population: one per run). With
+ * `base` (float32, as many elements as `shape`), base + noise in one kernel:
+ * the bits of tf.add(base, noise) on cpu and wasm.
  */
-export function philoxNormal(shape: number[], std: number, purpose: number, segments: PhiloxSegment[]): tf.Tensor {
+export function philoxNormal(shape: number[], std: number, purpose: number, segments: PhiloxSegment[], base?: tf.Tensor): tf.Tensor {
   const total = checkSegments(shape, segments);
+  if (base && !(base.dtype === "float32" && base.size === total)) {
+    throw new TypeError(`philoxNormal(): base must be float32 with the ${total} elements of shape [${shape}], got ${base.dtype} of shape [${base.shape}]`);
+  }
   const attrs: PhiloxAttrs = { shape: [...shape], std, purpose, segments };
   const onDevice = philoxOnBackend() && (tf.getBackend() !== "webgpu" || webgpuFits(segments));
-  if (onDevice) return tf.engine().runKernel(PHILOX_KERNEL, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-  return tf.tensor(fillJs(new Float32Array(total), attrs), shape, "float32");
+  if (onDevice) return tf.engine().runKernel(PHILOX_KERNEL, base ? { base } : {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const values = fillJs(new Float32Array(total), attrs);
+  if (!base) return tf.tensor(values, shape, "float32");
+  return tf.tidy(() => tf.add(base.reshape(shape), tf.tensor(values, shape, "float32")));
 }

@@ -5,15 +5,17 @@
  */
 import { PHILOX_WASM_BASE64 } from "./philox-wasm";
 
-type FillFn = (out: number, size: number, start: number, k0: number, k1: number, purpose: number, std: number, scratch: number) => void;
+type FillFn = (out: number, size: number, start: number, k0: number, k1: number, purpose: number, std: number, scratch: number, base: number, add: number) => void;
 
 export interface PhiloxSimd {
   readonly memory: WebAssembly.Memory;
   /**
    * Writes stream elements start .. start+size-1 (times std) as f32 at byte
    * address `out` of the memory; `scratch` is 64 free bytes (16-aligned not needed).
+   * With `base` (a byte address; it may be `out`), element i is base[i] + that
+   * normal, f32-rounded: the bits of a separate add.
    */
-  fill(out: number, size: number, start: number, key: readonly [number, number], purpose: number, std: number, scratch: number): void;
+  fill(out: number, size: number, start: number, key: readonly [number, number], purpose: number, std: number, scratch: number, base?: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -39,11 +41,11 @@ export function philoxSimd(memory: WebAssembly.Memory): PhiloxSimd {
   const f = instance.exports.fill as FillFn;
   return {
     memory,
-    fill(out, size, start, key, purpose, std, scratch) {
+    fill(out, size, start, key, purpose, std, scratch, base) {
       if (!(Number.isInteger(start) && start >= 0 && Number.isInteger(size) && size >= 0 && start + size <= 2 ** 32 - 16)) {
         throw new RangeError(`philox fill(): elements ${start} .. ${start + size} are outside [0, 2^32 - 16)`);
       }
-      f(out, size, start | 0, key[0] | 0, key[1] | 0, purpose | 0, std, scratch);
+      f(out, size, start | 0, key[0] | 0, key[1] | 0, purpose | 0, std, scratch, base ?? 0, base === undefined ? 0 : 1);
     },
   };
 }

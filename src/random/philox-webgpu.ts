@@ -85,13 +85,14 @@ interface Program {
   getUserCode(): string;
 }
 
-function program(total: number, count: number): Program {
+/* With a base: out = base + noise (the base read as a flat array of the output's length). */
+function program(total: number, count: number, withBase: boolean): Program {
   return {
     outputShape: [total],
-    shaderKey: "gradnoisePhilox",
+    shaderKey: withBase ? "gradnoisePhiloxAdd" : "gradnoisePhilox",
     dispatchLayout: { x: [0] },
     dispatch: [Math.ceil(count / WORKGROUP), 1, 1],
-    variableNames: [],
+    variableNames: withBase ? ["base"] : [],
     uniforms: "offset : i32, count : i32, k0 : u32, k1 : u32, purpose : u32, sd : f32,",
     workgroupSize: [WORKGROUP, 1, 1],
     getUserCode: () => `${WGSL}
@@ -104,6 +105,7 @@ function program(total: number, count: number): Program {
           if (lane < 2u) { z = philoxBoxMuller(x.x, x.y, uniforms.sd); } else { z = philoxBoxMuller(x.z, x.w, uniforms.sd); }
           var v = z.x;
           if ((lane & 1u) == 1u) { v = z.y; }
+          ${withBase ? "v = getBaseByOutputIndex(uniforms.offset + index) + v;" : ""}
           setOutputAtIndex(uniforms.offset + index, v);
         }
       }`,
@@ -128,14 +130,15 @@ export function webgpuFits(segments: readonly { size: number }[]): boolean {
 }
 
 /** The kernelFunc for the webgpu backend (philox-kernel.ts registers it). */
-export const webgpuPhiloxKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
+export const webgpuPhiloxKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as Attrs;
   const be = backend as unknown as WebGPUBackendLike;
   const total = a.shape.reduce((x, y) => x * y, 1);
   const out = be.makeTensorInfo([total], "float32");
+  const base = inputs.base ? [{ dataId: inputs.base.dataId, shape: [total], dtype: "float32" as const }] : [];
   for (const s of a.segments) {
     if (s.size === 0) continue;
-    be.runWebGPUProgram(program(total, s.size), [], "float32", [
+    be.runWebGPUProgram(program(total, s.size, base.length > 0), base, "float32", [
       { type: "int32", data: [s.offset] },
       { type: "int32", data: [s.size] },
       { type: "uint32", data: [s.key[0]] },

@@ -1,6 +1,8 @@
 ;; Philox-4x32-10 Gaussian noise with WebAssembly SIMD: the arithmetic of
 ;; philox.ts, operation for operation, four counter blocks (16 normals) per
-;; group, one block per lane. The memory is imported: tfjs-backend-wasm's own
+;; group, one block per lane. With a base (fill's $add), each normal is added to
+;; the f32 at the same place of the base array as it is stored (f32x4.add is
+;; correctly rounded: the bits of a separate tfjs add, one pass fewer). The memory is imported: tfjs-backend-wasm's own
 ;; heap when it can be shared, so the kernel writes straight into the output
 ;; tensor. Constants are written as the f32 bit patterns of philox.ts's
 ;; F32_BITS. Assembled by scripts/assemble-wat.cjs into philox-wasm.ts.
@@ -70,8 +72,15 @@
     (f32x4.mul (f32x4.mul (local.get $r) (local.get $cos)) (local.get $std))
     (f32x4.mul (f32x4.mul (local.get $r) (local.get $sin)) (local.get $std)))
 
-  ;; Blocks b .. b+3 of the stream (key k0 k1, purpose p): 16 normals to dst, in element order.
+;; Four normals to dst, plus the four f32 at src when add is set.
+  (func $put (param $dst i32) (param $src i32) (param $add i32) (param $v v128)
+    (if (local.get $add) (then (local.set $v (f32x4.add (v128.load (local.get $src)) (local.get $v)))))
+    (v128.store (local.get $dst) (local.get $v)))
+
+  ;; Blocks b .. b+3 of the stream (key k0 k1, purpose p): 16 normals to dst, in element order,
+  ;; each plus the f32 at the same place of src when add is set.
   (func $group (param $b i32) (param $k0 i32) (param $k1 i32) (param $p i32) (param $std v128) (param $dst i32)
+        (param $src i32) (param $add i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $h0 v128) (local $h1 v128)
     (local $r i32) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $t0 v128) (local $t1 v128)
     (local $t2 v128) (local $t3 v128)
@@ -104,15 +113,20 @@
     (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $z2) (local.get $z3)))
     (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $z0) (local.get $z1)))
     (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $z2) (local.get $z3)))
-    (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
-    (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
-    (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
-    (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+    (call $put (local.get $dst) (local.get $src) (local.get $add)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (call $put (i32.add (local.get $dst) (i32.const 16)) (i32.add (local.get $src) (i32.const 16)) (local.get $add)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (call $put (i32.add (local.get $dst) (i32.const 32)) (i32.add (local.get $src) (i32.const 32)) (local.get $add)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (call $put (i32.add (local.get $dst) (i32.const 48)) (i32.add (local.get $src) (i32.const 48)) (local.get $add)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
 
-  ;; Stream elements start .. start+size-1 to out (f32, in order); scratch: 64 bytes for partial groups.
+  ;; Stream elements start .. start+size-1 to out (f32, in order), each plus the f32 at the same
+  ;; place of base when add is set (base may be out); scratch: 64 bytes for partial groups.
   (func (export "fill") (param $out i32) (param $size i32) (param $start i32) (param $k0 i32) (param $k1 i32)
-        (param $p i32) (param $std f32) (param $scratch i32)
-    (local $end i32) (local $g i32) (local $e0 i32) (local $i i32) (local $hi i32) (local $sv v128)
+        (param $p i32) (param $std f32) (param $scratch i32) (param $base i32) (param $add i32)
+    (local $end i32) (local $g i32) (local $e0 i32) (local $i i32) (local $hi i32) (local $sv v128) (local $v f32)
     (local.set $end (i32.add (local.get $start) (local.get $size)))
     (local.set $sv (f32x4.splat (local.get $std)))
     (local.set $g (i32.shr_u (local.get $start) (i32.const 4)))
@@ -123,17 +137,21 @@
         (if (i32.and (i32.ge_u (local.get $e0) (local.get $start)) (i32.le_u (i32.add (local.get $e0) (i32.const 16)) (local.get $end)))
           (then
             (call $group (i32.shl (local.get $g) (i32.const 2)) (local.get $k0) (local.get $k1) (local.get $p) (local.get $sv)
-              (i32.add (local.get $out) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2)))))
+              (i32.add (local.get $out) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2)))
+              (i32.add (local.get $base) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2))) (local.get $add)))
           (else
-            (call $group (i32.shl (local.get $g) (i32.const 2)) (local.get $k0) (local.get $k1) (local.get $p) (local.get $sv) (local.get $scratch))
+            (call $group (i32.shl (local.get $g) (i32.const 2)) (local.get $k0) (local.get $k1) (local.get $p) (local.get $sv) (local.get $scratch)
+              (i32.const 0) (i32.const 0))
             (local.set $i (select (local.get $e0) (local.get $start) (i32.gt_u (local.get $e0) (local.get $start))))
             (local.set $hi (select (i32.add (local.get $e0) (i32.const 16)) (local.get $end) (i32.lt_u (i32.add (local.get $e0) (i32.const 16)) (local.get $end))))
             (block $copied
               (loop $copy
                 (br_if $copied (i32.ge_u (local.get $i) (local.get $hi)))
-                (f32.store
-                  (i32.add (local.get $out) (i32.shl (i32.sub (local.get $i) (local.get $start)) (i32.const 2)))
-                  (f32.load (i32.add (local.get $scratch) (i32.shl (i32.sub (local.get $i) (local.get $e0)) (i32.const 2)))))
+                (local.set $v (f32.load (i32.add (local.get $scratch) (i32.shl (i32.sub (local.get $i) (local.get $e0)) (i32.const 2)))))
+                (if (local.get $add) (then (local.set $v (f32.add
+                  (f32.load (i32.add (local.get $base) (i32.shl (i32.sub (local.get $i) (local.get $start)) (i32.const 2))))
+                  (local.get $v)))))
+                (f32.store (i32.add (local.get $out) (i32.shl (i32.sub (local.get $i) (local.get $start)) (i32.const 2))) (local.get $v))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br $copy)))))
         (local.set $g (i32.add (local.get $g) (i32.const 1)))

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
-import { addGradientNoise, gradientNoiseKey } from "../../../src/noise/gradient-noise";
+import { addGradientNoise, gradientNoiseKey, philoxSegments } from "../../../src/noise/gradient-noise";
 import { withTransforms } from "../../../src/noise/optimizer";
 import { transformFromConfig, transformToConfig } from "../../../src/noise/serialization";
 import { StepContext } from "../../../src/noise/transform";
@@ -78,6 +78,29 @@ describe("philox gradient noise on cpu and wasm", () => {
         const alone = reference([5, 3], sigmaAt(2), s, 0, 2);
         assert.ok(sameBits(pop.w.subarray(r * 15, (r + 1) * 15), alone).equal, `run ${r}`);
       });
+    });
+
+    test(`${backend}: the fused kernel (gradient + noise in one pass) has the bits of tf.add(gradient, noise)`, async () => {
+      await selectBackend({ backend });
+      // Odd sizes (partial SIMD groups), a population of 5-element slices (segments off group boundaries), and
+      // gradients of mixed magnitudes and signs, so that the sums round.
+      const cases: [number[], (string | number)[] | string][] = [[[1], "f"], [[7], "f"], [[33], "f"], [[13, 11], "f"], [[3, 5], [3, "x", 5]], [[4, 9, 2], [1, 2, 3, 4]]];
+      for (const [shape, seed] of cases) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const g = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 12.9898) * 10 ** ((i % 7) - 2)), shape);
+        const segments = philoxSegments(shape, seed, 2, 6, "w");
+        const noise = philoxNormal(shape, 0.37, PURPOSE.gradientNoise, segments);
+        const want = tf.add(g, noise);
+        const fused = philoxNormal(shape, 0.37, PURPOSE.gradientNoise, segments, g);
+        assert.deepEqual(fused.shape, shape);
+        const same = sameBits((await fused.data()) as Float32Array, (await want.data()) as Float32Array);
+        assert.ok(same.equal, `[${shape}] element ${same.first}`);
+        assert.ok(!sameBits((await fused.data()) as Float32Array, (await noise.data()) as Float32Array).equal, "the gradient was added");
+        tf.dispose([g, noise, want, fused]);
+      }
+      const g = tf.ones([3]);
+      assert.throws(() => philoxNormal([4], 1, 1, [{ offset: 0, size: 4, key: [0, 0] }], g), /base must be float32 with the 4 elements of shape \[4\], got float32 of shape \[3\]/);
+      g.dispose();
     });
 
     test(`${backend}: training with philox noise and weight noise keeps the tensor count flat`, async () => {

@@ -53,6 +53,31 @@ describe("philox on webgpu", async () => {
     assert.ok(withinBound(got, want, 1).ok);
   });
 
+  test("the fused kernel (base + noise in one pass) is within the bound of base + the cpu reference, populations included", { skip }, async () => {
+    tools.assertPresent();
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+    const std = 0.37;
+    const cases: [number[], [number, number][]][] = [[[7], [[7, 8]]], [[13, 11], [[1, 2]]], [[3, 5], [[1, 2], [3, 4], [5, 6]]]];
+    for (const [shape, keys] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1), per = n / keys.length;
+      const base = Float32Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 12.9898) * 10 ** ((i % 7) - 2));
+      const g = tf.tensor(base, shape);
+      const segments = keys.map((key, r) => ({ offset: r * per, size: per, key: key as readonly [number, number] }));
+      const t = philoxNormal(shape, std, PURPOSE.gradientNoise, segments, g);
+      assert.deepEqual(t.shape, shape);
+      const got = (await t.data()) as Float32Array;
+      tf.dispose([g, t]);
+      const z = new Float32Array(n);
+      for (const s of segments) philoxFill(z, s.offset, s.size, s.key, PURPOSE.gradientNoise, std);
+      // The noise's bound, plus one rounding of the sum (a noise a few ulps off can round the other way).
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(base[i] + z[i]);
+        const err = Math.abs(got[i] - want);
+        assert.ok(err <= 2 ** -18 * Math.max(Math.abs(z[i]), std) + 2 ** -23 * Math.abs(want), `[${shape}] element ${i}: ${got[i]} vs ${want}`);
+      }
+    }
+  });
+
   test("gradient noise drawn there: Eq. 1's variance, normal by KS, independent across parameters and steps", { skip }, async () => {
     tools.assertPresent();
     await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
