@@ -46,8 +46,9 @@ interface Row {
 function makeStep(batch: number, noise: boolean, prefetch = false, check: FiniteRead | false = "auto") {
   const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
   // The recipe (skip non-finite, clip, then noise, then SGD), with every way of reading the finiteness check.
+  // Noise on the backend (Philox, the default); the prefetched row draws the host streams (xoshiro) on a worker.
   const guard = check === false ? [] : [skipNonFinite({ read: check })];
-  const opt = withTransforms(tf.train.sgd(0.1), [...guard, clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, prefetch })] : [])]);
+  const opt = withTransforms(tf.train.sgd(0.1), [...guard, clipByGlobalNorm(10), ...(noise ? [addGradientNoise({ eta: 0.01, seed: 0, ...(prefetch ? { prefetch, generator: "xoshiro" as const } : {}) })] : [])]);
   const x = tf.randomUniform([batch, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D;
   return {

@@ -1,8 +1,15 @@
 // The one way this project assembles WebAssembly text (wabt, SIMD on), shared by
-// scripts/assemble-wat.cjs and the test that checks the committed bytes.
+// scripts/assemble-wat.cjs and the tests that check the committed bytes.
 const wabtInit = require("wabt");
 
 const PHILOX_WAT = "src/random/philox.wat";
+const MATMUL_WAT = "src/engine/wasm-matmul.wat";
+
+/** Each WAT source, the TypeScript module its bytes are committed in, and the constant's name and doc. */
+const WAT_MODULES = [
+  { wat: PHILOX_WAT, ts: "src/random/philox-wasm.ts", name: "PHILOX_WASM_BASE64", doc: "The Philox Gaussian kernel's WebAssembly module (SIMD), base64." },
+  { wat: MATMUL_WAT, ts: "src/engine/wasm-matmul-wasm.ts", name: "MATMUL_WASM_BASE64", doc: "The float32 matrix-product tiles' WebAssembly module (SIMD), base64." },
+];
 
 async function assembleWat(text, name = PHILOX_WAT) {
   const wabt = await wabtInit();
@@ -15,4 +22,4 @@ async function assembleWat(text, name = PHILOX_WAT) {
   }
 }
 
-module.exports = { assembleWat, PHILOX_WAT };
+module.exports = { assembleWat, PHILOX_WAT, MATMUL_WAT, WAT_MODULES };

@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { packageVersion } from "./package-version";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
 import { envVar, inNode, nodeRequire } from "./runtime";
+import { installWasmMatMul } from "./wasm-matmul";
 import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
@@ -128,6 +129,7 @@ async function prepare(name: BackendName, kernels: readonly string[], fill: bool
     const why = await loadWasm();
     if (why) return { ok: false, why, filled: [], gpu };
     installWasmSlice();
+    installWasmMatMul();
   }
   if (tf.findBackendFactory(name) === null) return { ok: false, why: `backend '${name}' is not registered`, filled: [], gpu };
   const filled = fill ? fillMissingKernels(name, kernels) : [];

@@ -1,0 +1,281 @@
+;; Float32 matrix products for tfjs-backend-wasm's slow path, with WebAssembly
+;; SIMD and the same bits. tfjs-backend-wasm 4.22 sends every BatchMatMul that
+;; is transposed or batched (every gradient of a dense layer, every batched
+;; product of the Neural Programmer, NRAM and the Neural GPU) to a scalar
+;; loop that forms each output as: out = 0; for each block of 48 k's in
+;; order, sum = 0, sum += a[i,k] * b[k,j] (an f32 multiply, then an f32 add),
+;; out = out + sum. These tiles compute 4 (or 8) neighbouring outputs per
+;; vector, each lane doing exactly that sequence of correctly rounded f32
+;; operations (no fused multiply-add), so every output has the scalar loop's
+;; bits; only the order in which different outputs are computed changes.
+;; Outputs are accumulated in registers and stored once, so a tile may
+;; overlap the previous one at a ragged edge (it stores the same values).
+;;
+;; b and out are row-major with N columns (a transposed b is copied into
+;; that layout first, by $transpose); a is read through strides, so a
+;; transposed a needs no copy. The memory is imported: the backend's heap.
+;; Assembled by scripts/assemble-wat.cjs into wasm-matmul-wasm.ts.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; A 4 x 8 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
+  (func $t4x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+    (local $k i32) (local $kend i32)
+    (local $pa1 i32)
+    (local $pa2 i32)
+    (local $pa3 i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128) (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local $o00 v128) (local $o01 v128) (local $o10 v128) (local $o11 v128) (local $o20 v128) (local $o21 v128) (local $o30 v128) (local $o31 v128)
+    (local.set $pa1 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 1))))
+    (local.set $pa2 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 2))))
+    (local.set $pa3 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 3))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $K)))
+      (loop $blocks
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $s00 (v128.const i32x4 0 0 0 0))
+        (local.set $s01 (v128.const i32x4 0 0 0 0))
+        (local.set $s10 (v128.const i32x4 0 0 0 0))
+        (local.set $s11 (v128.const i32x4 0 0 0 0))
+        (local.set $s20 (v128.const i32x4 0 0 0 0))
+        (local.set $s21 (v128.const i32x4 0 0 0 0))
+        (local.set $s30 (v128.const i32x4 0 0 0 0))
+        (local.set $s31 (v128.const i32x4 0 0 0 0))
+        (loop $inner
+          (local.set $b0 (v128.load offset=0 align=4 (local.get $pb)))
+          (local.set $b1 (v128.load offset=16 align=4 (local.get $pb)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa1))))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $pa1 (i32.add (local.get $pa1) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa2))))
+          (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $pa2 (i32.add (local.get $pa2) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa3))))
+          (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $pa3 (i32.add (local.get $pa3) (local.get $ks)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $o00 (f32x4.add (local.get $o00) (local.get $s00)))
+        (local.set $o01 (f32x4.add (local.get $o01) (local.get $s01)))
+        (local.set $o10 (f32x4.add (local.get $o10) (local.get $s10)))
+        (local.set $o11 (f32x4.add (local.get $o11) (local.get $s11)))
+        (local.set $o20 (f32x4.add (local.get $o20) (local.get $s20)))
+        (local.set $o21 (f32x4.add (local.get $o21) (local.get $s21)))
+        (local.set $o30 (f32x4.add (local.get $o30) (local.get $s30)))
+        (local.set $o31 (f32x4.add (local.get $o31) (local.get $s31)))
+        (br_if $blocks (i32.lt_u (local.get $k) (local.get $K)))))
+    (v128.store offset=0 align=4 (local.get $po) (local.get $o00))
+    (v128.store offset=16 align=4 (local.get $po) (local.get $o01))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 1))) (local.get $o10))
+    (v128.store offset=16 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 1))) (local.get $o11))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 2))) (local.get $o20))
+    (v128.store offset=16 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 2))) (local.get $o21))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 3))) (local.get $o30))
+    (v128.store offset=16 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 3))) (local.get $o31))
+  )
+  ;; A 4 x 4 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
+  (func $t4x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+    (local $k i32) (local $kend i32)
+    (local $pa1 i32)
+    (local $pa2 i32)
+    (local $pa3 i32)
+    (local $av v128) (local $b0 v128)
+    (local $s00 v128) (local $s10 v128) (local $s20 v128) (local $s30 v128)
+    (local $o00 v128) (local $o10 v128) (local $o20 v128) (local $o30 v128)
+    (local.set $pa1 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 1))))
+    (local.set $pa2 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 2))))
+    (local.set $pa3 (i32.add (local.get $pa) (i32.mul (local.get $rs) (i32.const 3))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $K)))
+      (loop $blocks
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $s00 (v128.const i32x4 0 0 0 0))
+        (local.set $s10 (v128.const i32x4 0 0 0 0))
+        (local.set $s20 (v128.const i32x4 0 0 0 0))
+        (local.set $s30 (v128.const i32x4 0 0 0 0))
+        (loop $inner
+          (local.set $b0 (v128.load offset=0 align=4 (local.get $pb)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa1))))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $pa1 (i32.add (local.get $pa1) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa2))))
+          (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $pa2 (i32.add (local.get $pa2) (local.get $ks)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa3))))
+          (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $pa3 (i32.add (local.get $pa3) (local.get $ks)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $o00 (f32x4.add (local.get $o00) (local.get $s00)))
+        (local.set $o10 (f32x4.add (local.get $o10) (local.get $s10)))
+        (local.set $o20 (f32x4.add (local.get $o20) (local.get $s20)))
+        (local.set $o30 (f32x4.add (local.get $o30) (local.get $s30)))
+        (br_if $blocks (i32.lt_u (local.get $k) (local.get $K)))))
+    (v128.store offset=0 align=4 (local.get $po) (local.get $o00))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 1))) (local.get $o10))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 2))) (local.get $o20))
+    (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 3))) (local.get $o30))
+  )
+  ;; A 1 x 8 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
+  (func $t1x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+    (local $k i32) (local $kend i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $s00 v128) (local $s01 v128)
+    (local $o00 v128) (local $o01 v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $K)))
+      (loop $blocks
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $s00 (v128.const i32x4 0 0 0 0))
+        (local.set $s01 (v128.const i32x4 0 0 0 0))
+        (loop $inner
+          (local.set $b0 (v128.load offset=0 align=4 (local.get $pb)))
+          (local.set $b1 (v128.load offset=16 align=4 (local.get $pb)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $o00 (f32x4.add (local.get $o00) (local.get $s00)))
+        (local.set $o01 (f32x4.add (local.get $o01) (local.get $s01)))
+        (br_if $blocks (i32.lt_u (local.get $k) (local.get $K)))))
+    (v128.store offset=0 align=4 (local.get $po) (local.get $o00))
+    (v128.store offset=16 align=4 (local.get $po) (local.get $o01))
+  )
+  ;; A 1 x 4 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
+  (func $t1x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+    (local $k i32) (local $kend i32)
+    (local $av v128) (local $b0 v128)
+    (local $s00 v128)
+    (local $o00 v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $K)))
+      (loop $blocks
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $s00 (v128.const i32x4 0 0 0 0))
+        (loop $inner
+          (local.set $b0 (v128.load offset=0 align=4 (local.get $pb)))
+          (local.set $av (f32x4.splat (f32.load (local.get $pa))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $av) (local.get $b0))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $o00 (f32x4.add (local.get $o00) (local.get $s00)))
+        (br_if $blocks (i32.lt_u (local.get $k) (local.get $K)))))
+    (v128.store offset=0 align=4 (local.get $po) (local.get $o00))
+  )
+
+  ;; One output, scalar (for N < 4): the reference order itself.
+  (func $t1s (param $pa i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+    (local $k i32) (local $kend i32) (local $s f32) (local $o f32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $K)))
+      (loop $blocks
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $s (f32.const 0))
+        (loop $inner
+          (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $ks)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $nb)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $inner (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $o (f32.add (local.get $o) (local.get $s)))
+        (br_if $blocks (i32.lt_u (local.get $k) (local.get $K)))))
+    (f32.store (local.get $po) (local.get $o))
+  )
+
+  ;; out[M, N] = a[M, K] . b[K, N]: a's element (i, k) at $pa + 4 (i $rs + k $ks);
+  ;; b and out row-major with N columns; byte addresses, element strides.
+  (func (export "matmul") (param $pa i32) (param $pb i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $rs i32) (param $ks i32)
+    (local $nb i32) (local $i i32) (local $j i32) (local $ii i32) (local $jj i32) (local $step i32) (local $rows i32)
+    (local $ra i32) (local $ro i32)
+    (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))
+    (local.set $nb (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
+    (local.set $ks (i32.shl (local.get $ks) (i32.const 2)))
+    (if (i32.lt_u (local.get $N) (i32.const 4))
+      (then
+        (loop $srows
+          (local.set $j (i32.const 0))
+          (loop $scols
+            (call $t1s
+              (i32.add (local.get $pa) (i32.mul (local.get $i) (local.get $rs))) (local.get $ks)
+              (i32.add (local.get $pb) (i32.shl (local.get $j) (i32.const 2)))
+              (i32.add (local.get $po) (i32.add (i32.mul (local.get $i) (local.get $nb)) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $K) (local.get $nb))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br_if $scols (i32.lt_u (local.get $j) (local.get $N))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $srows (i32.lt_u (local.get $i) (local.get $M))))
+        (return)))
+    ;; Tiles of 4 rows when there are 4, else of one; 8 columns when there are 8, else 4.
+    (local.set $rows (select (i32.const 4) (i32.const 1) (i32.ge_u (local.get $M) (i32.const 4))))
+    (local.set $step (select (i32.const 8) (i32.const 4) (i32.ge_u (local.get $N) (i32.const 8))))
+    (loop $trows
+      ;; the last tile is moved back to end at the last row (it recomputes a few rows: same values)
+      (local.set $ii (select (i32.sub (local.get $M) (local.get $rows)) (local.get $i)
+        (i32.gt_u (i32.add (local.get $i) (local.get $rows)) (local.get $M))))
+      (local.set $ra (i32.add (local.get $pa) (i32.mul (local.get $ii) (local.get $rs))))
+      (local.set $ro (i32.add (local.get $po) (i32.mul (local.get $ii) (local.get $nb))))
+      (local.set $j (i32.const 0))
+      (loop $tcols
+        (local.set $jj (select (i32.sub (local.get $N) (local.get $step)) (local.get $j)
+          (i32.gt_u (i32.add (local.get $j) (local.get $step)) (local.get $N))))
+        (if (i32.eq (local.get $rows) (i32.const 4))
+          (then
+            (if (i32.eq (local.get $step) (i32.const 8))
+              (then (call $t4x8 (local.get $ra) (local.get $rs) (local.get $ks)
+                (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))
+              (else (call $t4x4 (local.get $ra) (local.get $rs) (local.get $ks)
+                (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))))
+          (else
+            (if (i32.eq (local.get $step) (i32.const 8))
+              (then (call $t1x8 (local.get $ra) (local.get $rs) (local.get $ks)
+                (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))
+              (else (call $t1x4 (local.get $ra) (local.get $rs) (local.get $ks)
+                (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb))))))
+        (local.set $j (i32.add (local.get $j) (local.get $step)))
+        (br_if $tcols (i32.lt_u (local.get $j) (local.get $N))))
+      (local.set $i (i32.add (local.get $i) (local.get $rows)))
+      (br_if $trows (i32.lt_u (local.get $i) (local.get $M))))
+  )
+
+  ;; dst[c, r] = src[r, c] for a [rows, cols] float32 matrix (bits copied as i32).
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $s i32) (local $d i32) (local $rb i32)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))) (then (return)))
+    (local.set $rb (i32.shl (local.get $rows) (i32.const 2)))
+    (loop $rloop
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+      (local.set $c (i32.const 0))
+      (loop $cloop
+        (i32.store (local.get $d) (i32.load (local.get $s)))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (local.set $d (i32.add (local.get $d) (local.get $rb)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $cloop (i32.lt_u (local.get $c) (local.get $cols))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rloop (i32.lt_u (local.get $r) (local.get $rows))))
+  )
+)
