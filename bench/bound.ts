@@ -11,15 +11,43 @@
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "../src/stats";
-import { Peer, PEER_ENV, peerClockPrelude } from "./peer";
+import { fairPeer, Peer, PEER_ENV, peerClockPrelude, runPeer } from "./peer";
 
-/** One step's kernels: how many, their profiled time, the costliest names. */
+/** One matrix product of a step, as [batch, m, k, n] with its operands' layout, and how many times the step runs it. */
+export interface Product {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  count: number;
+}
+
+/** One step's kernels: how many, their profiled time, the costliest names, its matrix products. */
 export interface StepKernels {
   kernels: number;
   /** Sum of the profiled kernel times (ms); on WASM each is its wall time. */
   kernelMs: number;
   /** [name, calls, ms], costliest first. */
   top: [string, number, number][];
+  /** Its BatchMatMul calls by shape (for the products line). */
+  products: Product[];
+}
+
+const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/**
+ * A product from the shapes tf.profile records (inputs a, b; output [..., m, n]):
+ * an operand is read as transposed when only that reading fits (a square
+ * operand counts as not transposed: the same work either way).
+ */
+function productOf(a: readonly number[], b: readonly number[], out: readonly number[]): Omit<Product, "count"> {
+  const m = out[out.length - 2], n = out[out.length - 1];
+  const [ar, ac] = a.slice(-2), [br, bc] = b.slice(-2);
+  const transposeA = ar !== m;
+  const transposeB = bc !== n;
+  return { batch: sizeOf(out.slice(0, -2)), m, k: transposeA ? ar : ac, n, transposeA, transposeB };
 }
 
 /**
@@ -55,10 +83,18 @@ export async function stepKernels(step: () => unknown | Promise<unknown>): Promi
   });
   const backend = tf.getBackend();
   const by = new Map<string, [number, number]>();
+  const products = new Map<string, Product>();
   let kernels = 0;
   let kernelMs = 0;
   for (const k of info.kernels) {
     if (tf.getKernel(k.name, backend) === undefined) continue;
+    if (k.name === "BatchMatMul" && k.inputShapes.length === 2 && k.outputShapes.length === 1) {
+      const p = productOf(k.inputShapes[0], k.inputShapes[1], k.outputShapes[0]);
+      const key = JSON.stringify(p);
+      const seen = products.get(key);
+      if (seen) seen.count++;
+      else products.set(key, { ...p, count: 1 });
+    }
     const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
     kernels++;
     kernelMs += ms;
@@ -66,7 +102,45 @@ export async function stepKernels(step: () => unknown | Promise<unknown>): Promi
     by.set(k.name, [e[0] + 1, e[1] + ms]);
   }
   const top = [...by].map(([n, [c, ms]]): [string, number, number] => [n, c, ms]).sort((x, y) => y[2] - x[2]);
-  return { kernels, kernelMs, top };
+  return { kernels, kernelMs, top, products: [...products.values()] };
+}
+
+/** GFLOP of the products (2 m k n each). */
+export function productGflop(ps: readonly Product[]): number {
+  return ps.reduce((s, p) => s + (2 * p.batch * p.m * p.k * p.n * p.count) / 1e9, 0);
+}
+
+/**
+ * Milliseconds the step's products take on the current backend, each shape
+ * replayed alone (median of rounds of ~20 ms; BENCH_CLOCK applies): what the
+ * step spends on arithmetic that no dispatch saving can remove.
+ */
+export async function productsMs(ps: readonly Product[]): Promise<number> {
+  let total = 0;
+  for (const p of ps) {
+    const a = tf.randomNormal(p.transposeA ? [p.batch, p.k, p.m] : [p.batch, p.m, p.k], 0, 1, "float32", 1);
+    const b = tf.randomNormal(p.transposeB ? [p.batch, p.n, p.k] : [p.batch, p.k, p.n], 0, 1, "float32", 2);
+    const calls = Math.max(1, Math.min(200, Math.floor(2e7 / Math.max(1, 2 * p.batch * p.m * p.k * p.n))));
+    const round = () => {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) tf.matMul(a, b, p.transposeA, p.transposeB).dispose();
+      return (performance.now() - t0) / calls;
+    };
+    round();
+    const ms: number[] = [];
+    for (let r = 0; r < 7; r++) ms.push(round());
+    total += median(ms) * p.count;
+    tf.dispose([a, b]);
+    await tf.nextFrame();
+  }
+  return total;
+}
+
+/** The same products in the PyTorch peer (bench/torch_products.py); null without a peer or products. */
+export function torchProductsMs(peer: Peer | null, ps: readonly Product[]): number | null {
+  if (!peer || ps.length === 0) return null;
+  const r = runPeer<{ ms: number }>(peer, "torch_products.py", [JSON.stringify(ps.map((p) => [p.batch, p.m, p.k, p.n, p.transposeA, p.transposeB, p.count]))]);
+  return r.ms;
 }
 
 // Run in the peer's interpreter: the same trivial op, timed the same way (median of rounds).
@@ -102,13 +176,17 @@ export interface Bound {
   peerFloorUs: number | null;
 }
 
+let peerOnce: Peer | null | undefined;
+
 /**
  * One line that says what bounds the step: its kernel count times the
- * floor, as a share of the step; the same against PyTorch's step; and how
+ * floor, as a share of the step; the same against PyTorch's step; how
  * many kernels a step could dispatch and still be within 2x of PyTorch on
- * dispatch alone.
+ * dispatch alone; and the step's matrix products replayed alone here and in
+ * PyTorch, so that products + dispatch (a floor no saving of kernels removes)
+ * stands beside 2x PyTorch's step.
  */
-export function boundLine(b: Bound): string {
+export async function boundLine(b: Bound): Promise<string> {
   const dispatchMs = (b.step.kernels * b.floorUs) / 1000;
   const share = (ms: number) => (b.step.kernelMs > 0 ? (100 * ms) / b.step.kernelMs : 0);
   const top = b.step.top.slice(0, 4).map(([n, c, ms]) => `${n} x${c} ${share(ms).toFixed(0)}%`).join(", ");
@@ -121,6 +199,19 @@ export function boundLine(b: Bound): string {
     const peerFloor = b.peerFloorUs === null ? "" : `; PyTorch's floor ${b.peerFloorUs.toFixed(1)} µs an op`;
     const kernelsFor2x = Math.floor((2 * b.peerStepMs * 1000) / b.floorUs);
     parts.push(`PyTorch's step ${b.peerStepMs.toFixed(1)} ms${peerFloor}; within 2x needs the step under ${(2 * b.peerStepMs).toFixed(1)} ms, which the floor alone allows at <= ${kernelsFor2x} kernels`);
+  }
+  if (b.step.products.length > 0) {
+    const gflop = productGflop(b.step.products);
+    const ours = await productsMs(b.step.products);
+    if (b.peerStepMs !== null) peerOnce ??= fairPeer();
+    const theirs = b.peerStepMs === null ? null : torchProductsMs(peerOnce ?? null, b.step.products);
+    const rate = (ms: number) => `${(gflop / (ms / 1000)).toFixed(1)} GFLOP/s`;
+    let line = `products (${b.step.products.reduce((s, p) => s + p.count, 0)} a step, ${(gflop * 1000).toFixed(1)} MFLOP) replayed alone: ${ours.toFixed(1)} ms here (${rate(ours)})`;
+    if (theirs !== null) line += `, ${theirs.toFixed(1)} ms in PyTorch (${rate(theirs)})`;
+    const floor = ours + dispatchMs;
+    line += `; products + dispatch floor = ${floor.toFixed(1)} ms`;
+    if (b.peerStepMs !== null) line += floor >= 2 * b.peerStepMs ? ` >= 2x PyTorch's step: 2x is out of reach without faster products or fewer kernels` : ` (${((100 * floor) / (2 * b.peerStepMs)).toFixed(0)}% of 2x PyTorch's step)`;
+    parts.push(line);
   }
   return parts.join("; ");
 }

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         "pytorch step (ms)": peer ? peer.toFixed(0) : "",
         "ours / pytorch (step)": peer ? (step / peer).toFixed(2) : "",
       });
-      bounds.push(boundLine({
+      bounds.push(await boundLine({
         label: `${b.label}, ${s.label}, noise on`,
         step: await kernelsOfMadeStep(() => makeStep(s, true)),
         floorUs: await kernelFloorUs(),

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         "pytorch (q/s)": Number.isNaN(peer) ? "" : Math.round(peer),
         "PyTorch / bags": Number.isNaN(peer) ? "" : (peer / bag).toFixed(2),
       });
-      bounds.push(boundLine({
+      bounds.push(await boundLine({
         label: `${b.label}, task ${task}, bags, noise on`,
         step: await profileStep(data),
         floorUs: await kernelFloorUs(),

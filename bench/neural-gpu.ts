@@ -106,7 +106,7 @@ async function main(): Promise<void> {
         "tf.conv2d f+b (ms)": Number.isNaN(conv2d) ? "cannot train" : conv2d.toFixed(2),
         "pytorch conv f+b (ms)": peer ? peer.conv.toFixed(2) : "",
       });
-      bounds.push(boundLine({
+      bounds.push(await boundLine({
         label: `${b.label}, ${s.label}, noise on`,
         step: await kernelsOfMadeStep(() => makeStep(s, true)),
         floorUs: await kernelFloorUs(),

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
         "pytorch noise overhead": t.quiet.length ? `${((median(t.quiet) / peerRate - 1) * 100).toFixed(1)}%` : "",
         "PyTorch / model step": Number.isNaN(peerRate) ? "" : (peerRate / model).toFixed(2),
       });
-      bounds.push(boundLine({
+      bounds.push(await boundLine({
         label: `${b.label}, ${kind}, model step, noise on`,
         step: await profileStep(task),
         floorUs: await kernelFloorUs(),

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       "pytorch steps/s": Number.isNaN(peer) ? "" : peer.toFixed(2),
       "PyTorch / tfjs": Number.isNaN(peer) ? "" : (peer / n).toFixed(2),
     });
-    bounds.push(boundLine({
+    bounds.push(await boundLine({
       label: `${b.label}, noise on`,
       step: await profileStep(),
       floorUs: await kernelFloorUs(),

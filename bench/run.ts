@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   for (const p of profiles) {
     const mine = rows.find((r) => r.backend === p.backend && r.impl === "tfjs" && !r.check && r.batch === p.batch && r.noise)!;
     const theirs = peerOf(p.batch, true);
-    console.log(boundLine({
+    console.log(await boundLine({
       label: `${p.backend}, batch ${p.batch}, noise on`,
       step: p.kernels,
       floorUs: p.floorUs,

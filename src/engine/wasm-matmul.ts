@@ -1,17 +1,18 @@
 /**
- * The WASM backend's BatchMatMul, with the same bits, several times faster
- * where tfjs-backend-wasm 4.22 falls back to a scalar loop.
+ * The WASM backend's BatchMatMul, with the same bits, several times faster.
  *
- * That backend hands a product to XNNPACK only when neither side is
+ * tfjs-backend-wasm 4.22 hands a product to XNNPACK only when neither side is
  * transposed and there is one batch; everything else (both gradients of
  * every dense layer, every batched product of the Neural Programmer, NRAM and
- * the Neural GPU) runs a blocked scalar loop at ~1-1.5 GFLOP/s against
- * XNNPACK's 12-18 here, and was the largest kernel time of most steps
- * (docs/performance.md). wasm-matmul.wat computes those products with SIMD
- * tiles whose every lane repeats the loop's own sequence of f32 operations,
- * so the outputs are bit-identical (test/unit/engine/wasm-matmul.test.ts
- * compares them with the original kernel over edge shapes). The XNNPACK
- * case, broadcast batches and anything unexpected go to the original kernel.
+ * the Neural GPU) runs a blocked scalar loop at ~1-1.5 GFLOP/s, and was the
+ * largest kernel time of most steps (docs/performance.md). XNNPACK itself
+ * packs its right operand whenever that tensor is new, which in training it
+ * is at every call (updated weights, im2col patches). wasm-matmul.wat computes
+ * both cases with SIMD tiles whose every lane repeats the backend's own
+ * sequence of f32 operations (the loop's blocks of 48 k's; XNNPACK's one
+ * block), so the outputs are bit-identical (test/unit/engine/wasm-matmul.test.ts
+ * compares them with the original kernel over edge shapes). Broadcast batches
+ * and anything unexpected go to the original kernel.
  */
 import * as tf from "@tensorflow/tfjs";
 import { MATMUL_WASM_BASE64 } from "./wasm-matmul-wasm";
@@ -26,7 +27,7 @@ interface WasmBackendLike {
 }
 
 interface Tiles {
-  matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number): void;
+  matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   /** Heap scratch for a transposed b: its byte address and size. */
   scratch: number;
@@ -74,13 +75,15 @@ function simdBatchMatMul(original: KernelFunc): KernelFunc {
     const ra = a.shape.length, rb = b.shape.length;
     if (a.dtype !== "float32" || b.dtype !== "float32" || ra < 2 || rb < 2) return original(args);
     const batchA = size(a.shape.slice(0, -2)), batchB = size(b.shape.slice(0, -2));
-    // XNNPACK's case keeps XNNPACK (its own summation order); broadcast batches keep the original's handling.
-    if ((!transposeA && !transposeB && batchA === 1 && batchB === 1) || batchA !== batchB) return original(args);
+    if (batchA !== batchB) return original(args); // broadcast batches keep the original's handling
     const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
     const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     if (k !== kb || typeof be.makeOutput !== "function") return original(args); // the original names the mismatch
+    // The backend's order: XNNPACK (no transpose, one batch) sums every k in one run; its scalar loop in blocks of 48.
+    const xnnpack = !transposeA && !transposeB && batchA === 1;
+    if (xnnpack && k === 0) return original(args); // XNNPACK refuses 0 input channels and leaves the output as it was: not ours to imitate
     const t = tilesFor(be);
     if (!t) return original(args);
     const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
@@ -99,7 +102,7 @@ function simdBatchMatMul(original: KernelFunc): KernelFunc {
         t.transpose(bAt, tmp, n, k); // b[i] is [n, k]; the tiles read [k, n]
         bAt = tmp;
       }
-      t.matmul(pa + 4 * i * m * k, bAt, po + 4 * i * m * n, m, k, n, rowStride, kStride);
+      t.matmul(pa + 4 * i * m * k, bAt, po + 4 * i * m * n, m, k, n, rowStride, kStride, xnnpack ? Math.max(1, k) : 48);
     }
     return out;
   };

@@ -1,15 +1,17 @@
-;; Float32 matrix products for tfjs-backend-wasm's slow path, with WebAssembly
-;; SIMD and the same bits. tfjs-backend-wasm 4.22 sends every BatchMatMul that
-;; is transposed or batched (every gradient of a dense layer, every batched
-;; product of the Neural Programmer, NRAM and the Neural GPU) to a scalar
-;; loop that forms each output as: out = 0; for each block of 48 k's in
+;; Float32 matrix products for tfjs-backend-wasm's BatchMatMul, with WebAssembly
+;; SIMD and the same bits. tfjs-backend-wasm 4.22 computes a product in one of
+;; two orders. With a transpose or a batch (every gradient of a dense layer,
+;; every batched product of the Neural Programmer, NRAM and the Neural GPU) a
+;; scalar loop forms each output as: out = 0; for each block of 48 k's in
 ;; order, sum = 0, sum += a[i,k] * b[k,j] (an f32 multiply, then an f32 add),
-;; out = out + sum. These tiles compute 4 (or 8) neighbouring outputs per
-;; vector, each lane doing exactly that sequence of correctly rounded f32
-;; operations (no fused multiply-add), so every output has the scalar loop's
-;; bits; only the order in which different outputs are computed changes.
-;; Outputs are accumulated in registers and stored once, so a tile may
-;; overlap the previous one at a ragged edge (it stores the same values).
+;; out = out + sum. Otherwise XNNPACK's GEMM sums all k in order from 0: the
+;; same with one block of K (measured to the bit). These tiles compute 4 (or 8)
+;; neighbouring outputs per vector, each lane doing exactly that sequence of
+;; correctly rounded f32 operations (no fused multiply-add), with the block
+;; length $kb a parameter, so every output has the backend's bits; only the
+;; order in which different outputs are computed changes. Outputs are
+;; accumulated in registers and stored once, so a tile may overlap the
+;; previous one at a ragged edge (it stores the same values).
 ;;
 ;; b and out are row-major with N columns (a transposed b is copied into
 ;; that layout first, by $transpose); a is read through strides, so a
@@ -19,7 +21,7 @@
   (import "env" "memory" (memory 0))
 
   ;; A 4 x 8 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
-  (func $t4x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+  (func $t4x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32) (param $kb i32)
     (local $k i32) (local $kend i32)
     (local $pa1 i32)
     (local $pa2 i32)
@@ -33,7 +35,7 @@
     (block $done
       (br_if $done (i32.eqz (local.get $K)))
       (loop $blocks
-        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (local.get $kb)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (local.get $kb)))))
         (local.set $s00 (v128.const i32x4 0 0 0 0))
         (local.set $s01 (v128.const i32x4 0 0 0 0))
         (local.set $s10 (v128.const i32x4 0 0 0 0))
@@ -83,7 +85,7 @@
     (v128.store offset=16 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 3))) (local.get $o31))
   )
   ;; A 4 x 4 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
-  (func $t4x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+  (func $t4x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32) (param $kb i32)
     (local $k i32) (local $kend i32)
     (local $pa1 i32)
     (local $pa2 i32)
@@ -97,7 +99,7 @@
     (block $done
       (br_if $done (i32.eqz (local.get $K)))
       (loop $blocks
-        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (local.get $kb)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (local.get $kb)))))
         (local.set $s00 (v128.const i32x4 0 0 0 0))
         (local.set $s10 (v128.const i32x4 0 0 0 0))
         (local.set $s20 (v128.const i32x4 0 0 0 0))
@@ -130,7 +132,7 @@
     (v128.store offset=0 align=4 (i32.add (local.get $po) (i32.mul (local.get $nb) (i32.const 3))) (local.get $o30))
   )
   ;; A 1 x 8 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
-  (func $t1x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+  (func $t1x8 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32) (param $kb i32)
     (local $k i32) (local $kend i32)
     (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $s00 v128) (local $s01 v128)
@@ -138,7 +140,7 @@
     (block $done
       (br_if $done (i32.eqz (local.get $K)))
       (loop $blocks
-        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (local.get $kb)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (local.get $kb)))))
         (local.set $s00 (v128.const i32x4 0 0 0 0))
         (local.set $s01 (v128.const i32x4 0 0 0 0))
         (loop $inner
@@ -158,7 +160,7 @@
     (v128.store offset=16 align=4 (local.get $po) (local.get $o01))
   )
   ;; A 1 x 4 tile of out: rows at $pa (+ r * $rs bytes), columns at $pb / $po.
-  (func $t1x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+  (func $t1x4 (param $pa i32) (param $rs i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32) (param $kb i32)
     (local $k i32) (local $kend i32)
     (local $av v128) (local $b0 v128)
     (local $s00 v128)
@@ -166,7 +168,7 @@
     (block $done
       (br_if $done (i32.eqz (local.get $K)))
       (loop $blocks
-        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (local.get $kb)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (local.get $kb)))))
         (local.set $s00 (v128.const i32x4 0 0 0 0))
         (loop $inner
           (local.set $b0 (v128.load offset=0 align=4 (local.get $pb)))
@@ -182,12 +184,12 @@
   )
 
   ;; One output, scalar (for N < 4): the reference order itself.
-  (func $t1s (param $pa i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32)
+  (func $t1s (param $pa i32) (param $ks i32) (param $pb i32) (param $po i32) (param $K i32) (param $nb i32) (param $kb i32)
     (local $k i32) (local $kend i32) (local $s f32) (local $o f32)
     (block $done
       (br_if $done (i32.eqz (local.get $K)))
       (loop $blocks
-        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (i32.const 48)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (i32.const 48)))))
+        (local.set $kend (select (local.get $K) (i32.add (local.get $k) (local.get $kb)) (i32.lt_u (local.get $K) (i32.add (local.get $k) (local.get $kb)))))
         (local.set $s (f32.const 0))
         (loop $inner
           (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
@@ -201,8 +203,8 @@
   )
 
   ;; out[M, N] = a[M, K] . b[K, N]: a's element (i, k) at $pa + 4 (i $rs + k $ks);
-  ;; b and out row-major with N columns; byte addresses, element strides.
-  (func (export "matmul") (param $pa i32) (param $pb i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $rs i32) (param $ks i32)
+  ;; b and out row-major with N columns; byte addresses, element strides; k summed in blocks of $kb (>= 1).
+  (func (export "matmul") (param $pa i32) (param $pb i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $rs i32) (param $ks i32) (param $kb i32)
     (local $nb i32) (local $i i32) (local $j i32) (local $ii i32) (local $jj i32) (local $step i32) (local $rows i32)
     (local $ra i32) (local $ro i32)
     (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))
@@ -218,7 +220,7 @@
               (i32.add (local.get $pa) (i32.mul (local.get $i) (local.get $rs))) (local.get $ks)
               (i32.add (local.get $pb) (i32.shl (local.get $j) (i32.const 2)))
               (i32.add (local.get $po) (i32.add (i32.mul (local.get $i) (local.get $nb)) (i32.shl (local.get $j) (i32.const 2))))
-              (local.get $K) (local.get $nb))
+              (local.get $K) (local.get $nb) (local.get $kb))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br_if $scols (i32.lt_u (local.get $j) (local.get $N))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -242,18 +244,18 @@
             (if (i32.eq (local.get $step) (i32.const 8))
               (then (call $t4x8 (local.get $ra) (local.get $rs) (local.get $ks)
                 (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
-                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb) (local.get $kb)))
               (else (call $t4x4 (local.get $ra) (local.get $rs) (local.get $ks)
                 (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
-                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb) (local.get $kb)))))
           (else
             (if (i32.eq (local.get $step) (i32.const 8))
               (then (call $t1x8 (local.get $ra) (local.get $rs) (local.get $ks)
                 (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
-                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb)))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb) (local.get $kb)))
               (else (call $t1x4 (local.get $ra) (local.get $rs) (local.get $ks)
                 (i32.add (local.get $pb) (i32.shl (local.get $jj) (i32.const 2)))
-                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb))))))
+                (i32.add (local.get $ro) (i32.shl (local.get $jj) (i32.const 2))) (local.get $K) (local.get $nb) (local.get $kb))))))
         (local.set $j (i32.add (local.get $j) (local.get $step)))
         (br_if $tcols (i32.lt_u (local.get $j) (local.get $N))))
       (local.set $i (i32.add (local.get $i) (local.get $rows)))

@@ -7,7 +7,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { boundLine, kernelFloorUs, stepKernels } from "../../../bench/bound";
+import { boundLine, kernelFloorUs, productGflop, productsMs, stepKernels } from "../../../bench/bound";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -27,7 +27,26 @@ test("stepKernels counts the kernels a step dispatches, leaving out op scopes", 
   assert.equal(k.top.reduce((s, [, c]) => s + c, 0), k.kernels);
   const one = await stepKernels(() => tf.add(a, b));
   assert.equal(one.kernels, 1);
+  assert.deepEqual(one.products, []);
   tf.dispose([a, b]);
+});
+
+test("stepKernels reads each product's shape and layout from the profile, counting repeats", async () => {
+  const x = tf.ones([3, 5, 7]);
+  const w = tf.ones([3, 4, 7]);
+  const k = await stepKernels(() => tf.tidy(() => {
+    const y = tf.matMul(x, w, false, true); // [3, 5, 4], b transposed
+    const z = tf.matMul(y, y, true, false); // [3, 4, 4], a transposed
+    return tf.add(tf.matMul(x, w, false, true), 0).sum().add(z.sum());
+  }));
+  const byShape = Object.fromEntries(k.products.map((p) => [`${p.batch}:${p.m}x${p.k}x${p.n}:${p.transposeA}${p.transposeB}`, p.count]));
+  assert.deepEqual(byShape, { "3:5x7x4:falsetrue": 2, "3:4x5x4:truefalse": 1 });
+  assert.equal(productGflop(k.products), (2 * (2 * 3 * 5 * 7 * 4) + 2 * 3 * 4 * 5 * 4) / 1e9);
+  const before = tf.memory().numTensors;
+  const ms = await productsMs(k.products);
+  assert.ok(ms > 0 && ms < 1e4, String(ms));
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, w]);
 });
 
 test("kernelFloorUs is a positive time and leaks no tensor", async () => {
@@ -37,10 +56,10 @@ test("kernelFloorUs is a positive time and leaks no tensor", async () => {
   assert.equal(tf.memory().numTensors, before);
 });
 
-test("boundLine: kernels x floor as a share of the step, and the kernel budget for 2x of the peer", () => {
-  const line = boundLine({
+test("boundLine: kernels x floor as a share of the step, and the kernel budget for 2x of the peer", async () => {
+  const line = await boundLine({
     label: "x",
-    step: { kernels: 1000, kernelMs: 10, top: [["BatchMatMul", 10, 6], ["Add", 990, 4]] },
+    step: { kernels: 1000, kernelMs: 10, top: [["BatchMatMul", 10, 6], ["Add", 990, 4]], products: [] },
     floorUs: 5,
     stepMs: 20,
     peerStepMs: 4,
@@ -50,5 +69,8 @@ test("boundLine: kernels x floor as a share of the step, and the kernel budget f
   assert.match(line, /the rest is the kernels' own work/, "under half the step: says so");
   assert.match(line, /BatchMatMul x10 60%, Add x990 40%/);
   assert.match(line, /within 2x needs the step under 8\.0 ms, which the floor alone allows at <= 1600 kernels/);
-  assert.doesNotMatch(boundLine({ label: "y", step: { kernels: 4000, kernelMs: 1, top: [] }, floorUs: 5, stepMs: 30, peerStepMs: null, peerFloorUs: null }), /the rest|PyTorch/);
+  assert.doesNotMatch(await boundLine({ label: "y", step: { kernels: 4000, kernelMs: 1, top: [], products: [] }, floorUs: 5, stepMs: 30, peerStepMs: null, peerFloorUs: null }), /the rest|PyTorch|products/);
+  // Products replayed (no peer: none timed in PyTorch): their time plus the dispatch floor.
+  const withProducts = await boundLine({ label: "z", step: { kernels: 10, kernelMs: 1, top: [], products: [{ batch: 2, m: 8, k: 16, n: 4, transposeA: true, transposeB: false, count: 3 }] }, floorUs: 5, stepMs: 30, peerStepMs: null, peerFloorUs: null });
+  assert.match(withProducts, /products \(3 a step, 0\.0 MFLOP\) replayed alone: [0-9.]+ ms here \([0-9.]+ GFLOP\/s\); products \+ dispatch floor = [0-9.]+ ms$/);
 });
