@@ -44,7 +44,7 @@ const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
  */
 function productOf(a: readonly number[], b: readonly number[], out: readonly number[]): Omit<Product, "count"> {
   const m = out[out.length - 2], n = out[out.length - 1];
-  const [ar, ac] = a.slice(-2), [br, bc] = b.slice(-2);
+  const [ar, ac] = a.slice(-2), bc = b[b.length - 1];
   const transposeA = ar !== m;
   const transposeB = bc !== n;
   return { batch: sizeOf(out.slice(0, -2)), m, k: transposeA ? ar : ac, n, transposeA, transposeB };
