@@ -8,6 +8,7 @@
  * as it would be if trained alone.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmGlobalNorm } from "../engine/wasm-norm";
 import { GradientTransform, mapGradients, StepContext } from "./transform";
 import { requireFinitePositive } from "./validate";
 
@@ -16,8 +17,11 @@ import { requireFinitePositive } from "./validate";
  * m * sqrt(sum((g / m)^2)) with m the largest magnitude: a plain float32 sum of
  * squares overflows to Infinity once an element passes ~1.8e19, and the clip
  * scale c / Infinity would then zero the gradient instead of rescaling it.
+ * On wasm one kernel computes the same bits (engine/wasm-norm.ts).
  */
 export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  const fused = wasmGlobalNorm(grads);
+  if (fused) return fused;
   return tf.tidy(() => {
     const m = tf.maximum(tf.max(tf.stack(grads.map((g) => tf.max(tf.abs(g))))), 1e-30);
     return tf.mul(m, tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(tf.div(g, m))))))) as tf.Scalar;

@@ -1,0 +1,89 @@
+/**
+ * The global norm of many gradients as one WASM kernel, with the bits of the
+ * five kernels per gradient it replaces (noise/clip.ts globalNorm: Abs, Max,
+ * then RealDiv, Square, Sum; then Stack, Max, Maximum, AddN, Sqrt, Multiply).
+ * A 42-tensor MLP dispatched ~210 small kernels a step for its norm. The two
+ * reductions run in wasm-norm.wat in the orders tfjs-backend-wasm 4.22's Max
+ * and Sum use; the few scalar steps between them run here in f64 and are
+ * rounded to f32 after each operation, which for +, *, / and sqrt of f32
+ * values is the f32 result. test/unit/engine/wasm-norm.test.ts compares the
+ * bits with the taped formula on wasm.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { NORM_WASM_BASE64 } from "./wasm-norm-wasm";
+
+export const GLOBAL_NORM_KERNEL = "GradnoiseGlobalNorm";
+
+/* tfjs-backend-wasm 4.x internals: its Emscripten module and tensor records. */
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+interface Reductions {
+  maxabs(p: number, n: number): number;
+  sumsq(p: number, n: number, m: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const targets = new WeakMap<object, Reductions | null>();
+
+function reductionsFor(be: WasmBackendLike): Reductions | null {
+  const known = targets.get(be.wasm);
+  if (known !== undefined) return known;
+  let r: Reductions | null = null;
+  try {
+    const memory = be.wasm.asm?.memory;
+    if (memory instanceof WebAssembly.Memory) {
+      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(NORM_WASM_BASE64), (c) => c.charCodeAt(0)));
+      const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
+      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"] };
+    }
+  } catch {
+    r = null; // no SIMD, or a shared heap: the taped formula stays
+  }
+  targets.set(be.wasm, r);
+  return r;
+}
+
+const f32 = Math.fround;
+
+const globalNormKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, backend }) => {
+  const be = backend as unknown as WasmBackendLike;
+  const r = reductionsFor(be)!;
+  const at = Object.values(inputs).map((g) => ({ p: be.dataIdMap.get(g!.dataId)!.memoryOffset, n: g!.shape.reduce((a, b) => a * b, 1) }));
+  // Max(Stack(Max(Abs(g)) for each g)): the first, then any greater one.
+  let m = r.maxabs(at[0].p, at[0].n);
+  for (let i = 1; i < at.length; i++) {
+    const v = r.maxabs(at[i].p, at[i].n);
+    if (v > m) m = v;
+  }
+  m = Number.isNaN(m) ? m : Math.max(m, f32(1e-30)); // Maximum(m, 1e-30); a NaN norm is NaN whichever way
+  // AddN over the per-gradient sums: from 0, in order.
+  let total = 0;
+  for (const g of at) total = f32(total + r.sumsq(g.p, g.n, m));
+  const out = be.makeOutput([], "float32");
+  be.typedArrayFromHeap(out)[0] = f32(m * f32(Math.sqrt(total)));
+  return out;
+};
+
+/** Whether globalNorm can run as one kernel here: the wasm backend with the module instantiated over its heap. */
+export function wasmGlobalNormReady(): boolean {
+  if (tf.getBackend() !== "wasm" || !tf.getKernel(GLOBAL_NORM_KERNEL, "wasm")) return false;
+  return reductionsFor(tf.backend() as unknown as WasmBackendLike) !== null;
+}
+
+/** Registers the kernel on wasm (once). */
+export function installWasmGlobalNorm(): void {
+  if (!tf.getKernel(GLOBAL_NORM_KERNEL, "wasm")) tf.registerKernel({ kernelName: GLOBAL_NORM_KERNEL, backendName: "wasm", kernelFunc: globalNormKernel });
+}
+
+/** globalNorm(grads) by the one kernel (float32, every gradient non-empty), or null where it cannot run. */
+export function wasmGlobalNorm(grads: readonly tf.Tensor[]): tf.Scalar | null {
+  if (grads.length === 0 || !wasmGlobalNormReady() || grads.some((g) => g.dtype !== "float32" || g.size === 0)) return null;
+  const inputs: tf.NamedTensorMap = {};
+  grads.forEach((g, i) => (inputs[`g${i}`] = g));
+  return tf.engine().runKernel(GLOBAL_NORM_KERNEL, inputs, {}) as tf.Scalar;
+}

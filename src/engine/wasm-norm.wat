@@ -1,0 +1,64 @@
+;; The two reductions of a global norm (noise/clip.ts: m = max |g| over every
+;; gradient, then sum((g / m)^2) per gradient) for tfjs-backend-wasm, with
+;; its kernels' bits in one pass each instead of five kernels per gradient.
+;; tfjs-backend-wasm 4.22's Max starts from the first element and takes a
+;; value when it is greater (so NaN after the first is skipped); max is exact,
+;; so four lanes doing that and then combined the same way give its result
+;; (|x| has no -0 whose order could matter). Its Sum adds in order from 0 in
+;; f32, which cannot be split across lanes: $sumsq is that loop, with the
+;; division and square (RealDiv, Square) as the same f32 operations.
+;; Assembled by scripts/assemble-wat.cjs into wasm-norm-wasm.ts.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; max |x[i]| over n >= 1 float32 at byte address $p, as Max(Abs(x)).
+  (func (export "maxabs") (param $p i32) (param $n i32) (result f32)
+    (local $m f32) (local $v f32) (local $lanes v128) (local $x v128) (local $end i32) (local $i i32)
+    (local.set $m (f32.abs (f32.load (local.get $p))))
+    (local.set $lanes (f32x4.splat (local.get $m)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.lt_u (local.get $n) (i32.const 4)))
+      (local.set $i (local.get $p))
+      (loop $vec
+        (local.set $x (f32x4.abs (v128.load align=4 (local.get $i))))
+        ;; lane = x > lane ? x : lane
+        (local.set $lanes (v128.bitselect (local.get $x) (local.get $lanes) (f32x4.gt (local.get $x) (local.get $lanes))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $i) (local.get $end)))))
+    ;; combine the lanes as Max would meet them
+    (local.set $v (f32x4.extract_lane 0 (local.get $lanes)))
+    (if (f32.gt (local.get $v) (local.get $m)) (then (local.set $m (local.get $v))))
+    (local.set $v (f32x4.extract_lane 1 (local.get $lanes)))
+    (if (f32.gt (local.get $v) (local.get $m)) (then (local.set $m (local.get $v))))
+    (local.set $v (f32x4.extract_lane 2 (local.get $lanes)))
+    (if (f32.gt (local.get $v) (local.get $m)) (then (local.set $m (local.get $v))))
+    (local.set $v (f32x4.extract_lane 3 (local.get $lanes)))
+    (if (f32.gt (local.get $v) (local.get $m)) (then (local.set $m (local.get $v))))
+    ;; the last n mod 4
+    (local.set $i (local.get $end))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $tail_done
+      (br_if $tail_done (i32.ge_u (local.get $i) (local.get $end)))
+      (loop $tail
+        (local.set $v (f32.abs (f32.load (local.get $i))))
+        (if (f32.gt (local.get $v) (local.get $m)) (then (local.set $m (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $i) (local.get $end)))))
+    (local.get $m)
+  )
+
+  ;; sum over i of (x[i] / m)^2, in order from 0 in f32: Sum(Square(RealDiv(x, m))).
+  (func (export "sumsq") (param $p i32) (param $n i32) (param $m f32) (result f32)
+    (local $s f32) (local $d f32) (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (loop $each
+        (local.set $d (f32.div (f32.load (local.get $p)) (local.get $m)))
+        (local.set $s (f32.add (local.get $s) (f32.mul (local.get $d) (local.get $d))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $each (i32.lt_u (local.get $p) (local.get $end)))))
+    (local.get $s)
+  )
+)

@@ -1,0 +1,95 @@
+/**
+ * engine/wasm-norm.ts: globalNorm as one WASM kernel has the bits of the taped
+ * formula (Abs, Max, Stack, Maximum, RealDiv, Square, Sum, AddN, Sqrt, Multiply)
+ * on tfjs-backend-wasm, over ragged sizes, huge and tiny magnitudes, zeros and
+ * non-finite gradients; other backends keep the formula.
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { selectBackend } from "../../../src/engine";
+import { wasmGlobalNorm } from "../../../src/engine/wasm-norm";
+import { globalNorm } from "../../../src/noise/clip";
+
+const root = path.join(__dirname, "../../../..");
+
+/** The formula as tfjs ops (noise/clip.ts before the kernel). */
+function taped(grads: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    const m = tf.maximum(tf.max(tf.stack(grads.map((g) => tf.max(tf.abs(g))))), 1e-30);
+    return tf.mul(m, tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(tf.div(g, m))))))) as tf.Scalar;
+  });
+}
+
+const bitsOf = (t: tf.Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer)[0];
+
+describe("WASM global norm (engine/wasm-norm.ts)", () => {
+  before(async () => {
+    await selectBackend({ backend: "wasm" });
+  });
+  after(async () => {
+    await selectBackend({ backend: "cpu" });
+  });
+
+  test("the committed module is a fresh assembly of wasm-norm.wat (run node scripts/assemble-wat.cjs after editing it)", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { assembleWat, NORM_WAT } = require(path.join(root, "scripts/wat.cjs")) as { assembleWat(text: string, name: string): Promise<Uint8Array>; NORM_WAT: string };
+    const fresh = await assembleWat(readFileSync(path.join(root, NORM_WAT), "utf8"), NORM_WAT);
+    const { NORM_WASM_BASE64 } = await import("../../../src/engine/wasm-norm-wasm");
+    assert.equal(Buffer.from(fresh).toString("base64"), NORM_WASM_BASE64);
+  });
+
+  test("the same bits as the taped formula: ragged sizes, scales from 1e-38 to 1e30, zeros, the largest element anywhere", () => {
+    const before = tf.memory().numTensors;
+    let seed = 3;
+    const sizes = [[1], [3], [4], [5], [7, 9], [50, 50], [784, 50], [13], [2, 3, 4]];
+    const cases: tf.Tensor[][] = [];
+    for (const scale of [1, 1e-3, 1e20, 1e30, 1e-38]) {
+      for (let rep = 0; rep < 4; rep++) {
+        cases.push(sizes.slice(rep, rep + 5).map((s) => tf.tidy(() => tf.mul(tf.randomNormal(s, 0, 1, "float32", seed++), scale))));
+      }
+    }
+    cases.push([tf.zeros([5]), tf.zeros([2, 2])]); // m = 1e-30
+    cases.push([tf.tensor1d([-0, 0, -0, 0, -0]), tf.tensor1d([1e-45, -1e-45, 3])]);
+    cases.push([tf.tensor1d([1, 2, 3, -9, 4, 5, 6, 7, 8]), tf.tensor1d([9])]); // ties for the largest magnitude
+    for (const grads of cases) {
+      const fused = wasmGlobalNorm(grads);
+      assert.ok(fused, "the kernel runs on wasm");
+      const want = taped(grads);
+      assert.equal(bitsOf(fused), bitsOf(want), `norm of [${grads.map((g) => g.shape.join("x")).join(", ")}]: ${fused.dataSync()[0]} vs ${want.dataSync()[0]}`);
+      const viaClip = globalNorm(grads); // what clipByGlobalNorm calls
+      assert.equal(bitsOf(viaClip), bitsOf(want));
+      tf.dispose([fused, want, viaClip]);
+    }
+    tf.dispose(cases.flat());
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("a NaN or an infinity anywhere gives NaN, as the formula does", () => {
+    for (const bad of [[NaN, 1, 2, 3, 4], [1, 2, NaN, 3, 4, 5], [1, Infinity, 2, 3, 4], [-Infinity]]) {
+      tf.tidy(() => {
+        const grads = [tf.tensor1d([0.5, -2, 3]), tf.tensor1d(bad)];
+        assert.ok(Number.isNaN(wasmGlobalNorm(grads)!.dataSync()[0]));
+        assert.ok(Number.isNaN(taped(grads).dataSync()[0]));
+      });
+    }
+  });
+
+  test("tensor counts flat; empty gradients, int32 and other backends keep the formula", async () => {
+    const g = [tf.randomNormal([30, 7], 0, 1, "float32", 1), tf.randomNormal([7], 0, 1, "float32", 2)];
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) globalNorm(g).dispose();
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(wasmGlobalNorm([tf.zeros([0])]), null);
+    assert.equal(wasmGlobalNorm([tf.ones([3], "int32")]), null);
+    assert.equal(wasmGlobalNorm([]), null);
+    const onWasm = globalNorm(g).dataSync()[0];
+    await selectBackend({ backend: "cpu" });
+    const gc = g.map((t) => tf.tensor(t.dataSync(), t.shape));
+    assert.equal(wasmGlobalNorm(gc), null);
+    assert.ok(Math.abs(globalNorm(gc).dataSync()[0] - onWasm) <= 1e-6 * onWasm, "cpu's formula agrees to rounding");
+    await selectBackend({ backend: "wasm" });
+  });
+});
