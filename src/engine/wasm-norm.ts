@@ -7,12 +7,14 @@
  * and Sum use; the few scalar steps between them run here in f64 and are
  * rounded to f32 after each operation, which for +, *, / and sqrt of f32
  * values is the f32 result. test/unit/engine/wasm-norm.test.ts compares the
- * bits with the taped formula on wasm.
+ * bits with the taped formula on wasm. The finiteness probe of
+ * noise/finite.ts (two kernels per gradient and an AddN) is one kernel too.
  */
 import * as tf from "@tensorflow/tfjs";
 import { NORM_WASM_BASE64 } from "./wasm-norm-wasm";
 
 export const GLOBAL_NORM_KERNEL = "GradnoiseGlobalNorm";
+export const NON_FINITE_PROBE_KERNEL = "GradnoiseNonFiniteProbe";
 
 /* tfjs-backend-wasm 4.x internals: its Emscripten module and tensor records. */
 interface WasmBackendLike {
@@ -25,6 +27,7 @@ interface WasmBackendLike {
 interface Reductions {
   maxabs(p: number, n: number): number;
   sumsq(p: number, n: number, m: number): number;
+  probe(p: number, n: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -39,7 +42,7 @@ function reductionsFor(be: WasmBackendLike): Reductions | null {
     if (memory instanceof WebAssembly.Memory) {
       compiled ??= new WebAssembly.Module(Uint8Array.from(atob(NORM_WASM_BASE64), (c) => c.charCodeAt(0)));
       const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"] };
+      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"], probe: e.probe as Reductions["probe"] };
     }
   } catch {
     r = null; // no SIMD, or a shared heap: the taped formula stays
@@ -50,10 +53,14 @@ function reductionsFor(be: WasmBackendLike): Reductions | null {
 
 const f32 = Math.fround;
 
+function heapOf(be: WasmBackendLike, inputs: tf.NamedTensorInfoMap): { p: number; n: number }[] {
+  return Object.values(inputs).map((g) => ({ p: be.dataIdMap.get(g!.dataId)!.memoryOffset, n: g!.shape.reduce((a, b) => a * b, 1) }));
+}
+
 const globalNormKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, backend }) => {
   const be = backend as unknown as WasmBackendLike;
   const r = reductionsFor(be)!;
-  const at = Object.values(inputs).map((g) => ({ p: be.dataIdMap.get(g!.dataId)!.memoryOffset, n: g!.shape.reduce((a, b) => a * b, 1) }));
+  const at = heapOf(be, inputs);
   // Max(Stack(Max(Abs(g)) for each g)): the first, then any greater one.
   let m = r.maxabs(at[0].p, at[0].n);
   for (let i = 1; i < at.length; i++) {
@@ -69,21 +76,42 @@ const globalNormKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, backend }) =>
   return out;
 };
 
-/** Whether globalNorm can run as one kernel here: the wasm backend with the module instantiated over its heap. */
-export function wasmGlobalNormReady(): boolean {
-  if (tf.getBackend() !== "wasm" || !tf.getKernel(GLOBAL_NORM_KERNEL, "wasm")) return false;
+/** AddN(Sum(g * 0) for each g): +0, or NaN when any element is not finite. */
+const probeKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, backend }) => {
+  const be = backend as unknown as WasmBackendLike;
+  const r = reductionsFor(be)!;
+  let total = 0;
+  for (const g of heapOf(be, inputs)) total = f32(total + r.probe(g.p, g.n));
+  const out = be.makeOutput([], "float32");
+  be.typedArrayFromHeap(out)[0] = total;
+  return out;
+};
+
+/** Whether these reductions can run as one kernel here: the wasm backend with the module instantiated over its heap. */
+function ready(kernel: string): boolean {
+  if (tf.getBackend() !== "wasm" || !tf.getKernel(kernel, "wasm")) return false;
   return reductionsFor(tf.backend() as unknown as WasmBackendLike) !== null;
 }
 
-/** Registers the kernel on wasm (once). */
+/** Registers the kernels on wasm (once). */
 export function installWasmGlobalNorm(): void {
   if (!tf.getKernel(GLOBAL_NORM_KERNEL, "wasm")) tf.registerKernel({ kernelName: GLOBAL_NORM_KERNEL, backendName: "wasm", kernelFunc: globalNormKernel });
+  if (!tf.getKernel(NON_FINITE_PROBE_KERNEL, "wasm")) tf.registerKernel({ kernelName: NON_FINITE_PROBE_KERNEL, backendName: "wasm", kernelFunc: probeKernel });
+}
+
+function runOver(kernel: string, grads: readonly tf.Tensor[]): tf.Scalar | null {
+  if (grads.length === 0 || !ready(kernel) || grads.some((g) => g.dtype !== "float32" || g.size === 0)) return null;
+  const inputs: tf.NamedTensorMap = {};
+  grads.forEach((g, i) => (inputs[`g${i}`] = g));
+  return tf.engine().runKernel(kernel, inputs, {}) as tf.Scalar;
 }
 
 /** globalNorm(grads) by the one kernel (float32, every gradient non-empty), or null where it cannot run. */
 export function wasmGlobalNorm(grads: readonly tf.Tensor[]): tf.Scalar | null {
-  if (grads.length === 0 || !wasmGlobalNormReady() || grads.some((g) => g.dtype !== "float32" || g.size === 0)) return null;
-  const inputs: tf.NamedTensorMap = {};
-  grads.forEach((g, i) => (inputs[`g${i}`] = g));
-  return tf.engine().runKernel(GLOBAL_NORM_KERNEL, inputs, {}) as tf.Scalar;
+  return runOver(GLOBAL_NORM_KERNEL, grads);
+}
+
+/** addN(sum(g * 0) for each g) by one kernel (+0, or NaN if any element is not finite), or null where it cannot run. */
+export function wasmNonFiniteProbe(grads: readonly tf.Tensor[]): tf.Scalar | null {
+  return runOver(NON_FINITE_PROBE_KERNEL, grads);
 }

@@ -7,6 +7,8 @@
 ;; (|x| has no -0 whose order could matter). Its Sum adds in order from 0 in
 ;; f32, which cannot be split across lanes: $sumsq is that loop, with the
 ;; division and square (RealDiv, Square) as the same f32 operations.
+;; $probe is noise/finite.ts's "any non-finite?" (Sum(x * 0), AddN over
+;; gradients): +0 while every element is finite, NaN otherwise, in any order.
 ;; Assembled by scripts/assemble-wat.cjs into wasm-norm-wasm.ts.
 (module
   (import "env" "memory" (memory 0))
@@ -59,6 +61,28 @@
         (local.set $s (f32.add (local.get $s) (f32.mul (local.get $d) (local.get $d))))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br_if $each (i32.lt_u (local.get $p) (local.get $end)))))
+    (local.get $s)
+  )
+;; sum of x[i] * 0 over n float32: +0 when every x[i] is finite (a sum of signed
+  ;; zeros from +0 is +0 in any order), NaN when one is NaN or infinite.
+  (func (export "probe") (param $p i32) (param $n i32) (result f32)
+    (local $acc v128) (local $s f32) (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vdone
+      (br_if $vdone (i32.ge_u (local.get $p) (local.get $vend)))
+      (loop $vec
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load align=4 (local.get $p)) (v128.const i32x4 0 0 0 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $p) (local.get $vend)))))
+    (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                           (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (loop $tail
+        (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $p)) (f32.const 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $p) (local.get $end)))))
     (local.get $s)
   )
 )

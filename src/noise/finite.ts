@@ -9,6 +9,7 @@
  * is the transform's own: no module state, nothing to flush.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmNonFiniteProbe } from "../engine/wasm-norm";
 import { rejectUnknownKeys } from "./validate";
 import { GradientTransform } from "./transform";
 
@@ -63,7 +64,7 @@ export function skipNonFinite(options: SkipNonFiniteOptions = {}): NonFiniteGuar
       const names = Object.keys(grads);
       if (names.length === 0) return grads;
       // x * 0 is 0 for finite x and NaN for NaN or +-Inf, so one sum answers "any non-finite?".
-      const probe = tf.addN(names.map((n) => tf.sum(tf.mul(grads[n], 0))));
+      const probe = wasmNonFiniteProbe(names.map((n) => grads[n])) ?? tf.addN(names.map((n) => tf.sum(tf.mul(grads[n], 0))));
       const mode = read === "auto" ? (onDevice() ? "deferred" : "sync") : read;
       if (mode === "sync") {
         // The one synchronous read, on host backends only (see FiniteRead): their kernels have already run.

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
-import { wasmGlobalNorm } from "../../../src/engine/wasm-norm";
+import { wasmGlobalNorm, wasmNonFiniteProbe } from "../../../src/engine/wasm-norm";
 import { globalNorm } from "../../../src/noise/clip";
 
 const root = path.join(__dirname, "../../../..");
@@ -75,6 +75,23 @@ describe("WASM global norm (engine/wasm-norm.ts)", () => {
         assert.ok(Number.isNaN(taped(grads).dataSync()[0]));
       });
     }
+  });
+
+  test("the finiteness probe: +0 bits while every element is finite (signed zeros, subnormals, 3e38), NaN for any NaN or infinity, as addN(sum(g * 0))", () => {
+    const before = tf.memory().numTensors;
+    const finite = [[-0, 0, -1e-45, 3e38, -3e38], [-1, -2, -3, -4, -5, -6, -7], [0.5]];
+    const cases: number[][][] = [finite, [...finite, [1, 2, NaN]], [[Infinity, 1, 2, 3, 4, 5]], [[1, 2, 3, 4], [5, 6, 7, 8, 9, -Infinity]], [[NaN]]];
+    for (const vals of cases) {
+      tf.tidy(() => {
+        const grads = vals.map((v) => tf.tensor1d(v));
+        const fused = wasmNonFiniteProbe(grads)!;
+        const want = tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0))));
+        const f = fused.dataSync()[0], w = want.dataSync()[0];
+        if (Number.isNaN(w)) assert.ok(Number.isNaN(f), `${vals}: ${f}`);
+        else assert.equal(bitsOf(fused), bitsOf(want), `${vals}: ${f} vs ${w}`);
+      });
+    }
+    assert.equal(tf.memory().numTensors, before);
   });
 
   test("tensor counts flat; empty gradients, int32 and other backends keep the formula", async () => {
