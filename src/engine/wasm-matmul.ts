@@ -67,45 +67,94 @@ function scratch(be: WasmBackendLike, t: Tiles, bytes: number): number {
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+interface Operands {
+  a: tf.TensorInfo;
+  b: tf.TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** The product's sizes, or null where the tiles do not apply (another dtype, broadcast batches, a shape mismatch). */
+function sizesOf({ a, b, transposeA, transposeB }: Operands): { batch: number; m: number; k: number; n: number } | null {
+  const ra = a.shape.length, rb = b.shape.length;
+  if (a.dtype !== "float32" || b.dtype !== "float32" || ra < 2 || rb < 2) return null;
+  const batch = size(a.shape.slice(0, -2));
+  if (batch !== size(b.shape.slice(0, -2))) return null;
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  if (k !== (transposeB ? b.shape[rb - 1] : b.shape[rb - 2])) return null;
+  return { batch, m: transposeA ? a.shape[ra - 1] : a.shape[ra - 2], k, n: transposeB ? b.shape[rb - 2] : b.shape[rb - 1] };
+}
+
+/** a . b by the tiles, summing k in blocks of kBlock (48: the scalar loop's order; k: XNNPACK's). */
+function tiledProduct(be: WasmBackendLike, t: Tiles, o: Operands, s: { batch: number; m: number; k: number; n: number }, kBlock: number): tf.TensorInfo {
+  const { batch, m, k, n } = s;
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(o.a.shape.slice(0, -2), o.b.shape.slice(0, -2)), m, n];
+  const out = be.makeOutput(outShape, "float32");
+  if (batch * m * n === 0) return out;
+  // Addresses after every allocation: growing the heap keeps addresses (only views detach).
+  const tmp = o.transposeB ? scratch(be, t, 4 * k * n) : 0;
+  const pa = be.dataIdMap.get(o.a.dataId)!.memoryOffset;
+  const pb = be.dataIdMap.get(o.b.dataId)!.memoryOffset;
+  const po = be.dataIdMap.get(out.dataId)!.memoryOffset;
+  // a's element (i, k): row stride and k stride in elements; a transposed a is read in place.
+  const [rowStride, kStride] = o.transposeA ? [1, m] : [k, 1];
+  for (let i = 0; i < batch; i++) {
+    let bAt = pb + 4 * i * k * n;
+    if (o.transposeB) {
+      t.transpose(bAt, tmp, n, k); // b[i] is [n, k]; the tiles read [k, n]
+      bAt = tmp;
+    }
+    t.matmul(pa + 4 * i * m * k, bAt, po + 4 * i * m * n, m, k, n, rowStride, kStride, Math.max(1, kBlock));
+  }
+  return out;
+}
+
 function simdBatchMatMul(original: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const be = args.backend as unknown as WasmBackendLike;
-    const ra = a.shape.length, rb = b.shape.length;
-    if (a.dtype !== "float32" || b.dtype !== "float32" || ra < 2 || rb < 2) return original(args);
-    const batchA = size(a.shape.slice(0, -2)), batchB = size(b.shape.slice(0, -2));
-    if (batchA !== batchB) return original(args); // broadcast batches keep the original's handling
-    const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
-    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
-    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
-    if (k !== kb || typeof be.makeOutput !== "function") return original(args); // the original names the mismatch
+    const o = { a, b, transposeA, transposeB };
+    const s = sizesOf(o); // null: the original handles it (and names a mismatch)
+    if (!s || typeof be.makeOutput !== "function") return original(args);
     // The backend's order: XNNPACK (no transpose, one batch) sums every k in one run; its scalar loop in blocks of 48.
-    const xnnpack = !transposeA && !transposeB && batchA === 1;
-    if (xnnpack && k === 0) return original(args); // XNNPACK refuses 0 input channels and leaves the output as it was: not ours to imitate
+    const xnnpack = !transposeA && !transposeB && s.batch === 1;
+    if (xnnpack && s.k === 0) return original(args); // XNNPACK refuses 0 input channels and leaves the output as it was: not ours to imitate
     const t = tilesFor(be);
     if (!t) return original(args);
-    const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
-    const out = be.makeOutput(outShape, "float32");
-    if (batchA * m * n === 0) return out;
-    // Addresses after every allocation: growing the heap keeps addresses (only views detach).
-    const tmp = transposeB ? scratch(be, t, 4 * k * n) : 0;
-    const pa = be.dataIdMap.get(a.dataId)!.memoryOffset;
-    const pb = be.dataIdMap.get(b.dataId)!.memoryOffset;
-    const po = be.dataIdMap.get(out.dataId)!.memoryOffset;
-    // a's element (i, k): row stride and k stride in elements; a transposed a is read in place.
-    const [rowStride, kStride] = transposeA ? [1, m] : [k, 1];
-    for (let i = 0; i < batchA; i++) {
-      let bAt = pb + 4 * i * k * n;
-      if (transposeB) {
-        t.transpose(bAt, tmp, n, k); // b[i] is [n, k]; the tiles read [k, n]
-        bAt = tmp;
-      }
-      t.matmul(pa + 4 * i * m * k, bAt, po + 4 * i * m * n, m, k, n, rowStride, kStride, xnnpack ? Math.max(1, k) : 48);
-    }
-    return out;
+    return tiledProduct(be, t, o, s, xnnpack ? s.k : 48);
   };
+}
+
+export const MATMUL_EXPLICIT_KERNEL = "GradnoiseMatMulExplicitTranspose";
+
+/*
+ * a^T . b or a . b^T with the bits of a transpose materialised first and then
+ * a plain product (XNNPACK's order: every k in one run), the formulation the
+ * hand-written backwards use (models/dense.ts: WASM's transposed products were
+ * slow); here without the copy and its kernel. Matrices only.
+ */
+const explicitKernel: KernelFunc = (args) => {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const be = args.backend as unknown as WasmBackendLike;
+  const o = { a, b, transposeA, transposeB };
+  const s = sizesOf(o);
+  const t = tilesFor(be);
+  if (!s || !t || a.shape.length !== 2 || b.shape.length !== 2) throw new Error(`${MATMUL_EXPLICIT_KERNEL}: float32 matrices with matching inner sizes, got [${a.shape}] and [${b.shape}]`);
+  return tiledProduct(be, t, o, s, s.k);
+};
+
+/**
+ * tf.matMul(transposeA ? a^T : a, transposeB ? b^T : b) for matrices, with the
+ * transposes as explicit tf.transpose calls: the same bits on every backend,
+ * and on WASM one kernel that reads the transposed operand in place.
+ */
+export function matMulExplicit(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (tf.getBackend() === "wasm" && tf.getKernel(MATMUL_EXPLICIT_KERNEL, "wasm") && tilesFor(tf.backend() as unknown as WasmBackendLike) && a.dtype === "float32" && b.dtype === "float32") {
+    return tf.engine().runKernel(MATMUL_EXPLICIT_KERNEL, { a, b }, { transposeA, transposeB }) as tf.Tensor2D;
+  }
+  return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a, [1, 0]) : a, transposeB ? tf.transpose(b, [1, 0]) : b));
 }
 
 let installed = false;
@@ -116,5 +165,6 @@ export function installWasmMatMul(): void {
   if (installed || !k) return;
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel({ ...k, kernelFunc: simdBatchMatMul(k.kernelFunc) });
+  if (!tf.getKernel(MATMUL_EXPLICIT_KERNEL, "wasm")) tf.registerKernel({ kernelName: MATMUL_EXPLICIT_KERNEL, backendName: "wasm", kernelFunc: explicitKernel });
   installed = true;
 }

@@ -17,8 +17,7 @@
  * test/unit/models/dense-stack.test.ts compares both paths bit for bit.
  */
 import * as tf from "@tensorflow/tfjs";
-
-const transpose2d = (t: tf.Tensor2D) => tf.transpose(t, [1, 0]) as tf.Tensor2D;
+import { matMulExplicit } from "../engine/wasm-matmul";
 
 /**
  * Logits of x [b, in] through layers W[l] [in_l, out_l], b[l] [out_l]: ReLU
@@ -63,9 +62,9 @@ export function denseStack(x: tf.Tensor2D, weights: tf.Tensor2D[], biases: tf.Te
         let dz = dy as tf.Tensor2D;
         for (let l = L - 1; l >= 0; l--) {
           dB[l] = tf.sum(dz, [0]);
-          dW[l] = tf.matMul(transpose2d(hSaved[l]), dz);
+          dW[l] = matMulExplicit(hSaved[l], dz, true, false);
           if (l === 0) break;
-          let dh = tf.matMul(dz, transpose2d(W[l]));
+          let dh = matMulExplicit(dz, W[l], false, true);
           if (mSaved) dh = tf.mul(dh, mSaved[l - 1]);
           dz = tf.mul(dh, tf.step(zSaved[l - 1]));
         }

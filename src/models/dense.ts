@@ -2,14 +2,18 @@
  * Matrix products with hand-written gradients that avoid slow kernels.
  *
  * tfjs's matMul gradient uses the transposeA/transposeB flags; on the WASM
- * backend those paths are ~7x slower than an explicit transpose followed by a
- * plain product (shared/REFERENCE.md; [128,784]x[128,50]: 8.1 ms vs 1.1 ms).
+ * backend those paths were ~7x slower than an explicit transpose followed by a
+ * plain product (shared/REFERENCE.md; [128,784]x[128,50]: 8.1 ms vs 1.1 ms),
+ * so these backwards multiply by explicit transposes; that fixes their bits,
+ * which matMulExplicit keeps while reading the transposed operand in place
+ * (engine/wasm-matmul.ts, where both paths are now fast).
  * And WASM's batched product with a batch dimension > 1 runs a naive loop
  * (measured here: 1.6-1.9 GFLOP/s) while the same products done one 2-D slice
  * at a time go through XNNPACK (4-20 GFLOP/s). So population layers compute
  * per-run 2-D products inside one custom-gradient op.
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulExplicit } from "../engine/wasm-matmul";
 
 const transpose2d = (t: tf.Tensor2D) => tf.transpose(t, [1, 0]);
 
@@ -23,7 +27,7 @@ export const matMul2d = tf.customGrad((...args: Args) => {
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, transpose2d(ws)), tf.matMul(transpose2d(xs), dy as tf.Tensor2D)];
+      return [matMulExplicit(dy as tf.Tensor2D, ws, false, true), matMulExplicit(xs, dy as tf.Tensor2D, true, false)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
@@ -68,8 +72,8 @@ export const populationMatMul = tf.customGrad((...args: Args) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved;
       return [
-        perRun(dy, ws, (dyi, wi) => tf.matMul(dyi, transpose2d(wi))),
-        perRun(xs, dy, (xi, dyi) => tf.matMul(transpose2d(xi), dyi)),
+        perRun(dy, ws, (dyi, wi) => matMulExplicit(dyi, wi, false, true)),
+        perRun(xs, dy, (xi, dyi) => matMulExplicit(xi, dyi, true, false)),
       ];
     },
   };

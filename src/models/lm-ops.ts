@@ -17,6 +17,7 @@
  *   "tfjs": matMul2d logits then tf.losses.softmaxCrossEntropy.
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulExplicit } from "../engine/wasm-matmul";
 import { matMul2d } from "./dense";
 
 export type EmbeddingLookup = "gather" | "scatter" | "onehot";
@@ -76,7 +77,7 @@ export function fusedSoftmaxCrossEntropy(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.T
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [hs, Ws, ps, ts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
         const d = tf.mul(tf.sub(ps, tf.oneHot(ts, V).toFloat()), tf.div(dy, N)) as tf.Tensor2D;
-        return [tf.matMul(d, tf.transpose(Ws)), tf.matMul(tf.transpose(hs), d), tf.sum(d, 0)];
+        return [matMulExplicit(d, Ws, false, true), matMulExplicit(hs, d, true, false), tf.sum(d, 0)];
       },
     };
   }) as (h: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Scalar;

@@ -17,6 +17,7 @@
  * taped graph.
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulExplicit } from "../engine/wasm-matmul";
 
 /** The recurrent cells (RnnLM's `cell`): Zaremba's LSTM or a plain RNN with this nonlinearity. Declared here, the lowest module that needs it. */
 export type CellKind = "lstm" | "tanh" | "sigmoid" | "relu";
@@ -133,7 +134,7 @@ export function recurrentLayer(xp: tf.Tensor2D, Wh: tf.Tensor2D, h0: tf.Tensor2D
     }
     const dxp = tf.concat(dpre, 0) as tf.Tensor2D;
     const hins = tf.concat(Array.from({ length: T }, (_, t) => at(t, 0)), 0) as tf.Tensor2D;
-    const grads = [dxp, tf.matMul(tf.transpose(hins), dxp), dzNext!];
+    const grads = [dxp, matMulExplicit(hins, dxp, true, false), dzNext!];
     if (lstm) grads.push(dc!);
     if (noise) grads.push(tf.concat(dterm, 0));
     return grads;

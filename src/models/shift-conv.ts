@@ -16,6 +16,7 @@
  * state is masked anyway (Kaiser & Sutskever 2016, padded positions zeroed).
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulExplicit } from "../engine/wasm-matmul";
 import { flip3x3, ImageShape, im2col3x3, shiftStack, shiftSum } from "../engine/shift-kernels";
 
 export type { ImageShape } from "../engine/shift-kernels";
@@ -63,7 +64,7 @@ function shiftConvFor(offsets: readonly number[]): (x: tf.Tensor2D, w: tf.Tensor
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
-        const dx = shiftSum(tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), offsets);
+        const dx = shiftSum(matMulExplicit(dy as tf.Tensor2D, ws, false, true), offsets);
         const dw = tf.matMul(shiftStack(xs, offsets, true), dy as tf.Tensor2D);
         return [dx, dw];
       },

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
+import { matMulExplicit } from "../../../src/engine/wasm-matmul";
 
 const root = path.join(__dirname, "../../../..");
 type KernelFunc = tf.KernelConfig["kernelFunc"];
@@ -132,6 +133,21 @@ describe("WASM BatchMatMul (engine/wasm-matmul.ts)", () => {
     tf.dispose([ours, want]);
     tf.dispose([x, w]);
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("matMulExplicit has the bits of an explicit transpose then a plain product, without the transpose; matrices only", () => {
+    const before = tf.memory().numTensors;
+    let seed = 40;
+    for (const m of [1, 3, 4, 9, 33]) for (const k of [1, 5, 48, 49, 130]) for (const n of [1, 2, 4, 7, 8, 19]) for (const [tA, tB] of [[true, false], [false, true], [true, true], [false, false]] as const) {
+      tf.tidy(() => {
+        const a = tf.randomNormal(tA ? [k, m] : [m, k], 0, 1, "float32", seed++) as tf.Tensor2D;
+        const b = tf.randomNormal(tB ? [n, k] : [k, n], 0, 1, "float32", seed++) as tf.Tensor2D;
+        const want = tf.matMul(tA ? tf.transpose(a, [1, 0]) : a, tB ? tf.transpose(b, [1, 0]) : b);
+        assert.deepEqual(bits(matMulExplicit(a, b, tA, tB)), bits(want), `${m}x${k}x${n} tA=${tA} tB=${tB}`);
+      });
+    }
+    assert.equal(tf.memory().numTensors, before);
+    assert.throws(() => tf.engine().runKernel("GradnoiseMatMulExplicitTranspose", { a: tf.ones([2, 3, 4]), b: tf.ones([2, 4, 5]) }, { transposeA: false, transposeB: false }), /matrices/);
   });
 
   test("broadcast batches are left to the original kernel; a shape mismatch is its error", () => {
