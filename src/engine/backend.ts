@@ -12,7 +12,7 @@ import { packageVersion } from "./package-version";
 import { fillMissingKernels, missingKernels } from "./kernel-fills";
 import { envVar, inNode, nodeRequire } from "./runtime";
 import { installWasmMatMul } from "./wasm-matmul";
-import { installWasmGlobalNorm } from "./wasm-norm";
+import { installWasmReductions } from "./wasm-reduce";
 import { installWasmSlice } from "./wasm-slice";
 import { hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, softwareAllowedByEnv, webgpuAdapter, WebGPUAdapterReport } from "./webgpu";
 
@@ -131,7 +131,7 @@ async function prepare(name: BackendName, kernels: readonly string[], fill: bool
     if (why) return { ok: false, why, filled: [], gpu };
     installWasmSlice();
     installWasmMatMul();
-    installWasmGlobalNorm();
+    installWasmReductions();
   }
   if (tf.findBackendFactory(name) === null) return { ok: false, why: `backend '${name}' is not registered`, filled: [], gpu };
   const filled = fill ? fillMissingKernels(name, kernels) : [];

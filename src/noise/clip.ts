@@ -8,7 +8,7 @@
  * as it would be if trained alone.
  */
 import * as tf from "@tensorflow/tfjs";
-import { wasmGlobalNorm } from "../engine/wasm-norm";
+import { wasmGlobalNorm } from "../engine/wasm-reduce";
 import { GradientTransform, mapGradients, StepContext } from "./transform";
 import { requireFinitePositive } from "./validate";
 
@@ -17,7 +17,7 @@ import { requireFinitePositive } from "./validate";
  * m * sqrt(sum((g / m)^2)) with m the largest magnitude: a plain float32 sum of
  * squares overflows to Infinity once an element passes ~1.8e19, and the clip
  * scale c / Infinity would then zero the gradient instead of rescaling it.
- * On wasm one kernel computes the same bits (engine/wasm-norm.ts).
+ * On wasm one kernel computes the same bits (engine/wasm-reduce.ts).
  */
 export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
   const fused = wasmGlobalNorm(grads);

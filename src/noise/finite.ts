@@ -9,7 +9,7 @@
  * is the transform's own: no module state, nothing to flush.
  */
 import * as tf from "@tensorflow/tfjs";
-import { wasmNonFiniteProbe } from "../engine/wasm-norm";
+import { wasmNonFiniteProbe } from "../engine/wasm-reduce";
 import { rejectUnknownKeys } from "./validate";
 import { GradientTransform } from "./transform";
 

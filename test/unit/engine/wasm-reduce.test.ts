@@ -1,5 +1,5 @@
 /**
- * engine/wasm-norm.ts: globalNorm as one WASM kernel has the bits of the taped
+ * engine/wasm-reduce.ts: globalNorm as one WASM kernel has the bits of the taped
  * formula (Abs, Max, Stack, Maximum, RealDiv, Square, Sum, AddN, Sqrt, Multiply)
  * on tfjs-backend-wasm, over ragged sizes, huge and tiny magnitudes, zeros and
  * non-finite gradients; other backends keep the formula.
@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
-import { wasmGlobalNorm, wasmNonFiniteProbe } from "../../../src/engine/wasm-norm";
+import { wasmGlobalNorm, wasmNonFiniteProbe } from "../../../src/engine/wasm-reduce";
 import { globalNorm } from "../../../src/noise/clip";
 
 const root = path.join(__dirname, "../../../..");
@@ -25,20 +25,25 @@ function taped(grads: tf.Tensor[]): tf.Scalar {
 
 const bitsOf = (t: tf.Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer)[0];
 
-describe("WASM global norm (engine/wasm-norm.ts)", () => {
+let originalSum: tf.KernelConfig["kernelFunc"];
+
+describe("WASM reductions (engine/wasm-reduce.ts)", () => {
   before(async () => {
+    await import("@tensorflow/tfjs-backend-wasm");
+    originalSum = tf.getKernel("Sum", "wasm")!.kernelFunc;
     await selectBackend({ backend: "wasm" });
+    assert.notEqual(tf.getKernel("Sum", "wasm")!.kernelFunc, originalSum, "selectBackend wraps Sum");
   });
   after(async () => {
     await selectBackend({ backend: "cpu" });
   });
 
-  test("the committed module is a fresh assembly of wasm-norm.wat (run node scripts/assemble-wat.cjs after editing it)", async () => {
+  test("the committed module is a fresh assembly of wasm-reduce.wat (run node scripts/assemble-wat.cjs after editing it)", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { assembleWat, NORM_WAT } = require(path.join(root, "scripts/wat.cjs")) as { assembleWat(text: string, name: string): Promise<Uint8Array>; NORM_WAT: string };
-    const fresh = await assembleWat(readFileSync(path.join(root, NORM_WAT), "utf8"), NORM_WAT);
-    const { NORM_WASM_BASE64 } = await import("../../../src/engine/wasm-norm-wasm");
-    assert.equal(Buffer.from(fresh).toString("base64"), NORM_WASM_BASE64);
+    const { assembleWat, REDUCE_WAT } = require(path.join(root, "scripts/wat.cjs")) as { assembleWat(text: string, name: string): Promise<Uint8Array>; REDUCE_WAT: string };
+    const fresh = await assembleWat(readFileSync(path.join(root, REDUCE_WAT), "utf8"), REDUCE_WAT);
+    const { REDUCE_WASM_BASE64 } = await import("../../../src/engine/wasm-reduce-wasm");
+    assert.equal(Buffer.from(fresh).toString("base64"), REDUCE_WASM_BASE64);
   });
 
   test("the same bits as the taped formula: ragged sizes, scales from 1e-38 to 1e30, zeros, the largest element anywhere", () => {
@@ -91,6 +96,30 @@ describe("WASM global norm (engine/wasm-norm.ts)", () => {
         else assert.equal(bitsOf(fused), bitsOf(want), `${vals}: ${f} vs ${w}`);
       });
     }
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("Sum over leading axes has the original kernel's bits (four columns at a time, each in order); other reductions are the original's", () => {
+    const before = tf.memory().numTensors;
+    const byOriginal = (x: tf.Tensor, axis: number | number[], keepDims: boolean) =>
+      tf.engine().makeTensorFromTensorInfo(originalSum({ inputs: { x }, attrs: { axis, keepDims }, backend: tf.backend() }) as tf.TensorInfo);
+    let seed = 70;
+    const cases: [number[], number | number[]][] = [[[1, 1], 0], [[3, 5], 0], [[32, 50], 0], [[7, 3], -2], [[130, 9], [0]], [[2, 3, 4], 0], [[2, 3, 4], [0, 1]], [[4, 1, 6], [1, 0]], [[5, 8], 1], [[2, 3, 4], [1, 2]], [[2, 3, 4], 1], [[6, 7], [0, 1]]];
+    for (const [shape, axis] of cases) for (const keepDims of [false, true]) {
+      tf.tidy(() => {
+        const x = tf.mul(tf.randomNormal(shape, 0, 1, "float32", seed++), 1e3);
+        const ours = tf.sum(x, axis, keepDims);
+        const theirs = byOriginal(x, axis, keepDims);
+        assert.deepEqual(ours.shape, theirs.shape);
+        assert.deepEqual(Array.from(new Uint32Array(Float32Array.from(ours.dataSync()).buffer)), Array.from(new Uint32Array(Float32Array.from(theirs.dataSync()).buffer)), `[${shape}] axis ${axis} keepDims ${keepDims}`);
+      });
+    }
+    tf.tidy(() => {
+      const x = tf.tensor2d([[1, NaN, Infinity, -0], [-0, 2, -Infinity, -0]]);
+      const s = tf.sum(x, 0).dataSync();
+      assert.ok(s[0] === 1 && Number.isNaN(s[1]) && Number.isNaN(s[2]) && Object.is(s[3], 0), String(s));
+      assert.deepEqual(Array.from(tf.sum(tf.ones([3, 4], "int32"), 0).dataSync()), [3, 3, 3, 3], "int32 keeps the original");
+    });
     assert.equal(tf.memory().numTensors, before);
   });
 

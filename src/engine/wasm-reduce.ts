@@ -3,15 +3,16 @@
  * five kernels per gradient it replaces (noise/clip.ts globalNorm: Abs, Max,
  * then RealDiv, Square, Sum; then Stack, Max, Maximum, AddN, Sqrt, Multiply).
  * A 42-tensor MLP dispatched ~210 small kernels a step for its norm. The two
- * reductions run in wasm-norm.wat in the orders tfjs-backend-wasm 4.22's Max
+ * reductions run in wasm-reduce.wat in the orders tfjs-backend-wasm 4.22's Max
  * and Sum use; the few scalar steps between them run here in f64 and are
  * rounded to f32 after each operation, which for +, *, / and sqrt of f32
- * values is the f32 result. test/unit/engine/wasm-norm.test.ts compares the
+ * values is the f32 result. test/unit/engine/wasm-reduce.test.ts compares the
  * bits with the taped formula on wasm. The finiteness probe of
- * noise/finite.ts (two kernels per gradient and an AddN) is one kernel too.
+ * noise/finite.ts (two kernels per gradient and an AddN) is one kernel too,
+ * and Sum over leading axes skips the backend's transpose.
  */
 import * as tf from "@tensorflow/tfjs";
-import { NORM_WASM_BASE64 } from "./wasm-norm-wasm";
+import { REDUCE_WASM_BASE64 } from "./wasm-reduce-wasm";
 
 export const GLOBAL_NORM_KERNEL = "GradnoiseGlobalNorm";
 export const NON_FINITE_PROBE_KERNEL = "GradnoiseNonFiniteProbe";
@@ -28,6 +29,7 @@ interface Reductions {
   maxabs(p: number, n: number): number;
   sumsq(p: number, n: number, m: number): number;
   probe(p: number, n: number): number;
+  colsum(p: number, rows: number, cols: number, out: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -40,9 +42,9 @@ function reductionsFor(be: WasmBackendLike): Reductions | null {
   try {
     const memory = be.wasm.asm?.memory;
     if (memory instanceof WebAssembly.Memory) {
-      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(NORM_WASM_BASE64), (c) => c.charCodeAt(0)));
+      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(REDUCE_WASM_BASE64), (c) => c.charCodeAt(0)));
       const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"], probe: e.probe as Reductions["probe"] };
+      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"], probe: e.probe as Reductions["probe"], colsum: e.colsum as Reductions["colsum"] };
     }
   } catch {
     r = null; // no SIMD, or a shared heap: the taped formula stays
@@ -87,14 +89,53 @@ const probeKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, backend }) => {
   return out;
 };
 
+type KernelFunc = tf.KernelConfig["kernelFunc"];
+
+/*
+ * Sum over leading axes (a bias gradient: [batch, units] -> [units]) without
+ * the transpose tfjs-backend-wasm makes first, and four columns at a time;
+ * each column is still added in order from its first row, so the bits are the
+ * original's. Any other reduction goes to the original kernel.
+ */
+function leadingAxesSum(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const be = args.backend as unknown as WasmBackendLike;
+    const rank = x.shape.length;
+    if (x.dtype !== "float32" || rank < 2) return original(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const lead = axes.length;
+    if (lead === 0 || lead >= rank || axes.some((a, i) => a !== i)) return original(args); // also duplicates
+    if (x.shape.slice(0, lead).some((d) => d === 0)) return original(args); // empty: the original writes nothing
+    const r = reductionsFor(be);
+    if (!r || typeof be.makeOutput !== "function") return original(args);
+    const rows = x.shape.slice(0, lead).reduce((a, b) => a * b, 1);
+    const kept = x.shape.slice(lead);
+    const out = be.makeOutput(keepDims ? [...Array(lead).fill(1), ...kept] : kept, "float32");
+    const cols = kept.reduce((a, b) => a * b, 1);
+    if (cols === 0) return out;
+    r.colsum(be.dataIdMap.get(x.dataId)!.memoryOffset, rows, cols, be.dataIdMap.get(out.dataId)!.memoryOffset);
+    return out;
+  };
+}
+
+let sumInstalled = false;
+
 /** Whether these reductions can run as one kernel here: the wasm backend with the module instantiated over its heap. */
 function ready(kernel: string): boolean {
   if (tf.getBackend() !== "wasm" || !tf.getKernel(kernel, "wasm")) return false;
   return reductionsFor(tf.backend() as unknown as WasmBackendLike) !== null;
 }
 
-/** Registers the kernels on wasm (once). */
-export function installWasmGlobalNorm(): void {
+/** Registers the kernels on wasm and wraps its Sum (once). */
+export function installWasmReductions(): void {
+  const sum = tf.getKernel("Sum", "wasm");
+  if (sum && !sumInstalled) {
+    tf.unregisterKernel("Sum", "wasm");
+    tf.registerKernel({ ...sum, kernelFunc: leadingAxesSum(sum.kernelFunc) });
+    sumInstalled = true;
+  }
   if (!tf.getKernel(GLOBAL_NORM_KERNEL, "wasm")) tf.registerKernel({ kernelName: GLOBAL_NORM_KERNEL, backendName: "wasm", kernelFunc: globalNormKernel });
   if (!tf.getKernel(NON_FINITE_PROBE_KERNEL, "wasm")) tf.registerKernel({ kernelName: NON_FINITE_PROBE_KERNEL, backendName: "wasm", kernelFunc: probeKernel });
 }

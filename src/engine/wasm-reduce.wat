@@ -1,4 +1,4 @@
-;; The two reductions of a global norm (noise/clip.ts: m = max |g| over every
+;; Reductions for tfjs-backend-wasm with its own kernels' bits. The two reductions of a global norm (noise/clip.ts: m = max |g| over every
 ;; gradient, then sum((g / m)^2) per gradient) for tfjs-backend-wasm, with
 ;; its kernels' bits in one pass each instead of five kernels per gradient.
 ;; tfjs-backend-wasm 4.22's Max starts from the first element and takes a
@@ -7,9 +7,12 @@
 ;; (|x| has no -0 whose order could matter). Its Sum adds in order from 0 in
 ;; f32, which cannot be split across lanes: $sumsq is that loop, with the
 ;; division and square (RealDiv, Square) as the same f32 operations.
+;; $colsum is Sum over leading axes ([rows, cols] -> [cols]): the backend
+;; transposes and then adds each column in order from 0; lanes over four
+;; columns add in that order without the transpose.
 ;; $probe is noise/finite.ts's "any non-finite?" (Sum(x * 0), AddN over
 ;; gradients): +0 while every element is finite, NaN otherwise, in any order.
-;; Assembled by scripts/assemble-wat.cjs into wasm-norm-wasm.ts.
+;; Assembled by scripts/assemble-wat.cjs into wasm-reduce-wasm.ts.
 (module
   (import "env" "memory" (memory 0))
 
@@ -84,5 +87,43 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br_if $tail (i32.lt_u (local.get $p) (local.get $end)))))
     (local.get $s)
+  )
+;; out[j] = sum over i of x[i * cols + j], each in order from i = 0, in f32.
+  (func (export "colsum") (param $p i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $j i32) (local $i i32) (local $q i32) (local $acc v128) (local $s f32) (local $stride i32) (local $vcols i32)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $vcols (i32.and (local.get $cols) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $vcols)))
+      (loop $vcol
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $q (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $rdone
+          (br_if $rdone (i32.eqz (local.get $rows)))
+          (loop $row
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load align=4 (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (local.get $stride)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $row (i32.lt_u (local.get $i) (local.get $rows)))))
+        (v128.store align=4 (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $vcol (i32.lt_u (local.get $j) (local.get $vcols)))))
+    (block $sdone
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $cols)))
+      (loop $scol
+        (local.set $s (f32.const 0))
+        (local.set $q (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $rdone2
+          (br_if $rdone2 (i32.eqz (local.get $rows)))
+          (loop $row2
+            (local.set $s (f32.add (local.get $s) (f32.load (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (local.get $stride)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $row2 (i32.lt_u (local.get $i) (local.get $rows)))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $scol (i32.lt_u (local.get $j) (local.get $cols)))))
   )
 )
