@@ -15,54 +15,33 @@
  * and anything unexpected go to the original kernel.
  */
 import * as tf from "@tensorflow/tfjs";
+import { heapInstance, WasmBackendLike } from "./wasm-heap";
 import { MATMUL_WASM_BASE64 } from "./wasm-matmul-wasm";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
-/* tfjs-backend-wasm 4.x internals: its Emscripten module and tensor records. */
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(at: number): void };
-  dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 interface Tiles {
   matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
-  /** Heap scratch for a transposed b: its byte address and size. */
-  scratch: number;
-  scratchBytes: number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-/** Per backend module: its tiles, or null where its heap cannot be imported (a threaded build). */
-const targets = new WeakMap<object, Tiles | null>();
+/** Heap scratch per backend module, for a transposed b. */
+const scratches = new WeakMap<object, { at: number; bytes: number }>();
 
 function tilesFor(be: WasmBackendLike): Tiles | null {
-  const known = targets.get(be.wasm);
-  if (known !== undefined) return known;
-  let t: Tiles | null = null;
-  try {
-    const memory = be.wasm.asm?.memory;
-    if (memory instanceof WebAssembly.Memory && typeof be.wasm._malloc === "function") {
-      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(MATMUL_WASM_BASE64), (c) => c.charCodeAt(0)));
-      const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-      t = { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"], scratch: 0, scratchBytes: 0 };
-    }
-  } catch {
-    t = null; // no SIMD, or a shared memory this module does not declare: keep the original kernel
-  }
-  targets.set(be.wasm, t);
-  return t;
+  const e = heapInstance(be, MATMUL_WASM_BASE64);
+  return e && { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"] };
 }
 
-function scratch(be: WasmBackendLike, t: Tiles, bytes: number): number {
-  if (t.scratchBytes < bytes) {
-    if (t.scratch) be.wasm._free(t.scratch);
-    t.scratchBytes = Math.max(bytes, 2 * t.scratchBytes);
-    t.scratch = be.wasm._malloc(t.scratchBytes);
+function scratch(be: WasmBackendLike, bytes: number): number {
+  let s = scratches.get(be.wasm);
+  if (!s) scratches.set(be.wasm, (s = { at: 0, bytes: 0 }));
+  if (s.bytes < bytes) {
+    if (s.at) be.wasm._free(s.at);
+    s.bytes = Math.max(bytes, 2 * s.bytes);
+    s.at = be.wasm._malloc(s.bytes);
   }
-  return t.scratch;
+  return s.at;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -92,7 +71,7 @@ function tiledProduct(be: WasmBackendLike, t: Tiles, o: Operands, s: { batch: nu
   const out = be.makeOutput(outShape, "float32");
   if (batch * m * n === 0) return out;
   // Addresses after every allocation: growing the heap keeps addresses (only views detach).
-  const tmp = o.transposeB ? scratch(be, t, 4 * k * n) : 0;
+  const tmp = o.transposeB ? scratch(be, 4 * k * n) : 0;
   const pa = be.dataIdMap.get(o.a.dataId)!.memoryOffset;
   const pb = be.dataIdMap.get(o.b.dataId)!.memoryOffset;
   const po = be.dataIdMap.get(out.dataId)!.memoryOffset;

@@ -12,18 +12,11 @@
  * and Sum over leading axes skips the backend's transpose.
  */
 import * as tf from "@tensorflow/tfjs";
+import { heapInstance, WasmBackendLike } from "./wasm-heap";
 import { REDUCE_WASM_BASE64 } from "./wasm-reduce-wasm";
 
 export const GLOBAL_NORM_KERNEL = "GradnoiseGlobalNorm";
 export const NON_FINITE_PROBE_KERNEL = "GradnoiseNonFiniteProbe";
-
-/* tfjs-backend-wasm 4.x internals: its Emscripten module and tensor records. */
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
 
 interface Reductions {
   maxabs(p: number, n: number): number;
@@ -32,25 +25,8 @@ interface Reductions {
   colsum(p: number, rows: number, cols: number, out: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const targets = new WeakMap<object, Reductions | null>();
-
 function reductionsFor(be: WasmBackendLike): Reductions | null {
-  const known = targets.get(be.wasm);
-  if (known !== undefined) return known;
-  let r: Reductions | null = null;
-  try {
-    const memory = be.wasm.asm?.memory;
-    if (memory instanceof WebAssembly.Memory) {
-      compiled ??= new WebAssembly.Module(Uint8Array.from(atob(REDUCE_WASM_BASE64), (c) => c.charCodeAt(0)));
-      const e = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
-      r = { maxabs: e.maxabs as Reductions["maxabs"], sumsq: e.sumsq as Reductions["sumsq"], probe: e.probe as Reductions["probe"], colsum: e.colsum as Reductions["colsum"] };
-    }
-  } catch {
-    r = null; // no SIMD, or a shared heap: the taped formula stays
-  }
-  targets.set(be.wasm, r);
-  return r;
+  return heapInstance(be, REDUCE_WASM_BASE64) as unknown as Reductions | null;
 }
 
 const f32 = Math.fround;

@@ -7,13 +7,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
+import { freshAssembly } from "../../support/wat";
+import { originalWasmKernel } from "../../support/wasm-original";
 import { matMulExplicit } from "../../../src/engine/wasm-matmul";
 
-const root = path.join(__dirname, "../../../..");
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 let original: KernelFunc;
 
@@ -52,23 +51,15 @@ function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k
 
 describe("WASM BatchMatMul (engine/wasm-matmul.ts)", () => {
   before(async () => {
-    await import("@tensorflow/tfjs-backend-wasm");
-    const k = tf.getKernel("BatchMatMul", "wasm");
-    assert.ok(k, "tfjs-backend-wasm registers BatchMatMul");
-    original = k.kernelFunc;
-    await selectBackend({ backend: "wasm" });
-    assert.notEqual(tf.getKernel("BatchMatMul", "wasm")!.kernelFunc, original, "selectBackend installs the SIMD kernel");
+    original = await originalWasmKernel("BatchMatMul");
   });
   after(async () => {
     await selectBackend({ backend: "cpu" });
   });
 
   test("the committed module is a fresh assembly of wasm-matmul.wat (run node scripts/assemble-wat.cjs after editing it)", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { assembleWat, MATMUL_WAT } = require(path.join(root, "scripts/wat.cjs")) as { assembleWat(text: string, name: string): Promise<Uint8Array>; MATMUL_WAT: string };
-    const fresh = await assembleWat(readFileSync(path.join(root, MATMUL_WAT), "utf8"), MATMUL_WAT);
     const { MATMUL_WASM_BASE64 } = await import("../../../src/engine/wasm-matmul-wasm");
-    assert.equal(Buffer.from(fresh).toString("base64"), MATMUL_WASM_BASE64);
+    assert.equal(await freshAssembly("MATMUL_WAT"), MATMUL_WASM_BASE64);
   });
 
   test("every output has the original kernel's bits (NaNs as NaN): ragged tiles, N < 4, k across blocks of 48, all transposes, batches", () => {

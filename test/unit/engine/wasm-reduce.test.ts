@@ -6,14 +6,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
+import { freshAssembly } from "../../support/wat";
+import { originalWasmKernel } from "../../support/wasm-original";
 import { wasmGlobalNorm, wasmNonFiniteProbe } from "../../../src/engine/wasm-reduce";
 import { globalNorm } from "../../../src/noise/clip";
 
-const root = path.join(__dirname, "../../../..");
 
 /** The formula as tfjs ops (noise/clip.ts before the kernel). */
 function taped(grads: tf.Tensor[]): tf.Scalar {
@@ -29,21 +28,15 @@ let originalSum: tf.KernelConfig["kernelFunc"];
 
 describe("WASM reductions (engine/wasm-reduce.ts)", () => {
   before(async () => {
-    await import("@tensorflow/tfjs-backend-wasm");
-    originalSum = tf.getKernel("Sum", "wasm")!.kernelFunc;
-    await selectBackend({ backend: "wasm" });
-    assert.notEqual(tf.getKernel("Sum", "wasm")!.kernelFunc, originalSum, "selectBackend wraps Sum");
+    originalSum = await originalWasmKernel("Sum");
   });
   after(async () => {
     await selectBackend({ backend: "cpu" });
   });
 
   test("the committed module is a fresh assembly of wasm-reduce.wat (run node scripts/assemble-wat.cjs after editing it)", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { assembleWat, REDUCE_WAT } = require(path.join(root, "scripts/wat.cjs")) as { assembleWat(text: string, name: string): Promise<Uint8Array>; REDUCE_WAT: string };
-    const fresh = await assembleWat(readFileSync(path.join(root, REDUCE_WAT), "utf8"), REDUCE_WAT);
     const { REDUCE_WASM_BASE64 } = await import("../../../src/engine/wasm-reduce-wasm");
-    assert.equal(Buffer.from(fresh).toString("base64"), REDUCE_WASM_BASE64);
+    assert.equal(await freshAssembly("REDUCE_WAT"), REDUCE_WASM_BASE64);
   });
 
   test("the same bits as the taped formula: ragged sizes, scales from 1e-38 to 1e30, zeros, the largest element anywhere", () => {
