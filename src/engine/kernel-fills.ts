@@ -8,6 +8,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { PHILOX_KERNEL } from "../random/philox-kernel";
+import { MATMUL_EXPLICIT_KERNEL } from "./wasm-matmul";
+import { GLOBAL_NORM_KERNEL, NON_FINITE_PROBE_KERNEL } from "./wasm-reduce";
+
+/** Our kernels with a formulation in standard kernels wherever they are not registered: never a reason to pass a backend over. */
+const OWN_KERNELS = new Set([PHILOX_KERNEL, MATMUL_EXPLICIT_KERNEL, GLOBAL_NORM_KERNEL, NON_FINITE_PROBE_KERNEL]);
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
@@ -61,9 +66,10 @@ export function fillMissingKernels(backend: string, kernels: readonly string[]):
 /**
  * The kernels `fn` runs on the current backend (forward and backward), from
  * tf.profile. Profiles also list op scopes such as "softmaxCrossEntropy__op";
- * only names registered as kernels somewhere are kept. The Philox noise
- * kernel is left out: a backend without it gets the same noise drawn in JS,
- * so it must never decide which backend a model runs on.
+ * only names registered as kernels somewhere are kept. Our own kernels are
+ * left out (the Philox noise, and the WASM-only products and reductions): a
+ * backend without them gets the same numbers another way, so they must never
+ * decide which backend a model runs on.
  */
 export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<string[]> {
   const info = await tf.profile(async () => {
@@ -71,5 +77,5 @@ export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<str
   });
   const backend = tf.getBackend();
   const names = new Set(info.kernels.map((k) => k.name));
-  return [...names].filter((n) => n !== PHILOX_KERNEL && tf.getKernel(n, backend) !== undefined).sort();
+  return [...names].filter((n) => !OWN_KERNELS.has(n) && tf.getKernel(n, backend) !== undefined).sort();
 }

@@ -15,7 +15,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { matMulExplicit } from "../engine/wasm-matmul";
 
-const transpose2d = (t: tf.Tensor2D) => tf.transpose(t, [1, 0]);
 
 /** x [b, in] . w [in, out]; backward: dx = dy . w^T, dw = x^T . dy, transposes explicit. */
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
@@ -35,18 +34,17 @@ export const matMul2d = tf.customGrad((...args: Args) => {
 /**
  * x [b, in] . w [in, out] where x is data (a batch, not a parameter): the
  * backward computes only dw = x^T . dy (matMul2d also forms dx, a product
- * nothing uses when x is data). `xT`, x's transpose, may be given when one
- * batch multiplies several matrices, so it is transposed once. dw is computed
- * by the same kernels as matMul2d's, so it is bit-identical.
+ * nothing uses when x is data), by the same formulation as matMul2d's, so it
+ * is bit-identical; on WASM without transposing x (matMulExplicit).
  */
-export function dataMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D): tf.Tensor2D {
+export function dataMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const op = tf.customGrad((...args: Args) => {
     const [wIn, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     // Saved, not captured: a caller may create x inside the loss function, which the tape disposes before the backward.
-    save([xT ?? transpose2d(x)]);
+    save([x]);
     return {
       value: tf.matMul(x, wIn),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(saved[0] as tf.Tensor2D, dy as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => matMulExplicit(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
     };
   });
   return op(w) as tf.Tensor2D;

@@ -348,12 +348,8 @@ export class MemN2N {
     return encodeBatch(examples, this.vocabSize, this.memorySize, { rand: opts.rand, withTokens: this.lookup === "gather", positionEncoding: this.positionEncoding });
   }
 
-  /**
-   * Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots).
-   * `bagsT`: the memory bags transposed, when the caller embeds with several
-   * matrices (the backward then transposes the bags once, not per matrix).
-   */
-  memoryEmbedding(b: MemN2NBatch, k: number, bagsT?: tf.Tensor2D): tf.Tensor3D {
+  /** Memory embeddings with matrix E_k: [N, T, d] (zero rows for empty slots). */
+  memoryEmbedding(b: MemN2NBatch, k: number): tf.Tensor3D {
     const N = b.n;
     const T = this.memorySize;
     const d = this.embedding;
@@ -366,7 +362,7 @@ export class MemN2N {
       const w = tf.add(tk.alpha, tf.mul(tk.beta, g)); // per-token, per-dimension PE weight
       return tf.sum(tf.mul(e, w).reshape([N, T, tk.maxWords + 1, d]), 2) as tf.Tensor3D;
     }
-    const both = dataMatMul(b.memoryBags, E, bagsT).reshape([2, N * T, d]);
+    const both = dataMatMul(b.memoryBags, E).reshape([2, N * T, d]);
     return tf.sum(tf.mul(both, this.gamma), 0).reshape([N, T, d]) as tf.Tensor3D;
   }
 
@@ -387,8 +383,7 @@ export class MemN2N {
   /** Forward pass. `linear`: no softmax over memories (the first stage of linear start). */
   apply(b: MemN2NBatch, opts: { linear?: boolean } = {}): MemN2NOutput {
     throwIfDisposed(this.disposed, "MemN2N");
-    const bagsT = this.lookup === "bag" ? (tf.transpose(b.memoryBags, [1, 0]) as tf.Tensor2D) : undefined;
-    const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k, bagsT));
+    const mems = this.weights.map((_, k) => this.memoryEmbedding(b, k));
     let u = this.embedQuestions(b);
     const attention: tf.Tensor2D[] = [];
     // Padded slots: out of the softmax (a large negative score), zero in linear mode.
