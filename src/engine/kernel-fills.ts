@@ -7,7 +7,7 @@
  * model on the fast backend.
  */
 import * as tf from "@tensorflow/tfjs";
-import { PHILOX_KERNEL } from "../random/philox-kernel";
+import { PHILOX_KERNELS } from "../random/philox-kernel";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
@@ -71,5 +71,5 @@ export async function kernelsUsedBy(fn: () => void | Promise<void>): Promise<str
   });
   const backend = tf.getBackend();
   const names = new Set(info.kernels.map((k) => k.name));
-  return [...names].filter((n) => n !== PHILOX_KERNEL && tf.getKernel(n, backend) !== undefined).sort();
+  return [...names].filter((n) => !PHILOX_KERNELS.includes(n) && tf.getKernel(n, backend) !== undefined).sort();
 }
