@@ -9,81 +9,18 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; ln(k 2^-24) for k = (x >> 8) + 1 (philox.ts logUnit).
-  (func $log_unit (param $x v128) (result v128)
-    (local $k v128) (local $bits v128) (local $e v128) (local $m v128) (local $mask v128)
-    (local $s v128) (local $z v128) (local $p v128) (local $ss v128) (local $ef v128)
-    (local.set $k (i32x4.add (i32x4.shr_u (local.get $x) (i32.const 8)) (v128.const i32x4 1 1 1 1)))
-    ;; k <= 2^24 converts exactly; its exponent and mantissa are read from the bits.
-    (local.set $bits (f32x4.convert_i32x4_s (local.get $k)))
-    (local.set $e (i32x4.sub (i32x4.shr_u (local.get $bits) (i32.const 23)) (v128.const i32x4 151 151 151 151)))
-    (local.set $m (v128.or (v128.and (local.get $bits) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff))
-                           (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
-    (local.set $mask (f32x4.gt (local.get $m) (v128.const i32x4 0x3fb504f3 0x3fb504f3 0x3fb504f3 0x3fb504f3)))
-    (local.set $m (v128.bitselect
-      (f32x4.mul (local.get $m) (v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000))
-      (local.get $m) (local.get $mask)))
-    (local.set $e (i32x4.sub (local.get $e) (local.get $mask)))
-    (local.set $s (f32x4.div
-      (f32x4.sub (local.get $m) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))
-      (f32x4.add (local.get $m) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
-    (local.set $z (f32x4.mul (local.get $s) (local.get $s)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $z) (v128.const i32x4 0x3de38e39 0x3de38e39 0x3de38e39 0x3de38e39))
-                             (v128.const i32x4 0x3e124925 0x3e124925 0x3e124925 0x3e124925)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const i32x4 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const i32x4 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab)))
-    (local.set $p (f32x4.mul (local.get $p) (local.get $z)))
-    (local.set $ss (f32x4.add (local.get $s) (local.get $s)))
-    (local.set $ef (f32x4.convert_i32x4_s (local.get $e)))
-    (f32x4.add
-      (f32x4.mul (local.get $ef) (v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200))
-      (f32x4.add
-        (f32x4.add (local.get $ss) (f32x4.mul (local.get $ss) (local.get $p)))
-        (f32x4.mul (local.get $ef) (v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e)))))
-
-  ;; One Box-Muller pair per lane: (r cos, r sin) times std (philox.ts boxMuller, sinCosTurn).
-  (func $box_muller (param $a v128) (param $b v128) (param $std v128) (result v128 v128)
-    (local $r v128) (local $j v128) (local $q v128) (local $x v128) (local $x2 v128)
-    (local $s v128) (local $c v128) (local $swap v128) (local $sin v128) (local $cos v128)
-    (local.set $r (f32x4.sqrt (f32x4.mul (v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000) (call $log_unit (local.get $a)))))
-    (local.set $j (i32x4.shr_u (local.get $b) (i32.const 8)))
-    (local.set $q (i32x4.shr_u (i32x4.add (local.get $j) (v128.const i32x4 0x200000 0x200000 0x200000 0x200000)) (i32.const 22)))
-    (local.set $x (f32x4.mul
-      (f32x4.convert_i32x4_s (i32x4.sub (local.get $j) (i32x4.shl (local.get $q) (i32.const 22))))
-      (v128.const i32x4 0x34c90fdb 0x34c90fdb 0x34c90fdb 0x34c90fdb)))
-    (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $s (f32x4.add (f32x4.mul (local.get $x2) (v128.const i32x4 0x3638ef1d 0x3638ef1d 0x3638ef1d 0x3638ef1d))
-                             (v128.const i32x4 0xb9500d01 0xb9500d01 0xb9500d01 0xb9500d01)))
-    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $x2)) (v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889)))
-    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $x2)) (v128.const i32x4 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab)))
-    (local.set $s (f32x4.add (local.get $x) (f32x4.mul (f32x4.mul (local.get $s) (local.get $x2)) (local.get $x))))
-    (local.set $c (f32x4.add (f32x4.mul (local.get $x2) (v128.const i32x4 0xb493f27e 0xb493f27e 0xb493f27e 0xb493f27e))
-                             (v128.const i32x4 0x37d00d01 0x37d00d01 0x37d00d01 0x37d00d01)))
-    (local.set $c (f32x4.add (f32x4.mul (local.get $c) (local.get $x2)) (v128.const i32x4 0xbab60b61 0xbab60b61 0xbab60b61 0xbab60b61)))
-    (local.set $c (f32x4.add (f32x4.mul (local.get $c) (local.get $x2)) (v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab)))
-    (local.set $c (f32x4.add (f32x4.mul (local.get $c) (local.get $x2)) (v128.const i32x4 0xbf000000 0xbf000000 0xbf000000 0xbf000000)))
-    (local.set $c (f32x4.add (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000) (f32x4.mul (local.get $c) (local.get $x2))))
-    ;; Quadrant q: odd q swaps sin and cos; sin is negated for q & 2, cos for (q + 1) & 2.
-    (local.set $swap (i32x4.eq (v128.and (local.get $q) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 1 1 1 1)))
-    (local.set $sin (v128.xor (v128.bitselect (local.get $c) (local.get $s) (local.get $swap))
-                              (i32x4.shl (v128.and (local.get $q) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
-    (local.set $cos (v128.xor (v128.bitselect (local.get $s) (local.get $c) (local.get $swap))
-                              (i32x4.shl (v128.and (i32x4.add (local.get $q) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
-    (f32x4.mul (f32x4.mul (local.get $r) (local.get $cos)) (local.get $std))
-    (f32x4.mul (f32x4.mul (local.get $r) (local.get $sin)) (local.get $std)))
-
-;; Four normals to dst, plus the four f32 at src when add is set.
-  (func $put (param $dst i32) (param $src i32) (param $add i32) (param $v v128)
-    (if (local.get $add) (then (local.set $v (f32x4.add (v128.load (local.get $src)) (local.get $v)))))
-    (v128.store (local.get $dst) (local.get $v)))
-
   ;; Blocks b .. b+3 of the stream (key k0 k1, purpose p): 16 normals to dst, in element order,
   ;; each plus the f32 at the same place of src when add is set.
+  ;; Everything is written out in this one function, the Box-Muller step twice (locals $A..
+  ;; for words c0 c1, $B.. for c2 c3, otherwise the same text): V8 (node 20) does not inline
+  ;; wasm calls, and the calls to log, Box-Muller and store helpers (8 per 16 normals) cost
+  ;; a quarter of the time (docs/noise-generator.md, Speed).
   (func $group (param $b i32) (param $k0 i32) (param $k1 i32) (param $p i32) (param $std v128) (param $dst i32)
         (param $src i32) (param $add i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $h0 v128) (local $h1 v128)
     (local $r i32) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $t0 v128) (local $t1 v128)
-    (local $t2 v128) (local $t3 v128)
+    (local $t2 v128) (local $t3 v128) (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
+    (local $Ar v128) (local $Aj v128) (local $Aq v128) (local $Ax v128) (local $Ax2 v128) (local $As v128) (local $Ac v128) (local $Aswap v128) (local $Asin v128) (local $Acos v128) (local $ALk v128) (local $ALbits v128) (local $ALe v128) (local $ALm v128) (local $ALmask v128) (local $ALs v128) (local $ALz v128) (local $ALp v128) (local $ALss v128) (local $ALef v128) (local $ALlog v128) (local $Br v128) (local $Bj v128) (local $Bq v128) (local $Bx v128) (local $Bx2 v128) (local $Bs v128) (local $Bc v128) (local $Bswap v128) (local $Bsin v128) (local $Bcos v128) (local $BLk v128) (local $BLbits v128) (local $BLe v128) (local $BLm v128) (local $BLmask v128) (local $BLs v128) (local $BLz v128) (local $BLp v128) (local $BLss v128) (local $BLef v128) (local $BLlog v128)
     (local.set $c0 (i32x4.add (i32x4.splat (local.get $b)) (v128.const i32x4 0 1 2 3)))
     (local.set $c1 (v128.const i32x4 0 0 0 0))
     (local.set $c2 (i32x4.splat (local.get $p)))
@@ -104,23 +41,136 @@
       (local.set $k1 (i32.add (local.get $k1) (i32.const 0xbb67ae85)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $round (i32.lt_u (local.get $r) (i32.const 10))))
-    (call $box_muller (local.get $c0) (local.get $c1) (local.get $std))
-    (local.set $z1) (local.set $z0)
-    (call $box_muller (local.get $c2) (local.get $c3) (local.get $std))
-    (local.set $z3) (local.set $z2)
+    ;; Box-Muller on words (a, b) = (c0, c1), then (c2, c3) (philox.ts boxMuller, sinCosTurn), times std.
+    ;; ln(k 2^-24) for k = (a >> 8) + 1 (philox.ts logUnit), then r, sin and cos of the turn b.
+    (local.set $ALk (i32x4.add (i32x4.shr_u (local.get $c0) (i32.const 8)) (v128.const i32x4 1 1 1 1)))
+    ;; k <= 2^24 converts exactly; its exponent and mantissa are read from the bits.
+    (local.set $ALbits (f32x4.convert_i32x4_s (local.get $ALk)))
+    (local.set $ALe (i32x4.sub (i32x4.shr_u (local.get $ALbits) (i32.const 23)) (v128.const i32x4 151 151 151 151)))
+    (local.set $ALm (v128.or (v128.and (local.get $ALbits) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff))
+                           (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
+    (local.set $ALmask (f32x4.gt (local.get $ALm) (v128.const i32x4 0x3fb504f3 0x3fb504f3 0x3fb504f3 0x3fb504f3)))
+    (local.set $ALm (v128.bitselect
+      (f32x4.mul (local.get $ALm) (v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000))
+      (local.get $ALm) (local.get $ALmask)))
+    (local.set $ALe (i32x4.sub (local.get $ALe) (local.get $ALmask)))
+    (local.set $ALs (f32x4.div
+      (f32x4.sub (local.get $ALm) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))
+      (f32x4.add (local.get $ALm) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $ALz (f32x4.mul (local.get $ALs) (local.get $ALs)))
+    (local.set $ALp (f32x4.add (f32x4.mul (local.get $ALz) (v128.const i32x4 0x3de38e39 0x3de38e39 0x3de38e39 0x3de38e39))
+                             (v128.const i32x4 0x3e124925 0x3e124925 0x3e124925 0x3e124925)))
+    (local.set $ALp (f32x4.add (f32x4.mul (local.get $ALp) (local.get $ALz)) (v128.const i32x4 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd)))
+    (local.set $ALp (f32x4.add (f32x4.mul (local.get $ALp) (local.get $ALz)) (v128.const i32x4 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab)))
+    (local.set $ALp (f32x4.mul (local.get $ALp) (local.get $ALz)))
+    (local.set $ALss (f32x4.add (local.get $ALs) (local.get $ALs)))
+    (local.set $ALef (f32x4.convert_i32x4_s (local.get $ALe)))
+    (local.set $ALlog
+    (f32x4.add
+      (f32x4.mul (local.get $ALef) (v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200))
+      (f32x4.add
+        (f32x4.add (local.get $ALss) (f32x4.mul (local.get $ALss) (local.get $ALp)))
+        (f32x4.mul (local.get $ALef) (v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e)))))
+    (local.set $Ar (f32x4.sqrt (f32x4.mul (v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000) (local.get $ALlog))))
+    (local.set $Aj (i32x4.shr_u (local.get $c1) (i32.const 8)))
+    (local.set $Aq (i32x4.shr_u (i32x4.add (local.get $Aj) (v128.const i32x4 0x200000 0x200000 0x200000 0x200000)) (i32.const 22)))
+    (local.set $Ax (f32x4.mul
+      (f32x4.convert_i32x4_s (i32x4.sub (local.get $Aj) (i32x4.shl (local.get $Aq) (i32.const 22))))
+      (v128.const i32x4 0x34c90fdb 0x34c90fdb 0x34c90fdb 0x34c90fdb)))
+    (local.set $Ax2 (f32x4.mul (local.get $Ax) (local.get $Ax)))
+    (local.set $As (f32x4.add (f32x4.mul (local.get $Ax2) (v128.const i32x4 0x3638ef1d 0x3638ef1d 0x3638ef1d 0x3638ef1d))
+                             (v128.const i32x4 0xb9500d01 0xb9500d01 0xb9500d01 0xb9500d01)))
+    (local.set $As (f32x4.add (f32x4.mul (local.get $As) (local.get $Ax2)) (v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889)))
+    (local.set $As (f32x4.add (f32x4.mul (local.get $As) (local.get $Ax2)) (v128.const i32x4 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab)))
+    (local.set $As (f32x4.add (local.get $Ax) (f32x4.mul (f32x4.mul (local.get $As) (local.get $Ax2)) (local.get $Ax))))
+    (local.set $Ac (f32x4.add (f32x4.mul (local.get $Ax2) (v128.const i32x4 0xb493f27e 0xb493f27e 0xb493f27e 0xb493f27e))
+                             (v128.const i32x4 0x37d00d01 0x37d00d01 0x37d00d01 0x37d00d01)))
+    (local.set $Ac (f32x4.add (f32x4.mul (local.get $Ac) (local.get $Ax2)) (v128.const i32x4 0xbab60b61 0xbab60b61 0xbab60b61 0xbab60b61)))
+    (local.set $Ac (f32x4.add (f32x4.mul (local.get $Ac) (local.get $Ax2)) (v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab)))
+    (local.set $Ac (f32x4.add (f32x4.mul (local.get $Ac) (local.get $Ax2)) (v128.const i32x4 0xbf000000 0xbf000000 0xbf000000 0xbf000000)))
+    (local.set $Ac (f32x4.add (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000) (f32x4.mul (local.get $Ac) (local.get $Ax2))))
+    ;; Quadrant q: odd q swaps sin and cos; sin is negated for q & 2, cos for (q + 1) & 2.
+    (local.set $Aswap (i32x4.eq (v128.and (local.get $Aq) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 1 1 1 1)))
+    (local.set $Asin (v128.xor (v128.bitselect (local.get $Ac) (local.get $As) (local.get $Aswap))
+                              (i32x4.shl (v128.and (local.get $Aq) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
+    (local.set $Acos (v128.xor (v128.bitselect (local.get $As) (local.get $Ac) (local.get $Aswap))
+                              (i32x4.shl (v128.and (i32x4.add (local.get $Aq) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
+    (local.set $z0 (f32x4.mul (f32x4.mul (local.get $Ar) (local.get $Acos)) (local.get $std)))
+    (local.set $z1 (f32x4.mul (f32x4.mul (local.get $Ar) (local.get $Asin)) (local.get $std)))
+    ;; ln(k 2^-24) for k = (a >> 8) + 1 (philox.ts logUnit), then r, sin and cos of the turn b.
+    (local.set $BLk (i32x4.add (i32x4.shr_u (local.get $c2) (i32.const 8)) (v128.const i32x4 1 1 1 1)))
+    ;; k <= 2^24 converts exactly; its exponent and mantissa are read from the bits.
+    (local.set $BLbits (f32x4.convert_i32x4_s (local.get $BLk)))
+    (local.set $BLe (i32x4.sub (i32x4.shr_u (local.get $BLbits) (i32.const 23)) (v128.const i32x4 151 151 151 151)))
+    (local.set $BLm (v128.or (v128.and (local.get $BLbits) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff))
+                           (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
+    (local.set $BLmask (f32x4.gt (local.get $BLm) (v128.const i32x4 0x3fb504f3 0x3fb504f3 0x3fb504f3 0x3fb504f3)))
+    (local.set $BLm (v128.bitselect
+      (f32x4.mul (local.get $BLm) (v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000))
+      (local.get $BLm) (local.get $BLmask)))
+    (local.set $BLe (i32x4.sub (local.get $BLe) (local.get $BLmask)))
+    (local.set $BLs (f32x4.div
+      (f32x4.sub (local.get $BLm) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))
+      (f32x4.add (local.get $BLm) (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000))))
+    (local.set $BLz (f32x4.mul (local.get $BLs) (local.get $BLs)))
+    (local.set $BLp (f32x4.add (f32x4.mul (local.get $BLz) (v128.const i32x4 0x3de38e39 0x3de38e39 0x3de38e39 0x3de38e39))
+                             (v128.const i32x4 0x3e124925 0x3e124925 0x3e124925 0x3e124925)))
+    (local.set $BLp (f32x4.add (f32x4.mul (local.get $BLp) (local.get $BLz)) (v128.const i32x4 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd 0x3e4ccccd)))
+    (local.set $BLp (f32x4.add (f32x4.mul (local.get $BLp) (local.get $BLz)) (v128.const i32x4 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab 0x3eaaaaab)))
+    (local.set $BLp (f32x4.mul (local.get $BLp) (local.get $BLz)))
+    (local.set $BLss (f32x4.add (local.get $BLs) (local.get $BLs)))
+    (local.set $BLef (f32x4.convert_i32x4_s (local.get $BLe)))
+    (local.set $BLlog
+    (f32x4.add
+      (f32x4.mul (local.get $BLef) (v128.const i32x4 0x3f317200 0x3f317200 0x3f317200 0x3f317200))
+      (f32x4.add
+        (f32x4.add (local.get $BLss) (f32x4.mul (local.get $BLss) (local.get $BLp)))
+        (f32x4.mul (local.get $BLef) (v128.const i32x4 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e 0x35bfbe8e)))))
+    (local.set $Br (f32x4.sqrt (f32x4.mul (v128.const i32x4 0xc0000000 0xc0000000 0xc0000000 0xc0000000) (local.get $BLlog))))
+    (local.set $Bj (i32x4.shr_u (local.get $c3) (i32.const 8)))
+    (local.set $Bq (i32x4.shr_u (i32x4.add (local.get $Bj) (v128.const i32x4 0x200000 0x200000 0x200000 0x200000)) (i32.const 22)))
+    (local.set $Bx (f32x4.mul
+      (f32x4.convert_i32x4_s (i32x4.sub (local.get $Bj) (i32x4.shl (local.get $Bq) (i32.const 22))))
+      (v128.const i32x4 0x34c90fdb 0x34c90fdb 0x34c90fdb 0x34c90fdb)))
+    (local.set $Bx2 (f32x4.mul (local.get $Bx) (local.get $Bx)))
+    (local.set $Bs (f32x4.add (f32x4.mul (local.get $Bx2) (v128.const i32x4 0x3638ef1d 0x3638ef1d 0x3638ef1d 0x3638ef1d))
+                             (v128.const i32x4 0xb9500d01 0xb9500d01 0xb9500d01 0xb9500d01)))
+    (local.set $Bs (f32x4.add (f32x4.mul (local.get $Bs) (local.get $Bx2)) (v128.const i32x4 0x3c088889 0x3c088889 0x3c088889 0x3c088889)))
+    (local.set $Bs (f32x4.add (f32x4.mul (local.get $Bs) (local.get $Bx2)) (v128.const i32x4 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab 0xbe2aaaab)))
+    (local.set $Bs (f32x4.add (local.get $Bx) (f32x4.mul (f32x4.mul (local.get $Bs) (local.get $Bx2)) (local.get $Bx))))
+    (local.set $Bc (f32x4.add (f32x4.mul (local.get $Bx2) (v128.const i32x4 0xb493f27e 0xb493f27e 0xb493f27e 0xb493f27e))
+                             (v128.const i32x4 0x37d00d01 0x37d00d01 0x37d00d01 0x37d00d01)))
+    (local.set $Bc (f32x4.add (f32x4.mul (local.get $Bc) (local.get $Bx2)) (v128.const i32x4 0xbab60b61 0xbab60b61 0xbab60b61 0xbab60b61)))
+    (local.set $Bc (f32x4.add (f32x4.mul (local.get $Bc) (local.get $Bx2)) (v128.const i32x4 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab 0x3d2aaaab)))
+    (local.set $Bc (f32x4.add (f32x4.mul (local.get $Bc) (local.get $Bx2)) (v128.const i32x4 0xbf000000 0xbf000000 0xbf000000 0xbf000000)))
+    (local.set $Bc (f32x4.add (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000) (f32x4.mul (local.get $Bc) (local.get $Bx2))))
+    ;; Quadrant q: odd q swaps sin and cos; sin is negated for q & 2, cos for (q + 1) & 2.
+    (local.set $Bswap (i32x4.eq (v128.and (local.get $Bq) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 1 1 1 1)))
+    (local.set $Bsin (v128.xor (v128.bitselect (local.get $Bc) (local.get $Bs) (local.get $Bswap))
+                              (i32x4.shl (v128.and (local.get $Bq) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
+    (local.set $Bcos (v128.xor (v128.bitselect (local.get $Bs) (local.get $Bc) (local.get $Bswap))
+                              (i32x4.shl (v128.and (i32x4.add (local.get $Bq) (v128.const i32x4 1 1 1 1)) (v128.const i32x4 2 2 2 2)) (i32.const 30))))
+    (local.set $z2 (f32x4.mul (f32x4.mul (local.get $Br) (local.get $Bcos)) (local.get $std)))
+    (local.set $z3 (f32x4.mul (f32x4.mul (local.get $Br) (local.get $Bsin)) (local.get $std)))
     ;; Transpose: lane l of z0..z3 is block b+l; memory wants block by block.
     (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $z0) (local.get $z1)))
     (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $z2) (local.get $z3)))
     (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $z0) (local.get $z1)))
     (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $z2) (local.get $z3)))
-    (call $put (local.get $dst) (local.get $src) (local.get $add)
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
-    (call $put (i32.add (local.get $dst) (i32.const 16)) (i32.add (local.get $src) (i32.const 16)) (local.get $add)
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
-    (call $put (i32.add (local.get $dst) (i32.const 32)) (i32.add (local.get $src) (i32.const 32)) (local.get $add)
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
-    (call $put (i32.add (local.get $dst) (i32.const 48)) (i32.add (local.get $src) (i32.const 48)) (local.get $add)
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+    (local.set $o0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (local.set $o1 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (local.set $o2 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (local.set $o3 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+    (if (local.get $add) (then
+      (local.set $o0 (f32x4.add (v128.load offset=0 (local.get $src)) (local.get $o0)))
+      (local.set $o1 (f32x4.add (v128.load offset=16 (local.get $src)) (local.get $o1)))
+      (local.set $o2 (f32x4.add (v128.load offset=32 (local.get $src)) (local.get $o2)))
+      (local.set $o3 (f32x4.add (v128.load offset=48 (local.get $src)) (local.get $o3)))
+    ))
+    (v128.store offset=0 (local.get $dst) (local.get $o0))
+    (v128.store offset=16 (local.get $dst) (local.get $o1))
+    (v128.store offset=32 (local.get $dst) (local.get $o2))
+    (v128.store offset=48 (local.get $dst) (local.get $o3)))
 
   ;; Stream elements start .. start+size-1 to out (f32, in order), each plus the f32 at the same
   ;; place of base when add is set (base may be out); scratch: 64 bytes for partial groups.
