@@ -9,18 +9,22 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; Blocks b .. b+3 of the stream (key k0 k1, purpose p): 16 normals to dst, in element order,
-  ;; each plus the f32 at the same place of src when add is set.
+  ;; n >= 1 groups: blocks b .. b+4n-1 of the stream (key k0 k1, purpose p), 16 normals per
+  ;; group to dst, in element order, each plus the f32 at the same place of src when add is set.
   ;; Everything is written out in this one function, the Box-Muller step twice (locals $A..
-  ;; for words c0 c1, $B.. for c2 c3, otherwise the same text): V8 (node 20) does not inline
-  ;; wasm calls, and the calls to log, Box-Muller and store helpers (8 per 16 normals) cost
-  ;; a quarter of the time (docs/noise-generator.md, Speed).
+  ;; for words c0 c1, $B.. for c2 c3, otherwise the same text), and it loops over the groups:
+  ;; V8 (node 20) does not inline wasm calls, and calls (log, Box-Muller and store helpers,
+  ;; 8 per group, and one per group) cost a third of the time (docs/noise-generator.md, Speed).
   (func $group (param $b i32) (param $k0 i32) (param $k1 i32) (param $p i32) (param $std v128) (param $dst i32)
-        (param $src i32) (param $add i32)
+        (param $src i32) (param $add i32) (param $n i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $h0 v128) (local $h1 v128)
-    (local $r i32) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $t0 v128) (local $t1 v128)
+    (local $r i32) (local $rk0 i32) (local $rk1 i32) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $t0 v128) (local $t1 v128)
     (local $t2 v128) (local $t3 v128) (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
     (local $Ar v128) (local $Aj v128) (local $Aq v128) (local $Ax v128) (local $Ax2 v128) (local $As v128) (local $Ac v128) (local $Aswap v128) (local $Asin v128) (local $Acos v128) (local $ALk v128) (local $ALbits v128) (local $ALe v128) (local $ALm v128) (local $ALmask v128) (local $ALs v128) (local $ALz v128) (local $ALp v128) (local $ALss v128) (local $ALef v128) (local $ALlog v128) (local $Br v128) (local $Bj v128) (local $Bq v128) (local $Bx v128) (local $Bx2 v128) (local $Bs v128) (local $Bc v128) (local $Bswap v128) (local $Bsin v128) (local $Bcos v128) (local $BLk v128) (local $BLbits v128) (local $BLe v128) (local $BLm v128) (local $BLmask v128) (local $BLs v128) (local $BLz v128) (local $BLp v128) (local $BLss v128) (local $BLef v128) (local $BLlog v128)
+    (loop $next
+    (local.set $rk0 (local.get $k0))
+    (local.set $rk1 (local.get $k1))
+    (local.set $r (i32.const 0))
     (local.set $c0 (i32x4.add (i32x4.splat (local.get $b)) (v128.const i32x4 0 1 2 3)))
     (local.set $c1 (v128.const i32x4 0 0 0 0))
     (local.set $c2 (i32x4.splat (local.get $p)))
@@ -33,12 +37,12 @@
         (i64x2.extmul_low_i32x4_u (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57)) (i64x2.extmul_high_i32x4_u (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57))))
       (local.set $t0 (i32x4.mul (local.get $c0) (v128.const i32x4 0xd2511f53 0xd2511f53 0xd2511f53 0xd2511f53)))
       (local.set $t1 (i32x4.mul (local.get $c2) (v128.const i32x4 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57 0xcd9e8d57)))
-      (local.set $c0 (v128.xor (v128.xor (local.get $h1) (local.get $c1)) (i32x4.splat (local.get $k0))))
-      (local.set $c2 (v128.xor (v128.xor (local.get $h0) (local.get $c3)) (i32x4.splat (local.get $k1))))
+      (local.set $c0 (v128.xor (v128.xor (local.get $h1) (local.get $c1)) (i32x4.splat (local.get $rk0))))
+      (local.set $c2 (v128.xor (v128.xor (local.get $h0) (local.get $c3)) (i32x4.splat (local.get $rk1))))
       (local.set $c1 (local.get $t1))
       (local.set $c3 (local.get $t0))
-      (local.set $k0 (i32.add (local.get $k0) (i32.const 0x9e3779b9)))
-      (local.set $k1 (i32.add (local.get $k1) (i32.const 0xbb67ae85)))
+      (local.set $rk0 (i32.add (local.get $rk0) (i32.const 0x9e3779b9)))
+      (local.set $rk1 (i32.add (local.get $rk1) (i32.const 0xbb67ae85)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $round (i32.lt_u (local.get $r) (i32.const 10))))
     ;; Box-Muller on words (a, b) = (c0, c1), then (c2, c3) (philox.ts boxMuller, sinCosTurn), times std.
@@ -170,13 +174,18 @@
     (v128.store offset=0 (local.get $dst) (local.get $o0))
     (v128.store offset=16 (local.get $dst) (local.get $o1))
     (v128.store offset=32 (local.get $dst) (local.get $o2))
-    (v128.store offset=48 (local.get $dst) (local.get $o3)))
+    (v128.store offset=48 (local.get $dst) (local.get $o3))
+    (local.set $b (i32.add (local.get $b) (i32.const 4)))
+    (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+    (local.set $src (i32.add (local.get $src) (i32.const 64)))
+    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+    (br_if $next (i32.gt_s (local.get $n) (i32.const 0)))))
 
   ;; Stream elements start .. start+size-1 to out (f32, in order), each plus the f32 at the same
   ;; place of base when add is set (base may be out); scratch: 64 bytes for partial groups.
   (func (export "fill") (param $out i32) (param $size i32) (param $start i32) (param $k0 i32) (param $k1 i32)
         (param $p i32) (param $std f32) (param $scratch i32) (param $base i32) (param $add i32)
-    (local $end i32) (local $g i32) (local $e0 i32) (local $i i32) (local $hi i32) (local $sv v128) (local $v f32)
+    (local $end i32) (local $g i32) (local $m i32) (local $e0 i32) (local $i i32) (local $hi i32) (local $sv v128) (local $v f32)
     (local.set $end (i32.add (local.get $start) (local.get $size)))
     (local.set $sv (f32x4.splat (local.get $std)))
     (local.set $g (i32.shr_u (local.get $start) (i32.const 4)))
@@ -188,10 +197,14 @@
           (then
             (call $group (i32.shl (local.get $g) (i32.const 2)) (local.get $k0) (local.get $k1) (local.get $p) (local.get $sv)
               (i32.add (local.get $out) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2)))
-              (i32.add (local.get $base) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2))) (local.get $add)))
+              (i32.add (local.get $base) (i32.shl (i32.sub (local.get $e0) (local.get $start)) (i32.const 2))) (local.get $add)
+              (local.tee $m (i32.shr_u (i32.sub (local.get $end) (local.get $e0)) (i32.const 4))))
+            ;; Every whole group from here on in one call; the loop then meets the partial tail, if any.
+            (local.set $g (i32.add (local.get $g) (local.get $m)))
+            (br $groups))
           (else
             (call $group (i32.shl (local.get $g) (i32.const 2)) (local.get $k0) (local.get $k1) (local.get $p) (local.get $sv) (local.get $scratch)
-              (i32.const 0) (i32.const 0))
+              (i32.const 0) (i32.const 0) (i32.const 1))
             (local.set $i (select (local.get $e0) (local.get $start) (i32.gt_u (local.get $e0) (local.get $start))))
             (local.set $hi (select (i32.add (local.get $e0) (i32.const 16)) (local.get $end) (i32.lt_u (i32.add (local.get $e0) (i32.const 16)) (local.get $end))))
             (block $copied
