@@ -9,6 +9,10 @@
  * base + noise in the same pass: f32 addition is correctly rounded, so the
  * bits are those of tf.add(base, noise) on cpu and wasm, one dispatch and one
  * pass over memory fewer (gradient noise adds to each gradient this way).
+ *
+ * "GradnoisePhiloxNormalMany" (philoxNormalMany) draws several tensors in one
+ * kernel call, each by the same code as the one-tensor kernel: gradient noise
+ * costs one engine dispatch per step, not one per parameter.
  */
 import * as tf from "@tensorflow/tfjs";
 import { philoxFill } from "./philox";
