@@ -7,12 +7,12 @@
  * model on the fast backend.
  */
 import * as tf from "@tensorflow/tfjs";
-import { PHILOX_KERNEL } from "../random/philox-kernel";
+import { PHILOX_KERNELS } from "../random/philox-kernel";
 import { MATMUL_EXPLICIT_KERNEL } from "./wasm-matmul";
 import { GLOBAL_NORM_KERNEL, NON_FINITE_PROBE_KERNEL } from "./wasm-reduce";
 
 /** Our kernels with a formulation in standard kernels wherever they are not registered: never a reason to pass a backend over. */
-const OWN_KERNELS = new Set([PHILOX_KERNEL, MATMUL_EXPLICIT_KERNEL, GLOBAL_NORM_KERNEL, NON_FINITE_PROBE_KERNEL]);
+const OWN_KERNELS = new Set([...PHILOX_KERNELS, MATMUL_EXPLICIT_KERNEL, GLOBAL_NORM_KERNEL, NON_FINITE_PROBE_KERNEL]);
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 

@@ -8,8 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { NoiseJobEntry, NoisePrefetcher } from "./prefetch";
 import { checkPrefetchAvailable, newPrefetcher } from "./prefetch-lazy";
 import { fillGaussian, SeedPart } from "../random/rng";
-import { PURPOSE, Purpose, streamKey64 } from "../random/philox";
-import { philoxNormal, PhiloxSegment } from "../random/philox-kernel";
+import { PURPOSE, Purpose, seedKey, streamKey64, streamKeyOf } from "../random/philox";
+import { philoxNormal, philoxNormalMany, PhiloxPart, PhiloxSegment } from "../random/philox-kernel";
 import { annealed, NoiseSchedule, PAPER_GAMMA } from "./schedule";
 import { GradientTransform, mapGradients, StepContext, TransformConfig } from "./transform";
 import { rejectUnknownKeys, requireSeed } from "./validate";
@@ -148,6 +148,20 @@ export function philoxSegments(shape: number[], seed: SeedPart | SeedPart[], ind
   return seed.map((s, r) => ({ offset: r * per, size: per, key: streamKey64(s, index, t) }));
 }
 
+/**
+ * philoxSegments with the seeds' keys (seedKey) hashed once: the same
+ * segments; `keys` is one seed's key, or one per run.
+ */
+function keyedSegments(shape: number[], keys: [number, number] | [number, number][], multi: boolean, index: number, t: number, name: string): PhiloxSegment[] {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  if (!multi) return [{ offset: 0, size: n, key: streamKeyOf(keys as [number, number], index, t) }];
+  const runs = keys as [number, number][];
+  if (shape[0] !== runs.length) throw new RangeError(`${name} has shape [${shape}]: axis 0 must index the ${runs.length} runs`);
+  const per = n / runs.length;
+  return runs.map((k, r) => ({ offset: r * per, size: per, key: streamKeyOf(k, index, t) }));
+}
+
 /** Noise of `shape` for one parameter at step t (one seed, or one per run along axis 0), from `generator`. */
 export function streamNoise(shape: number[], std: number, seed: SeedPart | SeedPart[], index: number, t: number, key: StreamKey, name: string, generator: NoiseGenerator = "xoshiro", purpose: Purpose = "gradientNoise"): tf.Tensor {
   if (generator === "philox") return philoxNormal(shape, std, PURPOSE[purpose], philoxSegments(shape, seed, index, t, name));
@@ -177,6 +191,7 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
   const generator = resolveGenerator(where, opts);
   const seed = opts.seed;
   let prefetcher: NoisePrefetcher | undefined;
+  let seedKeys: [number, number] | [number, number][] | undefined;
   let disposed = false;
   const stats = { prefetched: 0, drawnInPlace: 0 };
   const signature = (t: number, params: NoiseParam[]) => `${t}|${params.map((p) => `${p.index}:${p.shape.join("x")}`).join(",")}`;
@@ -192,8 +207,18 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
       if (generator === "philox") {
         if (std === 0) return grads;
         stats.drawnInPlace++;
-        // g + noise in one kernel per parameter (the bits of tf.add(g, noise); docs/noise-generator.md).
-        return mapGradients(grads, (g, name) => philoxNormal(g.shape, std, PURPOSE.gradientNoise, philoxSegments(g.shape, seed, ctx.paramIndex(name), t, name), g));
+        // Every g + noise in one kernel call (per parameter, the bits of tf.add(g, noise); docs/noise-generator.md).
+        seedKeys ??= Array.isArray(seed) ? seed.map(seedKey) : seedKey(seed);
+        const names = Object.keys(grads);
+        const parts: PhiloxPart[] = new Array(names.length);
+        for (let i = 0; i < names.length; i++) {
+          const g = grads[names[i]];
+          parts[i] = { base: g, segments: keyedSegments(g.shape, seedKeys, Array.isArray(seed), ctx.paramIndex(names[i]), t, names[i]) };
+        }
+        const noisy = philoxNormalMany(parts, std, PURPOSE.gradientNoise);
+        const out: tf.NamedTensorMap = {};
+        for (let i = 0; i < names.length; i++) out[names[i]] = noisy[i];
+        return out;
       }
       const params = Object.keys(grads).map((name) => ({ name, index: ctx.paramIndex(name), shape: grads[name].shape }));
       const { entries, offsets, total } = noiseLayout(params, seed, t, gradientNoiseKey);

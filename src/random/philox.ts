@@ -74,12 +74,25 @@ export function seedKey(seed: SeedPart): [number, number] {
  * as a keyed hash, philox(seedKey(seed), [index, step, 0, 0xfeed]) words 0 and 1.
  */
 export function streamKey64(seed: SeedPart, index: number, step: number): [number, number] {
-  for (const [n, v] of [["parameter index", index], ["step", step]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`philox streamKey64(): ${n} must be an integer in [0, 2^32), got ${v}`);
-  }
-  const [s0, s1] = seedKey(seed);
+  checkWord("parameter index", index);
+  checkWord("step", step);
+  return streamKeyOf(seedKey(seed), index, step);
+}
+
+function checkWord(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`philox streamKey64(): ${what} must be an integer in [0, 2^32), got ${v}`);
+}
+
+/**
+ * streamKey64 from seedKey(seed), computed once: a transform keys every
+ * parameter every step, and seedKey's hash (TextEncoder, BigInt) is most of
+ * streamKey64's cost. index and step as streamKey64 checks them.
+ */
+export function streamKeyOf(key: readonly [number, number], index: number, step: number): [number, number] {
+  checkWord("parameter index", index);
+  checkWord("step", step);
   const out = [0, 0, 0, 0];
-  philox4x32(index, step, 0, 0xfeed, s0, s1, out);
+  philox4x32(index, step, 0, 0xfeed, key[0], key[1], out);
   return [out[0], out[1]];
 }
 

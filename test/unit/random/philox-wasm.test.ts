@@ -22,8 +22,9 @@ describe("philox.wat", () => {
     assert.equal(Buffer.from(fresh).toString("base64"), PHILOX_WASM_BASE64);
   });
 
+  // Runs of whole 16-element groups go to $group in one call, partial ones one at a time: both, and where they meet.
   test("SIMD and JS give the same bits, for sizes that are not multiples of 4 and odd starts", () => {
-    for (const [seed, start, n, std] of [[7, 0, 1, 1], [7, 0, 16, 1], [7, 3, 37, 0.3], [8, 1, 1, 2], ["s", 5, 10_003, 0.01], [9, 17, 15, 1], [9, 0, 100_000, 1e-3]] as Array<[string | number, number, number, number]>) {
+    for (const [seed, start, n, std] of [[7, 0, 1, 1], [7, 0, 16, 1], [7, 3, 37, 0.3], [8, 1, 1, 2], ["s", 5, 10_003, 0.01], [9, 17, 15, 1], [9, 0, 100_000, 1e-3], [4, 0, 32, 1], [4, 16, 48, 1], [4, 0, 63, 1], [4, 32, 65, 0.5]] as Array<[string | number, number, number, number]>) {
       const key = streamKey64(seed, 3, 120);
       const js = philoxFill(new Float32Array(n), 0, n, key, PURPOSE.gradientNoise, std, start);
       const simd = philoxSimdNormals(n, start, key, PURPOSE.gradientNoise, std);

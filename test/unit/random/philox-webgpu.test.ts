@@ -12,7 +12,7 @@ import { prepareWebGPU, selectBackend } from "../../../src/engine";
 import { addGradientNoise } from "../../../src/noise/gradient-noise";
 import { StepContext } from "../../../src/noise/transform";
 import { philoxFill, PURPOSE, streamKey64 } from "../../../src/random/philox";
-import { philoxNormal } from "../../../src/random/philox-kernel";
+import { philoxNormal, philoxNormalMany } from "../../../src/random/philox-kernel";
 import { needTools, webgpuAdapterTool } from "../../support/tools";
 import { assertNormal, assertUncorrelated } from "../../support/normal-checks";
 
@@ -76,6 +76,42 @@ describe("philox on webgpu", async () => {
         assert.ok(err <= 2 ** -18 * Math.max(Math.abs(z[i]), std) + 2 ** -23 * Math.abs(want), `[${shape}] element ${i}: ${got[i]} vs ${want}`);
       }
     }
+  });
+
+  test("philoxNormalMany (every parameter in one kernel call): the bits of one philoxNormal per part on webgpu, within the bound of cpu", { skip }, async () => {
+    tools.assertPresent();
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+    const std = 0.37;
+    const cases: [number[], [number, number][], boolean][] = [[[13, 11], [[1, 2]], true], [[3, 5], [[1, 2], [3, 4], [5, 6]], true], [[7], [[7, 8]], false], [[50], [[9, 10]], true]];
+    const bases: tf.Tensor[] = [];
+    const parts = cases.map(([shape, keys, withBase], i) => {
+      const n = shape.reduce((a, b) => a * b, 1), per = n / keys.length;
+      const segments = keys.map((key, r) => ({ offset: r * per, size: per, key: key as readonly [number, number] }));
+      if (!withBase) return { shape, segments };
+      const base = tf.tensor(Float32Array.from({ length: n }, (_, j) => Math.sin((j + 1) * 12.9898 + i) * 10 ** ((j % 7) - 2)), shape);
+      bases.push(base);
+      return { base, segments };
+    });
+    const before = tf.memory().numTensors;
+    const many = philoxNormalMany(parts, std, PURPOSE.gradientNoise);
+    assert.equal(tf.memory().numTensors, before + parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      const shape = p.shape ?? p.base!.shape;
+      const one = philoxNormal(shape, std, PURPOSE.gradientNoise, p.segments, p.base);
+      const got = (await many[i].data()) as Float32Array;
+      assert.deepEqual(Array.from(got), Array.from((await one.data()) as Float32Array), `part ${i}: the same WGSL dispatches, the same values`);
+      one.dispose();
+      const base = p.base ? ((await p.base.data()) as Float32Array) : new Float32Array(got.length);
+      const z = new Float32Array(got.length);
+      for (const s of p.segments) philoxFill(z, s.offset, s.size, s.key, PURPOSE.gradientNoise, std);
+      for (let j = 0; j < got.length; j++) {
+        const want = Math.fround(base[j] + z[j]);
+        assert.ok(Math.abs(got[j] - want) <= 2 ** -18 * Math.max(Math.abs(z[j]), std) + 2 ** -23 * Math.abs(want), `part ${i} element ${j}: ${got[j]} vs ${want}`);
+      }
+    }
+    tf.dispose([...many, ...bases]);
+    assert.equal(tf.memory().numTensors, before - bases.length);
   });
 
   test("gradient noise drawn there: Eq. 1's variance, normal by KS, independent across parameters and steps", { skip }, async () => {
