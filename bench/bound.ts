@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs";
+import { MATMUL_EXPLICIT_KERNEL } from "../src/engine/wasm-matmul";
 import { median } from "../src/stats";
 import { fairPeer, Peer, PEER_ENV, peerClockPrelude, runPeer } from "./peer";
 
@@ -31,11 +32,14 @@ export interface StepKernels {
   kernelMs: number;
   /** [name, calls, ms], costliest first. */
   top: [string, number, number][];
-  /** Its BatchMatMul calls by shape (for the products line). */
+  /** Its matrix products by shape (for the products line). */
   products: Product[];
 }
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Kernels that are matrix products: tfjs's, and ours that reads a transposed operand in place (engine/wasm-matmul.ts). */
+const PRODUCT_KERNELS = new Set(["BatchMatMul", MATMUL_EXPLICIT_KERNEL]);
 
 /**
  * A product from the shapes tf.profile records (inputs a, b; output [..., m, n]):
@@ -88,7 +92,7 @@ export async function stepKernels(step: () => unknown | Promise<unknown>): Promi
   let kernelMs = 0;
   for (const k of info.kernels) {
     if (tf.getKernel(k.name, backend) === undefined) continue;
-    if (k.name === "BatchMatMul" && k.inputShapes.length === 2 && k.outputShapes.length === 1) {
+    if (PRODUCT_KERNELS.has(k.name) && k.inputShapes.length === 2 && k.outputShapes.length === 1) {
       const p = productOf(k.inputShapes[0], k.inputShapes[1], k.outputShapes[0]);
       const key = JSON.stringify(p);
       const seen = products.get(key);

@@ -21,7 +21,7 @@ import { MATMUL_WASM_BASE64 } from "./wasm-matmul-wasm";
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
 interface Tiles {
-  matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number): void;
+  matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number, ld: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
@@ -45,6 +45,9 @@ function scratch(be: WasmBackendLike, bytes: number): number {
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Columns per call of the tiles (the order of independent outputs does not change any bit). */
+const COLUMN_BLOCK = 64;
 
 interface Operands {
   a: tf.TensorInfo;
@@ -83,7 +86,11 @@ function tiledProduct(be: WasmBackendLike, t: Tiles, o: Operands, s: { batch: nu
       t.transpose(bAt, tmp, n, k); // b[i] is [n, k]; the tiles read [k, n]
       bAt = tmp;
     }
-    t.matmul(pa + 4 * i * m * k, bAt, po + 4 * i * m * n, m, k, n, rowStride, kStride, Math.max(1, kBlock));
+    // Blocks of COLUMN_BLOCK columns: a block of b stays in cache while every row of a passes it (a wide b, such as a
+    // softmax's [200, 10000], streamed from memory once per four rows otherwise).
+    for (let j = 0; j < n; j += COLUMN_BLOCK) {
+      t.matmul(pa + 4 * i * m * k, bAt + 4 * j, po + 4 * (i * m * n + j), m, k, Math.min(COLUMN_BLOCK, n - j), rowStride, kStride, Math.max(1, kBlock), n);
+    }
   }
   return out;
 }

@@ -13,7 +13,7 @@
 ;; accumulated in registers and stored once, so a tile may overlap the
 ;; previous one at a ragged edge (it stores the same values).
 ;;
-;; b and out are row-major with N columns (a transposed b is copied into
+;; b and out are row-major (a transposed b is copied into
 ;; that layout first, by $transpose); a is read through strides, so a
 ;; transposed a needs no copy. The memory is imported: the backend's heap.
 ;; Assembled by scripts/assemble-wat.cjs into wasm-matmul-wasm.ts.
@@ -203,12 +203,14 @@
   )
 
   ;; out[M, N] = a[M, K] . b[K, N]: a's element (i, k) at $pa + 4 (i $rs + k $ks);
-  ;; b and out row-major with N columns; byte addresses, element strides; k summed in blocks of $kb (>= 1).
-  (func (export "matmul") (param $pa i32) (param $pb i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $rs i32) (param $ks i32) (param $kb i32)
+  ;; b and out row-major with rows $ld elements apart (N of them used, so a
+  ;; caller can work on a block of columns); byte addresses, element strides;
+  ;; k summed in blocks of $kb (>= 1).
+  (func (export "matmul") (param $pa i32) (param $pb i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $rs i32) (param $ks i32) (param $kb i32) (param $ld i32)
     (local $nb i32) (local $i i32) (local $j i32) (local $ii i32) (local $jj i32) (local $step i32) (local $rows i32)
     (local $ra i32) (local $ro i32)
     (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $N))) (then (return)))
-    (local.set $nb (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $nb (i32.shl (local.get $ld) (i32.const 2)))
     (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
     (local.set $ks (i32.shl (local.get $ks) (i32.const 2)))
     (if (i32.lt_u (local.get $N) (i32.const 4))

@@ -84,6 +84,17 @@ describe("WASM BatchMatMul (engine/wasm-matmul.ts)", () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  test("wide products (several blocks of 64 columns, a ragged last block) keep the original's bits", () => {
+    let seed = 90;
+    for (const [batch, m, k, n] of [[1, 7, 60, 300], [2, 5, 49, 257], [1, 9, 200, 130], [1, 4, 3, 385]]) for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      tf.tidy(() => {
+        const a = tf.randomNormal(tA ? [batch, k, m] : [batch, m, k], 0, 1, "float32", seed++);
+        const b = tf.randomNormal(tB ? [batch, n, k] : [batch, k, n], 0, 1, "float32", seed++);
+        assert.deepEqual(bits(tf.matMul(a, b, tA, tB)), bits(byOriginal(a, b, tA, tB)), `[${batch}] ${m}x${k}x${n} tA=${tA} tB=${tB}`);
+      });
+    }
+  });
+
   test("the original kernel sums in the orders the tiles copy (a guard against another tfjs-backend-wasm)", () => {
     for (const [batch, m, k, n, tA, tB] of [[1, 33, 130, 21, true, false], [2, 6, 97, 3, false, true], [3, 9, 49, 10, true, true], [2, 5, 60, 7, false, false], [1, 24, 384, 108, false, false], [1, 3, 97, 2, false, false]] as const) {
       tf.tidy(() => {
