@@ -10,7 +10,8 @@
  * PyTorch (bench/torch_lm.py, one thread) in the same run for the ratio.
  * BENCH_STEPS (default 5) timed steps after 2 warm-up steps, BENCH_REPS
  * (default 2) repetitions, median; every backend this machine has
- * (bench/backends.ts; BENCH_BACKENDS to pick).
+ * (bench/backends.ts; BENCH_BACKENDS to pick). The noise row gets a bound
+ * line (bench/bound.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { benchBackends, use } from "./backends";
@@ -20,7 +21,8 @@ import { CellKind, RnnLM } from "../src/models/rnn-lm";
 import { tableText } from "../src/report/table";
 import { buildOptimizer } from "../src/train/optimizer";
 import { median } from "../src/stats";
-import { msPerLmWindow } from "./timing";
+import { boundLine, kernelFloorUs, stepKernels, torchOpFloorUs } from "./bound";
+import { lmWindows, msPerLmWindow } from "./timing";
 
 const V = 10000, B = 20, T = 20;
 
@@ -39,6 +41,20 @@ async function benchStep(cell: CellKind, layers: number, hidden: number, v: Vari
   opt.dispose();
   m.dispose();
   return (B * T * steps) / secs;
+}
+
+/** The bound line of one window of the default formulation with gradient noise (as the noise row). */
+async function boundOf(label: string, cell: CellKind, layers: number, hidden: number, tps: number, peer: number, peerFloorUs: number | null): Promise<string> {
+  const m = new RnnLM({ vocabSize: V, hidden, layers, cell, seed: 0, lookup: "scatter", softmax: "fused" });
+  const opt = buildOptimizer({ lr: 1, clip: { globalNorm: 5 }, noise: { eta: 0.01, seed: 0 }, checkFinite: false });
+  const w = lmWindows(m, opt, { vocab: V, batch: B, window: T, windows: 3 });
+  for (let i = 0; i < 2; i++) w.run(i).dispose();
+  const step = await stepKernels(() => w.run(2));
+  w.dispose();
+  opt.dispose();
+  m.dispose();
+  const toMs = (tokensPerSec: number) => (1000 * B * T) / tokensPerSec;
+  return boundLine({ label, step, floorUs: await kernelFloorUs(), stepMs: toMs(tps), peerStepMs: Number.isNaN(peer) ? null : toMs(peer), peerFloorUs });
 }
 
 function benchTorch(peer: Peer | null, cell: CellKind, layers: number, hidden: number, steps: number, reps: number): number[] | null {
@@ -70,6 +86,8 @@ async function main(): Promise<void> {
   console.log(`  ${peerLine(torchPeer)}`);
   const only = process.env.BENCH_MODELS?.split(",");
   const rows: Record<string, string | number>[] = [];
+  const bounds: string[] = [];
+  const peerFloorUs = torchOpFloorUs(torchPeer);
   for (const [label, cell, layers, hidden] of models) {
     if (only && !only.includes(cell)) continue;
     const torch = benchTorch(torchPeer, cell, layers, hidden, steps, reps);
@@ -88,9 +106,11 @@ async function main(): Promise<void> {
         "PyTorch / tfjs": Number.isNaN(peer) ? "" : (peer / tps).toFixed(2),
       });
       console.log(JSON.stringify(rows[rows.length - 1]));
+      if (v.noise) bounds.push(await boundOf(`${b.label}, ${label}, scatter + fused + grad noise`, cell, layers, hidden, tps, peer, peerFloorUs));
     }
   }
   console.log(tableText(rows));
+  for (const l of bounds) console.log(l);
   if (tf.memory().numTensors > 0) console.log(`(tensors left: ${tf.memory().numTensors})`);
 }
 

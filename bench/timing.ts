@@ -28,25 +28,37 @@ export async function msPerStep(step: (s: number, read: boolean) => tf.Scalar | 
 }
 
 /**
- * Milliseconds per timed BPTT window of `m` trained by `opt` on a fixed
- * pseudo-random token stream (batch x window tokens per step, the state
- * carried across windows as in training).
+ * BPTT windows of `m` trained by `opt` on a fixed pseudo-random token stream
+ * (batch x window tokens per step, the state carried across windows as in
+ * training): `run(i)` trains on window i and returns its loss.
  */
-export async function msPerLmWindow(m: RnnLM, opt: tf.Optimizer, o: { vocab: number; batch: number; window: number; steps: number; warmup: number }): Promise<number> {
+export function lmWindows(m: RnnLM, opt: tf.Optimizer, o: { vocab: number; batch: number; window: number; windows: number }): { run: (i: number) => tf.Scalar; dispose: () => void } {
   let s = 0x2545f491;
-  const ids = Int32Array.from({ length: o.batch * (o.window * (o.warmup + o.steps) + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s % o.vocab));
+  const ids = Int32Array.from({ length: o.batch * (o.window * o.windows + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s % o.vocab));
   const stream = new BpttStream(ids, o.batch, o.window);
   let state = m.zeroState(o.batch);
+  return {
+    run: (i) => {
+      const r = lmTrainStep(m, opt, stream.window(i), state, [i], o.window);
+      state = r.state;
+      return r.loss;
+    },
+    dispose: () => disposeState(state),
+  };
+}
+
+/** Milliseconds per timed BPTT window (lmWindows), the loss read every window. */
+export async function msPerLmWindow(m: RnnLM, opt: tf.Optimizer, o: { vocab: number; batch: number; window: number; steps: number; warmup: number }): Promise<number> {
+  const w = lmWindows(m, opt, { ...o, windows: o.warmup + o.steps });
   let t0 = 0;
   for (let i = 0; i < o.warmup + o.steps; i++) {
     if (i === o.warmup) t0 = performance.now();
-    const r = lmTrainStep(m, opt, stream.window(i), state, [i], o.window);
-    state = r.state;
-    await r.loss.data();
-    r.loss.dispose();
+    const loss = w.run(i);
+    await loss.data();
+    loss.dispose();
   }
   const ms = (performance.now() - t0) / o.steps;
-  disposeState(state);
+  w.dispose();
   return ms;
 }
 
