@@ -6,8 +6,10 @@
  * does not, which is the paper's point.
  */
 import * as tf from "@tensorflow/tfjs";
+import { PURPOSE } from "../random/philox";
+import { philoxNormalMany } from "../random/philox-kernel";
 import { SeedPart } from "../random/rng";
-import { checkSeedRuns, noiseConfig, NoiseOptions, resolveGenerator, resolveSchedule, seedLabel, streamNoise } from "./gradient-noise";
+import { checkSeedRuns, noiseConfig, NoiseOptions, philoxSegments, resolveGenerator, resolveSchedule, seedLabel, streamNoise } from "./gradient-noise";
 import { GradientTransform } from "./transform";
 
 export function weightNoiseKey(seed: SeedPart, index: number, t: number): SeedPart[] {
@@ -33,6 +35,12 @@ export function addWeightNoise(opts: NoiseOptions): GradientTransform {
       const std = Math.sqrt(schedule.variance(ctx.step));
       if (std === 0) return;
       tf.tidy(() => {
+        if (generator === "philox") {
+          // Every w + noise in one kernel call (per variable, the bits of tf.add(w, streamNoise(...)): docs/noise-generator.md).
+          const noisy = philoxNormalMany(ctx.names.map((name) => ({ base: variables[name], segments: philoxSegments(variables[name].shape, seed, ctx.paramIndex(name), ctx.step, name) })), std, PURPOSE.weightNoise);
+          ctx.names.forEach((name, i) => variables[name].assign(noisy[i]));
+          return;
+        }
         for (const name of ctx.names) {
           const v = variables[name];
           v.assign(tf.add(v, streamNoise(v.shape, std, seed, ctx.paramIndex(name), ctx.step, weightNoiseKey, name, generator, "weightNoise")));

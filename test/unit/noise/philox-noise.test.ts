@@ -123,6 +123,27 @@ describe("philox gradient noise on cpu and wasm", () => {
   });
 });
 
+describe("philox weight noise in one kernel call", () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    test(`on ${backend}: every variable gets the bits of w + its own stream's noise (one seed, and a population of 3 runs), tensor counts flat`, async () => {
+      await selectBackend({ backend });
+      for (const [seed, runs] of [[7, undefined], [[1, 2, 3], 3]] as const) {
+        const shapes = runs ? [[3, 5, 4], [3, 9], [3, 1]] : [[5, 4], [9], [1], [130]];
+        const names = shapes.map((_, i) => `w${i}`);
+        const vars = Object.fromEntries(names.map((n, i) => [n, tf.variable(tf.tensor(gaussian(shapes[i].reduce((a, b) => a * b, 1), 1, `wn-${n}`), shapes[i]))]));
+        const std = Math.sqrt(0.01 / Math.pow(1 + 3, GAMMA));
+        const want = names.map((n) => tf.tidy(() => tf.add(vars[n], philoxNormal(vars[n].shape, std, PURPOSE.weightNoise, philoxSegments(vars[n].shape, seed as never, names.indexOf(n), 3, n)))));
+        const before = tf.memory().numTensors;
+        addWeightNoise({ eta: 0.01, seed: seed as never }).afterUpdate!(vars, ctx(3, names, runs));
+        assert.equal(tf.memory().numTensors, before);
+        names.forEach((n, i) => assert.ok(sameBits(vars[n].dataSync() as Float32Array, want[i].dataSync() as Float32Array).equal, `${backend} ${n}`));
+        tf.dispose([...want, ...Object.values(vars)]);
+      }
+      await selectBackend({ backend: "cpu" });
+    });
+  }
+});
+
 describe("philox noise options", () => {
   test("weight noise uses its own purpose word: not the gradient noise of the same seed, parameter and step", async () => {
     await selectBackend({ backend: "cpu" });
