@@ -8,7 +8,7 @@ import * as path from "node:path";
 // build/test/support -> the repository root.
 const root = path.resolve(__dirname, "../../..");
 
-type WatName = "PHILOX_WAT" | "MATMUL_WAT" | "REDUCE_WAT";
+type WatName = "PHILOX_WAT" | "MATMUL_WAT" | "REDUCE_WAT" | "COPY_WAT";
 
 export async function freshAssembly(which: WatName): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -22,6 +22,7 @@
  * -1, 0, 1 and each shift a row slice of a padded copy: trains on WASM.
  */
 import * as tf from "@tensorflow/tfjs";
+import { hardSigmoid, hardTanh, saturationCost } from "../../models/hard-clip";
 import { dropoutMask } from "../../models/hidden-noise";
 import { shiftConv } from "../../models/shift-conv";
 import { SeedPart, uniformStream } from "../../random";
@@ -138,7 +139,7 @@ export class DNGPU {
 
   /** sum relu(|x| - limit) over the rows where `rows` is 1. */
   private saturation(x: tf.Tensor2D, rows: tf.Tensor2D): tf.Scalar {
-    return tf.sum(tf.mul(tf.relu(tf.sub(tf.abs(x), this.config.saturationLimit)), rows));
+    return saturationCost(x, rows, this.config.saturationLimit);
   }
 
   forward(batch: Batch, o: DNGPUForwardOptions = {}): DNGPUOutput {
@@ -154,7 +155,7 @@ export class DNGPU {
       const pre = tf.add(tf.matMul(oneHot, this.input as tf.Tensor2D), this.inputBias) as tf.Tensor2D;
       // The code weights the input layer's saturation by the length (it is counted once, the unit's terms once per step).
       let sat = tf.mul(tf.sum(tf.relu(tf.sub(tf.abs(pre), this.config.saturationLimit))), L) as tf.Scalar;
-      const bordered = tf.reshape(tf.pad(tf.reshape(tf.clipByValue(pre, -1, 1), [B, L, m]), [[0, 0], [1, 1], [0, 0]]), [cells, m]) as tf.Tensor2D;
+      const bordered = tf.reshape(tf.pad(tf.reshape(hardTanh(pre), [B, L, m]), [[0, 0], [1, 1], [0, 0]]), [cells, m]) as tf.Tensor2D;
       let s = tf.mul(drop(bordered, "input"), live) as tf.Tensor2D;
       const kept: tf.Tensor[] = o.keepStates ? [this.firstExample(s, B, L)] : [];
       for (let t = 0; t < L; t++) {
@@ -162,10 +163,10 @@ export class DNGPU {
         // One tidy per step: without a gradient tape the step's intermediates go at once (long tests run hundreds of steps).
         [s, sat] = tf.tidy(() => {
           const gr = tf.add(shiftConv(prev, this.gates as tf.Tensor2D, OFFSETS), this.gatesBias) as tf.Tensor2D;
-          const rg = tf.clipByValue(tf.add(tf.mul(gr, 0.5), 0.5), 0, 1);
+          const rg = hardSigmoid(gr);
           const r = tf.slice(rg, [0, 0], [cells, m]), g = tf.slice(rg, [0, m], [cells, m]);
           const cPre = tf.add(shiftConv(tf.mul(r, prev) as tf.Tensor2D, this.candidate as tf.Tensor2D, OFFSETS), this.candidateBias) as tf.Tensor2D;
-          const c = drop(tf.clipByValue(cPre, -1, 1) as tf.Tensor2D, "step", t);
+          const c = drop(hardTanh(cPre), "step", t);
           const next = tf.mul(tf.add(tf.mul(g, this.shift(prev)), tf.mul(tf.sub(1, g), c)), live) as tf.Tensor2D;
           return [next, tf.add(prevSat, tf.add(this.saturation(gr, inside), this.saturation(cPre, inside))) as tf.Scalar];
         });
