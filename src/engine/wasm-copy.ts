@@ -11,6 +11,9 @@
  *   (the hard nonlinearities' penalty), one kernel instead of the taped
  *   chain's ten (Fill, Multiply, Cast, Multiply, Step, Cast, Multiply, Cast,
  *   Step, Multiply), with its f32 multiplies in the same order.
+ * - wasmDropoutMask: models/hidden-noise.ts dropoutMask's xoshiro128** loop
+ *   writing the mask straight into a tensor on the heap (no JS loop over
+ *   Float32Array, no upload copy).
  * - the shift convolutions' copies and sums (engine/shift-kernels.ts uses
  *   copyModule() when it is there, its JS loops otherwise).
  *
@@ -23,11 +26,13 @@ import { COPY_WASM_BASE64 } from "./wasm-copy-wasm";
 
 export const CLIP_GRAD_KERNEL = "GradnoiseClipGrad";
 export const SATURATION_GRAD_KERNEL = "GradnoiseSaturationGrad";
+export const DROPOUT_MASK_KERNEL = "GradnoiseDropoutMask";
 
 /** The module's exports (byte addresses and sizes as i32). */
 export interface CopyModule {
   clipgrad(x: number, dy: number, out: number, n: number, lo: number, hi: number, scale: number, scaled: number): void;
   satgrad(x: number, rows: number, out: number, n: number, c: number, dy: number, lim: number): void;
+  dropout(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
   stack(x: number, out: number, n: number, c: number, k: number, t: number, o: number, lo: number, hi: number): void;
   stackt(x: number, out: number, n: number, c: number, t: number, o: number, lo: number, hi: number): void;
   sumblock(g: number, out: number, c: number, k: number, t: number, o: number, lo: number, hi: number): void;
@@ -65,10 +70,21 @@ const saturationGradKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, attrs, ba
   return out;
 };
 
+const dropoutMaskKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) => {
+  const be = backend as unknown as WasmBackendLike;
+  const { shape, state, keep } = attrs as unknown as { shape: number[]; state: number[]; keep: number };
+  const out = be.makeOutput(shape, "float32");
+  const n = shape.reduce((a, b) => a * b, 1);
+  // As the JS loop: u < keep 2^32 compared in f64, the kept value 1 / keep stored as float32.
+  if (n > 0) copyModule(be)!.dropout(heapAddress(be, out), n, state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0, keep * 4294967296, 1 / keep);
+  return out;
+};
+
 /** Registers the kernels on wasm (once; the registry is per backend name). */
 export function installWasmCopy(): void {
   if (!tf.getKernel(CLIP_GRAD_KERNEL, "wasm")) tf.registerKernel({ kernelName: CLIP_GRAD_KERNEL, backendName: "wasm", kernelFunc: clipGradKernel });
   if (!tf.getKernel(SATURATION_GRAD_KERNEL, "wasm")) tf.registerKernel({ kernelName: SATURATION_GRAD_KERNEL, backendName: "wasm", kernelFunc: saturationGradKernel });
+  if (!tf.getKernel(DROPOUT_MASK_KERNEL, "wasm")) tf.registerKernel({ kernelName: DROPOUT_MASK_KERNEL, backendName: "wasm", kernelFunc: dropoutMaskKernel });
 }
 
 function ready(kernel: string): boolean {
@@ -108,4 +124,14 @@ export function saturationGrad(x: tf.Tensor2D, rows: tf.Tensor2D, limit: number,
     const d = tf.mul(tf.mul(tf.reshape(dy, [1, 1]), tf.ones([n, c], "float32")), rows);
     return tf.mul(tf.mul(d, tf.step(tf.sub(tf.abs(x), limit))), tf.step(x, -1)) as tf.Tensor2D;
   });
+}
+
+/**
+ * An inverted-dropout mask of `shape` from a xoshiro128** state (the stream's
+ * streamState) by one kernel on wasm, the bits of models/hidden-noise.ts
+ * dropoutMask; null elsewhere (the caller draws it in JS).
+ */
+export function wasmDropoutMask(shape: number[], state: Uint32Array, keep: number): tf.Tensor | null {
+  if (!ready(DROPOUT_MASK_KERNEL)) return null;
+  return tf.engine().runKernel(DROPOUT_MASK_KERNEL, {}, { shape, state: Array.from(state), keep } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

@@ -10,6 +10,9 @@
 ;; * step(|x| - lim) (Relu), * step(x, -1) (Abs), each an f32 multiply in
 ;; that order (so signed zeros come out as they do there); the backend's
 ;; step(v, alpha) is 1 for v > 0, alpha otherwise, and v itself for a NaN.
+;; $dropout draws an inverted-dropout mask straight into a tensor on the heap
+;; with the JS loop's integer steps (xoshiro128**) and comparison (u as an
+;; unsigned integer against keep 2^32 in f64).
 ;; $stack, $stackt and $sumblock are the shift convolutions' copies
 ;; (engine/shift-kernels.ts): pure copies, and f32 additions per element in
 ;; the same order as the JS loops they replace (block by block from +0).
@@ -94,6 +97,28 @@
             (br_if $tail (i32.lt_u (local.get $x) (local.get $end)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $row (i32.lt_s (local.get $i) (local.get $n)))))
+  )
+
+  ;; out[i] for i < n: xoshiro128** from the state (s0, s1, s2, s3), as models/hidden-noise.ts dropoutMask draws it in JS:
+  ;; the 32-bit output u (unsigned) below threshold gives scale, else +0.
+  (func (export "dropout") (param $out i32) (param $n i32) (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32) (param $threshold f64) (param $scale f32)
+    (local $end i32) (local $u i32) (local $t i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+      (loop $each
+        (local.set $u (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+        (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+        (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+        (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+        (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+        (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+        (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+        (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+        (f32.store (local.get $out)
+          (select (local.get $scale) (f32.const 0) (f64.lt (f64.convert_i32_u (local.get $u)) (local.get $threshold))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br_if $each (i32.lt_u (local.get $out) (local.get $end)))))
   )
 
   ;; copies c float32 from $src to $dst (or zeros them when $src is -1); 16 bytes at a time, then the rest.

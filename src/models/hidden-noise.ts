@@ -21,6 +21,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fillGaussian, SeedPart, streamState } from "../random/rng";
+import { wasmDropoutMask } from "../engine/wasm-copy";
 
 export interface HiddenNoiseConfig {
   /** "additive" (NOISIN's Gaussian, default) or "multiplicative" (mean-1 Gaussian factor). */
@@ -129,6 +130,16 @@ export function dropoutMask(n: number, keep: number, ...parts: SeedPart[]): Floa
     out[i] = u < threshold ? scale : 0;
   }
   return out;
+}
+
+/**
+ * dropoutMask(rows cols, keep, ...parts) as a [rows, cols] tensor; on wasm
+ * drawn by one kernel straight into the backend's heap (engine/wasm-copy.ts,
+ * the same integer steps: the same bits), elsewhere drawn here and uploaded.
+ */
+export function dropoutMaskTensor(shape: [number, number], keep: number, ...parts: SeedPart[]): tf.Tensor2D {
+  if (!(keep > 0 && keep <= 1)) throw new RangeError(`dropoutMaskTensor(): keep probability must be in (0, 1], got ${keep}`);
+  return (wasmDropoutMask(shape, streamState(...parts), keep) as tf.Tensor2D | null) ?? tf.tensor2d(dropoutMask(shape[0] * shape[1], keep, ...parts), shape);
 }
 
 export type DropoutKind = "standard" | "variational";

@@ -23,7 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { hardSigmoid, hardTanh, saturationCost } from "../../models/hard-clip";
-import { dropoutMask } from "../../models/hidden-noise";
+import { dropoutMaskTensor } from "../../models/hidden-noise";
 import { shiftConv } from "../../models/shift-conv";
 import { SeedPart, uniformStream } from "../../random";
 import { Batch, PAD, VOCAB } from "./task";
@@ -148,7 +148,7 @@ export class DNGPU {
     if (!(keep > 0 && keep <= 1)) throw new RangeError(`DNGPU.forward(): keep must be in (0, 1], got ${keep}`);
     if (keep < 1 && !o.seed) throw new RangeError("DNGPU.forward(): dropout (keep < 1) needs a seed");
     const m = this.config.maps, L = batch.length, B = batch.size, cells = B * (L + 2);
-    const drop = (x: tf.Tensor2D, ...part: SeedPart[]) => (keep < 1 ? (tf.mul(x, tf.tensor2d(dropoutMask(cells * m, keep, ...o.seed!, ...part), [cells, m])) as tf.Tensor2D) : x);
+    const drop = (x: tf.Tensor2D, ...part: SeedPart[]) => (keep < 1 ? (tf.mul(x, dropoutMaskTensor([cells, m], keep, ...o.seed!, ...part)) as tf.Tensor2D) : x);
     return tf.tidy(() => {
       const { live, inside } = this.masks(batch);
       const oneHot = tf.oneHot(tf.tensor1d(batch.inputs, "int32"), VOCAB).toFloat() as tf.Tensor2D;

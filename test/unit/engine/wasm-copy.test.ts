@@ -4,7 +4,8 @@
  * bits of tfjs's taped gradients of the same ops (at the clip limits exactly,
  * one ulp either side, signed zeros, NaN, infinities, ragged sizes); the
  * shift convolutions' copy kernels (engine/shift-kernels.ts, now WebAssembly)
- * have the bits of the JS loops they replace; on cpu the same functions give
+ * have the bits of the JS loops they replace, and so does the dropout mask
+ * drawn on the heap (models/hidden-noise.ts dropoutMaskTensor); on cpu the same functions give
  * the taped bits too; tensor counts stay flat.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -13,6 +14,7 @@ import { after, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
 import { shiftStack, shiftSum } from "../../../src/engine/shift-kernels";
 import { clipAffine, saturationCost } from "../../../src/models/hard-clip";
+import { dropoutMask, dropoutMaskTensor } from "../../../src/models/hidden-noise";
 import { gaussian, uniformStream } from "../../../src/random";
 import { freshAssembly } from "../../support/wat";
 
@@ -148,6 +150,24 @@ describe("WASM masks and copies (engine/wasm-copy.ts)", () => {
     const before = tf.memory().numTensors;
     checkClips("cpu");
     checkSaturation("cpu");
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("on wasm: dropoutMaskTensor draws dropoutMask's bits on the heap by one kernel (keep 0.9, 0.5, 0.3, 1; ragged sizes; several streams)", async () => {
+    await selectBackend({ backend: "wasm" });
+    const before = tf.memory().numTensors;
+    for (const keep of [0.9, 0.5, 0.3, 1, 0.999999]) {
+      for (const [rows, cols] of [[1, 1], [3, 5], [320, 96], [7, 13]] as [number, number][]) {
+        for (const seed of [0, 17]) {
+          const t = dropoutMaskTensor([rows, cols], keep, seed, "drop-test", rows);
+          sameArrayBits(t.dataSync() as Float32Array, dropoutMask(rows * cols, keep, seed, "drop-test", rows), `mask [${rows}, ${cols}] keep ${keep} seed ${seed}`);
+          t.dispose();
+        }
+      }
+    }
+    const info = await tf.profile(() => dropoutMaskTensor([4, 4], 0.9, "k"));
+    assert.deepEqual(info.kernelNames, ["GradnoiseDropoutMask"]);
+    tf.dispose(info.result as tf.Tensor);
     assert.equal(tf.memory().numTensors, before);
   });
 
