@@ -14,6 +14,9 @@
  * - wasmDropoutMask: models/hidden-noise.ts dropoutMask's xoshiro128** loop
  *   writing the mask straight into a tensor on the heap (no JS loop over
  *   Float32Array, no upload copy).
+ * - rowShift: column blocks moved by whole rows in one copy (DNGPU's diagonal
+ *   shift: a slice, a pad, three slices and a concat on tfjs, and eight
+ *   kernels for their gradient).
  * - the shift convolutions' copies and sums (engine/shift-kernels.ts uses
  *   copyModule() when it is there, its JS loops otherwise).
  *
@@ -27,12 +30,14 @@ import { COPY_WASM_BASE64 } from "./wasm-copy-wasm";
 export const CLIP_GRAD_KERNEL = "GradnoiseClipGrad";
 export const SATURATION_GRAD_KERNEL = "GradnoiseSaturationGrad";
 export const DROPOUT_MASK_KERNEL = "GradnoiseDropoutMask";
+export const ROW_SHIFT_KERNEL = "GradnoiseRowShift";
 
 /** The module's exports (byte addresses and sizes as i32). */
 export interface CopyModule {
   clipgrad(x: number, dy: number, out: number, n: number, lo: number, hi: number, scale: number, scaled: number): void;
   satgrad(x: number, rows: number, out: number, n: number, c: number, dy: number, lim: number): void;
   dropout(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
+  moveblock(src: number, dst: number, n: number, m: number, col0: number, w: number, shift: number, addzero: number): void;
   stack(x: number, out: number, n: number, c: number, k: number, t: number, o: number, lo: number, hi: number): void;
   stackt(x: number, out: number, n: number, c: number, t: number, o: number, lo: number, hi: number): void;
   sumblock(g: number, out: number, c: number, k: number, t: number, o: number, lo: number, hi: number): void;
@@ -80,10 +85,23 @@ const dropoutMaskKernel: tf.KernelConfig["kernelFunc"] = ({ attrs, backend }) =>
   return out;
 };
 
+/* Column blocks of x [n, m], each moved by whole rows: block b (columns start_b .. start_b + width_b - 1) of row p is x[p + shift_b], +0 outside (+ 0 added to each moved value with addZero). */
+const rowShiftKernel: tf.KernelConfig["kernelFunc"] = ({ inputs, attrs, backend }) => {
+  const be = backend as unknown as WasmBackendLike;
+  const x = inputs.x as tf.TensorInfo;
+  const { blocks, addZero } = attrs as unknown as { blocks: [number, number, number][]; addZero: boolean };
+  const out = be.makeOutput(x.shape, "float32");
+  const [n, m] = x.shape;
+  const wasm = copyModule(be)!, xp = heapAddress(be, x), op = heapAddress(be, out);
+  for (const [start, width, shift] of blocks) wasm.moveblock(xp, op, n, m, start, width, shift, addZero ? 1 : 0);
+  return out;
+};
+
 /** Registers the kernels on wasm (once; the registry is per backend name). */
 export function installWasmCopy(): void {
   if (!tf.getKernel(CLIP_GRAD_KERNEL, "wasm")) tf.registerKernel({ kernelName: CLIP_GRAD_KERNEL, backendName: "wasm", kernelFunc: clipGradKernel });
   if (!tf.getKernel(SATURATION_GRAD_KERNEL, "wasm")) tf.registerKernel({ kernelName: SATURATION_GRAD_KERNEL, backendName: "wasm", kernelFunc: saturationGradKernel });
+  if (!tf.getKernel(ROW_SHIFT_KERNEL, "wasm")) tf.registerKernel({ kernelName: ROW_SHIFT_KERNEL, backendName: "wasm", kernelFunc: rowShiftKernel });
   if (!tf.getKernel(DROPOUT_MASK_KERNEL, "wasm")) tf.registerKernel({ kernelName: DROPOUT_MASK_KERNEL, backendName: "wasm", kernelFunc: dropoutMaskKernel });
 }
 
@@ -134,4 +152,17 @@ export function saturationGrad(x: tf.Tensor2D, rows: tf.Tensor2D, limit: number,
 export function wasmDropoutMask(shape: number[], state: Uint32Array, keep: number): tf.Tensor | null {
   if (!ready(DROPOUT_MASK_KERNEL)) return null;
   return tf.engine().runKernel(DROPOUT_MASK_KERNEL, {}, { shape, state: Array.from(state), keep } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** Whether rowShift runs as one kernel here (wasm, the module instantiated over the heap). */
+export const rowShiftReady = (): boolean => ready(ROW_SHIFT_KERNEL);
+
+/**
+ * x [n, m] float32 with each column block [start, width, shift] moved by
+ * whole rows (row p of the block reads row p + shift, +0 outside); with
+ * addZero each moved value gets + 0 (-0 becomes +0). One kernel on wasm
+ * (check rowShiftReady() first).
+ */
+export function rowShift(x: tf.Tensor2D, blocks: [number, number, number][], addZero: boolean): tf.Tensor2D {
+  return tf.engine().runKernel(ROW_SHIFT_KERNEL, { x }, { blocks, addZero } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }

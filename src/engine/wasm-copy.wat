@@ -13,6 +13,8 @@
 ;; $dropout draws an inverted-dropout mask straight into a tensor on the heap
 ;; with the JS loop's integer steps (xoshiro128**) and comparison (u as an
 ;; unsigned integer against keep 2^32 in f64).
+;; $moveblock moves a column block of a matrix by whole rows (DNGPU's diagonal
+;; shift and its adjoint, models/diagonal-shift.ts).
 ;; $stack, $stackt and $sumblock are the shift convolutions' copies
 ;; (engine/shift-kernels.ts): pure copies, and f32 additions per element in
 ;; the same order as the JS loops they replace (block by block from +0).
@@ -119,6 +121,50 @@
           (select (local.get $scale) (f32.const 0) (f64.lt (f64.convert_i32_u (local.get $u)) (local.get $threshold))))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br_if $each (i32.lt_u (local.get $out) (local.get $end)))))
+  )
+
+  ;; columns col0 .. col0 + w - 1 of dst [n, m]: row p = src[p + shift] (+ 0 when $addzero: -0 becomes +0, as a sum
+  ;; with the zeros of a padded gradient does), +0 where p + shift is outside 0 .. n - 1.
+  (func (export "moveblock") (param $src i32) (param $dst i32) (param $n i32) (param $m i32) (param $col0 i32) (param $w i32) (param $shift i32) (param $addzero i32)
+    (local $p i32) (local $q i32) (local $s i32) (local $d i32) (local $end i32) (local $vend i32) (local $stride i32)
+    (local.set $stride (i32.shl (local.get $m) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.ge_s (local.get $p) (local.get $n)))
+      (loop $row
+        (local.set $q (i32.add (local.get $p) (local.get $shift)))
+        (local.set $d (i32.add (local.get $dst) (i32.add (i32.mul (local.get $p) (local.get $stride)) (i32.shl (local.get $col0) (i32.const 2)))))
+        (local.set $end (i32.add (local.get $d) (i32.shl (local.get $w) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $d) (i32.shl (i32.and (local.get $w) (i32.const -4)) (i32.const 2))))
+        (if (i32.and (i32.ge_s (local.get $q) (i32.const 0)) (i32.lt_s (local.get $q) (local.get $n)))
+          (then
+            (local.set $s (i32.add (local.get $src) (i32.add (i32.mul (local.get $q) (local.get $stride)) (i32.shl (local.get $col0) (i32.const 2)))))
+            (block $vdone
+              (br_if $vdone (i32.ge_u (local.get $d) (local.get $vend)))
+              (loop $vec
+                (if (local.get $addzero)
+                  (then (v128.store align=4 (local.get $d) (f32x4.add (v128.load align=4 (local.get $s)) (v128.const i32x4 0 0 0 0))))
+                  (else (v128.store align=4 (local.get $d) (v128.load align=4 (local.get $s)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                (br_if $vec (i32.lt_u (local.get $d) (local.get $vend)))))
+            (block $tdone
+              (br_if $tdone (i32.ge_u (local.get $d) (local.get $end)))
+              (loop $tail
+                (if (local.get $addzero)
+                  (then (f32.store (local.get $d) (f32.add (f32.load (local.get $s)) (f32.const 0))))
+                  (else (i32.store (local.get $d) (i32.load (local.get $s)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                (br_if $tail (i32.lt_u (local.get $d) (local.get $end))))))
+          (else
+            (block $zdone
+              (br_if $zdone (i32.ge_u (local.get $d) (local.get $end)))
+              (loop $zero
+                (f32.store (local.get $d) (f32.const 0))
+                (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                (br_if $zero (i32.lt_u (local.get $d) (local.get $end)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $row (i32.lt_s (local.get $p) (local.get $n)))))
   )
 
   ;; copies c float32 from $src to $dst (or zeros them when $src is -1); 16 bytes at a time, then the rest.

@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { hardSigmoid, hardTanh, saturationCost } from "../../models/hard-clip";
 import { dropoutMaskTensor } from "../../models/hidden-noise";
 import { shiftConv } from "../../models/shift-conv";
+import { rowShift, rowShiftReady } from "../../engine/wasm-copy";
 import { SeedPart, uniformStream } from "../../random";
 import { Batch, PAD, VOCAB } from "./task";
 
@@ -131,10 +132,30 @@ export class DNGPU {
   private shift(s: tf.Tensor2D): tf.Tensor2D {
     const [n, m] = s.shape;
     const k = Math.floor(m / 3), still = m - 2 * k;
+    if (s.dtype === "float32" && rowShiftReady()) return this.rowShiftOp()(s);
     const padded = tf.pad(tf.slice(s, [0, still], [n, 2 * k]), [[1, 1], [0, 0]]);
     const fromBefore = tf.slice(padded, [0, 0], [n, k]);
     const fromAfter = tf.slice(padded, [2, k], [n, k]);
     return tf.concat([tf.slice(s, [0, 0], [n, still]), fromBefore, fromAfter], 1) as tf.Tensor2D;
+  }
+
+  private shiftOp?: (s: tf.Tensor2D) => tf.Tensor2D;
+
+  /*
+   * On wasm the shift above as one copy kernel, and its gradient as one too:
+   * the taped gradient sums the two slices' zero-padded gradients, disjoint
+   * blocks, so each element is the moved dy + 0 (a -0 becomes +0); the
+   * kernel adds that + 0. The shift's node sits where the first slice's did,
+   * so the state's gradient sums its parts in the same order.
+   */
+  private rowShiftOp(): (s: tf.Tensor2D) => tf.Tensor2D {
+    if (this.shiftOp) return this.shiftOp;
+    const m = this.config.maps, k = Math.floor(m / 3), still = m - 2 * k;
+    this.shiftOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: rowShift(args[0] as tf.Tensor2D, [[0, still, 0], [still, k, -1], [still + k, k, 1]], false),
+      gradFunc: (dy: tf.Tensor) => rowShift(dy as tf.Tensor2D, [[0, still, 0], [still, k, 1], [still + k, k, -1]], true),
+    })) as (s: tf.Tensor2D) => tf.Tensor2D;
+    return this.shiftOp;
   }
 
   /** sum relu(|x| - limit) over the rows where `rows` is 1. */

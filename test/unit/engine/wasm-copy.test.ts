@@ -5,7 +5,9 @@
  * one ulp either side, signed zeros, NaN, infinities, ragged sizes); the
  * shift convolutions' copy kernels (engine/shift-kernels.ts, now WebAssembly)
  * have the bits of the JS loops they replace, and so does the dropout mask
- * drawn on the heap (models/hidden-noise.ts dropoutMaskTensor); on cpu the same functions give
+ * drawn on the heap (models/hidden-noise.ts dropoutMaskTensor) and DNGPU's
+ * diagonal shift as one kernel (value, and gradient summed with the state's
+ * other uses as the tape sums them); on cpu the same functions give
  * the taped bits too; tensor counts stay flat.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -15,6 +17,7 @@ import { selectBackend } from "../../../src/engine";
 import { shiftStack, shiftSum } from "../../../src/engine/shift-kernels";
 import { clipAffine, saturationCost } from "../../../src/models/hard-clip";
 import { dropoutMask, dropoutMaskTensor } from "../../../src/models/hidden-noise";
+import { DNGPU, DNGPU_MODEL } from "../../../src/families/neural-gpu";
 import { gaussian, uniformStream } from "../../../src/random";
 import { freshAssembly } from "../../support/wat";
 
@@ -168,6 +171,35 @@ describe("WASM masks and copies (engine/wasm-copy.ts)", () => {
     const info = await tf.profile(() => dropoutMaskTensor([4, 4], 0.9, "k"));
     assert.deepEqual(info.kernelNames, ["GradnoiseDropoutMask"]);
     tf.dispose(info.result as tf.Tensor);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("on wasm: DNGPU's diagonal shift by one kernel has the bits of its slices, pad and concat, value and gradient (-0 and NaN in dy, 3 to 96 maps)", async () => {
+    await selectBackend({ backend: "wasm" });
+    const before = tf.memory().numTensors;
+    /* The shift as DNGPU wrote it before the kernel. */
+    const taped = (s: tf.Tensor2D) => {
+      const [n, m] = s.shape;
+      const k = Math.floor(m / 3), still = m - 2 * k;
+      const padded = tf.pad(tf.slice(s, [0, still], [n, 2 * k]), [[1, 1], [0, 0]]);
+      return tf.concat([tf.slice(s, [0, 0], [n, still]), tf.slice(padded, [0, 0], [n, k]), tf.slice(padded, [2, k], [n, k])], 1) as tf.Tensor2D;
+    };
+    for (const [n, maps] of [[1, 3], [5, 7], [12, 16], [320, 96], [9, 5]]) {
+      const model = new DNGPU({ ...DNGPU_MODEL, maps }, "shift-test");
+      const ours = (s: tf.Tensor2D) => (model as unknown as { shift(s: tf.Tensor2D): tf.Tensor2D }).shift(s);
+      tf.tidy(() => {
+        const s = tf.tensor2d(values(n * maps, `shift-s-${maps}`, [1]), [n, maps]);
+        const v = tf.tensor2d(values(n * maps, `shift-v-${maps}`, [1]), [n, maps]);
+        const w = tf.tensor2d(values(n * maps, `shift-w-${maps}`, [1]), [n, maps]);
+        assertSameBits(ours(s), taped(s), `shift [${n}, ${maps}] value`);
+        // Another use of the state first, as the step's convolution and reset gate are: the tape sums the parts in order.
+        const loss = (f: (s: tf.Tensor2D) => tf.Tensor2D) => (t: tf.Tensor) => tf.add(tf.sum(tf.mul(t, v)), tf.sum(tf.mul(f(t as tf.Tensor2D), w)));
+        assertSameBits(tf.grad(loss(ours))(s), tf.grad(loss(taped))(s), `shift [${n}, ${maps}] gradient`);
+        const dy = tf.tensor2d(values(n * maps, `shift-dy-${maps}`, [1]), [n, maps]);
+        assertSameBits(tf.grad((t: tf.Tensor) => ours(t as tf.Tensor2D))(s, dy), tf.grad((t: tf.Tensor) => taped(t as tf.Tensor2D))(s, dy), `shift [${n}, ${maps}] gradient alone`);
+      });
+      model.dispose();
+    }
     assert.equal(tf.memory().numTensors, before);
   });
 
