@@ -20,6 +20,9 @@
  * Layout: as the Neural GPU (model.ts), the state is a flat bordered matrix
  * [B (L + 2), maps], so a width-3 convolution is one shiftConv with offsets
  * -1, 0, 1 and each shift a row slice of a padded copy: trains on WASM.
+ * There the hard functions' and the saturation cost's gradients, the dropout
+ * masks and the diagonal shift are one WebAssembly kernel each with the bits
+ * of the tfjs ops (engine/wasm-copy.ts; other backends run the ops).
  */
 import * as tf from "@tensorflow/tfjs";
 import { hardSigmoid, hardTanh, saturationCost } from "../../models/hard-clip";
