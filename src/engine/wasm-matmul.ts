@@ -17,12 +17,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapInstance, WasmBackendLike } from "./wasm-heap";
 import { MATMUL_WASM_BASE64 } from "./wasm-matmul-wasm";
+import { REDUCE_WASM_BASE64 } from "./wasm-reduce-wasm";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
 interface Tiles {
   matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number, ld: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  sparse(px: number, pw: number, po: number, m: number, k: number, n: number, transposeX: number): void;
 }
 
 /** Heap scratch per backend module, for a transposed b. */
@@ -30,7 +32,7 @@ const scratches = new WeakMap<object, { at: number; bytes: number }>();
 
 function tilesFor(be: WasmBackendLike): Tiles | null {
   const e = heapInstance(be, MATMUL_WASM_BASE64);
-  return e && { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"] };
+  return e && { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"], sparse: e.sparse as Tiles["sparse"] };
 }
 
 function scratch(be: WasmBackendLike, bytes: number): number {
@@ -143,6 +145,54 @@ export function matMulExplicit(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boole
   return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a, [1, 0]) : a, transposeB ? tf.transpose(b, [1, 0]) : b));
 }
 
+export const DATA_MATMUL_KERNEL = "GradnoiseDataMatMul";
+
+/*
+ * x . w (transposeX false) or x^T . w (true) for a data matrix x that is
+ * mostly zeros (MemN2N's bags of words: a few words in 83 columns), with the
+ * bits of the dense products they replace (BatchMatMul's XNNPACK order, and
+ * the explicit kernel's): the same terms in the same order from +0, less the
+ * ones where x is zero, which add nothing to the bits while w is finite
+ * (wasm-matmul.wat, "sparse"). A w with an Inf or NaN (0 * Inf is NaN) takes
+ * the dense kernels. The bags are ~2% nonzero: the dense products were most
+ * of MemN2N's step.
+ */
+const dataKernel: KernelFunc = (args) => {
+  const { a: x, b: w } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA } = args.attrs as unknown as { transposeA: boolean };
+  const be = args.backend as unknown as WasmBackendLike;
+  const o = { a: x, b: w, transposeA, transposeB: false };
+  const s = sizesOf(o);
+  const t = tilesFor(be);
+  const probe = heapInstance(be, REDUCE_WASM_BASE64)?.probe as ((p: number, n: number) => number) | undefined;
+  if (!s || !t || !probe || x.shape.length !== 2 || w.shape.length !== 2) throw new Error(`${DATA_MATMUL_KERNEL}: float32 matrices with matching inner sizes, got [${x.shape}] and [${w.shape}]`);
+  const pw = be.dataIdMap.get(w.dataId)!.memoryOffset;
+  // probe: +0, or NaN when an element is not finite (noise/finite.ts's Sum(w * 0)).
+  const finite = s.m * s.k * s.n > 0 && probe(pw, size(w.shape)) === 0;
+  if (!finite) {
+    if (transposeA) return explicitKernel(args);
+    return tf.getKernel("BatchMatMul", "wasm")!.kernelFunc({ ...args, attrs: { transposeA: false, transposeB: false } });
+  }
+  const out = be.makeOutput([s.m, s.n], "float32");
+  be.typedArrayFromHeap(out).fill(0);
+  // Addresses after the allocation (growing the heap keeps addresses, only views detach).
+  const px = be.dataIdMap.get(x.dataId)!.memoryOffset;
+  t.sparse(px, be.dataIdMap.get(w.dataId)!.memoryOffset, be.dataIdMap.get(out.dataId)!.memoryOffset, x.shape[0], x.shape[1], s.n, transposeA ? 1 : 0);
+  return out;
+};
+
+/**
+ * tf.matMul(x, w) (transposeX false) or matMulExplicit(x, w, true, false), for
+ * a data matrix x of mostly zeros: on WASM one kernel that skips x's zeros
+ * with the same bits; elsewhere exactly those calls.
+ */
+export function dataProduct(x: tf.Tensor2D, w: tf.Tensor2D, transposeX: boolean): tf.Tensor2D {
+  if (tf.getBackend() === "wasm" && tf.getKernel(DATA_MATMUL_KERNEL, "wasm") && tilesFor(tf.backend() as unknown as WasmBackendLike) && x.dtype === "float32" && w.dtype === "float32") {
+    return tf.engine().runKernel(DATA_MATMUL_KERNEL, { a: x, b: w }, { transposeA: transposeX }) as tf.Tensor2D;
+  }
+  return transposeX ? matMulExplicit(x, w, true, false) : tf.matMul(x, w);
+}
+
 let installed = false;
 
 /** Replaces the WASM backend's BatchMatMul (once; after @tensorflow/tfjs-backend-wasm has registered it). */
@@ -152,5 +202,6 @@ export function installWasmMatMul(): void {
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel({ ...k, kernelFunc: simdBatchMatMul(k.kernelFunc) });
   if (!tf.getKernel(MATMUL_EXPLICIT_KERNEL, "wasm")) tf.registerKernel({ kernelName: MATMUL_EXPLICIT_KERNEL, backendName: "wasm", kernelFunc: explicitKernel });
+  if (!tf.getKernel(DATA_MATMUL_KERNEL, "wasm")) tf.registerKernel({ kernelName: DATA_MATMUL_KERNEL, backendName: "wasm", kernelFunc: dataKernel });
   installed = true;
 }

@@ -282,4 +282,75 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $rloop (i32.lt_u (local.get $r) (local.get $rows))))
   )
+
+  ;; out[0..N) += a * w[0..N): 4 lanes at a time, then one at a time; each an f32 multiply, then an f32 add.
+  (func $axpy (param $po i32) (param $pw i32) (param $a f32) (param $N i32)
+    (local $j i32) (local $av v128) (local $n4 i32)
+    (local.set $av (f32x4.splat (local.get $a)))
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $n4)))
+      (loop $v
+        (v128.store align=4 (local.get $po)
+          (f32x4.add (v128.load align=4 (local.get $po)) (f32x4.mul (local.get $av) (v128.load align=4 (local.get $pw)))))
+        (local.set $po (i32.add (local.get $po) (i32.const 16)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $v (i32.lt_u (local.get $j) (local.get $n4)))))
+    (block $sdone
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $N)))
+      (loop $s
+        (f32.store (local.get $po) (f32.add (f32.load (local.get $po)) (f32.mul (local.get $a) (f32.load (local.get $pw)))))
+        (local.set $po (i32.add (local.get $po) (i32.const 4)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $s (i32.lt_u (local.get $j) (local.get $N)))))
+  )
+
+  ;; One term of $sparse: x[r, k] = $a times row k ($t 0) or row r ($t 1) of w, into row r ($t 0) or k ($t 1) of out.
+  (func $term (param $a f32) (param $r i32) (param $k i32) (param $pw i32) (param $po i32) (param $N i32) (param $t i32)
+    (local $nb i32)
+    (if (f32.eq (local.get $a) (f32.const 0)) (then (return)))
+    (local.set $nb (i32.shl (local.get $N) (i32.const 2)))
+    (if (i32.eqz (local.get $t))
+      (then (call $axpy (i32.add (local.get $po) (i32.mul (local.get $r) (local.get $nb))) (i32.add (local.get $pw) (i32.mul (local.get $k) (local.get $nb))) (local.get $a) (local.get $N)))
+      (else (call $axpy (i32.add (local.get $po) (i32.mul (local.get $k) (local.get $nb))) (i32.add (local.get $pw) (i32.mul (local.get $r) (local.get $nb))) (local.get $a) (local.get $N))))
+  )
+
+  ;; Products with a mostly-zero data matrix x [M, K] (MemN2N's bags of words):
+  ;; $t 0: out [M, N] = x . w, w [K, N]; $t 1: out [K, N] = x^T . w, w [M, N].
+  ;; out must hold zeros. Every output gets its terms in the order of the
+  ;; single-block tiles above (k, resp. r, ascending, from +0), but the terms
+  ;; where x is zero (+0 or -0) are skipped. With every w finite such a term is
+  ;; a signed zero, and a sum that starts at +0 is never -0 (an exact zero sum
+  ;; of nonzero terms rounds to +0), so adding it would change no bit: the
+  ;; caller checks that w is finite. A NaN in x is not zero and is kept.
+  (func (export "sparse") (param $px i32) (param $pw i32) (param $po i32) (param $M i32) (param $K i32) (param $N i32) (param $t i32)
+    (local $r i32) (local $k i32) (local $k4 i32) (local $row i32)
+    (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $K))) (then (return)))
+    (local.set $k4 (i32.and (local.get $K) (i32.const -4)))
+    (loop $rows
+      (local.set $row (i32.add (local.get $px) (i32.shl (i32.mul (local.get $r) (local.get $K)) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (block $vdone
+        (br_if $vdone (i32.eqz (local.get $k4)))
+        (loop $v
+          ;; four k's at a time: most are all zero
+          (if (v128.any_true (f32x4.ne (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (v128.const i32x4 0 0 0 0)))
+            (then
+              (call $term (f32.load offset=0 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $r) (local.get $k) (local.get $pw) (local.get $po) (local.get $N) (local.get $t))
+              (call $term (f32.load offset=4 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $r) (i32.add (local.get $k) (i32.const 1)) (local.get $pw) (local.get $po) (local.get $N) (local.get $t))
+              (call $term (f32.load offset=8 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $r) (i32.add (local.get $k) (i32.const 2)) (local.get $pw) (local.get $po) (local.get $N) (local.get $t))
+              (call $term (f32.load offset=12 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $r) (i32.add (local.get $k) (i32.const 3)) (local.get $pw) (local.get $po) (local.get $N) (local.get $t))))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br_if $v (i32.lt_u (local.get $k) (local.get $k4)))))
+      (block $sdone
+        (br_if $sdone (i32.ge_u (local.get $k) (local.get $K)))
+        (loop $s
+          (call $term (f32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $r) (local.get $k) (local.get $pw) (local.get $po) (local.get $N) (local.get $t))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $s (i32.lt_u (local.get $k) (local.get $K)))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $r) (local.get $M))))
+  )
 )
