@@ -4,13 +4,16 @@
  * replaces on wasm (x . w: BatchMatMul; x^T . w: the explicit-transpose
  * kernel), over ragged shapes (columns not a multiple of 4, rows of x not a
  * multiple of 4 wide), +0 and -0 in x, a NaN in x, w with negative zeros and
- * an Inf or NaN (the dense fallback), and rows of x that are all zero.
+ * an Inf or NaN (the dense fallback), and rows of x that are all zero; and
+ * blockSumProduct (the bags times E with the position encoding, one kernel
+ * each way) against the taped ops it replaces, value and gradient.
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
-import { DATA_MATMUL_KERNEL, dataProduct, matMulExplicit } from "../../../src/engine/wasm-matmul";
+import { blockSumProduct, blockSumProductFused, DATA_MATMUL_KERNEL, dataProduct, matMulExplicit } from "../../../src/engine/wasm-matmul";
+import { dataMatMul } from "../../../src/models/dense";
 import { gaussian } from "../../../src/random";
 
 /** The float32 bits of each element; every NaN as one pattern (as in wasm-matmul.test.ts). */
@@ -84,4 +87,55 @@ describe("WASM data products (engine/wasm-matmul.ts dataProduct)", () => {
       });
     });
   }
+});
+
+describe("WASM block-sum products (engine/wasm-matmul.ts blockSumProduct: MemN2N's position-encoded bags)", () => {
+  before(async () => {
+    await selectBackend({ backend: "wasm" });
+    assert.ok(blockSumProductFused(), "the kernels are installed with the backend");
+  });
+  after(async () => {
+    await selectBackend({ backend: "cpu" });
+  });
+
+  /** The taped formulation memn2n.ts keeps off WASM. */
+  const taped = (x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor3D) => {
+    const [B, , d] = gamma.shape;
+    return tf.sum(tf.mul(dataMatMul(x, w).reshape([B, x.shape[0] / B, d]), gamma), 0) as tf.Tensor2D;
+  };
+
+  // d 20 (four lanes at a time), d 7 (three columns one at a time); gamma with negatives (the reference encoding) and a -0.
+  for (const [B, R, K, d, bad] of [[2, 1600, 83, 20, 0], [2, 32, 83, 20, 0], [3, 11, 9, 7, 0], [2, 13, 10, 6, Infinity], [2, 13, 10, 6, NaN]] as const) {
+    test(`B ${B}, R ${R}, K ${K}, d ${d}${bad ? `, a ${bad} weight` : ""}: value and dW bit-identical to the taped ops`, () => {
+      tf.tidy(() => {
+        const x = tf.tensor2d(sparseData(B * R, K, 0.1, `bs-x-${R}-${K}`), [B * R, K]);
+        const wv = gaussian(K * d, 0.3, `bs-w-${K}-${d}`);
+        if (bad) wv[3] = bad;
+        const w = tf.variable(tf.tensor2d(wv, [K, d]));
+        const gv = Float32Array.from({ length: B * d }, (_, i) => (i < d ? 1 : ((i % d) - d / 2) / d));
+        gv[d + 1] = -0;
+        const gamma = tf.tensor3d(gv, [B, 1, d]);
+        const r = tf.tensor2d(gaussian(R * d, 1, `bs-r-${R}-${d}`), [R, d]);
+        const run = (f: () => tf.Tensor) => tf.variableGrads(() => tf.sum(tf.mul(f(), r)) as tf.Scalar, [w]);
+        const ref = run(() => taped(x, w, gamma));
+        const ours = run(() => blockSumProduct(x, w, gamma));
+        assert.deepEqual(bits(ours.value), bits(ref.value), "value");
+        assert.deepEqual(bits(ours.grads[w.name]), bits(ref.grads[w.name]), "dW");
+        assert.deepEqual(bits(blockSumProduct(x, w, gamma)), bits(taped(x, w, gamma)), "forward");
+        w.dispose();
+      });
+    });
+  }
+
+  test("tensor count flat over forward and backward", () => {
+    const x = tf.tensor2d(sparseData(2 * 9, 8, 0.2, "bs-count-x"), [18, 8]);
+    const w = tf.variable(tf.tensor2d(gaussian(8 * 4, 1, "bs-count-w"), [8, 4]));
+    const gamma = tf.tensor3d([1, 1, 1, 1, 0.25, 0.5, 0.75, 1], [2, 1, 4]);
+    const step = () => tf.tidy(() => Object.values(tf.variableGrads(() => tf.sum(blockSumProduct(x, w, gamma)) as tf.Scalar, [w]).grads).forEach((g) => g.dispose()));
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([x, w, gamma]);
+  });
 });
