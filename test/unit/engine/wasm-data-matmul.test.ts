@@ -12,8 +12,10 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { selectBackend } from "../../../src/engine";
-import { blockSumProduct, blockSumProductFused, DATA_MATMUL_KERNEL, dataProduct, matMulExplicit } from "../../../src/engine/wasm-matmul";
+import { BLOCK_SUM_GRAD_KERNEL, BLOCK_SUM_KERNEL, blockSumProduct, blockSumProductFused, DATA_MATMUL_KERNEL, dataProduct, matMulExplicit } from "../../../src/engine/wasm-matmul";
 import { dataMatMul } from "../../../src/models/dense";
+import { EncodedExample, MemN2N, PositionEncoding } from "../../../src/models/memn2n";
+import { buildOptimizer } from "../../../src/train/optimizer";
 import { gaussian } from "../../../src/random";
 
 /** The float32 bits of each element; every NaN as one pattern (as in wasm-matmul.test.ts). */
@@ -137,5 +139,54 @@ describe("WASM block-sum products (engine/wasm-matmul.ts blockSumProduct: MemN2N
     for (let i = 0; i < 3; i++) step();
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([x, w, gamma]);
+  });
+});
+
+describe("MemN2N on WASM with these kernels and without them", () => {
+  after(async () => {
+    await selectBackend({ backend: "cpu" });
+  });
+
+  test("every weight bit-identical after 6 noisy, clipped SGD steps (both position encodings), the kernels unregistered for the reference", async () => {
+    await selectBackend({ backend: "wasm" });
+    const names = [DATA_MATMUL_KERNEL, BLOCK_SUM_KERNEL, BLOCK_SUM_GRAD_KERNEL];
+    const configs = names.map((n) => tf.getKernel(n, "wasm")!);
+    assert.ok(blockSumProductFused(), "the fused kernels run in the first pass");
+    // Stories of 1-9 sentences of 2-6 words over 15 words, 8 memory slots (longer stories are cut): empty slots included.
+    const g = gaussian(4000, 1, "dp-memn2n-stories");
+    let at = 0;
+    const word = () => Math.floor(Math.abs(g[at++ % g.length]) * 1000) % 15;
+    const examples: EncodedExample[] = Array.from({ length: 12 }, (_, i) => ({
+      sentences: Array.from({ length: 1 + (i % 9) }, (_, s) => Int32Array.from({ length: 2 + ((i + s) % 5) }, word)),
+      question: Int32Array.from({ length: 3 }, word),
+      answer: word(),
+    }));
+    const train = async (pe: PositionEncoding) => {
+      const m = new MemN2N({ vocabSize: 15, memorySize: 8, seed: 7, positionEncoding: pe });
+      const opt = buildOptimizer({ lr: 0.05, clip: { norm: 40 }, noise: { eta: 0.01, seed: 3 } });
+      for (let s = 0; s < 6; s++) {
+        const b = m.encode(examples.slice((s * 4) % 12, (s * 4) % 12 + 4));
+        const cost = opt.minimize(() => m.loss(b, { linear: s < 2 }), true, m.weights);
+        await cost!.data();
+        cost!.dispose();
+        b.dispose();
+      }
+      const w = m.weights.map(bits);
+      opt.dispose();
+      m.dispose();
+      return w;
+    };
+    try {
+      for (const pe of [{ kind: "paper" }, { kind: "reference", words: 6 }] as PositionEncoding[]) {
+        const ours = await train(pe);
+        names.forEach((n) => tf.unregisterKernel(n, "wasm"));
+        assert.equal(blockSumProductFused(), false);
+        const ref = await train(pe);
+        configs.forEach((c) => tf.registerKernel(c));
+        assert.deepEqual(ours, ref, `${pe.kind} encoding`);
+      }
+    } finally {
+      configs.forEach((c) => tf.getKernel(c.kernelName, "wasm") || tf.registerKernel(c));
+    }
   });
 });
