@@ -8,8 +8,10 @@
  * trainers log it; the NaN check (default: sync on CPU backends, deferred on a
  * device) is flushed there too. Rows "check ..." time the same noisy step with
  * the NaN check off, sync (a read every step) and deferred (noise/optimizer.ts).
- * Noise is drawn in JS on the host and uploaded each step: on a device its
- * overhead is that host time plus the upload.
+ * Noise is the default generator's (Philox-4x32-10, drawn by one kernel call
+ * per step on the device: WASM SIMD here, WGSL on webgpu); the "noise
+ * prefetched" rows use the xoshiro stream the committed results pin, drawn on
+ * a worker. On wasm a last line gives the draw's own floor (noise-floor.ts).
  * BENCH_STEPS sets the timed steps per repetition (default 200), BENCH_REPS
  * the repetitions (default 5, variants interleaved so drift hits all alike);
  * the table shows the median and the min-max range.
@@ -26,6 +28,7 @@ import { median } from "../src/stats";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeerLines } from "./peer";
 import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
+import { noiseFloorLine, noiseFloorUs } from "./noise-floor";
 
 /** Loss read every this many steps (trainClassifier's default logEvery). */
 const READ_EVERY = 10;
@@ -120,6 +123,15 @@ function benchTorch(peer: Peer | null, steps: number, reps: number): Row[] {
   return peer ? runPeerLines<Row>(peer, "torch_mlp.py", [steps, reps]) : [];
 }
 
+/** The wasm draw's floor (noise-floor.ts), for the noise floor lines. */
+let noiseFloor: { backend: string; us: number; elements: number } | undefined;
+
+/** Element counts of the bench MLP's parameters (one step's gradients). */
+function mlpSizes(): number[] {
+  const dims = [784, ...Array(20).fill(50), 10];
+  return dims.slice(1).flatMap((out, i) => [dims[i] * out, out]);
+}
+
 /** Per backend and batch: the noisy step's kernels and the floor per kernel, for the bound lines. */
 const profiles: { backend: string; batch: number; floorUs: number; kernels: StepKernels }[] = [];
 
@@ -150,6 +162,7 @@ async function benchBackend(b: BenchBackend, steps: number, reps: number, popRun
   }
   // What bounds the step: its kernels (noise on) and this backend's floor per kernel, measured now.
   const floorUs = await kernelFloorUs();
+  if (b.name === "wasm") noiseFloor = { backend: b.label, us: noiseFloorUs(mlpSizes()), elements: mlpSizes().reduce((a, n) => a + n, 0) };
   for (const batch of [32, 128]) profiles.push({ backend: b.label, batch, floorUs, kernels: await profileStep(batch) });
   if (popRuns > 0) {
     for (const batch of [32, 128]) {
@@ -214,6 +227,12 @@ async function main(): Promise<void> {
       peerStepMs: theirs ? (1000 * p.batch) / theirs.examplesPerSec : null,
       peerFloorUs,
     }));
+  }
+  const floor = noiseFloor;
+  for (const batch of floor ? [32, 128] : []) {
+    const of = (noise: boolean) => rows.find((r) => r.backend === floor!.backend && r.impl === "tfjs" && !r.check && r.batch === batch && r.noise === noise)!;
+    const [quiet, noisy] = [of(false), of(true)];
+    console.log(noiseFloorLine(`${floor!.backend}, batch ${batch}`, floor!.elements, floor!.us, (1000 * batch) / quiet.examplesPerSec, quiet.examplesPerSec / noisy.examplesPerSec - 1));
   }
 }
 

@@ -17,12 +17,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapInstance, WasmBackendLike } from "./wasm-heap";
 import { MATMUL_WASM_BASE64 } from "./wasm-matmul-wasm";
+import { REDUCE_WASM_BASE64 } from "./wasm-reduce-wasm";
 
 type KernelFunc = tf.KernelConfig["kernelFunc"];
 
 interface Tiles {
   matmul(pa: number, pb: number, po: number, m: number, k: number, n: number, rowStride: number, kStride: number, kBlock: number, ld: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  sparse(pt: number, count: number, pw: number, po: number, n: number, transposeX: number): void;
+  compress(px: number, m: number, k: number, pt: number): number;
+  blocks(pp: number, pg: number, po: number, blocks: number, rows: number, d: number, grad: number): void;
 }
 
 /** Heap scratch per backend module, for a transposed b. */
@@ -30,7 +34,7 @@ const scratches = new WeakMap<object, { at: number; bytes: number }>();
 
 function tilesFor(be: WasmBackendLike): Tiles | null {
   const e = heapInstance(be, MATMUL_WASM_BASE64);
-  return e && { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"] };
+  return e && { matmul: e.matmul as Tiles["matmul"], transpose: e.transpose as Tiles["transpose"], sparse: e.sparse as Tiles["sparse"], compress: e.compress as Tiles["compress"], blocks: e.blocks as Tiles["blocks"] };
 }
 
 function scratch(be: WasmBackendLike, bytes: number): number {
@@ -143,6 +147,164 @@ export function matMulExplicit(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boole
   return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a, [1, 0]) : a, transposeB ? tf.transpose(b, [1, 0]) : b));
 }
 
+export const DATA_MATMUL_KERNEL = "GradnoiseDataMatMul";
+
+/** A data matrix's nonzero entries as triples on the heap (wasm-matmul.wat "compress"). */
+interface Triples {
+  dataId: unknown;
+  m: number;
+  k: number;
+  at: number;
+  bytes: number;
+  count: number;
+}
+
+/**
+ * The last two data matrices' triples per backend module: a step multiplies
+ * the same memory bags by every E_k, forward and backward. A tensor's data
+ * never changes under its dataId (held here, so not reused while cached).
+ */
+const tripleCache = new WeakMap<object, Triples[]>();
+
+function triplesOf(be: WasmBackendLike, t: Tiles, x: tf.TensorInfo): Triples {
+  let cache = tripleCache.get(be.wasm);
+  if (!cache) tripleCache.set(be.wasm, (cache = []));
+  const [m, k] = x.shape;
+  const hit = cache.find((c) => c.dataId === x.dataId && c.m === m && c.k === k);
+  if (hit) return hit;
+  const px = be.dataIdMap.get(x.dataId)!.memoryOffset;
+  const count = t.compress(px, m, k, 0);
+  // Reuse the older entry's buffer (grown when short); malloc keeps x's address.
+  const c = cache.length < 2 ? { dataId: null, m: 0, k: 0, at: 0, bytes: 0, count: 0 } : cache.pop()!;
+  if (c.bytes < 12 * count) {
+    if (c.at) be.wasm._free(c.at);
+    c.bytes = Math.max(12 * count, 2 * c.bytes, 12);
+    c.at = be.wasm._malloc(c.bytes);
+  }
+  Object.assign(c, { dataId: x.dataId, m, k, count: t.compress(be.dataIdMap.get(x.dataId)!.memoryOffset, m, k, c.at) });
+  cache.unshift(c);
+  return c;
+}
+
+/*
+ * x . w (transposeX false) or x^T . w (true) for a data matrix x that is
+ * mostly zeros (MemN2N's bags of words: a few words in 83 columns), with the
+ * bits of the dense products they replace (BatchMatMul's XNNPACK order, and
+ * the explicit kernel's): the same terms in the same order from +0, less the
+ * ones where x is zero, which add nothing to the bits while w is finite
+ * (wasm-matmul.wat, "sparse"). A w with an Inf or NaN (0 * Inf is NaN) takes
+ * the dense kernels. The bags are ~2% nonzero: the dense products were most
+ * of MemN2N's step.
+ */
+const dataKernel: KernelFunc = (args) => {
+  const { a: x, b: w } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA } = args.attrs as unknown as { transposeA: boolean };
+  const be = args.backend as unknown as WasmBackendLike;
+  const o = { a: x, b: w, transposeA, transposeB: false };
+  const s = sizesOf(o);
+  const t = tilesFor(be);
+  const probe = heapInstance(be, REDUCE_WASM_BASE64)?.probe as ((p: number, n: number) => number) | undefined;
+  if (!s || !t || !probe || x.shape.length !== 2 || w.shape.length !== 2) throw new Error(`${DATA_MATMUL_KERNEL}: float32 matrices with matching inner sizes, got [${x.shape}] and [${w.shape}]`);
+  // probe: +0, or NaN when an element is not finite (noise/finite.ts's Sum(w * 0)).
+  const finite = s.m * s.k * s.n > 0 && probe(be.dataIdMap.get(w.dataId)!.memoryOffset, size(w.shape)) === 0;
+  if (!finite) {
+    if (transposeA) return explicitKernel(args);
+    return tf.getKernel("BatchMatMul", "wasm")!.kernelFunc({ ...args, attrs: { transposeA: false, transposeB: false } });
+  }
+  const tr = triplesOf(be, t, x);
+  const out = be.makeOutput([s.m, s.n], "float32");
+  be.typedArrayFromHeap(out).fill(0);
+  // Addresses after every allocation (growing the heap keeps addresses, only views detach).
+  t.sparse(tr.at, tr.count, be.dataIdMap.get(w.dataId)!.memoryOffset, be.dataIdMap.get(out.dataId)!.memoryOffset, s.n, transposeA ? 1 : 0);
+  return out;
+};
+
+export const BLOCK_SUM_KERNEL = "GradnoiseBlockSumProduct";
+export const BLOCK_SUM_GRAD_KERNEL = "GradnoiseBlockSumProductGrad";
+
+type Disposer = WasmBackendLike & { disposeData(dataId: unknown, force?: boolean): boolean };
+
+/*
+ * sum over b of gamma[b] * (x_b . w), x = [B*R, K] as B stacked blocks of R
+ * rows, gamma [B, 1, d]: MemN2N's position-encoded bag embedding, which the
+ * taped path computes as dataMatMul, Reshape [B, R, d], Multiply by gamma and
+ * Sum over axis 0. Here the product is dataKernel's (same bits) into a
+ * scratch tensor, and the rest one pass (wasm-matmul.wat "blocks") with the
+ * f32 operations of Multiply and of Sum over the leading axis (from +0, block
+ * after block: wasm-reduce colsum's order), so the bits are the taped path's.
+ */
+const blockSumKernel: KernelFunc = (args) => {
+  const { x, w, gamma } = args.inputs as { x: tf.TensorInfo; w: tf.TensorInfo; gamma: tf.TensorInfo };
+  const be = args.backend as unknown as Disposer;
+  const B = gamma.shape[0];
+  const d = w.shape[1];
+  const R = x.shape[0] / B;
+  const both = dataKernel({ inputs: { a: x, b: w }, attrs: { transposeA: false }, backend: args.backend }) as tf.TensorInfo;
+  const out = be.makeOutput([R, d], "float32");
+  const at = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  tilesFor(be)!.blocks(at(both), at(gamma), at(out), B, R, d, 0);
+  be.disposeData(both.dataId, true);
+  return out;
+};
+
+/*
+ * The weight gradient of blockSumKernel: x^T . [gamma_0 * dy; ...], the blocks
+ * as the tape's gradients of Sum (dy * ones) and Multiply (times gamma_b) give
+ * them (dy * 1 is dy), then dataKernel's transposed product.
+ */
+const blockSumGradKernel: KernelFunc = (args) => {
+  const { x, dy, gamma } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo; gamma: tf.TensorInfo };
+  const be = args.backend as unknown as Disposer;
+  const B = gamma.shape[0];
+  const [R, d] = dy.shape;
+  const blocks = be.makeOutput([B * R, d], "float32");
+  const at = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  tilesFor(be)!.blocks(at(dy), at(gamma), at(blocks), B, R, d, 1);
+  const dw = dataKernel({ inputs: { a: x, b: blocks }, attrs: { transposeA: true }, backend: args.backend }) as tf.TensorInfo;
+  be.disposeData(blocks.dataId, true);
+  return dw;
+};
+
+/** Whether blockSumProduct runs as its two kernels here (WASM with the tiles). */
+export function blockSumProductFused(): boolean {
+  return tf.getBackend() === "wasm" && !!tf.getKernel(BLOCK_SUM_KERNEL, "wasm") && !!tilesFor(tf.backend() as unknown as WasmBackendLike);
+}
+
+/**
+ * sum over b of gamma[b] * (x_b . w) for x [B*R, K] (B blocks of R rows of
+ * data, mostly zeros), w [K, d], gamma [B, 1, d]: [R, d], with a gradient for
+ * w only, bit-identical to tf.sum(tf.mul(dataMatMul(x, w).reshape([B, R, d]),
+ * gamma), 0) and its taped gradient, as one kernel each way. WASM only
+ * (blockSumProductFused); callers keep the taped ops elsewhere.
+ */
+export function blockSumProduct(x: tf.Tensor2D, w: tf.Tensor2D, gamma: tf.Tensor3D): tf.Tensor2D {
+  if (x.dtype !== "float32" || w.dtype !== "float32" || gamma.dtype !== "float32" || gamma.shape[1] !== 1 || gamma.shape[2] !== w.shape[1] || x.shape[0] % gamma.shape[0] !== 0) {
+    throw new Error(`blockSumProduct: float32 x [B*R, K], w [K, d], gamma [B, 1, d], got [${x.shape}], [${w.shape}], [${gamma.shape}]`);
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [wIn, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    // Saved, not captured: a caller may create x inside the loss function, which the tape disposes before the backward.
+    save([x, gamma]);
+    return {
+      value: tf.engine().runKernel(BLOCK_SUM_KERNEL, { x, w: wIn, gamma }) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(BLOCK_SUM_GRAD_KERNEL, { x: saved[0], dy, gamma: saved[1] }) as tf.Tensor2D,
+    };
+  });
+  return op(w) as tf.Tensor2D;
+}
+
+/**
+ * tf.matMul(x, w) (transposeX false) or matMulExplicit(x, w, true, false), for
+ * a data matrix x of mostly zeros: on WASM one kernel that skips x's zeros
+ * with the same bits; elsewhere exactly those calls.
+ */
+export function dataProduct(x: tf.Tensor2D, w: tf.Tensor2D, transposeX: boolean): tf.Tensor2D {
+  if (tf.getBackend() === "wasm" && tf.getKernel(DATA_MATMUL_KERNEL, "wasm") && tilesFor(tf.backend() as unknown as WasmBackendLike) && x.dtype === "float32" && w.dtype === "float32") {
+    return tf.engine().runKernel(DATA_MATMUL_KERNEL, { a: x, b: w }, { transposeA: transposeX }) as tf.Tensor2D;
+  }
+  return transposeX ? matMulExplicit(x, w, true, false) : tf.matMul(x, w);
+}
+
 let installed = false;
 
 /** Replaces the WASM backend's BatchMatMul (once; after @tensorflow/tfjs-backend-wasm has registered it). */
@@ -152,5 +314,8 @@ export function installWasmMatMul(): void {
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel({ ...k, kernelFunc: simdBatchMatMul(k.kernelFunc) });
   if (!tf.getKernel(MATMUL_EXPLICIT_KERNEL, "wasm")) tf.registerKernel({ kernelName: MATMUL_EXPLICIT_KERNEL, backendName: "wasm", kernelFunc: explicitKernel });
+  if (!tf.getKernel(DATA_MATMUL_KERNEL, "wasm")) tf.registerKernel({ kernelName: DATA_MATMUL_KERNEL, backendName: "wasm", kernelFunc: dataKernel });
+  if (!tf.getKernel(BLOCK_SUM_KERNEL, "wasm")) tf.registerKernel({ kernelName: BLOCK_SUM_KERNEL, backendName: "wasm", kernelFunc: blockSumKernel });
+  if (!tf.getKernel(BLOCK_SUM_GRAD_KERNEL, "wasm")) tf.registerKernel({ kernelName: BLOCK_SUM_GRAD_KERNEL, backendName: "wasm", kernelFunc: blockSumGradKernel });
   installed = true;
 }

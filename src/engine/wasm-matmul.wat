@@ -282,4 +282,151 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br_if $rloop (i32.lt_u (local.get $r) (local.get $rows))))
   )
+
+  ;; out[0..N) += a * w[0..N): 4 lanes at a time, then one at a time; each an f32 multiply, then an f32 add.
+  (func $axpy (param $po i32) (param $pw i32) (param $a f32) (param $N i32)
+    (local $j i32) (local $av v128) (local $n4 i32)
+    (local.set $av (f32x4.splat (local.get $a)))
+    (local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $n4)))
+      (loop $v
+        (v128.store align=4 (local.get $po)
+          (f32x4.add (v128.load align=4 (local.get $po)) (f32x4.mul (local.get $av) (v128.load align=4 (local.get $pw)))))
+        (local.set $po (i32.add (local.get $po) (i32.const 16)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $v (i32.lt_u (local.get $j) (local.get $n4)))))
+    (block $sdone
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $N)))
+      (loop $s
+        (f32.store (local.get $po) (f32.add (f32.load (local.get $po)) (f32.mul (local.get $a) (f32.load (local.get $pw)))))
+        (local.set $po (i32.add (local.get $po) (i32.const 4)))
+        (local.set $pw (i32.add (local.get $pw) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $s (i32.lt_u (local.get $j) (local.get $N)))))
+  )
+
+  ;; Products with a mostly-zero data matrix x [M, K] (MemN2N's bags of words),
+  ;; from its nonzero entries as ($compress) triples (r: i32, k: i32, x[r, k]: f32)
+  ;; in row-major order: $t 0: out [M, N] = x . w, w [K, N]; $t 1: out [K, N] =
+  ;; x^T . w, w [M, N]. out must hold zeros. Every output gets its terms in the
+  ;; order of the single-block tiles above (k, resp. r, ascending, from +0), but
+  ;; the terms where x is zero (+0 or -0) are skipped. With every w finite such
+  ;; a term is a signed zero, and a sum that starts at +0 is never -0 (an exact
+  ;; zero sum of nonzero terms rounds to +0), so adding it would change no bit:
+  ;; the caller checks that w is finite. A NaN in x is not zero and is kept.
+  (func (export "sparse") (param $pt i32) (param $count i32) (param $pw i32) (param $po i32) (param $N i32) (param $t i32)
+    (local $end i32) (local $nb i32) (local $r i32) (local $k i32)
+    (if (i32.eqz (local.get $count)) (then (return)))
+    (local.set $nb (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $end (i32.add (local.get $pt) (i32.mul (local.get $count) (i32.const 12))))
+    (loop $each
+      (local.set $r (i32.load offset=0 (local.get $pt)))
+      (local.set $k (i32.load offset=4 (local.get $pt)))
+      (if (i32.eqz (local.get $t))
+        (then (call $axpy (i32.add (local.get $po) (i32.mul (local.get $r) (local.get $nb))) (i32.add (local.get $pw) (i32.mul (local.get $k) (local.get $nb))) (f32.load offset=8 (local.get $pt)) (local.get $N)))
+        (else (call $axpy (i32.add (local.get $po) (i32.mul (local.get $k) (local.get $nb))) (i32.add (local.get $pw) (i32.mul (local.get $r) (local.get $nb))) (f32.load offset=8 (local.get $pt)) (local.get $N))))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 12)))
+      (br_if $each (i32.lt_u (local.get $pt) (local.get $end))))
+  )
+
+  ;; The nonzero entries of x [M, K] (f32.ne 0: -0 is zero, NaN is not), row-major,
+  ;; as triples at $pt when $pt is not 0; returns how many. Four k's at a time:
+  ;; most are all zero.
+  (func (export "compress") (param $px i32) (param $M i32) (param $K i32) (param $pt i32) (result i32)
+    (local $r i32) (local $k i32) (local $k4 i32) (local $row i32) (local $n i32) (local $a f32) (local $j i32)
+    (if (i32.or (i32.eqz (local.get $M)) (i32.eqz (local.get $K))) (then (return (i32.const 0))))
+    (local.set $k4 (i32.and (local.get $K) (i32.const -4)))
+    (loop $rows
+      (local.set $row (i32.add (local.get $px) (i32.shl (i32.mul (local.get $r) (local.get $K)) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (loop $ks
+        (if (i32.and (i32.lt_u (local.get $k) (local.get $k4))
+              (i32.eqz (v128.any_true (f32x4.ne (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (v128.const i32x4 0 0 0 0)))))
+          (then (local.set $k (i32.add (local.get $k) (i32.const 4))))
+          (else
+            ;; one k (the tail, or a group of four with a nonzero)
+            (local.set $j (select (i32.add (local.get $k) (i32.const 4)) (i32.add (local.get $k) (i32.const 1)) (i32.lt_u (local.get $k) (local.get $k4))))
+            (loop $one
+              (local.set $a (f32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))))
+              (if (f32.ne (local.get $a) (f32.const 0))
+                (then
+                  (if (local.get $pt)
+                    (then
+                      (i32.store offset=0 (local.get $pt) (local.get $r))
+                      (i32.store offset=4 (local.get $pt) (local.get $k))
+                      (f32.store offset=8 (local.get $pt) (local.get $a))
+                      (local.set $pt (i32.add (local.get $pt) (i32.const 12)))))
+                  (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $one (i32.lt_u (local.get $k) (local.get $j))))))
+        (br_if $ks (i32.lt_u (local.get $k) (local.get $K))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $r) (local.get $M))))
+    (local.get $n)
+  )
+
+  ;; MemN2N's position encoding over B stacked blocks of R rows of d (byte addresses):
+  ;; $t 0: out[r, j] = sum over b of p[b, r, j] * g[b, j], each from +0 in block
+  ;; order (Multiply, then Sum over the leading axis: wasm-reduce colsum's order);
+  ;; $t 1: out[b, r, j] = p[r, j] * g[b, j] (the gradient's blocks).
+  ;; Four columns at a time, then one at a time: the same f32 operations per element.
+  (func (export "blocks") (param $pp i32) (param $pg i32) (param $po i32) (param $B i32) (param $R i32) (param $d i32) (param $t i32)
+    (local $r i32) (local $j i32) (local $b i32) (local $d4 i32) (local $acc v128) (local $s f32) (local $blk i32) (local $at i32)
+    (if (i32.or (i32.or (i32.eqz (local.get $B)) (i32.eqz (local.get $R))) (i32.eqz (local.get $d))) (then (return)))
+    (local.set $d4 (i32.and (local.get $d) (i32.const -4)))
+    (local.set $blk (i32.shl (i32.mul (local.get $R) (local.get $d)) (i32.const 2)))
+    (loop $rows
+      (local.set $j (i32.const 0))
+      (loop $cols
+        ;; element (r, j): byte offset $at within a block
+        (local.set $at (i32.shl (i32.add (i32.mul (local.get $r) (local.get $d)) (local.get $j)) (i32.const 2)))
+        (if (i32.lt_u (local.get $j) (local.get $d4))
+          (then
+            (if (i32.eqz (local.get $t))
+              (then
+                (local.set $acc (v128.const i32x4 0 0 0 0))
+                (local.set $b (i32.const 0))
+                (loop $bv
+                  (local.set $acc (f32x4.add (local.get $acc)
+                    (f32x4.mul (v128.load align=4 (i32.add (i32.add (local.get $pp) (i32.mul (local.get $b) (local.get $blk))) (local.get $at)))
+                               (v128.load align=4 (i32.add (local.get $pg) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $d)) (local.get $j)) (i32.const 2)))))))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br_if $bv (i32.lt_u (local.get $b) (local.get $B))))
+                (v128.store align=4 (i32.add (local.get $po) (local.get $at)) (local.get $acc)))
+              (else
+                (local.set $b (i32.const 0))
+                (loop $bg
+                  (v128.store align=4 (i32.add (i32.add (local.get $po) (i32.mul (local.get $b) (local.get $blk))) (local.get $at))
+                    (f32x4.mul (v128.load align=4 (i32.add (local.get $pp) (local.get $at)))
+                               (v128.load align=4 (i32.add (local.get $pg) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $d)) (local.get $j)) (i32.const 2))))))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br_if $bg (i32.lt_u (local.get $b) (local.get $B))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4))))
+          (else
+            (if (i32.eqz (local.get $t))
+              (then
+                (local.set $s (f32.const 0))
+                (local.set $b (i32.const 0))
+                (loop $bs
+                  (local.set $s (f32.add (local.get $s)
+                    (f32.mul (f32.load (i32.add (i32.add (local.get $pp) (i32.mul (local.get $b) (local.get $blk))) (local.get $at)))
+                             (f32.load (i32.add (local.get $pg) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $d)) (local.get $j)) (i32.const 2)))))))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br_if $bs (i32.lt_u (local.get $b) (local.get $B))))
+                (f32.store (i32.add (local.get $po) (local.get $at)) (local.get $s)))
+              (else
+                (local.set $b (i32.const 0))
+                (loop $bgs
+                  (f32.store (i32.add (i32.add (local.get $po) (i32.mul (local.get $b) (local.get $blk))) (local.get $at))
+                    (f32.mul (f32.load (i32.add (local.get $pp) (local.get $at)))
+                             (f32.load (i32.add (local.get $pg) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $d)) (local.get $j)) (i32.const 2))))))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br_if $bgs (i32.lt_u (local.get $b) (local.get $B))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))))
+        (br_if $cols (i32.lt_u (local.get $j) (local.get $d))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $r) (local.get $R))))
+  )
 )

@@ -76,5 +76,7 @@ export function studiesSource(rs: readonly StudyResults[], root?: string): strin
 
 /** The experiment's tables for a study, captions prefixed with the study's title and source. */
 export function studyTables(ex: AnyExperiment, r: StudyResults, root?: string): TableBlock[] {
-  return ex.tables(r.summary, r.config).map((t: TableBlock) => ({ ...t, caption: `${r.study.title} (${studySource(r, root)}): ${t.caption}` }));
+  // A study that judges no claim (a settings search) would otherwise show the framework's verdicts table empty.
+  const shown = ex.tables(r.summary, r.config).filter((t: TableBlock) => t.name !== "verdicts" || t.rows.length > 0);
+  return shown.map((t: TableBlock) => ({ ...t, caption: `${r.study.title} (${studySource(r, root)}): ${t.caption}` }));
 }

@@ -13,7 +13,7 @@
  * per-run 2-D products inside one custom-gradient op.
  */
 import * as tf from "@tensorflow/tfjs";
-import { matMulExplicit } from "../engine/wasm-matmul";
+import { dataProduct, matMulExplicit } from "../engine/wasm-matmul";
 
 
 /** x [b, in] . w [in, out]; backward: dx = dy . w^T, dw = x^T . dy, transposes explicit. */
@@ -43,8 +43,8 @@ export function dataMatMul(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
     // Saved, not captured: a caller may create x inside the loss function, which the tape disposes before the backward.
     save([x]);
     return {
-      value: tf.matMul(x, wIn),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => matMulExplicit(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+      value: dataProduct(x, wIn, false),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => dataProduct(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true),
     };
   });
   return op(w) as tf.Tensor2D;

@@ -27,6 +27,7 @@ import { checkTokenIds } from "../data/dataset";
 import { throwIfDisposed } from "../noise/errors";
 import { requireSeed } from "../noise/validate";
 import { gaussian, SeedPart } from "../random/rng";
+import { blockSumProduct, blockSumProductFused } from "../engine/wasm-matmul";
 import { dataMatMul, matMul2d } from "./dense";
 
 export interface MemN2NOptions {
@@ -362,6 +363,8 @@ export class MemN2N {
       const w = tf.add(tk.alpha, tf.mul(tk.beta, g)); // per-token, per-dimension PE weight
       return tf.sum(tf.mul(e, w).reshape([N, T, tk.maxWords + 1, d]), 2) as tf.Tensor3D;
     }
+    // On WASM one kernel each way with the same bits (engine/wasm-matmul.ts blockSumProduct).
+    if (blockSumProductFused()) return blockSumProduct(b.memoryBags, E, this.gamma as tf.Tensor3D).reshape([N, T, d]);
     const both = dataMatMul(b.memoryBags, E).reshape([2, N * T, d]);
     return tf.sum(tf.mul(both, this.gamma), 0).reshape([N, T, d]) as tf.Tensor3D;
   }
@@ -376,6 +379,7 @@ export class MemN2N {
       const w = tf.add(tk.qAlpha, tf.mul(tk.qBeta, g));
       return tf.sum(tf.mul(e, w).reshape([b.n, tk.maxWords, d]), 1) as tf.Tensor2D;
     }
+    if (blockSumProductFused()) return blockSumProduct(b.questionBags, E, this.gamma as tf.Tensor3D);
     const both = dataMatMul(b.questionBags, E).reshape([2, b.n, d]);
     return tf.sum(tf.mul(both, this.gamma), 0) as tf.Tensor2D;
   }

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { armBatch, armNoise, experiment, fixedVariance, listSvg, NRAM_CONFIGS, NramRunRecord, planNramRuns, summarizeNram, timestepSvg, traceList, traceTable, trainNramRun } from "../../src/sections/nram";
+import { armBatch, armNoise, experiment, fixedVariance, listSvg, NRAM_CONFIGS, NramRunRecord, planNramRuns, rankSearch, SEARCH_GRID, searchSentences, SETTINGS, summarizeNram, table4Letter, timestepSvg, traceList, traceTable, trainNramRun } from "../../src/sections/nram";
+import { planSweep } from "../../src/experiments/sweep";
+import { studyTables } from "../../src/experiments/studies";
 import { getExperiment } from "../../src/experiments/registry";
 
 before(async () => {
@@ -98,6 +100,69 @@ describe("nram summary", () => {
     assert.ok(e.test.p < 0.01);
     assert.deepEqual(s.table4Error.map((r) => r.what), ["setting 1"], "no pooled row over a single setting");
     assert.ok(!s.table4.some((r) => r.what.startsWith("all settings")), "nor in Table 4");
+  });
+});
+
+describe("nram settings search", () => {
+  test("the grid holds 12 distinct settings, A-C among them; the study plans held-out seeds and keeps Table 4's plan", () => {
+    assert.equal(SEARCH_GRID.length, 12);
+    assert.equal(new Set(SEARCH_GRID.map((s) => s.name)).size, 12);
+    assert.deepEqual(SEARCH_GRID.map(table4Letter).filter(Boolean).sort(), ["A", "B", "C"]);
+    SETTINGS.forEach((s, i) => assert.equal(table4Letter(s), "ABC"[i]));
+    const study = experiment.studies!.find((s) => s.overrides.settings === "search")!;
+    const plan = planSweep(experiment, study.scale, study.overrides);
+    assert.equal(plan.specs.length, 12 * 2 * 2);
+    assert.deepEqual([...new Set(plan.specs.map((p) => (p as { seed: number }).seed))], [1001, 1002]);
+    assert.ok(plan.specs.every((p) => ["plain", "noise"].includes((p as { arm: string }).arm)));
+    assert.match(plan.file, /nram-cpu-.*\.jsonl$/, "its own results file");
+    // Table 4's sweep: seeds from 1, its own three settings, and the same fingerprints as without the new options.
+    const standard = planSweep(experiment, "cpu");
+    assert.equal(standard.config.search, undefined);
+    assert.equal(standard.config.firstSeed, undefined);
+    assert.deepEqual(standard.config.settings, SETTINGS);
+    assert.ok(standard.specs.every((p) => p.key.endsWith(`seed${(p as { seed: number }).seed}`)));
+    assert.throws(() => planNramRuns({ ...NRAM_CONFIGS.cpu, firstSeed: 0 }), /firstSeed/);
+  });
+
+  const rec = (setting: number, arm: NramRunRecord["arm"], seed: number, testError: number, level = 2): NramRunRecord => ({
+    key: `setting${setting + 1}/${arm}/seed${seed}`, setting, arm, seed, scale: "cpu", settingName: "s", batch: 50, noise: { kind: "none" },
+    testError, success: testError === 0, generalisationError: 0.5, level, skipped: 0, curve: { step: [0], loss: [1], batchError: [1], level: [1] }, trace: [], seconds: 1, engine: "x", date: "d",
+  });
+
+  test("ranks within each arm by mean test error, ties by level then grid order; a search judges nothing", () => {
+    const records = [
+      // plain: setting 2 best (0.1), then settings 0 and 3 tie on error (0.4), 3 reached a higher level; setting 1 last.
+      rec(0, "plain", 1001, 0.4), rec(0, "plain", 1002, 0.4),
+      rec(1, "plain", 1001, 0.9), rec(1, "plain", 1002, 0.7),
+      rec(2, "plain", 1001, 0.0), rec(2, "plain", 1002, 0.2),
+      rec(3, "plain", 1001, 0.3, 3), rec(3, "plain", 1002, 0.5, 3),
+      // noise: settings 0 and 1 tie on error and level: grid order decides.
+      rec(0, "noise", 1001, 0.2), rec(1, "noise", 1001, 0.2), rec(2, "noise", 1001, 0.6),
+    ];
+    const c = { ...NRAM_CONFIGS.cpu, settings: SEARCH_GRID.slice(0, 4), search: true, firstSeed: 1001, seeds: 2, arms: ["plain" as const, "noise" as const] };
+    const s = experiment.summarize(records, c);
+    assert.deepEqual(s.verdicts, []);
+    const plain = s.search!.filter((r) => r.arm === "plain");
+    assert.deepEqual(plain.map((r) => [r.setting, r.rank]), [[2, 1], [3, 2], [0, 3], [1, 4]]);
+    assert.equal(plain[0].successes, 1);
+    assert.ok(Math.abs(plain[0].meanTestError - 0.1) < 1e-12);
+    const noise = s.search!.filter((r) => r.arm === "noise");
+    assert.deepEqual(noise.map((r) => r.setting), [0, 1, 2], "setting 3 has no noise records: left out");
+    assert.deepEqual(rankSearch([]), []);
+    const tables = experiment.tables(s, c);
+    assert.deepEqual(tables.filter((t) => t.rows.length).map((t) => t.name), ["search", "arms"]);
+    const top = tables[0].rows.filter((r) => String(r.rank).includes("top 3"));
+    assert.equal(top.length, 6, "three per arm");
+    const study = experiment.studies!.find((x) => x.overrides.settings === "search")!;
+    const shown = studyTables(experiment, { study, file: "f", command: "c", planned: 48, ownPlanned: 48, ownFinished: records.length, borrowed: 0, config: c, records, summary: s });
+    assert.deepEqual(shown.map((t) => t.name), ["search", "arms"], "no empty verdicts table");
+    const names = c.settings.map((x) => x.name);
+    const letter = (i: number) => (i === 2 ? "A" : i === 0 ? "B" : undefined);
+    const said = searchSentences(s.search!, names, letter);
+    assert.equal(said.length, 2);
+    assert.match(said[0], /^\*\*plain\*\*: the search's top 3 of 4: lr 0.003, entropy 0.1, clips 1\/1 \(A\); /);
+    assert.match(said[0], /Table 4's settings rank A 1st, B 3rd: 2 of 2 would have been chosen/);
+    assert.match(said[1], /rank A 3rd, B 1st: 2 of 2/);
   });
 });
 

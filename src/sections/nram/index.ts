@@ -7,8 +7,8 @@
  */
 import { defineExperiment } from "../../experiments/define";
 import { opt } from "../../experiments/options";
-import { ARMS, NRAM_CONFIGS, NramConfig, NramRunRecord, NramRunSpec, planNramRuns, trainNramRun } from "./run";
-import { armTableRows, errorTableRows, NramSummary, pairTableRows, summarizeNram } from "./summary";
+import { ARMS, NRAM_CONFIGS, NramConfig, NramRunRecord, NramRunSpec, planNramRuns, SEARCH_GRID, table4Letter, trainNramRun } from "./run";
+import { armTableRows, errorTableRows, NramSummary, pairTableRows, searchTableRows, summarizeNram, summarizeSearch } from "./summary";
 import { curvesFigure } from "./figures";
 import { protocolRows } from "./protocol";
 
@@ -28,6 +28,11 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
     opt.seeds("seeds per setting and arm (cpu: 16; paper: 100)"),
     opt.int("steps", { help: "updates per run (cpu: 1600)", apply: (c, steps) => ({ ...c, steps }) }),
     opt.strings("arms", ARMS, { help: "only these arms (default all: plain, noise, fixed, batch10, batch25, weight)", apply: (c, arms) => ({ ...c, arms }), tag: (v) => v.join("+") }),
+    opt.string("settings", ["table4", "search"], {
+      help: `Table 4's three settings (default) or the search grid of ${SEARCH_GRID.length} (runs that rank settings and judge no claim)`,
+      apply: (c, v) => (v === "search" ? { ...c, settings: SEARCH_GRID, search: true } : c),
+    }),
+    opt.int("first-seed", { help: "the first seed (default 1; the settings search uses held-out seeds from 1001)", apply: (c, firstSeed) => ({ ...c, firstSeed }) }),
   ],
   cost: (c) => c.steps * c.timesteps,
   measures: {
@@ -37,9 +42,21 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
   },
   plan: planNramRuns,
   run: (spec, config, ctx) => trainNramRun(spec, config, ctx),
-  summarize: (records, _c, planned) => summarizeNram(records, planned),
+  // The settings search (GN 4.4's "top 3 of a large grid", per arm): 12 settings x 2 arms x 2 held-out seeds at half a
+  // run's updates, ~2 core-hours at cpu scale. Table 4 keeps A-C, fixed before the search ran (run.ts, SEARCH_GRID).
+  studies: [
+    { title: "Settings search: the 12-setting grid, 2 held-out seeds per arm, 800 updates", scale: "cpu", overrides: { settings: "search", "first-seed": 1001, seeds: 2, steps: 800, arms: ["plain", "noise"] } },
+  ],
+  summarize: (records, c, planned) => (c.search ? summarizeSearch(records, planned) : summarizeNram(records, planned)),
   report: {
-    tables: (s, c) => [
+    tables: (s, c) => c.search ? [
+      {
+        name: "search",
+        caption: `The settings search: each of the ${c.settings.length} grid settings trained on seeds ${c.firstSeed ?? 1}..${(c.firstSeed ?? 1) + c.seeds - 1} (held out from Table 4's) for ${c.steps} updates, ranked within each arm by mean final test error on ${c.testSize} lists (ties: mean curriculum level, then grid order), as GN chose its top 3 for each arm. "Table 4's": which of our pre-chosen settings A-C the row is.`,
+        rows: searchTableRows(s.search ?? [], c.settings.map((x) => x.name), (i) => table4Letter(c.settings[i])),
+      },
+      { name: "arms", caption: "Every setting and arm of the search, as Table 4's arms table:", rows: armTableRows(s.arms, c.settings.map((x) => x.name)) },
+    ] : [
       {
         name: "table4",
         caption: `Table 4 beside ours: the fraction of seeds whose final model makes no error on ${c.testSize} test lists (out cell discretised by argmax), annealed noise (A) vs none (B) on the same ${c.seeds} seeds per setting. Rates with exact Clopper-Pearson 95% intervals; the difference with the interval and p of the exact McNemar test on the paired seeds; "smallest p": the least p this many pairs could give; power: that test's chance of p < 0.05 were the paper's rates true here. Paper: 100 seeds per setting at the NRAM paper's sizes; ours: ${c.memory} cells, lists up to ${c.maxLength}, ${c.timesteps} timesteps, ${c.steps} updates.`,
@@ -61,7 +78,7 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
     provenance: (c) =>
       `ListK, ${c.memory} cells, lists up to ${c.maxLength} nodes, NRAM with ${c.registers} registers, 14 modules, ${c.timesteps} timesteps, LSTM controller ${c.hidden} wide; ` +
       `${c.steps} Adam updates of ${c.batch} lists, curriculum threshold ${c.curriculum.threshold} every >= ${c.curriculum.minBatches} batches; ` +
-      `settings: ${c.settings.map((s) => s.name).join("; ")}; noise eta ${c.eta}, gamma ${c.gamma} after clipping; seeds 1..${c.seeds}; arms ${c.arms.join(", ")}; test set ${c.testSize} lists`,
+      `settings: ${c.settings.map((s) => s.name).join("; ")}; noise eta ${c.eta}, gamma ${c.gamma} after clipping; seeds ${c.firstSeed ?? 1}..${(c.firstSeed ?? 1) + c.seeds - 1}; arms ${c.arms.join(", ")}; test set ${c.testSize} lists`,
   },
   claims: [
     { id: "gn-4.4-listk-success", text: "Table 4: with annealed noise (eta 0.01) more seeds reach 100% accuracy on ListK: 1% vs 5%, 0% vs 22%, 3% vs 7% (average 1.3% vs 11.3%) over the same 100 seeds for the top three settings.", paper: 0.1 },

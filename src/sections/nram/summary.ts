@@ -58,6 +58,57 @@ export interface NramSummary {
   table4Error: ErrorDifferenceRow[];
   ablations: PairRow[];
   verdicts: Verdict[];
+  /** The settings search's ranking (a `--settings search` sweep only; no verdicts then). */
+  search?: SearchRow[];
+}
+
+/** One setting of the search grid in one arm, ranked within that arm. */
+export interface SearchRow {
+  arm: NramArm;
+  /** 1 = best within the arm. */
+  rank: number;
+  setting: number;
+  runs: number;
+  meanTestError: number;
+  meanLevel: number;
+  successes: number;
+}
+
+/**
+ * The search's rule, fixed before it ran: within each arm, settings by mean
+ * final test error over the search seeds (lower first), ties by mean
+ * curriculum level reached (higher first), then grid order. Error rather than
+ * success counts: with two seeds nearly every setting has none, and a count
+ * of 0 cannot tell them apart. Settings without records are left out.
+ */
+export function rankSearch(arms: ArmRow[]): SearchRow[] {
+  const out: SearchRow[] = [];
+  for (const arm of [...new Set(arms.map((a) => a.arm))]) {
+    const rows = arms.filter((a) => a.arm === arm && a.runs > 0);
+    rows.sort((x, y) => x.meanTestError - y.meanTestError || y.meanLevel - x.meanLevel || x.setting - y.setting);
+    rows.forEach((r, i) => out.push({ arm, rank: i + 1, setting: r.setting, runs: r.runs, meanTestError: r.meanTestError, meanLevel: r.meanLevel, successes: r.successes }));
+  }
+  return out;
+}
+
+/** A search sweep's summary: every arm's rows and the ranking; no Table 4 verdicts (its seeds and budget are not Table 4's). */
+export function summarizeSearch(records: NramRunRecord[], planned?: NramRunSpec[]): NramSummary {
+  const arms = armRows(records, planned);
+  return { arms, table4: [], table4Error: [], ablations: [], verdicts: [], search: rankSearch(arms) };
+}
+
+/** The ranking as table rows: `top` marks the settings the rule would take, `letter` names Table 4's A-C among them. */
+export function searchTableRows(rows: SearchRow[], settingNames: string[], letter: (setting: number) => string | undefined, top = 3): Record<string, string | number>[] {
+  return rows.map((r) => ({
+    arm: r.arm,
+    rank: r.rank <= top ? `${r.rank} (top ${top})` : r.rank,
+    setting: settingNames[r.setting] ?? String(r.setting + 1),
+    "Table 4's": letter(r.setting) ?? "-",
+    runs: r.runs,
+    "mean test error": `${pct(r.meanTestError).toFixed(1)}%`,
+    "mean curriculum level": r.meanLevel.toFixed(2),
+    "error 0": r.successes,
+  }));
 }
 
 const pct = (x: number) => 100 * x;
@@ -189,4 +240,18 @@ export function armTableRows(rows: ArmRow[], settingNames: string[]): Record<str
     "mean curriculum level": Number.isFinite(r.meanLevel) ? r.meanLevel.toFixed(2) : "-",
     "mean generalisation error": Number.isFinite(r.meanGeneralisation) ? `${pct(r.meanGeneralisation).toFixed(1)}%` : "-",
   }));
+}
+
+const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th"}`;
+
+/** One sentence per arm: the search's top `top`, and where Table 4's A-C rank in it (the notebook's reading of the search). */
+export function searchSentences(rows: SearchRow[], settingNames: string[], letter: (setting: number) => string | undefined, top = 3): string[] {
+  return [...new Set(rows.map((r) => r.arm))].map((arm) => {
+    const mine = rows.filter((r) => r.arm === arm);
+    const best = mine.filter((r) => r.rank <= top).map((r) => `${settingNames[r.setting]}${letter(r.setting) ? ` (${letter(r.setting)})` : ""}`);
+    const ours = mine.filter((r) => letter(r.setting)).sort((a, b) => letter(a.setting)!.localeCompare(letter(b.setting)!));
+    const where = ours.map((r) => `${letter(r.setting)} ${ordinal(r.rank)}`).join(", ");
+    const chosen = ours.filter((r) => r.rank <= top).length;
+    return `**${arm}**: the search's top ${top} of ${mine.length}: ${best.join("; ")}. Table 4's settings rank ${where || "(no records)"}: ${chosen} of ${ours.length} would have been chosen.`;
+  });
 }
