@@ -7,8 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { BACKEND_ENV, describeDevice, deviceLine, hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, selectBackend, throwIfDeviceError, WEBGPU_SOFTWARE_ENV, webgpuAdapter } from "../../../src/engine";
+import { BACKEND_ENV, describeDevice, deviceLine, devicePacer, hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, selectBackend, throwIfDeviceError, WEBGPU_SOFTWARE_ENV, webgpuAdapter } from "../../../src/engine";
 import { MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
+import { runSteps } from "../../../src/train/loop";
+import { readFileSync } from "node:fs";
 import { needTools, webgpuAdapterTool } from "../../support/tools";
 
 describe("webgpu engine", async () => {
@@ -83,5 +85,77 @@ describe("webgpu engine", async () => {
     const z = tf.tidy(() => tf.square(tf.tensor1d([3])));
     assert.deepEqual(Array.from(await z.data()), [9], "reads work again after the error was thrown");
     z.dispose();
+  });
+  // Issue 29: a population of 40 crashed lavapipe after 7 unread steps. Dawn recycles a
+  // dispatch's bind group only once it has seen the dispatch done, and looks only while JS
+  // awaits a device promise; lavapipe maps one 4 KiB page per descriptor set, so an unread
+  // queue of steps grows the process's mappings until mmap fails (vm.max_map_count).
+  test("runSteps paces the device: unread steps do not pile up bind groups", { skip }, async (t) => {
+    tools.assertPresent();
+    if (process.platform !== "linux") {
+      t.skip("counts /proc/self/maps (Linux)");
+      return;
+    }
+    await selectBackend({ backend: "webgpu", allowSoftwareAdapter: true });
+    const maps = () => readFileSync("/proc/self/maps", "utf8").split("\n").length - 1;
+    // A step: PER_STEP small dispatches, each with its own bind group, and products that keep the
+    // device busy for longer than the step takes to queue (so an unpaced queue falls behind,
+    // as the population's did: 10,245 dispatches a step took ~2.5 s to queue, longer to run).
+    const PER_STEP = 600;
+    const before = tf.memory().numTensors;
+    const x = tf.zeros([64]);
+    const m = tf.randomUniform([512, 512], 0, 0.01, "float32", 3);
+    const step = () =>
+      tf.tidy(() => {
+        let p = m;
+        for (let k = 0; k < 8; k++) p = tf.matMul(p, m);
+        let a = x;
+        for (let k = 0; k < PER_STEP; k++) a = tf.add(a, 1);
+      });
+    const settle = async () => {
+      const r = tf.sum(x);
+      await r.data(); // a read: Dawn catches up, recycling what has run
+      r.dispose();
+    };
+    try {
+      await settle();
+      step(); // warm: pipelines compiled, tfjs's buffer pool filled
+      await settle();
+      // The control: the same steps unpaced. Where the driver maps descriptor memory (lavapipe),
+      // mappings grow by ~a page per dispatch; a driver that does not shows nothing to measure.
+      const u0 = maps();
+      for (let i = 0; i < 6; i++) step();
+      const unpaced = maps() - u0;
+      await settle();
+      if (unpaced < 3 * PER_STEP) {
+        t.skip(`this driver maps no memory per bind group (${unpaced} mappings over 6 unpaced steps)`);
+        return;
+      }
+      const seen: number[] = [];
+      await runSteps(6, 0, () => {
+        step();
+        seen.push(maps());
+      }, () => undefined);
+      console.log(`# mappings: +${unpaced} over 6 unpaced steps; paced, after each step: ${seen.join(", ")}`);
+      // Paced, the queue holds about two steps: from the third step on, no growth beyond one step's worth.
+      const growth = seen[5] - seen[1];
+      assert.ok(growth < PER_STEP, `paced: +${growth} mappings over steps 2-6 (unpaced: +${unpaced} over 6 steps); seen ${seen.join(", ")}`);
+    } finally {
+      await settle();
+      tf.dispose([x, m]);
+    }
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("devicePacer resolves at once off webgpu and changes no value", async () => {
+    await selectBackend({ backend: "cpu" });
+    const pace = devicePacer();
+    const v = tf.variable(tf.scalar(1));
+    for (let i = 0; i < 3; i++) {
+      v.assign(tf.tidy(() => tf.mul(v, 3)));
+      await pace();
+    }
+    assert.deepEqual(Array.from(await v.data()), [27]);
+    v.dispose();
   });
 });
