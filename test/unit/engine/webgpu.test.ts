@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { BACKEND_ENV, describeDevice, deviceLine, devicePacer, hasGpuDeviceNode, NO_GPU_NODE, prepareWebGPU, selectBackend, throwIfDeviceError, WEBGPU_SOFTWARE_ENV, webgpuAdapter } from "../../../src/engine";
+import { populationMatMul } from "../../../src/models/dense";
 import { MLP_TRAINING_KERNELS } from "../../../src/models/mlp";
 import { runSteps } from "../../../src/train/loop";
 import { readFileSync } from "node:fs";
@@ -145,6 +146,39 @@ describe("webgpu engine", async () => {
       tf.dispose([x, m]);
     }
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("populationMatMul on webgpu: one batched product whatever the runs, cpu's values and gradients", { skip }, async () => {
+    tools.assertPresent();
+    const f = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(populationMatMul(x as tf.Tensor3D, w as tf.Tensor3D)));
+    const valueAndGrads = async (backend: "cpu" | "webgpu", runs: number) => {
+      await selectBackend({ backend, allowSoftwareAdapter: true });
+      const x = tf.randomNormal([runs, 5, 4], 0, 1, "float32", 1);
+      const w = tf.randomNormal([runs, 4, 3], 0, 1, "float32", 2);
+      const be = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
+      const run = be.runWebGPUProgram;
+      let dispatches = 0;
+      if (run) {
+        be.runWebGPUProgram = (...a: unknown[]) => {
+          dispatches++;
+          return run.apply(be, a);
+        };
+      }
+      try {
+        const out = tf.tidy(() => [populationMatMul(x as tf.Tensor3D, w as tf.Tensor3D), ...tf.grads(f)([x, w])]);
+        const values = await Promise.all(out.map((t) => t.data()));
+        tf.dispose([...out, x, w]);
+        return { values: values.map((v) => Array.from(v)), dispatches };
+      } finally {
+        if (run) be.runWebGPUProgram = run;
+      }
+    };
+    const ref = await valueAndGrads("cpu", 6);
+    const gpu = await valueAndGrads("webgpu", 6);
+    gpu.values.forEach((v, i) => v.forEach((g, j) => assert.ok(Math.abs(g - ref.values[i][j]) <= 1e-5 + 1e-4 * Math.abs(ref.values[i][j]), `output ${i}[${j}]: ${g} vs cpu ${ref.values[i][j]}`)));
+    // As R 2-D products the dispatches grew with the runs (~3 per run and product).
+    const two = await valueAndGrads("webgpu", 2);
+    assert.equal(gpu.dispatches, two.dispatches, `dispatches for 6 runs ${gpu.dispatches}, for 2 runs ${two.dispatches}`);
   });
 
   test("devicePacer resolves at once off webgpu and changes no value", async () => {
