@@ -17,6 +17,7 @@
  * the table shows the median and the min-max range.
  */
 import * as tf from "@tensorflow/tfjs";
+import { devicePacer } from "../src/engine/webgpu";
 import { MLP } from "../src/models/mlp";
 import { addGradientNoise, clipByGlobalNorm, skipNonFinite } from "../src/noise";
 import { FiniteRead } from "../src/noise/finite";
@@ -66,6 +67,8 @@ function makeStep(batch: number, noise: boolean, prefetch = false, check: Finite
 
 async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 20, prefetch = false, check: FiniteRead | false = "auto"): Promise<number> {
   const { step, dispose } = makeStep(batch, noise, prefetch, check);
+  // Paced as runSteps paces the trainers (on webgpu: each step waits for the one before it).
+  const pace = devicePacer();
   let t0 = 0;
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) t0 = performance.now();
@@ -76,6 +79,7 @@ async function benchTfjs(batch: number, noise: boolean, steps: number, warmup = 
       await cost.data(); // the loss read when logging: waits for the device's queue
       cost.dispose();
     }
+    await pace();
   }
   const secs = (performance.now() - t0) / 1000;
   dispose();

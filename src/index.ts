@@ -53,7 +53,7 @@ export type { BackendChoice, BackendName, BackendOptions } from "./engine/backen
 export { describeDevice, deviceLine } from "./engine/device";
 export type { DeviceReport } from "./engine/device";
 export { fillMissingKernels, kernelsUsedBy, missingKernels } from "./engine/kernel-fills";
-export { prepareWebGPU, webgpuAdapter } from "./engine/webgpu";
+export { devicePacer, prepareWebGPU, webgpuAdapter } from "./engine/webgpu";
 // Thrown by what works only in Node (prefetch, tfjs-node, Dawn) when used in a web page (docs/browser.md).
 export { NodeOnlyError } from "./engine/runtime";
 export type { WebGPUAdapterReport } from "./engine/webgpu";

@@ -3,10 +3,12 @@
  * noise eta 0.01, SGD) trained as one population of R runs (PopulationMLP)
  * against a loop of R single runs, run-steps per second each, on one
  * backend. Synthetic batches (the speed does not depend on MNIST's pixels);
- * losses are read every 10 steps, as the trainers log them, and at the end.
+ * losses are read every 10 steps, as the trainers log them, and at the end;
+ * between reads each step waits for the one before it, as runSteps does
+ * (devicePacer: unpaced, the population of 40 crashed lavapipe).
  */
 import * as tf from "@tensorflow/tfjs";
-import { deviceLine, selectBackend, softwareAllowedByEnv } from "../../src/engine";
+import { deviceLine, devicePacer, selectBackend, softwareAllowedByEnv } from "../../src/engine";
 import { MLP } from "../../src/models/mlp";
 import { POPULATION_TRAINING_KERNELS, PopulationMLP } from "../../src/models/population-mlp";
 import { buildOptimizer } from "../../src/train/optimizer";
@@ -30,6 +32,7 @@ async function population(runs: number, b: number, steps: number, warmup: number
   const model = new PopulationMLP({ ...NET, seeds });
   const opt = buildOptimizer({ lr: 0.1, runs, clip: { globalNorm: 10 }, noise: { eta: 0.01, seed: seeds } });
   const { x, y } = batch(runs, b);
+  const pace = devicePacer();
   let t0 = 0;
   try {
     for (let s = 0; s < warmup + steps; s++) {
@@ -40,6 +43,7 @@ async function population(runs: number, b: number, steps: number, warmup: number
         await cost.data();
         cost.dispose();
       }
+      await pace();
     }
     return (performance.now() - t0) / 1000;
   } finally {
@@ -52,6 +56,7 @@ async function population(runs: number, b: number, steps: number, warmup: number
 /** Seconds for `runs` single runs one after another, `steps` steps each, building each run's net and optimizer inside the timing. */
 async function loop(runs: number, b: number, steps: number): Promise<number> {
   const { x, y } = batch(null, b);
+  const pace = devicePacer();
   const t0 = performance.now();
   try {
     for (let r = 0; r < runs; r++) {
@@ -64,6 +69,7 @@ async function loop(runs: number, b: number, steps: number): Promise<number> {
           await cost.data();
           cost.dispose();
         }
+        await pace();
       }
       opt.dispose();
       model.dispose();

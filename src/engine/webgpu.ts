@@ -156,6 +156,36 @@ function chunkAddN(): void {
   tf.registerKernel({ ...kernel, kernelFunc: addN as typeof original });
 }
 
+/**
+ * Paces a loop that queues device work without reading anything back (a
+ * training loop that reads its loss every 10 steps): call it once per step and
+ * await it. On webgpu it resolves once the work queued before the *previous*
+ * call has run, so the queue holds at most about two steps; elsewhere it
+ * resolves at once (no value changes: it only waits).
+ *
+ * Why: every dispatch binds its buffers through a new bind group, which Dawn
+ * recycles only after it has seen that dispatch complete, and it looks only
+ * while JS awaits a device promise. Unpaced, a population of 40 MLPs (10,245
+ * dispatches a step) kept every step's bind groups alive; lavapipe maps a 4 KiB
+ * page per descriptor set, so at the kernel's 65,530 mappings per process
+ * (vm.max_map_count) its descriptor-pool allocation wrote through a failed map:
+ * a segfault at the 7th unread step (docs/gpu-check.md). A GPU driver would
+ * instead grow host and device memory without bound.
+ */
+export function devicePacer(): () => Promise<void> {
+  let previous: Promise<void> | undefined;
+  return async () => {
+    if (tf.getBackend() !== "webgpu") return;
+    const queue = (tf.backend() as unknown as { queue?: { onSubmittedWorkDone(): Promise<void> } }).queue;
+    if (!queue) return;
+    // A failure here is a lost device, which the device's own handlers report at the next read.
+    const done = queue.onSubmittedWorkDone().catch(() => undefined);
+    const wait = previous;
+    previous = done;
+    if (wait) await wait;
+  };
+}
+
 let registeredSoftware: boolean | undefined;
 
 /**

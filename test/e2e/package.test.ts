@@ -216,7 +216,7 @@ describe("the core entry point", () => {
   test("exports the public API by name and no internals; the reproduction's layers are gradnoise/lab's", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built package as a CommonJS user loads it
     const gn = require(path.join(REPO, "dist", "index.js")) as Record<string, unknown>;
-    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "skipNonFinite", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "uniformStream", "gaussian", "permutation", "DisposedError", "UnknownOptionError"]) {
+    for (const name of ["withGradientNoise", "withTransforms", "TransformedOptimizer", "skipNonFinite", "addGradientNoise", "clipByGlobalNorm", "annealed", "selectBackend", "describeDevice", "deviceLine", "prepareWebGPU", "webgpuAdapter", "devicePacer", "uniformStream", "gaussian", "permutation", "DisposedError", "UnknownOptionError"]) {
       assert.ok(name in gn, `gradnoise lacks ${name}`);
     }
     for (const name of ["models", "data", "train", "stats", "experiments", "report", "flushFiniteChecks", "NonFiniteGradientError", "resolveSchedule", "noiseLayout", "streamNoise", "gradientNoiseKey", "recipeTransforms", "deriveSeed", "streamState", "repoRoot"]) {
