@@ -18,6 +18,6 @@ test("the line flags a target below the draw only when the draw alone is over 5%
   const over = noiseFloorLine("wasm, batch 32", 88210, 280, 3.0, 0.12);
   assert.match(over, /88,210 normals/);
   assert.match(over, /280 µs, 9\.3% of the step without noise; measured overhead 12\.0%/);
-  assert.match(over, /5% target is below the generator's own arithmetic/);
+  assert.match(over, /5% target is below what the draw alone costs/);
   assert.doesNotMatch(noiseFloorLine("wasm, batch 128", 88210, 280, 6.0, 0.04), /target/);
 });
