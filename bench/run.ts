@@ -46,9 +46,12 @@ interface Row {
 }
 
 
+/** Section 4.1's network, as every row here builds it. */
+const NET = { inputSize: 784, hidden: Array(20).fill(50) as number[], outputSize: 10 };
+
 /** One model and optimizer for the bench's step; `step(read)` runs one SGD step, returning the loss when read. */
 function makeStep(batch: number, noise: boolean, prefetch = false, check: FiniteRead | false = "auto") {
-  const model = new MLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seed: 0 });
+  const model = new MLP({ ...NET, init: { kind: "normal", std: 0.1 }, seed: 0 });
   // The recipe (skip non-finite, clip, then noise, then SGD), with every way of reading the finiteness check.
   // Noise on the backend (Philox, the default); the prefetched row draws the host streams (xoshiro) on a worker.
   const guard = check === false ? [] : [skipNonFinite({ read: check })];
@@ -98,7 +101,7 @@ async function profileStep(batch: number): Promise<StepKernels> {
 /** A population of `runs` nets, each with its own batch, clip, noise stream and learning rate. */
 async function benchPopulation(runs: number, batch: number, steps: number, warmup = 3): Promise<number> {
   const seeds = Array.from({ length: runs }, (_, r) => r);
-  const model = new PopulationMLP({ inputSize: 784, hidden: Array(20).fill(50), outputSize: 10, init: { kind: "normal", std: 0.1 }, seeds });
+  const model = new PopulationMLP({ ...NET, init: { kind: "normal", std: 0.1 }, seeds });
   const opt = buildOptimizer({ lr: seeds.map((r) => (r % 2 ? 0.01 : 0.1)), runs, clip: { globalNorm: 10 }, noise: { eta: 0.01, seed: seeds } });
   const x = tf.randomUniform([runs, batch, 784], 0, 1, "float32", 1) as tf.Tensor3D;
   const y = tf.reshape(tf.oneHot(tf.randomUniform([runs * batch], 0, 10, "int32", 2) as tf.Tensor1D, 10), [runs, batch, 10]).toFloat() as tf.Tensor3D;
@@ -132,7 +135,7 @@ let noiseFloor: { backend: string; us: number; elements: number } | undefined;
 
 /** Element counts of the bench MLP's parameters (one step's gradients). */
 function mlpSizes(): number[] {
-  const dims = [784, ...Array(20).fill(50), 10];
+  const dims = [NET.inputSize, ...NET.hidden, NET.outputSize];
   return dims.slice(1).flatMap((out, i) => [dims[i] * out, out]);
 }
 
