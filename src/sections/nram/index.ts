@@ -7,7 +7,7 @@
  */
 import { defineExperiment } from "../../experiments/define";
 import { opt } from "../../experiments/options";
-import { ARMS, NRAM_CONFIGS, NramConfig, NramRunRecord, NramRunSpec, planNramRuns, SEARCH_GRID, table4Letter, trainNramRun } from "./run";
+import { ARMS, NRAM_CONFIGS, NramConfig, NramRunRecord, NramRunSpec, planNramRuns, SEARCH_GRID, seedRange, table4Letter, trainNramRun } from "./run";
 import { armTableRows, errorTableRows, NramSummary, pairTableRows, searchTableRows, summarizeNram, summarizeSearch } from "./summary";
 import { curvesFigure } from "./figures";
 import { protocolRows } from "./protocol";
@@ -52,7 +52,7 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
     tables: (s, c) => c.search ? [
       {
         name: "search",
-        caption: `The settings search: each of the ${c.settings.length} grid settings trained on seeds ${c.firstSeed ?? 1}..${(c.firstSeed ?? 1) + c.seeds - 1} (held out from Table 4's) for ${c.steps} updates, ranked within each arm by mean final test error on ${c.testSize} lists (ties: mean curriculum level, then grid order), as GN chose its top 3 for each arm. "Table 4's": which of our pre-chosen settings A-C the row is.`,
+        caption: `The settings search: each of the ${c.settings.length} grid settings trained on seeds ${seedRange(c).join("..")} (held out from Table 4's) for ${c.steps} updates, ranked within each arm by mean final test error on ${c.testSize} lists (ties: mean curriculum level, then grid order), as GN chose its top 3 for each arm. "Table 4's": which of our pre-chosen settings A-C the row is.`,
         rows: searchTableRows(s.search ?? [], c.settings.map((x) => x.name), (i) => table4Letter(c.settings[i])),
       },
       { name: "arms", caption: "Every setting and arm of the search, as Table 4's arms table:", rows: armTableRows(s.arms, c.settings.map((x) => x.name)) },
@@ -78,7 +78,7 @@ export const experiment = defineExperiment<NramConfig, NramRunSpec, NramRunRecor
     provenance: (c) =>
       `ListK, ${c.memory} cells, lists up to ${c.maxLength} nodes, NRAM with ${c.registers} registers, 14 modules, ${c.timesteps} timesteps, LSTM controller ${c.hidden} wide; ` +
       `${c.steps} Adam updates of ${c.batch} lists, curriculum threshold ${c.curriculum.threshold} every >= ${c.curriculum.minBatches} batches; ` +
-      `settings: ${c.settings.map((s) => s.name).join("; ")}; noise eta ${c.eta}, gamma ${c.gamma} after clipping; seeds ${c.firstSeed ?? 1}..${(c.firstSeed ?? 1) + c.seeds - 1}; arms ${c.arms.join(", ")}; test set ${c.testSize} lists`,
+      `settings: ${c.settings.map((s) => s.name).join("; ")}; noise eta ${c.eta}, gamma ${c.gamma} after clipping; seeds ${seedRange(c).join("..")}; arms ${c.arms.join(", ")}; test set ${c.testSize} lists`,
   },
   claims: [
     { id: "gn-4.4-listk-success", text: "Table 4: with annealed noise (eta 0.01) more seeds reach 100% accuracy on ListK: 1% vs 5%, 0% vs 22%, 3% vs 7% (average 1.3% vs 11.3%) over the same 100 seeds for the top three settings.", paper: 0.1 },

@@ -159,6 +159,12 @@ export function traceList(c: NramConfig): ListKExample {
   }
 }
 
+/** The first and last seed a config trains (firstSeed, default 1, and `seeds` of them). */
+export function seedRange(c: Pick<NramConfig, "firstSeed" | "seeds">): [number, number] {
+  const first = c.firstSeed ?? 1;
+  return [first, first + c.seeds - 1];
+}
+
 export function planNramRuns(c: NramConfig): NramRunSpec[] {
   const bad = c.arms.filter((a) => !ARMS.includes(a));
   if (bad.length) throw new RangeError(`nram: unknown arm(s) ${bad.join(", ")}; have ${ARMS.join(", ")}`);
@@ -166,7 +172,7 @@ export function planNramRuns(c: NramConfig): NramRunSpec[] {
   const out: NramRunSpec[] = [];
   const arms = ARMS.filter((a) => c.arms.includes(a));
   const table4 = arms.filter((a) => (TABLE4_ARMS as readonly string[]).includes(a));
-  const first = c.firstSeed ?? 1;
+  const [first] = seedRange(c);
   if (!Number.isInteger(first) || first < 1) throw new RangeError(`nram: firstSeed must be a whole number >= 1, got ${first}`);
   const spec = (s: number, arm: NramArm, i: number): NramRunSpec => ({ key: `setting${s + 1}/${arm}/seed${first + i}`, setting: s, arm, seed: first + i });
   // The order runs are trained in (keys do not depend on it): Table 4's pairs first, seed by seed across the
