@@ -209,11 +209,13 @@ export function addGradientNoise(opts: NoiseOptions): GradientNoiseTransform {
         stats.drawnInPlace++;
         // Every g + noise in one kernel call (per parameter, the bits of tf.add(g, noise); docs/noise-generator.md).
         seedKeys ??= Array.isArray(seed) ? seed.map(seedKey) : seedKey(seed);
+        const multi = Array.isArray(seed);
         const names = Object.keys(grads);
         const parts: PhiloxPart[] = new Array(names.length);
         for (let i = 0; i < names.length; i++) {
-          const g = grads[names[i]];
-          parts[i] = { base: g, segments: keyedSegments(g.shape, seedKeys, Array.isArray(seed), ctx.paramIndex(names[i]), t, names[i]) };
+          const name = names[i];
+          const g = grads[name];
+          parts[i] = { base: g, segments: keyedSegments(g.shape, seedKeys, multi, ctx.paramIndex(name), t, name) };
         }
         const noisy = philoxNormalMany(parts, std, PURPOSE.gradientNoise);
         const out: tf.NamedTensorMap = {};

@@ -72,21 +72,27 @@ function addInto(out: Float32Array, base: ArrayLike<number>): Float32Array {
   return out;
 }
 
-/** One tensor's noise (base + noise with `base`) on a backend; `total` is the checked element count of `shape`. */
-type Draw = (backend: unknown, shape: number[], total: number, segments: readonly PhiloxSegment[], std: number, purpose: number, base: tf.TensorInfo | undefined) => tf.TensorInfo;
+/** One tensor's noise (base + noise with `base`); `total` is the checked element count of `shape`. */
+type Draw = (shape: number[], total: number, segments: readonly PhiloxSegment[], std: number, purpose: number, base: tf.TensorInfo | undefined) => tf.TensorInfo;
 
-const cpuDraw: Draw = (backend, shape, total, segments, std, purpose, base) => {
+/** A backend's Draw, with what it needs from the backend looked up once per kernel call, not once per tensor. */
+type DrawOn = (backend: unknown) => Draw;
+
+const cpuDraw: DrawOn = (backend) => {
   const be = backend as { makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo; readSync(id: unknown): ArrayLike<number> };
-  const values = fillJs(new Float32Array(total), segments, purpose, std);
-  if (base) addInto(values, be.readSync(base.dataId));
-  return be.makeTensorInfo(shape, "float32", values);
+  return (shape, total, segments, std, purpose, base) => {
+    const values = fillJs(new Float32Array(total), segments, purpose, std);
+    if (base) addInto(values, be.readSync(base.dataId));
+    return be.makeTensorInfo(shape, "float32", values);
+  };
 };
 
 /* tfjs-backend-wasm 4.x internals: its Emscripten module (heap, malloc, the WebAssembly.Memory) and tensor records. */
 interface WasmBackendLike {
   wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number };
   dataIdMap: { get(id: unknown): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** With `memoryOffset`: a tensor record for memory already malloc'd on the heap (the backend frees it on dispose, as its own). */
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
@@ -115,35 +121,40 @@ function wasmTarget(be: WasmBackendLike): WasmTarget {
   return t;
 }
 
-const wasmDraw: Draw = (backend, shape, total, segments, std, purpose, base) => {
+const wasmDraw: DrawOn = (backend) => {
   const be = backend as WasmBackendLike;
-  const out = be.makeOutput(shape, "float32");
-  if (total === 0) return out;
   const t = wasmTarget(be);
-  if (t.inHeap) {
-    const at = be.dataIdMap.get(out.dataId).memoryOffset;
-    const from = base ? be.dataIdMap.get(base.dataId).memoryOffset : undefined;
-    for (const s of segments) t.simd.fill(at + 4 * s.offset, s.size, 0, s.key, purpose, std, t.scratch, from === undefined ? undefined : from + 4 * s.offset);
+  return (shape, total, segments, std, purpose, base) => {
+    if (total === 0) return be.makeOutput(shape, "float32");
+    if (t.inHeap) {
+      // Allocated here (as makeOutput would) so its address needs no lookup in the backend's records.
+      const at = be.wasm._malloc(4 * total) >>> 0;
+      const out = be.makeOutput(shape, "float32", at);
+      const from = base ? be.dataIdMap.get(base.dataId).memoryOffset : undefined;
+      for (const s of segments) t.simd.fill(at + 4 * s.offset, s.size, 0, s.key, purpose, std, t.scratch, from === undefined ? undefined : from + 4 * s.offset);
+      return out;
+    }
+    const out = be.makeOutput(shape, "float32");
+    const need = 64 + 4 * total;
+    const have = t.simd.memory.buffer.byteLength;
+    if (have < need) t.simd.memory.grow(Math.ceil((need - have) / 65536));
+    for (const s of segments) t.simd.fill(64 + 4 * s.offset, s.size, 0, s.key, purpose, std, 0);
+    const values = be.typedArrayFromHeap(out);
+    values.set(new Float32Array(t.simd.memory.buffer, 64, total));
+    if (base) addInto(values, be.typedArrayFromHeap(base));
     return out;
-  }
-  const need = 64 + 4 * total;
-  const have = t.simd.memory.buffer.byteLength;
-  if (have < need) t.simd.memory.grow(Math.ceil((need - have) / 65536));
-  for (const s of segments) t.simd.fill(64 + 4 * s.offset, s.size, 0, s.key, purpose, std, 0);
-  const values = be.typedArrayFromHeap(out);
-  values.set(new Float32Array(t.simd.memory.buffer, 64, total));
-  if (base) addInto(values, be.typedArrayFromHeap(base));
-  return out;
+  };
 };
 
 /* The webgpu kernel draws per segment already; several tensors are several of its calls. */
-const webgpuDraw: Draw = (backend, shape, _total, segments, std, purpose, base) =>
+const webgpuDraw: DrawOn = (backend) => (shape, _total, segments, std, purpose, base) =>
   webgpuPhiloxKernel({ inputs: base ? { base } : {}, attrs: { shape, std, purpose, segments } as unknown as tf.NamedAttrMap, backend: backend as tf.KernelBackend }) as tf.TensorInfo;
 
-function singleKernel(draw: Draw): tf.KernelConfig["kernelFunc"] {
+function singleKernel(drawOn: DrawOn): tf.KernelConfig["kernelFunc"] {
   return ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as PhiloxAttrs;
-    return draw(backend, a.shape, checkSegments(a.shape, a.segments), a.segments, a.std, a.purpose, inputs.base);
+    const total = checkSegments(a.shape, a.segments);
+    return drawOn(backend)(a.shape, total, a.segments, a.std, a.purpose, inputs.base);
   };
 }
 
@@ -155,15 +166,20 @@ interface PhiloxManyAttrs {
 }
 
 /** Several tensors' noise in one kernel call: one engine dispatch instead of one per tensor (gradient noise: one per parameter). */
-function manyKernel(draw: Draw): tf.KernelConfig["kernelFunc"] {
+function manyKernel(drawOn: DrawOn): tf.KernelConfig["kernelFunc"] {
   return ({ inputs, attrs, backend }) => {
-    const a = attrs as unknown as PhiloxManyAttrs;
+    const { parts, std, purpose } = attrs as unknown as PhiloxManyAttrs;
     // Every part is checked before any output exists: a bad one leaves nothing allocated.
-    const totals = a.parts.map((p, i) => {
+    const totals = new Array<number>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
       if (p.base && !inputs[i]) throw new TypeError(`philoxNormalMany(): part ${i} has a base but inputs[${i}] is missing`);
-      return checkSegments(p.shape, p.segments, `philoxNormalMany(): part ${i}`);
-    });
-    return a.parts.map((p, i) => draw(backend, p.shape, totals[i], p.segments, a.std, a.purpose, p.base ? inputs[i] : undefined));
+      totals[i] = checkSegments(p.shape, p.segments, `philoxNormalMany(): part ${i}`);
+    }
+    const draw = drawOn(backend);
+    const outs = new Array<tf.TensorInfo>(parts.length);
+    for (let i = 0; i < parts.length; i++) outs[i] = draw(parts[i].shape, totals[i], parts[i].segments, std, purpose, parts[i].base ? inputs[i] : undefined);
+    return outs;
   };
 }
 

@@ -91,9 +91,8 @@ function checkWord(what: string, v: number): void {
 export function streamKeyOf(key: readonly [number, number], index: number, step: number): [number, number] {
   checkWord("parameter index", index);
   checkWord("step", step);
-  const out = [0, 0, 0, 0];
-  philox4x32(index, step, 0, 0xfeed, key[0], key[1], out);
-  return [out[0], out[1]];
+  philoxBlock(index, step, 0, 0xfeed, key[0], key[1], BLOCK);
+  return [BLOCK[0], BLOCK[1]];
 }
 
 /* f32 constants by bit pattern, so JS, WAT and WGSL hold the very same values. */

@@ -119,6 +119,22 @@ describe("philoxNormalMany on cpu and wasm", () => {
     drawn.cpu.forEach((v, i) => assert.ok(sameBits(v, drawn.wasm[i]).equal, `part ${i}`));
   });
 
+  test("wasm: the kernel allocates its outputs on the backend's heap, and disposing them frees it", async () => {
+    await selectBackend({ backend: "wasm" });
+    const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const g = tf.zeros([1000, 100]);
+    const parts = [{ base: g, segments: [{ offset: 0, size: 100_000, key: key(0) }] }, { shape: [7], segments: [{ offset: 0, size: 7, key: key(1) }] }];
+    tf.dispose(philoxNormalMany(parts, STD, PURPOSE.gradientNoise));
+    const heap = heapBytes();
+    const before = tf.memory();
+    // 300 x 400 kB: a leak would grow the heap by 120 MB.
+    for (let i = 0; i < 300; i++) tf.dispose(philoxNormalMany(parts, STD, PURPOSE.gradientNoise));
+    assert.equal(heapBytes(), heap, "the heap did not grow");
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
+    g.dispose();
+  });
+
   test("bad input is a named error, before anything is allocated", async () => {
     await selectBackend({ backend: "wasm" });
     assert.ok(philoxOnBackend(), "wasm draws on the backend (both kernels registered)");
