@@ -9,7 +9,10 @@
  * table gives median ms per step, the difference to "off", and the noise
  * transform timed alone on the model's parameter shapes as a share of the
  * noiseless step (on a loaded machine the step differences are noise; the
- * transform's own time is the overhead a quiet machine would see). PyTorch's own
+ * transform's own time is the overhead a quiet machine would see), beside the
+ * draw's floor on the same shapes (bench/noise-floor.ts: the SIMD fills alone,
+ * in place, no engine; what no implementation of this generator on one thread
+ * can go below). PyTorch's own
  * randn_like noise overhead on the MLP comes from bench/torch_mlp.py in the
  * same run. Then ns per normal for 88k draws: xoshiro (JS), Philox JS,
  * Philox WebAssembly SIMD into the wasm heap (the kernel, tensor included),
@@ -31,6 +34,7 @@ import { fillGaussian } from "../src/random/rng";
 import { tableText } from "../src/report/table";
 import { median } from "../src/stats";
 import { buildOptimizer } from "../src/train/optimizer";
+import { noiseFloorUs } from "./noise-floor";
 import { fairPeer, peerLine, runPeerLines } from "./peer";
 import { msPerLmWindow, msPerStep } from "./timing";
 
@@ -76,10 +80,12 @@ async function lmStep(noise: Noise, steps: number): Promise<number> {
 
 /**
  * The noise transform alone on zero gradients of `shapes` at step 5, ms per
- * call (results read back, so the backend's work is counted): step-time
+ * call, over samples of `inner` calls whose last result is read back (one
+ * element: the backend's work is counted, and the read's own cost, ~50 µs on
+ * wasm, is spread over the sample instead of added to every call): step-time
  * differences drown in this machine's load, the transform's own time does not.
  */
-async function noiseAloneMs(shapes: number[][], generator: NoiseGenerator, reps: number): Promise<number> {
+async function noiseAloneMs(shapes: number[][], generator: NoiseGenerator, reps: number, inner = 5): Promise<number> {
   const t = addGradientNoise({ eta: 0.01, seed: 0, generator });
   const names = shapes.map((_, i) => `p${i}`);
   const grads = Object.fromEntries(names.map((n, i) => [n, tf.zeros(shapes[i])]));
@@ -87,11 +93,16 @@ async function noiseAloneMs(shapes: number[][], generator: NoiseGenerator, reps:
   const xs: number[] = [];
   for (let r = 0; r < reps + 2; r++) {
     const t0 = performance.now();
-    const out = t.transformGradients!(grads, ctx);
+    let out: tf.NamedTensorMap = {};
+    for (let j = 0; j < inner; j++) {
+      tf.dispose(Object.values(out));
+      out = t.transformGradients!(grads, ctx);
+    }
     const last = out[names[names.length - 1]];
-    await tf.slice(last, Array(last.rank).fill(0), Array(last.rank).fill(1)).data();
-    if (r >= 2) xs.push(performance.now() - t0);
-    tf.dispose(Object.values(out));
+    const one = tf.slice(last, Array(last.rank).fill(0), Array(last.rank).fill(1));
+    await one.data();
+    if (r >= 2) xs.push((performance.now() - t0) / inner);
+    tf.dispose([one, ...Object.values(out)]);
   }
   tf.dispose(Object.values(grads));
   t.dispose?.();
@@ -173,9 +184,10 @@ async function main(): Promise<void> {
     const off = median(ms.off);
     const pct = (n: Noise) => `${(100 * (median(ms[n]) / off - 1)).toFixed(1)}%`;
     const alone = { xoshiro: await noiseAloneMs(m.shapes, "xoshiro", reps * 4), philox: await noiseAloneMs(m.shapes, "philox", reps * 4) };
-    const share = (g: NoiseGenerator) => `${alone[g].toFixed(3)} (${((100 * alone[g]) / off).toFixed(1)}%)`;
+    const floorMs = noiseFloorUs(m.shapes.map((s) => s.reduce((x, y) => x * y, 1)), reps * 4, 5) / 1000;
+    const share = (ms: number) => `${ms.toFixed(3)} (${((100 * ms) / off).toFixed(1)}%)`;
     const params = m.shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
-    rows.push({ "step (wasm)": m.name, parameters: String(params), "off ms": off.toFixed(2), "xoshiro ms": median(ms.xoshiro).toFixed(2), "philox ms": median(ms.philox).toFixed(2), "step diff xoshiro": pct("xoshiro"), "step diff philox": pct("philox"), "xoshiro alone ms (% of step)": share("xoshiro"), "philox alone ms (% of step)": share("philox") });
+    rows.push({ "step (wasm)": m.name, parameters: String(params), "off ms": off.toFixed(2), "xoshiro ms": median(ms.xoshiro).toFixed(2), "philox ms": median(ms.philox).toFixed(2), "step diff xoshiro": pct("xoshiro"), "step diff philox": pct("philox"), "xoshiro alone ms (% of step)": share(alone.xoshiro), "philox alone ms (% of step)": share(alone.philox), "philox floor ms (% of step)": share(floorMs) });
   }
   console.log(tableText(rows));
 

@@ -11,7 +11,8 @@
  * Noise is the default generator's (Philox-4x32-10, drawn by one kernel call
  * per step on the device: WASM SIMD here, WGSL on webgpu); the "noise
  * prefetched" rows use the xoshiro stream the committed results pin, drawn on
- * a worker. On wasm a last line gives the draw's own floor (noise-floor.ts).
+ * a worker. On wasm the last lines give the draw's own floor and the library's
+ * noise transform timed beside it (noise-floor.ts).
  * BENCH_STEPS sets the timed steps per repetition (default 200), BENCH_REPS
  * the repetitions (default 5, variants interleaved so drift hits all alike);
  * the table shows the median and the min-max range.
@@ -29,7 +30,7 @@ import { median } from "../src/stats";
 import { BenchBackend, benchBackends, use } from "./backends";
 import { fairPeer, Peer, peerLine, runPeerLines } from "./peer";
 import { boundLine, kernelFloorUs, StepKernels, stepKernels, torchOpFloorUs } from "./bound";
-import { noiseFloorLine, noiseFloorUs } from "./noise-floor";
+import { floorAndTransformUs, noiseFloorLine } from "./noise-floor";
 
 /** Loss read every this many steps (trainClassifier's default logEvery). */
 const READ_EVERY = 10;
@@ -130,13 +131,13 @@ function benchTorch(peer: Peer | null, steps: number, reps: number): Row[] {
   return peer ? runPeerLines<Row>(peer, "torch_mlp.py", [steps, reps]) : [];
 }
 
-/** The wasm draw's floor (noise-floor.ts), for the noise floor lines. */
-let noiseFloor: { backend: string; us: number; elements: number } | undefined;
+/** The wasm draw's floor and the library's transform beside it (noise-floor.ts), for the noise floor lines. */
+let noiseFloor: { backend: string; us: number; transformUs: number; elements: number } | undefined;
 
-/** Element counts of the bench MLP's parameters (one step's gradients). */
-function mlpSizes(): number[] {
+/** Shapes of the bench MLP's parameters (one step's gradients). */
+function mlpShapes(): number[][] {
   const dims = [NET.inputSize, ...NET.hidden, NET.outputSize];
-  return dims.slice(1).flatMap((out, i) => [dims[i] * out, out]);
+  return dims.slice(1).flatMap((out, i) => [[dims[i], out], [out]]);
 }
 
 /** Per backend and batch: the noisy step's kernels and the floor per kernel, for the bound lines. */
@@ -169,7 +170,10 @@ async function benchBackend(b: BenchBackend, steps: number, reps: number, popRun
   }
   // What bounds the step: its kernels (noise on) and this backend's floor per kernel, measured now.
   const floorUs = await kernelFloorUs();
-  if (b.name === "wasm") noiseFloor = { backend: b.label, us: noiseFloorUs(mlpSizes()), elements: mlpSizes().reduce((a, n) => a + n, 0) };
+  if (b.name === "wasm") {
+    const { floorUs: drawUs, transformUs } = floorAndTransformUs(mlpShapes());
+    noiseFloor = { backend: b.label, us: drawUs, transformUs, elements: mlpShapes().reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0) };
+  }
   for (const batch of [32, 128]) profiles.push({ backend: b.label, batch, floorUs, kernels: await profileStep(batch) });
   if (popRuns > 0) {
     for (const batch of [32, 128]) {
@@ -239,7 +243,7 @@ async function main(): Promise<void> {
   for (const batch of floor ? [32, 128] : []) {
     const of = (noise: boolean) => rows.find((r) => r.backend === floor!.backend && r.impl === "tfjs" && !r.check && r.batch === batch && r.noise === noise)!;
     const [quiet, noisy] = [of(false), of(true)];
-    console.log(noiseFloorLine(`${floor!.backend}, batch ${batch}`, floor!.elements, floor!.us, (1000 * batch) / quiet.examplesPerSec, quiet.examplesPerSec / noisy.examplesPerSec - 1));
+    console.log(noiseFloorLine(`${floor!.backend}, batch ${batch}`, floor!.elements, floor!.us, (1000 * batch) / quiet.examplesPerSec, quiet.examplesPerSec / noisy.examplesPerSec - 1, floor!.transformUs));
   }
 }
 
