@@ -71,8 +71,11 @@ use_sizes() {
 # --- bring what the check needs --------------------------------------------
 BUNDLE=.gpucheck/bundle.tar.xz
 [ -f "$BUNDLE" ] || { say "no $BUNDLE: run bash scripts/gpu-check-pack.sh on a machine with npm first, and carry .gl and .gpucheck"; exit 1; }
-if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
-  say "Vulkan loader: present ($(ldconfig -p | grep -m1 'libvulkan\.so\.1' | sed 's/.*=> //')), the packed one not unpacked"
+# sed reads all of ldconfig's output: with `| grep -q` under pipefail, grep's early exit could
+# fail ldconfig (SIGPIPE) and the loader be called absent (2 tries in 50 here).
+VK_LIB=$(ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libvulkan\.so\.1 .*=> //p')
+if [ -n "$VK_LIB" ]; then
+  say "Vulkan loader: present (${VK_LIB%%$'\n'*}), the packed one not unpacked"
 else
   # The device README's recipe: unpack into / (other packages belong elsewhere; these are the loaders).
   for f in .gl/*.deb; do dpkg -x "$f" / || say "could not unpack $f"; done
