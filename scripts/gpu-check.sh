@@ -9,25 +9,42 @@
 #                webgpu column, PyTorch peer (CPU) where python3 has torch
 #   population   a population of 40 runs against a loop of 40 single runs, run-steps/s
 #   paper-run    one Table 1 run at the paper scale's settings for a few hundred updates
-# Each step has a time budget (--quick: smaller sizes, for lavapipe); a failed
-# or timed-out step is recorded and the next one runs. Writes at most 7 files
-# to --out (default $OUT, else results/device/pending): summary.md, log.txt,
-# adapter.json, conformance.txt, bench.txt, population.txt, paper-run.txt, each
-# naming the adapter, tfjs and node; scripts/gpu-check-collect.sh files them
-# under results/device/<date>-<adapter>/. Exit status 0 only if every step passed.
+# Each step has a time budget; a failed or timed-out step is recorded and the
+# next one runs. The sizes follow the adapter the first step finds: a hardware
+# adapter gets the full sizes (budgets for a GPU and 10 minutes), a software one
+# (lavapipe, SwiftShader; only with GRADNOISE_WEBGPU_SOFTWARE=1) the small ones,
+# and summary.md and every file's header say which ("software adapter: small
+# sizes"). Writes at most 7 files to --out (default $OUT, else
+# results/device/pending): summary.md, log.txt, adapter.json, conformance.txt,
+# bench.txt, population.txt, paper-run.txt, each naming the adapter, the sizes,
+# tfjs and node; scripts/gpu-check-collect.sh files them under
+# results/device/<date>-<adapter>/. Exit status 0 only if every step passed.
 #
-# Usage: bash scripts/gpu-check.sh [--quick] [--out DIR]
+# Usage: bash scripts/gpu-check.sh [--quick | --full] [--out DIR]
+#   --quick    small sizes whatever the adapter (no smoke runs in the conformance
+#              suite, the MLP and noise benches alone at 5 steps, a population of
+#              8 x 4 steps, a paper-run of 20 updates)
+#   --full     full sizes even on a software adapter (on lavapipe the conformance
+#              suite, the benches, the population and the paper-run run out of
+#              their budgets: this shows them doing so)
+#   --out DIR  where the files go (default $OUT, else results/device/pending)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-QUICK=0
+SIZES=auto # auto: from the adapter; small (--quick); full (--full)
 DEST="${OUT:-$ROOT/results/device/pending}"
+USAGE_END=$(grep -n '^set -uo pipefail' "$0" | cut -d: -f1)
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) QUICK=1 ;;
-    --out) DEST="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "gpu-check: unknown argument $1 (takes --quick, --out DIR)" >&2; exit 2 ;;
+    --quick|--full)
+      want=$([ "$1" = --quick ] && echo small || echo full)
+      if [ "$SIZES" != auto ] && [ "$SIZES" != "$want" ]; then echo "gpu-check: --quick and --full exclude each other (--quick: small sizes, --full: full sizes)" >&2; exit 2; fi
+      SIZES=$want ;;
+    --out)
+      [ $# -ge 2 ] || { echo "gpu-check: --out needs a folder" >&2; exit 2; }
+      DEST="$2"; shift ;;
+    -h|--help) sed -n "2,$((USAGE_END - 1))p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "gpu-check: unknown argument $1 (takes --quick or --full, --out DIR; --help says more)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -37,20 +54,28 @@ T0=$(date +%s)
 LOG="$DEST/log.txt"
 : > "$LOG"
 say() { echo "[gpu-check +$(( $(date +%s) - T0 ))s] $*" | tee -a "$LOG"; }
-# Budgets in seconds (full run / --quick); 10 minutes in all on the device, with ~1 minute to unpack.
-if [ "$QUICK" = 1 ]; then
-  B_ADAPTER=60 B_CONF=240 B_BENCH=300 B_POP=120 B_PAPER=120
-  Q=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
-else
-  B_ADAPTER=30 B_CONF=150 B_BENCH=240 B_POP=60 B_PAPER=60
-  Q=(); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
-fi
+# Budgets in seconds: 10 minutes in all on the device with the full sizes, ~1 minute to unpack.
+# The adapter step comes first, before the sizes are known: 30 s (2 s on lavapipe here), 60 s with --quick.
+B_ADAPTER=$([ "$SIZES" = small ] && echo 60 || echo 30)
+# use_sizes small|full: the later steps' budgets and sizes.
+use_sizes() {
+  if [ "$1" = small ]; then
+    B_CONF=240 B_BENCH=300 B_POP=120 B_PAPER=120
+    Q=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
+  else
+    B_CONF=150 B_BENCH=240 B_POP=60 B_PAPER=60
+    Q=(); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
+  fi
+}
 
 # --- bring what the check needs --------------------------------------------
 BUNDLE=.gpucheck/bundle.tar.xz
 [ -f "$BUNDLE" ] || { say "no $BUNDLE: run bash scripts/gpu-check-pack.sh on a machine with npm first, and carry .gl and .gpucheck"; exit 1; }
-if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
-  say "Vulkan loader: present ($(ldconfig -p | grep -m1 'libvulkan\.so\.1' | sed 's/.*=> //')), the packed one not unpacked"
+# sed reads all of ldconfig's output: with `| grep -q` under pipefail, grep's early exit could
+# fail ldconfig (SIGPIPE) and the loader be called absent (2 tries in 50 here).
+VK_LIB=$(ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libvulkan\.so\.1 .*=> //p')
+if [ -n "$VK_LIB" ]; then
+  say "Vulkan loader: present (${VK_LIB%%$'\n'*}), the packed one not unpacked"
 else
   # The device README's recipe: unpack into / (other packages belong elsewhere; these are the loaders).
   for f in .gl/*.deb; do dpkg -x "$f" / || say "could not unpack $f"; done
@@ -122,15 +147,25 @@ if run_step adapter adapter.log "$B_ADAPTER" "$NODE" "$WORK/build/scripts/gpu-ch
 cat "$DEST/adapter.log" >> "$LOG"; rm -f "$DEST/adapter.log"
 SUMMARY_ROWS[0]=${SUMMARY_ROWS[0]/adapter.log/adapter.json}
 ADAPTER=$(cat "$WORK/adapter-name")
-HEADER="gpu-check $(date -u +%F) | adapter: $ADAPTER | tfjs $TFJS | node $("$NODE" --version)"
+# The sizes from what the adapter step reported (adapter.json's "software"), unless --quick or --full chose.
+SOFTWARE=$("$NODE" -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).software === true' "$DEST/adapter.json" 2>/dev/null || echo false)
+KIND=$([ "$SOFTWARE" = true ] && echo "software adapter" || echo "hardware adapter")
+case $SIZES in
+  small) SIZES_LABEL="--quick: small sizes" ;;
+  full) SIZES_LABEL="--full: full sizes$([ "$SOFTWARE" = true ] && echo " on a software adapter (budgets sized for a GPU)")" ;;
+  *) SIZES=$([ "$SOFTWARE" = true ] && echo small || echo full); SIZES_LABEL="$KIND: $SIZES sizes" ;;
+esac
+[ "$ADAPTER_OK" = 1 ] || SIZES_LABEL="no usable adapter: no sizes chosen"
+use_sizes "$SIZES"
+HEADER="gpu-check $(date -u +%F) | adapter: $ADAPTER | $SIZES_LABEL | tfjs $TFJS | node $("$NODE" --version)"
 say "$HEADER"
 
 if [ "$ADAPTER_OK" = 1 ]; then
-  # --quick leaves out the suite's smoke run of every experiment (~2-7 min on lavapipe), keeping every kernel, noise and NaN-check test.
-  run_step conformance conformance.txt "$B_CONF" env GRADNOISE_REQUIRE_WEBGPU=1 GRADNOISE_CONFORMANCE_BACKENDS=webgpu "${CONF_ENV[@]}" \
+  # Small sizes leave out the suite's smoke run of every experiment (~2-7 min on lavapipe), keeping every kernel, noise and NaN-check test.
+  # Without NODE_TEST_CONTEXT: under a node --test run (the e2e test) the suite would write node's binary protocol, not the spec report.
+  run_step conformance conformance.txt "$B_CONF" env -u NODE_TEST_CONTEXT GRADNOISE_REQUIRE_WEBGPU=1 GRADNOISE_CONFORMANCE_BACKENDS=webgpu "${CONF_ENV[@]}" \
     "$NODE" --test-reporter=spec "$WORK/build/test/unit/engine/conformance.test.js"
 
-  # The benches share one budget, each getting an equal part of what is left.
   { echo "# $HEADER"; echo "# step bench: ${BENCH_ENV[*]}"; } > "$DEST/bench.txt"
   # The Pythons bench/peer.ts tries, in its order.
   PY=""; for p in /usr/bin/python3 python3; do if "$p" -c 'import torch' 2>/dev/null; then PY=$p; break; fi; done
@@ -142,16 +177,20 @@ if [ "$ADAPTER_OK" = 1 ]; then
     echo "# PyTorch peer: absent here (no python3 with torch): the benches print tfjs only" >> "$DEST/bench.txt"
   fi
   mapfile -t BENCHES < "$WORK/BENCHES"
-  # --quick: the MLP bench (the first) and the noise bench alone; the others take minutes each on lavapipe.
-  if [ "$QUICK" = 1 ]; then
+  # Small sizes: the MLP bench (the first) and the noise bench alone; the others take minutes each on lavapipe.
+  if [ "$SIZES" = small ]; then
     QB=("${BENCHES[0]}"); for b in "${BENCHES[@]:1}"; do [ "$b" != build/bench/noise.js ] || QB+=("$b"); done
-    echo "# --quick: only ${QB[*]} of ${BENCHES[*]}" >> "$DEST/bench.txt"
+    echo "# small sizes: only ${QB[*]} of ${BENCHES[*]}" >> "$DEST/bench.txt"
     BENCHES=("${QB[@]}")
   fi
+  # The benches share one budget: each may use what is left less 30 s kept for each bench after it,
+  # and never less than an equal part of what is left. (Small sizes on lavapipe: the MLP bench took
+  # 140 s and the noise bench 24 s, load 5.5; an even split gave the MLP bench 150 s.)
   tb=$(date +%s); n=${#BENCHES[@]}; bench_status=passed; bench_rc=0
   for i in "${!BENCHES[@]}"; do
     b=${BENCHES[$i]}
-    left=$(( B_BENCH - ($(date +%s) - tb) )); share=$(( left / (n - i) ))
+    left=$(( B_BENCH - ($(date +%s) - tb) )); share=$(( left - 30 * (n - i - 1) )); even=$(( left / (n - i) ))
+    [ "$share" -ge "$even" ] || share=$even
     if [ "$share" -lt 10 ]; then echo "# $b: NOT RUN: the bench budget is spent" >> "$DEST/bench.txt"; bench_rc=1; continue; fi
     echo "## $b (budget ${share}s)" >> "$DEST/bench.txt"
     say "bench $b: budget ${share}s"
@@ -188,7 +227,9 @@ SLUG=$("$NODE" -e '
   echo "# GPU check $(date -u +%F)"
   echo
   echo "- $HEADER"
-  echo "- mode: $([ "$QUICK" = 1 ] && echo "--quick (small sizes, for lavapipe)" || echo full)"
+  if [ "$ADAPTER_OK" != 1 ]; then echo "- sizes: $SIZES_LABEL"
+  elif [ "$SIZES" = small ]; then echo "- sizes: $SIZES_LABEL (conformance without the smoke runs, the MLP and noise benches at 5 steps x 1, population 8 runs x 4 steps, paper-run 20 updates)"
+  else echo "- sizes: $SIZES_LABEL (conformance with the smoke runs, every bench at 50 steps x 3, population 40 runs x 100 steps, paper-run 500 updates)"; fi
   echo "- machine: $(uname -srm), $(nproc) cores$(command -v nvidia-smi >/dev/null && echo ", $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)")"
   echo "- bundle: packed $(sed -n 1p "$WORK/PACKED") from commit $(sed -n 2p "$WORK/PACKED")"
   echo "- results folder: results/device/$(date -u +%F)-$SLUG/"
