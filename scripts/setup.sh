@@ -100,9 +100,11 @@ lock_stale() {
     process.exit(off.length ? 1 : 0);'
 }
 tfjs_version() { node -p 'require("./package.json").devDependencies["@tensorflow/tfjs"]'; }
+# grep -c, not -q: -q exits at the first match, the writer then dies of SIGPIPE and, under
+# pipefail, the test fails at random (seen with ldconfig -p in gpu-check.sh: 2 tries in 50).
 cuda11_gpu() {
-  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU' || return 1
-  { ldconfig -p 2>/dev/null | grep -q 'libcudart\.so\.11'; } || compgen -G '/usr/local/cuda*/lib64/libcudart.so.11*' >/dev/null
+  command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -c '^GPU' >/dev/null || return 1
+  { ldconfig -p 2>/dev/null | grep -c 'libcudart\.so\.11' >/dev/null; } || compgen -G '/usr/local/cuda*/lib64/libcudart.so.11*' >/dev/null
 }
 gpu_package_missing() {
   cuda11_gpu && [[ ! -f node_modules/@tensorflow/tfjs-node-gpu/package.json ]]
