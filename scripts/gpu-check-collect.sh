@@ -17,7 +17,7 @@ if [ -e "$DEST" ] && [ "$FORCE" != --force ]; then
 fi
 mkdir -p "$DEST"
 n=0
-for f in summary.md log.txt adapter.json conformance.txt bench.txt population.txt paper-run.txt; do
+for f in summary.md log.txt adapter.json conformance.txt bench.txt population.txt paper-run.txt family-steps.txt; do
   if [ -f "$SRC/$f" ]; then cp "$SRC/$f" "$DEST/$f"; n=$((n + 1)); fi
 done
 echo "gpu-check-collect: $n files -> $DEST/ ($(grep -m1 '^- all passed\|all passed' "$DEST/summary.md" | sed 's/^- //'))"

@@ -48,7 +48,7 @@ if [ -f build/bench/noise.js ] && ! grep -qx build/bench/noise.js "$STAGE/BENCHE
 # All of the compiled library but its CLI (~1 MB): the registry finds sections by listing
 # src/sections/, and the noise prefetcher starts its worker by file name, so following
 # require() alone would miss them.
-ENTRIES=(build/scripts/gpu-check/adapter.js build/scripts/gpu-check/population.js build/scripts/gpu-check/paper-run.js build/test/unit/engine/conformance.test.js $(cat "$STAGE/BENCHES") $(find build/src -name '*.js' -not -path 'build/src/cli/*'))
+ENTRIES=(build/scripts/gpu-check/adapter.js build/scripts/gpu-check/population.js build/scripts/gpu-check/paper-run.js build/scripts/gpu-check/family-steps.js build/test/unit/engine/conformance.test.js $(cat "$STAGE/BENCHES") $(find build/src -name '*.js' -not -path 'build/src/cli/*'))
 node build/scripts/gpu-check/closure.js "$ROOT" "${ENTRIES[@]}" > "$STAGE/files"
 # tar follows the node_modules link (-h): the device gets the files, not a link to this machine's tree.
 tar -chf "$STAGE/files.tar" -T "$STAGE/files" bench/*.py package.json

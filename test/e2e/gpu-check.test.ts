@@ -22,7 +22,7 @@ import { REPO } from "../../src/cli/jupyter";
 import { prepareWebGPU } from "../../src/engine";
 
 const GATE = "GRADNOISE_GPU_CHECK_TEST";
-const FILES = ["adapter.json", "bench.txt", "conformance.txt", "log.txt", "paper-run.txt", "population.txt", "summary.md"];
+const FILES = ["adapter.json", "bench.txt", "conformance.txt", "family-steps.txt", "log.txt", "paper-run.txt", "population.txt", "summary.md"];
 
 async function skipReason(): Promise<string | false> {
   if (process.env[GATE] !== "1") return `${GATE}=1 runs it (packs ~40 MiB and runs the check: ~6.5 min on 2 cores)`;
@@ -96,8 +96,8 @@ describe("the GPU check, packed and run as on a bare device (lavapipe, the devic
       const summary = readFileSync(path.join(out, "summary.md"), "utf8");
       assert.equal(r.status, 0, `the check failed:\n${summary}\n${r.stdout.slice(-4000)}`);
       assert.match(summary, /all passed: yes/);
-      assert.match(summary, /^- sizes: software adapter: small sizes \(conformance without the smoke runs, .+population 8 runs x 4 steps, paper-run 20 updates\)$/m);
-      for (const s of ["adapter", "conformance", "bench", "population", "paper-run"]) assert.match(summary, new RegExp(`\\| ${s} \\| passed \\|`));
+      assert.match(summary, /^- sizes: software adapter: small sizes \(conformance without the smoke runs, .+population 8 runs x 4 steps, paper-run 20 updates, family steps at the cpu scale's sizes\)$/m);
+      for (const s of ["adapter", "conformance", "bench", "population", "paper-run", "family-steps"]) assert.match(summary, new RegExp(`\\| ${s} \\| passed \\|`));
       assert.deepEqual(readdirSync(out).sort(), FILES);
 
       // Every file names the adapter (as software: lavapipe is no GPU), the sizes, tfjs and node.
@@ -120,6 +120,11 @@ describe("the GPU check, packed and run as on a bare device (lavapipe, the devic
       const paper = lastJson(readFileSync(path.join(out, "paper-run.txt"), "utf8")) as { testAccuracy: number; steps: number };
       assert.ok(paper.testAccuracy >= 0 && paper.testAccuracy <= 1, JSON.stringify(paper));
       assert.equal(paper.steps, 20);
+      // The family steps ran at the cpu scale's sizes (small sizes), a positive time per step each.
+      const fam = lastJson(readFileSync(path.join(out, "family-steps.txt"), "utf8")) as { scale: string; neuralGpu: { msPerStep: number; maps: number }; nram: { msPerStep: number; memory: number } };
+      assert.equal(fam.scale, "cpu");
+      assert.ok(fam.neuralGpu.msPerStep > 0 && fam.nram.msPerStep > 0, JSON.stringify(fam));
+      assert.deepEqual([fam.neuralGpu.maps, fam.nram.memory], [12, 10]);
 
       // Filed as a later session would: results/device/<date>-<vendor>-software/.
       const c = sh(`bash scripts/gpu-check-collect.sh '${out}'`, sim);
