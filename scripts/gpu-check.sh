@@ -65,10 +65,13 @@ B_ADAPTER=$([ "$SIZES" = small ] && echo 60 || echo 30)
 use_sizes() {
   if [ "$1" = small ]; then
     B_CONF=240 B_BENCH=300 B_POP=120 B_PAPER=120 B_FAM=120
-    Q=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
+    Q=(--quick); POP_ARGS=(--quick); CONF_ENV=(GRADNOISE_CONFORMANCE_SMOKE=0); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=5 BENCH_REPS=1 BENCH_POP_RUNS=4 BENCH_POP_STEPS=2)
   else
-    B_CONF=150 B_BENCH=240 B_POP=60 B_PAPER=60 B_FAM=90
-    Q=(); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=50 BENCH_REPS=3)
+    # Sized from the first hardware run (H200, 4 Dec 2026; docs/gpu-check.md): there conformance took
+    # 28 s, tfjs's webgpu MLP step ~80 ms (dispatch-bound), and 50 x 3 steps timed out every bench at
+    # 30 s; a loop of 40 single runs x 100 steps cannot fit 60 s at that speed.
+    B_CONF=90 B_BENCH=300 B_POP=90 B_PAPER=45 B_FAM=90
+    Q=(); POP_ARGS=(--runs 40 --steps 10); CONF_ENV=(); BENCH_ENV=(BENCH_BACKENDS=webgpu BENCH_STEPS=20 BENCH_REPS=1 BENCH_POP_STEPS=5)
   fi
 }
 
@@ -181,6 +184,10 @@ if [ "$ADAPTER_OK" = 1 ]; then
     echo "# PyTorch peer: absent here (no python3 with torch): the benches print tfjs only" >> "$DEST/bench.txt"
   fi
   mapfile -t BENCHES < "$WORK/BENCHES"
+  # The MLP bench first and the noise bench second (issue 29's two tables), then the family benches.
+  OB=("${BENCHES[0]}"); for b in "${BENCHES[@]:1}"; do [ "$b" != build/bench/noise.js ] || OB+=("$b"); done
+  for b in "${BENCHES[@]:1}"; do [ "$b" = build/bench/noise.js ] || OB+=("$b"); done
+  BENCHES=("${OB[@]}")
   # Small sizes: the MLP bench (the first) and the noise bench alone; the others take minutes each on lavapipe.
   if [ "$SIZES" = small ]; then
     QB=("${BENCHES[0]}"); for b in "${BENCHES[@]:1}"; do [ "$b" != build/bench/noise.js ] || QB+=("$b"); done
@@ -198,7 +205,9 @@ if [ "$ADAPTER_OK" = 1 ]; then
     if [ "$share" -lt 10 ]; then echo "# $b: NOT RUN: the bench budget is spent" >> "$DEST/bench.txt"; bench_rc=1; continue; fi
     echo "## $b (budget ${share}s)" >> "$DEST/bench.txt"
     say "bench $b: budget ${share}s"
-    (cd "$WORK" && timeout -k 10 "$share" env "${BENCH_ENV[@]}" "$NODE" "$b") 2>&1 | tee -a "$DEST/bench.txt" >> "$LOG"
+    # Full sizes: the family benches (after the MLP and noise benches) at 3 steps, to fit their share.
+    EXTRA=(); [ "$SIZES" = small ] || [ "$i" -lt 2 ] || EXTRA=(BENCH_STEPS=3)
+    (cd "$WORK" && timeout -k 10 "$share" env "${BENCH_ENV[@]}" "${EXTRA[@]}" "$NODE" "$b") 2>&1 | tee -a "$DEST/bench.txt" >> "$LOG"
     rc=${PIPESTATUS[0]}
     if [ "$rc" != 0 ]; then
       bench_rc=1
@@ -213,7 +222,7 @@ if [ "$ADAPTER_OK" = 1 ]; then
   say "step bench: $bench_status in ${secs}s"
   SUMMARY_ROWS+=("| bench | $bench_status | $secs | $B_BENCH | bench.txt |")
 
-  run_step population population.txt "$B_POP" "$NODE" "$WORK/build/scripts/gpu-check/population.js" "${Q[@]}"
+  run_step population population.txt "$B_POP" "$NODE" "$WORK/build/scripts/gpu-check/population.js" "${POP_ARGS[@]}"
   run_step paper-run paper-run.txt "$B_PAPER" "$NODE" "$WORK/build/scripts/gpu-check/paper-run.js" "${Q[@]}"
   # The family steps take what is left of the device's 10-minute call (585 s from the start, at most
   # their budget): the earlier steps' budgets are caps a GPU may not use. Under 30 s left: recorded
@@ -245,7 +254,7 @@ SLUG=$("$NODE" -e '
   echo "- $HEADER"
   if [ "$ADAPTER_OK" != 1 ]; then echo "- sizes: $SIZES_LABEL"
   elif [ "$SIZES" = small ]; then echo "- sizes: $SIZES_LABEL (conformance without the smoke runs, the MLP and noise benches at 5 steps x 1, population 8 runs x 4 steps, paper-run 20 updates, family steps at the cpu scale's sizes)"
-  else echo "- sizes: $SIZES_LABEL (conformance with the smoke runs, every bench at 50 steps x 3, population 40 runs x 100 steps, paper-run 500 updates, family steps at the paper sizes)"; fi
+  else echo "- sizes: $SIZES_LABEL (conformance with the smoke runs, the MLP and noise benches at 20 steps x 1, the family benches at 3, population 40 runs x 10 steps, paper-run 500 updates, family steps at the paper sizes)"; fi
   echo "- machine: $(uname -srm), $(nproc) cores$(command -v nvidia-smi >/dev/null && echo ", $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)")"
   echo "- bundle: packed $(sed -n 1p "$WORK/PACKED") from commit $(sed -n 2p "$WORK/PACKED")"
   echo "- results folder: results/device/$(date -u +%F)-$SLUG/"
