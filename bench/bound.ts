@@ -216,8 +216,36 @@ export async function boundLine(b: Bound): Promise<string> {
     line += `; products + dispatch floor = ${floor.toFixed(1)} ms`;
     if (b.peerStepMs !== null) line += floor >= 2 * b.peerStepMs ? ` >= 2x PyTorch's step: 2x is out of reach without faster products or fewer kernels` : ` (${((100 * floor) / (2 * b.peerStepMs)).toFixed(0)}% of 2x PyTorch's step)`;
     parts.push(line);
+    const all = allInLine(b, ours);
+    if (all) parts.push(all);
   }
   return parts.join("; ");
+}
+
+/**
+ * The rest of the step, for a step over 2x PyTorch's whose products and
+ * dispatch floor do not explain it: the profiled kernels' own time (each
+ * kernel's wall time, one step) against what runs outside them (tfjs's
+ * engine and autodiff bookkeeping, our JS: batches, schedules), and the
+ * step's measured all-in cost per kernel that is not a product, (step -
+ * products) / kernels: the number of such kernels 2x PyTorch's step allows at
+ * that cost, against the step's. A bound the bench measures, not a model.
+ */
+export function allInLine(b: Bound, productsMsHere: number): string | null {
+  if (b.peerStepMs === null || b.stepMs <= 2 * b.peerStepMs) return null;
+  const productCount = b.step.products.reduce((s, p) => s + p.count, 0);
+  const others = b.step.kernels - productCount;
+  if (others <= 0) return null;
+  const outside = Math.max(0, b.stepMs - b.step.kernelMs);
+  const perKernelUs = (1000 * (b.stepMs - productsMsHere)) / others;
+  const budgetMs = 2 * b.peerStepMs - productsMsHere;
+  const allowed = budgetMs > 0 ? Math.floor((1000 * budgetMs) / perKernelUs) : 0;
+  const pct = (ms: number) => `${((100 * ms) / b.stepMs).toFixed(0)}%`;
+  return (
+    `the rest: the kernels as profiled ${b.step.kernelMs.toFixed(1)} ms (${pct(b.step.kernelMs)} of the step), outside them (engine, autodiff, our JS) ${outside.toFixed(1)} ms (${pct(outside)}); ` +
+    `all-in ${perKernelUs.toFixed(1)} µs per kernel that is not a product ((step - products) / ${others}): at that cost 2x PyTorch's step allows ${allowed} such kernels, the step has ${others}` +
+    (allowed < others ? `: bound by the number of kernels (${(others / Math.max(1, allowed)).toFixed(1)}x too many at this cost) or their cost` : "")
+  );
 }
 
 /** The kernels of one step of a freshly made step, after `warmup` steps (for the bound line). */

@@ -7,7 +7,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { boundLine, kernelFloorUs, productGflop, productsMs, stepKernels } from "../../../bench/bound";
+import { allInLine, boundLine, kernelFloorUs, productGflop, productsMs, stepKernels } from "../../../bench/bound";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -73,4 +73,17 @@ test("boundLine: kernels x floor as a share of the step, and the kernel budget f
   // Products replayed (no peer: none timed in PyTorch): their time plus the dispatch floor.
   const withProducts = await boundLine({ label: "z", step: { kernels: 10, kernelMs: 1, top: [], products: [{ batch: 2, m: 8, k: 16, n: 4, transposeA: true, transposeB: false, count: 3 }] }, floorUs: 5, stepMs: 30, peerStepMs: null, peerFloorUs: null });
   assert.match(withProducts, /products \(3 a step, 0\.0 MFLOP\) replayed alone: [0-9.]+ ms here \([0-9.]+ GFLOP\/s\); products \+ dispatch floor = [0-9.]+ ms$/);
+});
+
+test("allInLine: the step beyond 2x split into kernels and what runs outside them, and the kernels 2x allows at the measured all-in cost", () => {
+  const step = { kernels: 1010, kernelMs: 30, top: [], products: [{ batch: 1, m: 4, k: 4, n: 4, transposeA: false, transposeB: false, count: 10 }] };
+  // 50 ms step, 10 ms of products: (50 - 10) / 1000 other kernels = 40 µs each; 2x of a 15 ms peer leaves 20 ms -> 500 kernels.
+  const line = allInLine({ label: "x", step, floorUs: 5, stepMs: 50, peerStepMs: 15, peerFloorUs: 1 }, 10)!;
+  assert.match(line, /kernels as profiled 30\.0 ms \(60% of the step\), outside them \(engine, autodiff, our JS\) 20\.0 ms \(40%\)/);
+  assert.match(line, /all-in 40\.0 µs per kernel that is not a product \(\(step - products\) \/ 1000\): at that cost 2x PyTorch's step allows 500 such kernels, the step has 1000: bound by the number of kernels \(2\.0x too many/);
+  // Within 2x, or no peer: no line.
+  assert.equal(allInLine({ label: "y", step, floorUs: 5, stepMs: 29, peerStepMs: 15, peerFloorUs: 1 }, 10), null);
+  assert.equal(allInLine({ label: "z", step, floorUs: 5, stepMs: 50, peerStepMs: null, peerFloorUs: null }, 10), null);
+  // Products alone past 2x: no kernel allowed.
+  assert.match(allInLine({ label: "w", step, floorUs: 5, stepMs: 50, peerStepMs: 4, peerFloorUs: 1 }, 10)!, /allows 0 such kernels/);
 });
