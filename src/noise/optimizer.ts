@@ -64,7 +64,7 @@ const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 /**
  * Runs `f`, capturing every tf.Variable it assigns: the value before the
- * first assign is kept (a clone shares the buffer: no copy), so the update can
+ * first assign is kept (sharing its buffer: no copy), so the update can
  * be undone on device. Covers the inner optimizer's own state (momentum,
  * Adam's moments and beta powers) without knowing its class.
  */
@@ -73,7 +73,8 @@ function captureAssigns(f: () => void): Map<tf.Variable, tf.Tensor> {
   const proto = tf.Variable.prototype;
   const assign = proto.assign;
   proto.assign = function (this: tf.Variable, value: tf.Tensor) {
-    if (!before.has(this)) before.set(this, tf.keep(tf.clone(this)));
+    // A reshape to the same shape shares the buffer on every backend; tf.clone is an Identity kernel, a copy on stock WASM (engine/wasm-slice.ts shares it).
+    if (!before.has(this)) before.set(this, tf.keep(tf.reshape(this, this.shape)));
     assign.call(this, value);
   };
   try {
@@ -168,14 +169,29 @@ export class TransformedOptimizer extends tf.Optimizer {
    */
   private updateWhere(keep: tf.Scalar, update: () => void): void {
     let before: Map<tf.Variable, tf.Tensor> | undefined;
+    // One condition per distinct shape, not per variable: on a GPU every kernel costs tens of
+    // microseconds of dispatch (docs/gpu-check.md), and a model's variables share a few shapes.
+    const conditions = new Map<string, tf.Tensor>();
     try {
       before = captureAssigns(update);
       // Inside tidy: assign takes the buffer, the tidy frees the where's tensor object. The condition is
       // built at full shape from float ops: WASM's Tile/Select of broadcast bool tensors corrupts its heap
       // (measured with tfjs 4.22), and arithmetic on 0/1 is exact.
-      for (const [v, old] of before) tf.tidy(() => v.assign(tf.where(tf.greater(tf.add(tf.zeros(v.shape), keep), 0.5), v, old)));
+      for (const [v, old] of before) {
+        const key = v.shape.join(",");
+        let condition = conditions.get(key);
+        if (!condition) {
+          condition = tf.tidy(() => tf.greater(tf.add(tf.zeros(v.shape), keep), 0.5));
+          conditions.set(key, condition);
+        }
+        const c = condition;
+        // The Select kernel itself: tf.where first broadcasts each input, and a broadcast to the same
+        // shape is a clone (three Identity kernels per variable, measured; copies on stock WASM).
+        tf.tidy(() => v.assign(tf.engine().runKernel(tf.Select, { condition: c, t: v, e: old }) as tf.Tensor));
+      }
     } finally {
       if (before) for (const old of before.values()) old.dispose();
+      for (const c of conditions.values()) c.dispose();
     }
   }
 

@@ -219,6 +219,31 @@ describe("skipNonFinite: a NaN/Inf gradient skips the update and is counted", ()
     assert.deepEqual(run([skipNonFinite({ read: "deferred" })], true), clean);
   });
 
+  test("a deferred read costs two kernels per written variable and one condition per shape, and copies nothing", async () => {
+    // Six variables of two shapes, SGD (no state): the deferred update adds one no-copy Reshape (the value
+    // before) and one Select per variable, and three kernels (Add, Greater and the scalar's own) per distinct
+    // shape; no Identity of a variable (a copy on stock WASM), which tf.clone and tf.where's broadcasts would add.
+    const vars = [0, 1, 2, 3, 4, 5].map((i) => tf.variable(i < 4 ? tf.ones([3, 2]) : tf.ones([5]), true, uniq("cost")));
+    const grads = Object.fromEntries(vars.map((v) => [v.name, tf.onesLike(v)]));
+    const kernels = async (read: "sync" | "deferred") => {
+      const opt = withTransforms(tf.train.sgd(0.1), [skipNonFinite({ read })]);
+      opt.applyGradients(grads);
+      const p = await tf.profile(() => opt.applyGradients(grads));
+      opt.dispose();
+      const by = new Map<string, number>();
+      for (const k of p.kernels) by.set(k.name, (by.get(k.name) ?? 0) + 1);
+      const copies = p.kernels.filter((k) => k.name === "Identity" && k.inputShapes.some((s) => s !== undefined && s.length > 0)).length;
+      return { total: p.kernels.length, by, copies };
+    };
+    const sync = await kernels("sync");
+    const deferred = await kernels("deferred");
+    assert.equal(deferred.by.get("Select"), 6);
+    assert.equal(deferred.by.get("Greater"), 2, "one condition per distinct shape");
+    assert.equal(deferred.copies, sync.copies, "no copy of a variable (the flag's scalar clone aside)");
+    assert.ok(deferred.total - sync.total <= 2 * 6 + 3 * 2 + 6, `deferred adds ${deferred.total - sync.total} kernels`);
+    tf.dispose([...vars, ...Object.values(grads)]);
+  });
+
   test("both parameters bad, array-form gradients: one skipped step", async () => {
     const { a, b, va, opt, guard, cleanup } = setup();
     const beforeA = Array.from(va.dataSync());
